@@ -1,13 +1,38 @@
 """Loading: YAML text -> Helm-typed Python values with a position for every node.
 
-INTERFACE (fixed; other modules depend on it). Implementation: see the helper task.
+Helm reads values with go-yaml v2 (YAML 1.1 resolution) through sigs.k8s.io/yaml, then a JSON round
+trip: keys become strings and every number becomes a float64. ``load_yaml`` reproduces that
+result (reference: helm-flux-yaml-semantics.md, section 4) and records where each node is.
+
+Design, driven by speed and safety:
+- libyaml's C parser produces *events*; we build values in one iterative Python loop. Nothing is
+  composed by recursive C code, so input nesting cannot overflow the C stack, and no tag is ever
+  constructed (no PyYAML constructor runs at all).
+- Positions keep libyaml's own mark objects; ``Mark`` instances are made only when looked up.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+import re
+import struct
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+import yaml
+from yaml._yaml import CParser
+from yaml.events import (
+    AliasEvent,
+    DocumentEndEvent,
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
 
 Path = tuple[str | int, ...]
 
@@ -54,5 +79,1054 @@ class Limits:
     max_nodes: int = 1_000_000  # after alias expansion
 
 
+# --------------------------------------------------------------------------------------------
+# Scalar resolution (go-yaml v2 resolve.go, then the JSON round trip)
+# --------------------------------------------------------------------------------------------
+
+_TAG_PREFIX = "tag:yaml.org,2002:"
+_MAP_TAG = _TAG_PREFIX + "map"
+_SEQ_TAG = _TAG_PREFIX + "seq"
+_MERGE_TAG = _TAG_PREFIX + "merge"
+
+# Go value kinds, needed because keys stringify by Go type (int 1000000 -> "1000000" but
+# float 1e6 -> "1e+06") while values collapse into one float64 number type.
+_K_STR, _K_BOOL, _K_NULL, _K_INT, _K_UINT, _K_FLOAT = range(6)
+_KIND_NAMES = ("!!str", "!!bool", "!!null", "!!int", "!!int", "!!float")
+
+_TRUE_WORDS = ("y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON")
+_FALSE_WORDS = ("n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF")
+_NULL_WORDS = ("", "~", "null", "Null", "NULL")
+_INF, _NAN = math.inf, math.nan
+_FLOAT_WORDS = {
+    **dict.fromkeys((".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"), _INF),
+    **dict.fromkeys(("-.inf", "-.Inf", "-.INF"), -_INF),
+    **dict.fromkeys((".nan", ".NaN", ".NAN"), _NAN),
+}
+# The YAML 1.1 booleans that YAML 1.2 (and most humans) read as strings: YML001.
+_YAML11_BOOL_WORDS = frozenset(("y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO"))
+_YAML11_BOOL_WORDS |= frozenset(("on", "On", "ON", "off", "Off", "OFF"))
+
+# go-yaml's exact-lookup table (resolveMap), as (kind, Go value).
+_GO_MAP: dict[str, tuple[int, Any]] = {
+    **dict.fromkeys(_TRUE_WORDS, (_K_BOOL, True)),
+    **dict.fromkeys(_FALSE_WORDS, (_K_BOOL, False)),
+    **dict.fromkeys(_NULL_WORDS, (_K_NULL, None)),
+    **{w: (_K_FLOAT, f) for w, f in _FLOAT_WORDS.items()},
+}
+# Hot-path tables: plain value text -> Python value; plain key text -> key string (or sentinel).
+_PLAIN_VALUES: dict[str, Any] = {w: v for w, (_, v) in _GO_MAP.items()}
+
+
+class _Sentinel:
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+_MISS = _Sentinel("MISS")
+_MERGE = _Sentinel("MERGE")  # the `<<` key
+_NULL_KEY = _Sentinel("NULL_KEY")  # a null key: stringified "null", but Helm refuses it
+_OPEN = _Sentinel("OPEN")  # an anchor whose node is still being built (alias to it = a cycle)
+
+_PLAIN_KEYS: dict[str, Any] = {
+    **dict.fromkeys(_TRUE_WORDS, "true"),
+    **dict.fromkeys(_FALSE_WORDS, "false"),
+    **dict.fromkeys(_NULL_WORDS, _NULL_KEY),
+    **dict.fromkeys((".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"), ".inf"),
+    **dict.fromkeys(("-.inf", "-.Inf", "-.INF"), "-.inf"),
+    **dict.fromkeys((".nan", ".NaN", ".NAN"), ".nan"),
+    "<<": _MERGE,
+}
+
+# Plain scalars starting with one of these may be numbers (go-yaml hints 'D', 'S' and '.').
+_NUM_START = frozenset("0123456789+-.")
+_FLOAT_RE = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?").fullmatch
+# Text starting with "." goes straight to Go's ParseFloat, which allows "_" between digits.
+_DOT_FLOAT_RE = re.compile(r"\.[0-9](?:_?[0-9])*(?:[eE][-+]?[0-9](?:_?[0-9])*)?").fullmatch
+_DIGITS_RE: dict[int, Callable[[str], Any]] = {
+    2: re.compile(r"[01]+").fullmatch,
+    8: re.compile(r"[0-7]+").fullmatch,
+    10: re.compile(r"[0-9]+").fullmatch,
+    16: re.compile(r"[0-9a-fA-F]+").fullmatch,
+}
+# go-yaml's timestamp formats; only matters for an explicit !!timestamp tag (plain timestamps
+# end up as strings through the number path anyway).
+_TIMESTAMP_RE = re.compile(
+    r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"
+    r"(?:[Tt][0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(?:\.[0-9]+)?(?:Z|[-+][0-9]{2}:[0-9]{2})"
+    r"| [0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(?:\.[0-9]+)?)?"
+).fullmatch
+
+_MAX_SAFE = 2**53  # integers up to here survive float64 exactly; we keep them as int
+_INT64_MAX = 2**63 - 1
+_UINT64_MAX = 2**64 - 1
+
+
+def _go_parse_int(s: str) -> tuple[int, int] | None:
+    """Go ``ParseInt(s, 0, 64)`` then ``ParseUint(s, 0, 64)``: (kind, value) or None."""
+    sign = s[0]
+    body = s[1:] if sign in "+-" else s
+    if not body:
+        return None
+    if body[0] == "0" and len(body) > 1:
+        c = body[1]
+        if len(body) > 2 and c in "xX":
+            base, digits = 16, body[2:]
+        elif len(body) > 2 and c in "oO":
+            base, digits = 8, body[2:]
+        elif len(body) > 2 and c in "bB":
+            base, digits = 2, body[2:]
+        else:  # legacy C octal: 017 == 15
+            base, digits = 8, body[1:]
+    else:
+        base, digits = 10, body
+    if not _DIGITS_RE[base](digits) or len(digits.lstrip("0")) > 64:
+        return None  # >64 significant digits overflows in any base; also avoids huge int()
+    n = int(digits, base)
+    if sign == "-":
+        return (_K_INT, -n) if n <= _INT64_MAX + 1 else None
+    if n <= _INT64_MAX:
+        return _K_INT, n
+    if sign != "+" and n <= _UINT64_MAX:  # ParseUint takes no sign
+        return _K_UINT, n
+    return None
+
+
+def _go_number(text: str) -> tuple[int, Any]:
+    """Resolve a plain scalar starting with a digit, sign or '.' the way go-yaml v2 does."""
+    if text[0] == ".":
+        if _DOT_FLOAT_RE(text):
+            f = float(text)
+            if not math.isinf(f):  # Go's ParseFloat fails on overflow: the text stays a string
+                return _K_FLOAT, f
+        return _K_STR, text
+    plain = text.replace("_", "") if "_" in text else text
+    if plain:
+        r = _go_parse_int(plain)
+        if r is not None:
+            return r
+        if _FLOAT_RE(plain):
+            f = float(plain)
+            if not math.isinf(f):
+                return _K_FLOAT, f
+    return _K_STR, text
+
+
+def _number_value(text: str) -> Any:
+    """A plain value starting with a digit/sign/'.': int, float or the text itself."""
+    # Fast path for the common short decimal (< 16 digits is always below 2**53).
+    if len(text) < 16 and text.isdigit() and text.isascii() and (text[0] != "0" or len(text) == 1):
+        return int(text)
+    kind, v = _go_number(text)
+    if kind == _K_STR:
+        return text
+    return _json_number(v)
+
+
+def _json_number(v: int | float) -> int | float:
+    """Helm's number after the JSON round trip: float64; integral and exact -> int for us."""
+    if v.__class__ is int:
+        return v if -_MAX_SAFE <= v <= _MAX_SAFE else float(v)
+    if v.is_integer() and -_MAX_SAFE <= v <= _MAX_SAFE:
+        return int(v)
+    return v
+
+
+def _float32(f: float) -> float:
+    try:
+        return struct.unpack("<f", struct.pack("<f", f))[0]
+    except OverflowError:
+        return math.copysign(_INF, f)
+
+
+def _go_float_key(f: float) -> str:
+    """sigs.k8s.io/yaml key text: ``strconv.FormatFloat(f, 'g', -1, 32)`` with Inf/NaN renamed."""
+    if math.isnan(f):
+        return ".nan"
+    f32 = _float32(f)
+    if math.isinf(f32):
+        return ".inf" if f32 > 0 else "-.inf"
+    if f32 == 0:
+        return "-0" if math.copysign(1.0, f32) < 0 else "0"
+    s = ""
+    for prec in range(1, 10):  # shortest digits that round-trip through float32
+        s = f"{f32:.{prec - 1}e}"
+        if _float32(float(s)) == f32:
+            break
+    mant, _, exp_text = s.partition("e")
+    sign = "-" if mant[0] == "-" else ""
+    digits = mant.lstrip("-").replace(".", "").rstrip("0") or "0"
+    exp = int(exp_text)
+    if exp < -4 or exp >= 6:  # Go uses %e style outside this range for shortest 'g'
+        frac = "." + digits[1:] if len(digits) > 1 else ""
+        return f"{sign}{digits[0]}{frac}e{'-' if exp < 0 else '+'}{abs(exp):02d}"
+    dp = exp + 1
+    if dp <= 0:
+        return f"{sign}0.{'0' * -dp}{digits}"
+    if dp >= len(digits):
+        return sign + digits + "0" * (dp - len(digits))
+    return f"{sign}{digits[:dp]}.{digits[dp:]}"
+
+
+def _resolve_go(text: str) -> tuple[int, Any]:
+    """go-yaml v2 ``resolve("", text)`` as (kind, Go value)."""
+    hit = _GO_MAP.get(text)
+    if hit is not None:
+        return hit
+    if text[0] in _NUM_START:
+        return _go_number(text)
+    return _K_STR, text
+
+
+def _short_tag(tag: str) -> str:
+    return "!!" + tag[len(_TAG_PREFIX) :] if tag.startswith(_TAG_PREFIX) else tag
+
+
+_STD_SCALAR_TAGS = frozenset(("!!str", "!!int", "!!float", "!!bool", "!!null", "!!timestamp"))
+# Tags go-yaml knows but does not resolve on a scalar: the value silently stays the text.
+_STD_OTHER_TAGS = frozenset(("!!map", "!!seq", "!!merge"))
+# Which resolved kinds each tag accepts (go-yaml's deferred check in resolve()).
+_TAG_ACCEPTS: dict[str, tuple[int, ...]] = {
+    "!!int": (_K_INT, _K_UINT),
+    "!!float": (_K_INT, _K_UINT, _K_FLOAT),  # an int is converted to float
+    "!!bool": (_K_BOOL,),
+    "!!null": (_K_NULL,),
+    "!!timestamp": (),
+}
+
+
+def _tagged_scalar(text: str, tag: str) -> tuple[int, Any, str | None, str | None]:
+    """An explicitly tagged scalar, as go-yaml v2 decodes it into ``interface{}``.
+
+    Returns (kind, Go value, Helm error or None, unknown tag or None). Unknown tags are never
+    constructed: the value is the scalar's text.
+    """
+    if tag == "!":  # the non-specific tag: a string
+        return _K_STR, text, None, None
+    short = _short_tag(tag)
+    if short not in _STD_SCALAR_TAGS:
+        return _K_STR, text, None, (None if short in _STD_OTHER_TAGS else short)
+    if short == "!!str":
+        return _K_STR, text, None, None
+    if short == "!!timestamp" and _TIMESTAMP_RE(text):
+        return _K_STR, text, None, None  # go-yaml v2 keeps a timestamp as its original text
+    kind, value = _resolve_go(text)
+    if kind in _TAG_ACCEPTS[short]:
+        if short == "!!float":
+            return _K_FLOAT, float(value), None, None
+        return kind, value, None, None
+    error = f"Helm cannot decode {_KIND_NAMES[kind]} `{text}` as a {short}"
+    return kind, value, error, None
+
+
+def _key_text(kind: int, value: Any) -> tuple[str, str | None]:
+    """sigs.k8s.io/yaml's key stringification: (key, Helm error or None)."""
+    if kind == _K_STR:
+        return value, None
+    if kind == _K_BOOL:
+        return ("true" if value else "false"), None
+    if kind == _K_INT:
+        return str(value), None
+    if kind == _K_FLOAT:
+        return _go_float_key(value), None
+    if kind == _K_UINT:
+        return str(value), "Helm cannot load a map key above 2^63-1 (unsupported map key type)"
+    return "null", "Helm cannot load a null map key (unsupported map key type)"
+
+
+def _value_of(kind: int, value: Any) -> Any:
+    if kind in (_K_INT, _K_UINT, _K_FLOAT):
+        return _json_number(value)
+    return value
+
+
+# --------------------------------------------------------------------------------------------
+# Positions: libyaml marks, turned into Mark objects only when read
+# --------------------------------------------------------------------------------------------
+
+
+class _Positions(Mapping[Path, Mark]):
+    """Read-only path -> Mark mapping; converts libyaml's 0-based marks lazily (and caches)."""
+
+    __slots__ = ("_raw",)
+
+    def __init__(self, raw: dict[Path, Any]) -> None:
+        self._raw = raw
+
+    def __getitem__(self, path: Path) -> Mark:
+        m = self._raw[path]
+        if m.__class__ is not Mark:
+            m = Mark(m.line + 1, m.column + 1)
+            self._raw[path] = m  # same key: safe even during iteration
+        return m
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._raw
+
+    def __iter__(self) -> Iterator[Path]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    def __repr__(self) -> str:
+        return f"_Positions({dict(self.items())!r})"
+
+
+# --------------------------------------------------------------------------------------------
+# Event loop
+# --------------------------------------------------------------------------------------------
+
+# What the current container expects next.
+_ROOT, _MKEY, _MVAL, _SEQ, _MSEQ, _SKIP, _DONE = range(7)
+# Kinds of collection frames: normal, an inline map that is the value of `<<`, a map inside a
+# `<<: [...]` list, and that list itself.
+_NORMAL, _MERGE_MAP, _MERGE_SRC, _MERGE_SEQ = range(4)
+_A_SCALAR, _A_MAP, _A_SEQ = range(3)
+
+
+class _Anchor:
+    """What an anchor points at, with the slice of positions/templates its subtree produced."""
+
+    __slots__ = (
+        "base",
+        "count",
+        "end",
+        "height",
+        "kind",
+        "start",
+        "style",
+        "tag",
+        "tend",
+        "text",
+        "tstart",
+        "value",
+    )
+
+    def __init__(self, kind: int, value: Any, start: int, end: int, base: int) -> None:
+        self.kind = kind
+        self.value = value
+        self.start = start  # plist[start:end] = the subtree's descendants (root excluded)
+        self.end = end
+        self.base = base  # len(path) of the anchored node: the prefix to swap out
+        self.tstart = 0
+        self.tend = 0
+        self.count = 1  # nodes after expansion
+        self.height = 0  # collection levels inside (a scalar has 0)
+        self.text = ""
+        self.tag: str | None = None
+        self.style = ""
+
+
+class _Abort(Exception):
+    """Stop building the current document (a limit was hit)."""
+
+    def __init__(self, problem: LoadProblem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+def _problem(
+    code: str, message: str, mark: Any, index: int, path: Path = (), **detail: Any
+) -> LoadProblem:
+    return LoadProblem(code, message, mark.line + 1, mark.column + 1, index, path, detail)
+
+
+def _bool_problem(
+    text: str, value: bool, mark: Any, index: int, path: Path, key: bool
+) -> LoadProblem:
+    what = "key" if key else "scalar"
+    word = "true" if value else "false"
+    msg = (
+        f"plain {what} '{text}' is read by Helm as boolean {word} (YAML 1.1); "
+        "quote it if a string was meant"
+    )
+    return _problem("YML001", msg, mark, index, path, text=text, value=value)
+
+
+def _deep_copy(value: Any) -> Any:
+    """Iterative copy of a dict/list tree (aliases must not share objects; no recursion)."""
+    cls = value.__class__
+    if cls is not dict and cls is not list:
+        return value
+    out: Any = {} if cls is dict else []
+    todo = [(value, out)]
+    while todo:
+        src, dst = todo.pop()
+        items = src.items() if dst.__class__ is dict else enumerate(src)
+        is_map = dst.__class__ is dict
+        for k, v in items:
+            c = v.__class__
+            if c is dict or c is list:
+                v2: Any = {} if c is dict else []
+                todo.append((v, v2))
+                v = v2
+            if is_map:
+                dst[k] = v
+            else:
+                dst.append(v)
+    return out
+
+
+def _scalar_anchor(ev: Any) -> _Anchor:
+    rec = _Anchor(_A_SCALAR, _MISS, 0, 0, 0)
+    rec.text, rec.tag, rec.style = ev.value, ev.tag, ev.style
+    return rec
+
+
+def _anchor_value(rec: _Anchor) -> Any:
+    """The value of an anchored scalar (problems were reported where it was defined)."""
+    if rec.value is _MISS:
+        if rec.tag is None and not rec.style:
+            v = _PLAIN_VALUES.get(rec.text, _MISS)
+            rec.value = v if v is not _MISS else _value_of(*_resolve_go(rec.text))
+        elif rec.tag is None:
+            rec.value = rec.text
+        else:
+            kind, v, _, _ = _tagged_scalar(rec.text, rec.tag)
+            rec.value = _value_of(kind, v)
+    return rec.value
+
+
+def _scalar_key(text: str, tag: str | None, style: str) -> tuple[Any, str | None, str | None]:
+    """Key text for a scalar that is not plain-untagged (or for an aliased one).
+
+    Returns (key or _MERGE, Helm error or None, unknown tag or None)."""
+    if tag is None:
+        if style:
+            return text, None, None
+        k = _PLAIN_KEYS.get(text)
+        if k is _MERGE:
+            return _MERGE, None, None
+        key, err = _key_text(*_resolve_go(text))
+        return key, err, None
+    if tag == _MERGE_TAG and text == "<<":
+        return _MERGE, None, None
+    kind, v, err, unknown = _tagged_scalar(text, tag)
+    key, err2 = _key_text(kind, v)
+    return key, err or err2, unknown
+
+
+def _merge_problem(mark: Any, index: int, path: Path) -> LoadProblem:
+    return _problem(
+        "YML000",
+        "map merge requires map or sequence of maps as the value (Helm refuses this file)",
+        mark,
+        index,
+        path,
+    )
+
+
+def _skip_node(get_event: Callable[[], Any]) -> None:
+    """Consume the rest of a collection whose start event was just read."""
+    level = 1
+    while level:
+        cls = get_event().__class__
+        if cls is MappingStartEvent or cls is SequenceStartEvent:
+            level += 1
+        elif cls is MappingEndEvent or cls is SequenceEndEvent:
+            level -= 1
+
+
+def _path_exists(value: Any, path: Path) -> bool:
+    node = value
+    for part in path:
+        cls = node.__class__
+        if cls is dict:
+            if part.__class__ is not str or part not in node:
+                return False
+        elif cls is list:
+            if part.__class__ is not int or not 0 <= part < len(node):  # type: ignore[operator]
+                return False
+        else:
+            return False
+        node = node[part]
+    return True
+
+
+def _load_document(
+    get_event: Callable[[], Any], index: int, limits: Limits, problems: list[LoadProblem]
+) -> LoadedDocument:
+    """Build one document from its events (DocumentStartEvent already consumed)."""
+    max_depth = limits.max_depth
+    max_nodes = limits.max_nodes
+    plain_values = _PLAIN_VALUES
+    plain_keys = _PLAIN_KEYS
+    num_start = _NUM_START
+    bool_words = _YAML11_BOOL_WORDS
+    plist: list[tuple[Path, Any]] = []  # (path, libyaml mark) in write order; later wins
+    append = plist.append
+    templates: list[Path] = []
+    anchors: dict[str, Any] = {}
+    stack: list[tuple[Any, ...]] = []
+
+    mode = _ROOT
+    cur: Any = None  # the open container
+    cpath: Path = ()
+    key: Any = None  # pending key in a mapping
+    kmark: Any = None  # its mark
+    kmarks: dict[str, Any] = {}  # first mark of each explicit key of the open mapping
+    fkind = _NORMAL
+    fanchor: tuple[Any, ...] | None = None
+    root: Any = None
+    nodes = 0
+    maxd = 0  # deepest level seen since the innermost open anchor started
+    dirty = False  # a value was overwritten: prune stale positions at the end
+    path: Path
+    try:
+        while True:
+            ev = get_event()
+            cls = ev.__class__
+            if cls is ScalarEvent:
+                text = ev.value
+                if mode == _MKEY:
+                    if ev.tag is None and not ev.style:
+                        k = plain_keys.get(text)
+                        if k is None:
+                            if text[0] in num_start:
+                                kind, kv = _go_number(text)
+                                k, err = _key_text(kind, kv)
+                                if err:
+                                    problems.append(
+                                        _problem("YML000", err, ev.start_mark, index, (*cpath, k))
+                                    )
+                            else:
+                                k = text
+                        elif k.__class__ is not str:
+                            if k is _MERGE:
+                                key = _MERGE
+                                mode = _MVAL
+                                continue
+                            k, err = _key_text(_K_NULL, None)
+                            problems.append(
+                                _problem("YML000", err, ev.start_mark, index, (*cpath, k))
+                            )
+                        elif text in bool_words:
+                            problems.append(
+                                _bool_problem(
+                                    text, k == "true", ev.start_mark, index, (*cpath, k), True
+                                )
+                            )
+                    else:
+                        k, err, unknown = _scalar_key(text, ev.tag, ev.style)
+                        if k is _MERGE:
+                            key = _MERGE
+                            mode = _MVAL
+                            continue
+                        if err:
+                            problems.append(
+                                _problem("YML000", err, ev.start_mark, index, (*cpath, k))
+                            )
+                        if unknown:
+                            msg = f"unknown tag {unknown} ignored; value treated as plain"
+                            problems.append(
+                                _problem("YML004", msg, ev.start_mark, index, (*cpath, k))
+                            )
+                    kmark = ev.start_mark
+                    if k in cur:
+                        dirty = True
+                        first = kmarks.get(k)
+                        if first is not None:
+                            problems.append(
+                                _problem(
+                                    "YML002",
+                                    f"duplicate key '{k}' (from '{text}'; first at line "
+                                    f"{first.line + 1}); Helm keeps the last value",
+                                    kmark,
+                                    index,
+                                    (*cpath, k),
+                                    key=k,
+                                    text=text,
+                                    first_line=first.line + 1,
+                                )
+                            )
+                    kmarks[k] = kmark
+                    key = k
+                    mode = _MVAL
+                    if ev.anchor is not None:
+                        anchors[ev.anchor] = _scalar_anchor(ev)
+                    continue
+
+                if mode == _MVAL:
+                    if key is _MERGE:
+                        problems.append(_merge_problem(ev.start_mark, index, cpath))
+                        mode = _MKEY
+                        continue
+                    path = (*cpath, key)
+                elif mode == _SEQ:
+                    path = (*cpath, len(cur))
+                elif mode == _ROOT:
+                    path = ()
+                elif mode == _SKIP:
+                    mode = _MKEY
+                    continue
+                else:  # a scalar inside `<<: [...]`
+                    problems.append(_merge_problem(ev.start_mark, index, cpath))
+                    continue
+
+                if ev.tag is None and not ev.style:
+                    v = plain_values.get(text, _MISS)
+                    if v is _MISS:
+                        v = _number_value(text) if text[0] in num_start else text
+                        if v is text and "${" in text:
+                            templates.append(path)
+                    elif v is not None:
+                        if text in bool_words:
+                            problems.append(
+                                _bool_problem(text, v, ev.start_mark, index, path, False)
+                            )
+                        elif v.__class__ is float:
+                            problems.append(
+                                _problem(
+                                    "YML000",
+                                    f"'{text}' is a float Inf/NaN: Helm refuses to load values "
+                                    "containing it (JSON cannot encode Inf or NaN)",
+                                    ev.start_mark,
+                                    index,
+                                    path,
+                                )
+                            )
+                elif ev.tag is None:
+                    v = text  # quoted or block scalar
+                else:
+                    kind, v, err, unknown = _tagged_scalar(text, ev.tag)
+                    v = _value_of(kind, v)
+                    if unknown:
+                        msg = f"unknown tag {unknown} ignored; value treated as plain"
+                        problems.append(_problem("YML004", msg, ev.start_mark, index, path))
+                    if err:
+                        problems.append(_problem("YML000", err, ev.start_mark, index, path))
+                    elif v.__class__ is float and (math.isinf(v) or math.isnan(v)):
+                        msg = "Inf/NaN: Helm refuses to load values containing it"
+                        problems.append(_problem("YML000", msg, ev.start_mark, index, path))
+                append((path, ev.start_mark))
+                if mode == _MVAL:
+                    cur[key] = v
+                    mode = _MKEY
+                elif mode == _SEQ:
+                    cur.append(v)
+                else:
+                    root = v
+                    mode = _DONE
+                nodes += 1
+                if nodes > max_nodes:
+                    raise _Abort(
+                        _problem(
+                            "YML003",
+                            f"document has more than {max_nodes} nodes; not loaded",
+                            ev.start_mark,
+                            index,
+                            path,
+                        )
+                    )
+                if ev.anchor is not None:
+                    anchors[ev.anchor] = _scalar_anchor(ev)
+
+            elif cls is MappingStartEvent or cls is SequenceStartEvent:
+                is_map = cls is MappingStartEvent
+                new: Any = {} if is_map else []
+                kind = _NORMAL
+                mark = ev.start_mark
+                if mode == _MVAL:
+                    if key is _MERGE:
+                        kind = _MERGE_MAP if is_map else _MERGE_SEQ
+                        path = cpath
+                    else:
+                        path = (*cpath, key)
+                        cur[key] = new
+                        mark = kmark  # a human points at the key line of a nested block
+                    parent_mode = _MKEY
+                elif mode == _SEQ:
+                    path = (*cpath, len(cur))
+                    cur.append(new)
+                    parent_mode = _SEQ
+                elif mode == _ROOT:
+                    path = ()
+                    root = new
+                    parent_mode = _DONE
+                elif mode == _MSEQ and is_map:
+                    kind = _MERGE_SRC
+                    path = cpath
+                    parent_mode = _MSEQ
+                else:
+                    if mode == _MKEY:
+                        problems.append(
+                            _problem(
+                                "YML000",
+                                "invalid map key: a map or list cannot be a key "
+                                "(Helm refuses this file); entry ignored",
+                                mark,
+                                index,
+                                cpath,
+                            )
+                        )
+                        mode = _SKIP
+                    elif mode == _MSEQ:
+                        problems.append(_merge_problem(mark, index, cpath))
+                    else:  # _SKIP: the value of an ignored entry
+                        mode = _MKEY
+                    _skip_node(get_event)
+                    continue
+                depth = len(stack) + 1
+                if depth > max_depth:
+                    raise _Abort(
+                        _problem(
+                            "YML003",
+                            f"nesting deeper than {max_depth} levels; document not loaded",
+                            ev.start_mark,
+                            index,
+                            path,
+                        )
+                    )
+                if depth > maxd:
+                    maxd = depth
+                nodes += 1
+                if kind == _NORMAL:
+                    append((path, mark))
+                tag = ev.tag
+                if tag is not None and tag != _MAP_TAG and tag != _SEQ_TAG and tag != "!":
+                    short = _short_tag(tag)
+                    if short not in _STD_SCALAR_TAGS and short not in _STD_OTHER_TAGS:
+                        msg = f"unknown tag {short} ignored; value treated as plain"
+                        problems.append(_problem("YML004", msg, ev.start_mark, index, path))
+                stack.append((parent_mode, cur, cpath, kmarks, fkind, fanchor))
+                anchor = ev.anchor
+                if anchor is not None or kind != _NORMAL:
+                    if anchor is not None:
+                        anchors[anchor] = _OPEN
+                    fanchor = (anchor, len(plist), len(templates), nodes, depth, maxd)
+                    maxd = depth
+                else:
+                    fanchor = None
+                mode = _MKEY if is_map else (_MSEQ if kind == _MERGE_SEQ else _SEQ)
+                cur = new
+                cpath = path
+                kmarks = {} if is_map else kmarks
+                fkind = kind
+
+            elif cls is MappingEndEvent or cls is SequenceEndEvent:
+                done = cur
+                rec = None
+                if fanchor is not None:
+                    name, pstart, tstart, n0, d0, saved = fanchor
+                    rec = _Anchor(
+                        _A_MAP if cls is MappingEndEvent else _A_SEQ,
+                        done,
+                        pstart,
+                        len(plist),
+                        len(cpath),
+                    )
+                    rec.tstart, rec.tend = tstart, len(templates)
+                    rec.count = nodes - n0 + 1
+                    rec.height = maxd - d0 + 1
+                    if name is not None:
+                        if fkind == _MERGE_SEQ:
+                            anchors[name] = None  # no value of its own: an alias is an error
+                        else:
+                            anchors[name] = rec
+                    if saved > maxd:
+                        maxd = saved
+                kind = fkind
+                mode, cur, cpath, kmarks, fkind, fanchor = stack.pop()
+                if kind != _NORMAL and rec is not None:
+                    if kind == _MERGE_SRC:
+                        cur.append(rec)
+                    else:
+                        # `<<: {...}` was built in place (reappend=False); `<<: [...]` sources
+                        # apply last to first, so earlier ones win, as in go-yaml v2.
+                        srcs = [rec] if kind == _MERGE_MAP else done[::-1]
+                        for src in srcs:
+                            for k, v in src.value.items():
+                                if k in cur:
+                                    dirty = True
+                                cur[k] = v
+                            if kind == _MERGE_SEQ:
+                                base = src.base
+                                for p, m in plist[src.start : src.end]:
+                                    append((cpath + p[base:], m))
+                                for t in templates[src.tstart : src.tend]:
+                                    templates.append(cpath + t[base:])
+
+            elif cls is AliasEvent:
+                name = ev.anchor
+                rec = anchors.get(name)
+                mark = ev.start_mark
+                if rec is None or rec is _OPEN:
+                    why = "contains itself" if rec is _OPEN else "is not defined"
+                    problems.append(
+                        _problem(
+                            "YML000",
+                            f"alias *{name}: anchor {why} (Helm refuses this file); read as null",
+                            mark,
+                            index,
+                            cpath,
+                        )
+                    )
+                    rec = _Anchor(_A_SCALAR, None, 0, 0, 0)
+                    rec.text = "~"
+                if mode == _MKEY:
+                    if rec.kind != _A_SCALAR:
+                        problems.append(
+                            _problem(
+                                "YML000",
+                                f"invalid map key: alias *{name} is a map or list "
+                                "(Helm refuses this file); entry ignored",
+                                mark,
+                                index,
+                                cpath,
+                            )
+                        )
+                        mode = _SKIP
+                        continue
+                    k, err, _ = _scalar_key(rec.text, rec.tag, rec.style)
+                    if k is _MERGE:
+                        key = _MERGE
+                        mode = _MVAL
+                        continue
+                    if err:
+                        problems.append(_problem("YML000", err, mark, index, (*cpath, k)))
+                    kmark = mark
+                    if k in cur:
+                        dirty = True
+                        first = kmarks.get(k)
+                        if first is not None:
+                            problems.append(
+                                _problem(
+                                    "YML002",
+                                    f"duplicate key '{k}' (from alias *{name}; first at line "
+                                    f"{first.line + 1}); Helm keeps the last value",
+                                    kmark,
+                                    index,
+                                    (*cpath, k),
+                                    key=k,
+                                    text=f"*{name}",
+                                    first_line=first.line + 1,
+                                )
+                            )
+                    kmarks[k] = kmark
+                    key = k
+                    mode = _MVAL
+                    continue
+                if mode == _SKIP:
+                    mode = _MKEY
+                    continue
+                if mode == _MSEQ or (mode == _MVAL and key is _MERGE):
+                    if rec.kind != _A_MAP:
+                        problems.append(_merge_problem(mark, index, cpath))
+                    elif mode == _MSEQ:
+                        cur.append(rec)
+                    else:
+                        # `<<: *a`: a's keys land in this map, in place of the `<<` entry.
+                        if nodes + rec.count - 1 > max_nodes:
+                            raise _Abort(_nodes_problem(max_nodes, name, mark, index, cpath))
+                        if len(stack) + rec.height - 1 > max_depth:
+                            raise _Abort(_depth_problem(max_depth, name, mark, index, cpath))
+                        for k, v in rec.value.items():
+                            if k in cur:
+                                dirty = True
+                            cur[k] = _deep_copy(v)
+                        base = rec.base
+                        for p, m in plist[rec.start : rec.end]:
+                            append((cpath + p[base:], m))
+                        for t in templates[rec.tstart : rec.tend]:
+                            templates.append(cpath + t[base:])
+                        nodes += rec.count - 1
+                        d = len(stack) + rec.height - 1
+                        if d > maxd:
+                            maxd = d
+                    if mode == _MVAL:
+                        mode = _MKEY
+                    continue
+                if mode == _MVAL:
+                    path = (*cpath, key)
+                    if rec.kind != _A_SCALAR:
+                        mark = kmark
+                elif mode == _SEQ:
+                    path = (*cpath, len(cur))
+                else:
+                    path = ()
+                if nodes + rec.count > max_nodes:
+                    raise _Abort(_nodes_problem(max_nodes, name, ev.start_mark, index, path))
+                if len(stack) + rec.height > max_depth:
+                    raise _Abort(_depth_problem(max_depth, name, ev.start_mark, index, path))
+                if rec.kind == _A_SCALAR:
+                    v = _anchor_value(rec)
+                    if (
+                        rec.tag is None
+                        and not rec.style
+                        and v.__class__ is str
+                        and "${" in rec.text
+                    ):
+                        templates.append(path)
+                else:
+                    v = _deep_copy(rec.value)
+                append((path, mark))
+                base = rec.base
+                for p, m in plist[rec.start : rec.end]:
+                    append((path + p[base:], m))
+                for t in templates[rec.tstart : rec.tend]:
+                    templates.append(path + t[base:])
+                nodes += rec.count
+                d = len(stack) + rec.height
+                if d > maxd:
+                    maxd = d
+                if mode == _MVAL:
+                    cur[key] = v
+                    mode = _MKEY
+                elif mode == _SEQ:
+                    cur.append(v)
+                else:
+                    root = v
+                    mode = _DONE
+
+            elif cls is DocumentEndEvent:
+                break
+    except _Abort as exc:
+        problems.append(exc.problem)
+        first_mark = plist[0][1] if plist else None
+        while get_event().__class__ is not DocumentEndEvent:
+            pass
+        raw = {(): first_mark} if first_mark is not None else {}
+        return LoadedDocument(None, _Positions(raw), frozenset(), index)
+
+    raw = dict(plist)
+    if dirty:  # overwritten subtrees leave positions behind: keep only paths that still exist
+        raw = {p: m for p, m in raw.items() if _path_exists(root, p)}
+        templates = [t for t in templates if t in raw]
+    return LoadedDocument(root, _Positions(raw), frozenset(templates), index)
+
+
+def _nodes_problem(limit: int, name: str, mark: Any, index: int, path: Path) -> LoadProblem:
+    return _problem(
+        "YML003",
+        f"alias *{name} expands the document beyond {limit} nodes; document not loaded",
+        mark,
+        index,
+        path,
+        alias=name,
+    )
+
+
+def _depth_problem(limit: int, name: str, mark: Any, index: int, path: Path) -> LoadProblem:
+    return _problem(
+        "YML003",
+        f"alias *{name} nests the document deeper than {limit} levels; document not loaded",
+        mark,
+        index,
+        path,
+        alias=name,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Entry point
+# --------------------------------------------------------------------------------------------
+
+_BREAKS_RE = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+
+def _line_col(prefix: str) -> tuple[int, int]:
+    """1-based line/column just after ``prefix``, counting line breaks as libyaml does."""
+    line = 1
+    start = 0
+    for m in _BREAKS_RE.finditer(prefix):
+        line += 1
+        start = m.end()
+    return line, len(prefix) - start + 1
+
+
+def _parse_problem(exc: yaml.YAMLError, text: str, index: int) -> LoadProblem:
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        message = exc.problem or "invalid YAML"
+        if exc.context:
+            message = f"{message} ({exc.context})"
+        return LoadProblem("YML000", message, line, col, index)
+    if isinstance(exc, yaml.reader.ReaderError):
+        # libyaml reports a byte offset into the UTF-8 text it was given.
+        prefix = text.encode("utf-8")[: exc.position].decode("utf-8", "ignore")
+        line, col = _line_col(prefix)
+        char = exc.character
+        code = f" #x{char:04x}" if isinstance(char, int) else ""
+        return LoadProblem("YML000", f"{exc.reason}{code}", line, col, index)
+    return LoadProblem("YML000", str(exc), 1, 1, index)
+
+
+def _load_stream(text: str, limits: Limits, problems: list[LoadProblem]) -> list[LoadedDocument]:
+    try:
+        parser = CParser(text)
+    except UnicodeEncodeError as exc:  # lone surrogates cannot reach libyaml
+        line, col = _line_col(text[: exc.start])
+        problems.append(
+            LoadProblem("YML000", f"text is not valid Unicode: {exc.reason}", line, col)
+        )
+        return []
+    get_event = parser.get_event
+    docs: list[LoadedDocument] = []
+    index = 0
+    try:
+        while True:
+            ev = get_event()
+            cls = ev.__class__
+            if cls is DocumentStartEvent:
+                if ev.version is not None and ev.version != (1, 1):
+                    major, minor = ev.version
+                    problems.append(
+                        _problem(
+                            "YML000",
+                            f"%YAML {major}.{minor} directive: Helm's YAML parser (go-yaml v2) "
+                            "refuses it ('found incompatible YAML document'); read as YAML 1.1",
+                            ev.start_mark,
+                            index,
+                        )
+                    )
+                docs.append(_load_document(get_event, index, limits, problems))
+                index += 1
+            elif cls is StreamEndEvent:
+                break
+    except yaml.YAMLError as exc:  # the document being read is dropped; earlier ones stay
+        problems.append(_parse_problem(exc, text, index))
+    return docs
+
+
+def _oversize(size: int, limits: Limits) -> LoadedFile:
+    message = f"input is {size} bytes, above the limit of {limits.max_bytes}; not parsed"
+    return LoadedFile((), (LoadProblem("YML003", message, 1, 1, detail={"bytes": size}),))
+
+
 def load_yaml(text: str | bytes, limits: Limits = Limits()) -> LoadedFile:
-    raise NotImplementedError
+    """Parse a YAML stream into values typed as Helm sees them, with positions and problems.
+
+    Never raises on bad input: parse errors, limits and Helm incompatibilities are problems.
+    """
+    max_bytes = limits.max_bytes
+    if isinstance(text, str):
+        size = len(text)
+        if size * 4 > max_bytes and (
+            size > max_bytes or len(text.encode("utf-8", "surrogatepass")) > max_bytes
+        ):
+            return _oversize(max(size, len(text.encode("utf-8", "surrogatepass"))), limits)
+        if text[:1] == "\ufeff":
+            text = text[1:]
+    else:
+        data = bytes(text)
+        if len(data) > max_bytes:
+            return _oversize(len(data), limits)
+        if data[:3] == b"\xef\xbb\xbf":
+            data = data[3:]
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line, col = _line_col(data[: exc.start].decode("utf-8"))
+            message = f"input is not UTF-8: byte 0x{data[exc.start]:02x} ({exc.reason})"
+            return LoadedFile((), (LoadProblem("YML000", message, line, col),))
+    problems: list[LoadProblem] = []
+    docs = _load_stream(text, limits, problems)
+    if not docs and not problems:  # nothing but comments/whitespace: one empty document
+        docs.append(LoadedDocument(None, _Positions({(): Mark(1, 1)}), frozenset(), 0))
+    return LoadedFile(tuple(docs), tuple(problems))

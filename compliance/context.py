@@ -1,0 +1,122 @@
+"""What a rule is given. Contexts locate values so rules never deal with files or positions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from compliance.effective import Channel, EffectiveValues
+from compliance.findings import Location, Severity, Violation
+from compliance.fluxvars import Unresolved
+from compliance.model import MISSING, Blueprint, Chart, Cluster, HelmRelease, Repository, YamlDocument, format_path
+from compliance.yamlload import Path
+
+SANCTIONED_BASELINE = ("IR", "KP", "SY", "CU", "RU-occupied-UA")
+
+
+@dataclass(frozen=True, slots=True)
+class RuleOptions:
+    """Knobs of the built-in pack (a project config can change them)."""
+
+    sanctioned_baseline: tuple[str, ...] = SANCTIONED_BASELINE
+    commercial_types: frozenset[str] = frozenset({"openai-compatible", "anthropic"})
+    min_retention_days: int = 730
+    required_card_fields: tuple[str, ...] = ("title", "summary")
+    listed_card_fields: tuple[str, ...] = ("category", "license")
+
+
+def is_unknown(value: Any) -> bool:
+    """True for values that depend on Flux variables nobody supplied."""
+    return isinstance(value, Unresolved)
+
+
+def is_blank(value: Any) -> bool:
+    """Absent, null or an empty/whitespace string (an unknown value is not blank)."""
+    if value is MISSING or value is None:
+        return True
+    return isinstance(value, str) and not is_unknown(value) and not value.strip()
+
+
+def _violation(document: YamlDocument, path: Path, message: str, severity: Severity | None) -> Violation:
+    return Violation(message, document.locate(path), format_path(path), (), severity)
+
+
+@dataclass(frozen=True, slots=True)
+class RepositoryContext:
+    repo: Repository
+    options: RuleOptions = field(default_factory=RuleOptions)
+
+    def at(self, location: Location, message: str, severity: Severity | None = None, value_path: str = "") -> Violation:
+        return Violation(message, location, value_path, (), severity)
+
+    def in_document(
+        self, document: YamlDocument, path: Path, message: str, severity: Severity | None = None
+    ) -> Violation:
+        return _violation(document, path, message, severity)
+
+
+@dataclass(frozen=True, slots=True)
+class BlueprintContext:
+    repo: Repository
+    blueprint: Blueprint
+    options: RuleOptions = field(default_factory=RuleOptions)
+
+    @property
+    def chart(self) -> Chart | None:
+        return self.blueprint.chart
+
+    def at_blueprint(self, path: Path, message: str, severity: Severity | None = None) -> Violation:
+        return _violation(self.blueprint.document, path, message, severity)
+
+    def at_chart(self, path: Path, message: str, severity: Severity | None = None) -> Violation:
+        assert self.chart is not None
+        return _violation(self.chart.chart_file, path, message, severity)
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseContext:
+    """One blueprint (or bare chart) as one cluster deploys it; `cluster` is None for chart defaults."""
+
+    repo: Repository
+    blueprint: Blueprint | None
+    chart: Chart | None
+    cluster: Cluster | None
+    release: HelmRelease | None
+    values: EffectiveValues
+    channels: tuple[Channel, ...]
+    options: RuleOptions = field(default_factory=RuleOptions)
+
+    @property
+    def name(self) -> str:
+        if self.blueprint is not None and self.blueprint.name:
+            return self.blueprint.name
+        if self.chart is not None:
+            return self.chart.name
+        return self.release.name if self.release else ""
+
+    def get(self, path: Path, default: Any = MISSING) -> Any:
+        return self.values.get(path, default)
+
+    def at(self, path: Path, message: str, severity: Severity | None = None) -> Violation:
+        """A violation located where the value at `path` was set, with its trace."""
+        return Violation(message, self.values.locate(path), format_path(path), self.values.trace(path), severity)
+
+    def at_release(self, path: Path, message: str, severity: Severity | None = None) -> Violation:
+        assert self.release is not None
+        return _violation(self.release.document, path, message, severity)
+
+    def is_commercial(self, channel: Channel) -> bool:
+        return channel.spec.get("type") in self.options.commercial_types
+
+    @property
+    def enabled_channels(self) -> list[Channel]:
+        return [channel for channel in self.channels if channel.enabled]
+
+    @property
+    def commercial_channels(self) -> list[Channel]:
+        return [channel for channel in self.enabled_channels if self.is_commercial(channel)]
+
+    @property
+    def is_gateway(self) -> bool:
+        """Values shaped like the LLM marketplace gateway (the contract's rules apply)."""
+        return "channels" in self.values.values or "defaultChannels" in self.values.values

@@ -1,0 +1,115 @@
+"""Evaluation: build every rule context from the model, run the rules, collect sorted findings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from compliance.context import BlueprintContext, ReleaseContext, RepositoryContext, RuleOptions
+from compliance.effective import compose_channels, effective_values
+from compliance.findings import Finding, Location, Severity, Violation, sort_findings
+from compliance.model import Blueprint, Chart, Cluster, HelmRelease, Repository
+from compliance.registry import RuleSpec, Scope
+
+
+class SelectionError(ValueError):
+    """--select/--ignore named something that is not a rule id or prefix."""
+
+
+@dataclass(frozen=True, slots=True)
+class LintOptions:
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    variables: Mapping[str, str] = field(default_factory=dict)
+    rule_options: RuleOptions = field(default_factory=RuleOptions)
+
+
+def select_rules(rules: Iterable[RuleSpec], select: Iterable[str], ignore: Iterable[str]) -> list[RuleSpec]:
+    """Rules chosen by id or id prefix (`ATT` selects ATT001..ATT004); unknown names are errors."""
+    rules = list(rules)
+    ids = [spec.id for spec in rules]
+    for name in (*select, *ignore):
+        if not any(rule_id.startswith(name.upper()) for rule_id in ids):
+            raise SelectionError(f"unknown rule id or prefix: {name}")
+    selected = [s for s in rules if not select or any(s.id.startswith(n.upper()) for n in select)]
+    return [s for s in selected if not any(s.id.startswith(n.upper()) for n in ignore)]
+
+
+def release_contexts(repo: Repository, options: LintOptions) -> list[ReleaseContext]:
+    """One context per (blueprint, cluster) that deploys it, plus chart defaults for undeployed charts."""
+    contexts: list[ReleaseContext] = []
+    deployed: set[int] = set()
+    for cluster in repo.clusters:
+        variables = {**options.variables, **cluster.variables}
+        for release in cluster.releases:
+            chart, blueprint = repo.resolve_release(release)
+            if chart is None and blueprint is None:
+                continue  # a third-party chart we do not have: nothing to evaluate
+            if chart is not None:
+                deployed.add(id(chart))
+            contexts.append(_context(repo, blueprint, chart, cluster, release, variables, options))
+    for chart in repo.charts:
+        if id(chart) not in deployed:
+            blueprint = repo.blueprint_for_chart(chart)
+            contexts.append(_context(repo, blueprint, chart, None, None, options.variables, options))
+    return contexts
+
+
+def _context(
+    repo: Repository,
+    blueprint: Blueprint | None,
+    chart: Chart | None,
+    cluster: Cluster | None,
+    release: HelmRelease | None,
+    variables: Mapping[str, str],
+    options: LintOptions,
+) -> ReleaseContext:
+    values = effective_values(chart, release, variables)
+    return ReleaseContext(
+        repo, blueprint, chart, cluster, release, values, compose_channels(values.values), options.rule_options
+    )
+
+
+def _run(spec: RuleSpec, context: object, primary: Location) -> Iterable[Violation]:
+    try:
+        return list(spec.check(context))
+    except Exception as error:  # a broken rule must not lose the other findings
+        message = f"rule {spec.id} ({spec.provider}) crashed: {type(error).__name__}: {error}"
+        return [Violation(message, primary, severity=Severity.ERROR)]
+
+
+def lint(repo: Repository, rules: Iterable[RuleSpec], options: LintOptions = LintOptions()) -> list[Finding]:
+    rules = list(rules)
+    findings: list[Finding] = []
+
+    def emit(spec: RuleSpec, violations: Iterable[Violation], blueprint: str | None, cluster: str | None) -> None:
+        for v in violations:
+            findings.append(
+                Finding(
+                    spec.id,
+                    v.severity or spec.severity,
+                    v.message,
+                    v.location,
+                    blueprint,
+                    cluster,
+                    v.value_path,
+                    v.trace,
+                )
+            )
+
+    by_scope = {scope: [s for s in rules if s.scope is scope] for scope in Scope}
+    if by_scope[Scope.REPOSITORY]:
+        context = RepositoryContext(repo, options.rule_options)
+        for spec in by_scope[Scope.REPOSITORY]:
+            emit(spec, _run(spec, context, Location(".")), None, None)
+    for blueprint in repo.blueprints if by_scope[Scope.BLUEPRINT] else ():
+        context = BlueprintContext(repo, blueprint, options.rule_options)
+        primary = blueprint.document.locate(())
+        for spec in by_scope[Scope.BLUEPRINT]:
+            emit(spec, _run(spec, context, primary), blueprint.name or None, None)
+    for release_context in release_contexts(repo, options) if by_scope[Scope.RELEASE] else ():
+        primary = release_context.values.locate(())
+        cluster = release_context.cluster.name if release_context.cluster else None
+        for spec in by_scope[Scope.RELEASE]:
+            emit(spec, _run(spec, release_context, primary), release_context.name or None, cluster)
+    return sort_findings(findings)

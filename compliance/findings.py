@@ -1,0 +1,81 @@
+"""Findings: what rules report, located and ordered deterministically."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+
+_RANK = {Severity.ERROR: 3, Severity.WARNING: 2, Severity.INFO: 1}
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A repo-relative, '/'-separated path with a 1-based line and column."""
+
+    path: str
+    line: int = 1
+    column: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True, slots=True)
+class TraceStep:
+    """One link in a value's provenance: where it was set, or what it overrode."""
+
+    role: str  # "set" (the effective value) or "overrode" (an earlier value it replaced)
+    location: Location
+    value: object = None
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """What a rule yields: a message at a location; the engine adds the rest."""
+
+    message: str
+    location: Location
+    value_path: str = ""
+    trace: tuple[TraceStep, ...] = ()
+    severity: Severity | None = None  # None: the rule's default severity
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    rule: str
+    severity: Severity
+    message: str
+    location: Location
+    blueprint: str | None = None
+    cluster: str | None = None
+    value_path: str = ""
+    trace: tuple[TraceStep, ...] = field(default=())
+
+    def sort_key(self) -> tuple:
+        loc = self.location
+        return (
+            loc.path,
+            loc.line,
+            loc.column,
+            self.rule,
+            self.cluster or "",
+            self.blueprint or "",
+            self.message,
+        )
+
+
+def sort_findings(findings: list[Finding]) -> list[Finding]:
+    """Sort deterministically and drop exact repeats (same rule, place, cluster, message)."""
+    unique = {f.sort_key(): f for f in findings}
+    return [unique[key] for key in sorted(unique)]

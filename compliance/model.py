@@ -1,0 +1,207 @@
+"""The domain model: immutable views of blueprints, charts, overlays, clusters and the expected DAG.
+
+Nothing here reads files; `compliance.repository` builds these from loaded YAML.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from compliance.findings import Location
+from compliance.yamlload import LoadedDocument, LoadProblem, Mark, Path
+
+MISSING: Any = type("Missing", (), {"__repr__": lambda self: "<missing>"})()
+
+TEMPLATE_CLUSTER = "_template"
+
+
+def get_path(value: Any, path: Path, default: Any = MISSING) -> Any:
+    """The value at `path` inside nested dicts/lists, or `default` when any step is absent."""
+    for step in path:
+        if isinstance(step, int):
+            if not isinstance(value, list) or not -len(value) <= step < len(value):
+                return default
+        elif not isinstance(value, dict) or step not in value:
+            return default
+        value = value[step]
+    return value
+
+
+def format_path(path: Path) -> str:
+    """`("channels", 0, "attestation")` -> `channels[0].attestation`."""
+    out: list[str] = []
+    for step in path:
+        if isinstance(step, int):
+            out.append(f"[{step}]")
+        else:
+            out.append(f".{step}" if out else str(step))
+    return "".join(out)
+
+
+@dataclass(frozen=True, slots=True)
+class YamlDocument:
+    """One loaded YAML document tied to the repo-relative file it came from."""
+
+    file: str
+    doc: LoadedDocument
+
+    @property
+    def value(self) -> Any:
+        return self.doc.value
+
+    def get(self, path: Path, default: Any = MISSING) -> Any:
+        return get_path(self.doc.value, path, default)
+
+    def mark(self, path: Path) -> Mark | None:
+        return self.doc.positions.get(path)
+
+    def locate(self, path: Path) -> Location:
+        """The position of `path`, or of its nearest ancestor that exists."""
+        positions = self.doc.positions
+        for end in range(len(path), -1, -1):
+            mark = positions.get(path[:end])
+            if mark is not None:
+                return Location(self.file, mark.line, mark.column)
+        return Location(self.file, 1, 1)
+
+
+@dataclass(frozen=True, slots=True)
+class InputFile:
+    path: str  # repo-relative, '/'-separated
+    sha256: str
+    size: int
+    kind: str  # blueprint, chart, values, overlay, dag, kustomization, other
+
+
+@dataclass(frozen=True, slots=True)
+class FileProblem:
+    """A loader problem tied to its file."""
+
+    file: str
+    problem: LoadProblem
+
+    @property
+    def location(self) -> Location:
+        return Location(self.file, self.problem.line, self.problem.column)
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    name: str
+    version: Any
+    directory: str
+    chart_file: YamlDocument
+    values: tuple[YamlDocument, ...]  # values.yaml documents, merged in order (Helm v4)
+
+
+@dataclass(frozen=True, slots=True)
+class Dependency:
+    blueprint: str
+    optional: bool
+    index: int
+
+
+@dataclass(frozen=True, slots=True)
+class Blueprint:
+    name: str
+    version: Any
+    directory: str
+    document: YamlDocument
+    chart: Chart | None
+    config_schema: Mapping[str, Any] | None
+    depends: tuple[Dependency, ...]
+
+    @property
+    def spec(self) -> Mapping[str, Any]:
+        spec = self.document.get(("spec",), {})
+        return spec if isinstance(spec, dict) else {}
+
+
+@dataclass(frozen=True, slots=True)
+class HelmRelease:
+    name: str
+    namespace: str
+    cluster: str | None
+    document: YamlDocument
+    chart_name: str
+    chart_version: Any  # MISSING when not pinned
+    release_name: str
+    target_namespace: str
+    depends_on: tuple[tuple[str, int], ...]  # (release name, index in spec.dependsOn)
+
+    values_prefix: Path = ("spec", "values")
+
+    @property
+    def values(self) -> Any:
+        values = self.document.get(self.values_prefix, None)
+        return values if isinstance(values, dict) else {}
+
+
+@dataclass(frozen=True, slots=True)
+class Cluster:
+    name: str
+    directory: str
+    releases: tuple[HelmRelease, ...]
+    variables: Mapping[str, str] = field(default_factory=dict)  # Flux postBuild.substitute
+
+    @property
+    def is_template(self) -> bool:
+        return self.name == TEMPLATE_CLUSTER
+
+
+@dataclass(frozen=True, slots=True)
+class DagEntry:
+    name: str
+    depends_on: tuple[str, ...]
+    index: int  # position in the `slots` list
+
+
+@dataclass(frozen=True, slots=True)
+class ExpectedDag:
+    document: YamlDocument
+    entries: tuple[DagEntry, ...]
+
+    def entry(self, name: str) -> DagEntry | None:
+        for entry in self.entries:
+            if entry.name == name:
+                return entry
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Repository:
+    root: str  # absolute path of the linted root
+    files: tuple[InputFile, ...]
+    blueprints: tuple[Blueprint, ...]
+    charts: tuple[Chart, ...]
+    clusters: tuple[Cluster, ...]
+    dag: ExpectedDag | None
+    problems: tuple[FileProblem, ...]
+    documents: Mapping[str, tuple[YamlDocument, ...]]  # every loaded document by file
+    notes: tuple[tuple[Location, str], ...] = ()  # informational: skipped links, unreadable files
+
+    def blueprint_for_chart(self, chart: Chart) -> Blueprint | None:
+        for blueprint in self.blueprints:
+            if blueprint.chart is chart:
+                return blueprint
+        return None
+
+    def resolve_release(self, release: HelmRelease) -> tuple[Chart | None, Blueprint | None]:
+        """The chart (by `spec.chart.spec.chart`, else `metadata.name`) and blueprint a release installs."""
+        chart = self.chart_named(release.chart_name) or self.chart_named(release.name)
+        blueprint = self.blueprint_for_chart(chart) if chart is not None else None
+        if blueprint is None:
+            names = (release.chart_name, release.name)
+            blueprint = next((b for b in self.blueprints if b.name in names), None)
+        return chart, blueprint
+
+    def chart_named(self, name: str) -> Chart | None:
+        for chart in self.charts:
+            if chart.name == name:
+                return chart
+        for blueprint in self.blueprints:
+            if blueprint.name == name and blueprint.chart is not None:
+                return blueprint.chart
+        return None

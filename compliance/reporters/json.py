@@ -1,0 +1,50 @@
+"""The JSON report: `tool`, `findings`, `summary` (the machine-readable contract)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from compliance import __version__
+from compliance.findings import Finding, TraceStep
+from compliance.reporters import summary
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, list):
+        return [_jsonable(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): _jsonable(item) for key, item in value.items()}
+    return str(value)
+
+
+def trace_dict(step: TraceStep) -> dict[str, Any]:
+    loc = step.location
+    return {"role": step.role, "path": loc.path, "line": loc.line, "column": loc.column, "value": _jsonable(step.value)}
+
+
+def finding_dict(finding: Finding) -> dict[str, Any]:
+    loc = finding.location
+    return {
+        "rule": finding.rule,
+        "severity": finding.severity.value,
+        "message": finding.message,
+        "path": loc.path,
+        "line": loc.line,
+        "column": loc.column,
+        "blueprint": finding.blueprint,
+        "cluster": finding.cluster,
+        "value_path": finding.value_path,
+        "trace": [trace_dict(step) for step in finding.trace],
+    }
+
+
+def render(findings: list[Finding]) -> str:
+    report = {
+        "tool": {"name": "compliance", "version": __version__},
+        "findings": [finding_dict(f) for f in findings],
+        "summary": summary(findings),
+    }
+    return json.dumps(report, indent=2, sort_keys=False) + "\n"
