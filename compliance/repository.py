@@ -279,11 +279,12 @@ def _blueprint(document: YamlDocument, charts_by_dir: dict[str, Chart], texts: d
     chart_dir = "" if chart_dir == "." else chart_dir
     schema = document.get(("spec", "configSchema"), None)
     depends_raw = document.get(("spec", "depends"), [])
-    depends = tuple(
-        Dependency(item["blueprint"], bool(item.get("optional", False)), index)
-        for index, item in enumerate(depends_raw if isinstance(depends_raw, list) else [])
-        if isinstance(item, dict) and isinstance(item.get("blueprint"), str)
-    )
+    depends: list[Dependency] = []
+    for index, item in enumerate(depends_raw if isinstance(depends_raw, list) else []):
+        if isinstance(item, str) and item.strip():  # short form: `depends: [bp-cert-manager]`
+            depends.append(Dependency(item, False, index))
+        elif isinstance(item, dict) and isinstance(item.get("blueprint"), str):
+            depends.append(Dependency(item["blueprint"], bool(item.get("optional", False)), index))
     return Blueprint(
         name=_text(document.get(("metadata", "name"), "")),
         version=source_text(texts, document, ("spec", "version")),
@@ -291,7 +292,7 @@ def _blueprint(document: YamlDocument, charts_by_dir: dict[str, Chart], texts: d
         document=document,
         chart=charts_by_dir.get(chart_dir),
         config_schema=schema if isinstance(schema, dict) else None,
-        depends=depends,
+        depends=tuple(depends),
     )
 
 

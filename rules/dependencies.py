@@ -25,38 +25,15 @@ MAX_CYCLES = 50  # per strongly connected component; a tangled graph is reported
 # ── DEP: the blueprint's `spec.depends` ─────────────────────────────────────────────────────
 
 
-def release_blueprint(repo: Repository, release: HelmRelease) -> Blueprint | None:
-    """The blueprint a HelmRelease deploys (through its chart, else by name), as the engine does."""
-    chart = repo.chart_named(release.chart_name) or repo.chart_named(release.name)
-    blueprint = repo.blueprint_for_chart(chart) if chart is not None else None
-    if blueprint is None:
-        blueprint = next((b for b in repo.blueprints if b.name in (release.chart_name, release.name)), None)
-    return blueprint
-
-
 def declared_depends(blueprint: Blueprint) -> tuple[Dependency, ...] | None:
-    """`spec.depends`, or None when the blueprint does not say (the key is absent).
-
-    A bare string item (`depends: [bp-cert-manager]`) is a required dependency too.
-    """
-    raw = blueprint.spec.get("depends")
-    if raw is None:
-        return None
-    if not isinstance(raw, list):
-        return blueprint.depends
-    known = {d.index for d in blueprint.depends}
-    extra = tuple(
-        Dependency(item, False, index)
-        for index, item in enumerate(raw)
-        if isinstance(item, str) and item.strip() and index not in known
-    )
-    return tuple(sorted((*blueprint.depends, *extra), key=lambda d: d.index))
+    """`spec.depends`, or None when the blueprint does not say (the key is absent)."""
+    return None if blueprint.spec.get("depends") is None else blueprint.depends
 
 
 def releases_of(repo: Repository, cluster: Cluster, blueprint_name: str) -> list[str]:
     """Names of the cluster's HelmReleases that deploy `blueprint_name` (else one so named)."""
     names = [
-        r.name for r in cluster.releases if (b := release_blueprint(repo, r)) is not None and b.name == blueprint_name
+        r.name for r in cluster.releases if (b := repo.resolve_release(r)[1]) is not None and b.name == blueprint_name
     ]
     if names:
         return names

@@ -377,8 +377,10 @@ def pinned_version(ctx: ReleaseContext) -> Iterator[Violation]:
     ## What it does
     Reads the HelmRelease's `spec.chart.spec.version` as Flux does (an exact version, `*`,
     `1.4.x`, `>=1.0.0 <2.0.0`, `^1.2`, `~1.2`, `||`) and warns when the chart version in the
-    tree does not satisfy it. A pin made of Flux variables nobody supplied is not judged, and
-    neither is one whose source is a `GitRepository` or `Bucket` (Flux ignores it there).
+    tree does not satisfy it, when the pin is not a valid expression, and when it is an unquoted
+    number (`version: 1.10` is the float 1.1 to YAML; the HelmRelease API wants a string). A pin
+    made of Flux variables nobody supplied is not judged, and neither is one whose source is a
+    `GitRepository` or `Bucket` (Flux ignores it there).
 
     ## Why it matters
     The cluster does not run the chart you are reviewing: it keeps the pinned release, so a fix

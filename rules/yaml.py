@@ -92,10 +92,15 @@ def _boolean_severity(repo: Repository, problem: FileProblem) -> Severity | None
     """Error in a region list or an enum; warning elsewhere; None where a boolean is intended."""
     path = problem.problem.path
     file = problem.file
-    if any(b.document.file == file for b in repo.blueprints):
-        # inside a configSchema: an `enum: [..., off]` entry is an enum value that became false
+    blueprint = next((b for b in repo.blueprints if b.document.file == file), None)
+    if blueprint is not None:
+        # inside a configSchema: an enum entry, or the default of a string property, became a boolean
         if len(path) >= 2 and isinstance(path[-1], int) and path[-2] in ("enum", "default"):
             return Severity.ERROR
+        if path and path[-1] == "default":
+            node = blueprint.document.get(path[:-1], None)
+            if isinstance(node, dict) and node.get("type") == "string":
+                return Severity.ERROR
         return Severity.WARNING
     located = _values_context(repo, file)
     if located is None:
