@@ -280,9 +280,7 @@ def print_table(rows: list[Row]) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument(
-        "--corpus", action="append", type=Path, help="corpus dir (repeatable; default: openova)"
-    )
+    parser.add_argument("--corpus", action="append", type=Path, help="corpus dir (repeatable; default: openova)")
     parser.add_argument("--repeat", type=int, default=5, help="measured runs (after 1 warm-up)")
     parser.add_argument("--scales", default="1,10,50", help="comma-separated copy counts")
     parser.add_argument("--startup-repeat", type=int, default=20, help="runs for startup medians")

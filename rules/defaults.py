@@ -91,8 +91,7 @@ def vllm_without_endpoint(ctx: ReleaseContext) -> Iterator[Violation]:
     if is_unknown(endpoint):
         yield ctx.at(
             VLLM_ENDPOINT,
-            f"defaultChannels.vllm.endpoint depends on {unknown_names(endpoint)}; "
-            "could not check it is set",
+            f"defaultChannels.vllm.endpoint depends on {unknown_names(endpoint)}; could not check it is set",
             Severity.INFO,
         )
     elif is_blank(endpoint):

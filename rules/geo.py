@@ -229,6 +229,5 @@ def relaxation_unjustified(ctx: ReleaseContext) -> Iterator[Violation]:
             shown = f"is not text ({as_yaml(justification)})"
         yield ctx.at(
             RELAXATION,
-            "geo.sanctionedRegions.allowRelaxation is true but "
-            f"geo.sanctionedRegions.justification {shown}",
+            f"geo.sanctionedRegions.allowRelaxation is true but geo.sanctionedRegions.justification {shown}",
         )

@@ -166,9 +166,7 @@ def _as_number(value: Any) -> float | None:
     return float(value)
 
 
-@rule(
-    "AUD002", "Audit log disabled or retained too briefly", Severity.ERROR, Scope.RELEASE, "policy"
-)
+@rule("AUD002", "Audit log disabled or retained too briefly", Severity.ERROR, Scope.RELEASE, "policy")
 def audit_retention(ctx: ReleaseContext) -> Iterator[Violation]:
     """
     ## What it does
@@ -203,8 +201,7 @@ def audit_retention(ctx: ReleaseContext) -> Iterator[Violation]:
     if is_unknown(enabled):
         yield ctx.at(
             AUDIT_ENABLED,
-            f"audit.enabled depends on {unknown_names(enabled)}; "
-            "could not check that the audit log is on",
+            f"audit.enabled depends on {unknown_names(enabled)}; could not check that the audit log is on",
             Severity.INFO,
         )
     elif not go_truthy(enabled):
@@ -216,8 +213,7 @@ def audit_retention(ctx: ReleaseContext) -> Iterator[Violation]:
     if is_unknown(days):
         yield ctx.at(
             RETENTION,
-            f"audit.retentionDays depends on {unknown_names(days)}; "
-            f"could not check it is at least {minimum}",
+            f"audit.retentionDays depends on {unknown_names(days)}; could not check it is at least {minimum}",
             Severity.INFO,
         )
         return
@@ -225,8 +221,7 @@ def audit_retention(ctx: ReleaseContext) -> Iterator[Violation]:
     if number is not None and number < minimum:
         yield ctx.at(
             RETENTION,
-            f"audit.retentionDays is {as_yaml(number)}, "
-            f"below the minimum retention of {minimum} days",
+            f"audit.retentionDays is {as_yaml(number)}, below the minimum retention of {minimum} days",
             Severity.WARNING,
         )
 
@@ -263,8 +258,7 @@ def byok_scope(ctx: ReleaseContext) -> Iterator[Violation]:
     if is_unknown(scope):
         yield ctx.at(
             BYOK_SCOPE,
-            f"byok.scope depends on {unknown_names(scope)}; "
-            "could not check it is request-scoped or never",
+            f"byok.scope depends on {unknown_names(scope)}; could not check it is request-scoped or never",
             Severity.INFO,
         )
         return
@@ -329,8 +323,7 @@ def reseller_undisclosed(ctx: ReleaseContext) -> Iterator[Violation]:
     elif required is False:
         yield ctx.at(
             DISCLOSURE,
-            "reseller.disclosureRequired is false while commercial channel "
-            f"{_names(commercial)} is enabled",
+            f"reseller.disclosureRequired is false while commercial channel {_names(commercial)} is enabled",
         )
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from compliance.context import ReleaseContext, is_unknown
 from compliance.findings import Severity, Violation
 from compliance.registry import Scope, rule
+from compliance.schemacheck import FastValidator, fast_validator
 
 # Keywords whose verdict depends only on which keys or how many items exist, never on a leaf's
 # value: an unknown (Flux variable) leaf inside the instance cannot change them.
@@ -54,7 +55,10 @@ class _Identity:
 @functools.lru_cache(maxsize=256)
 def _validator(key: _Identity) -> Any:
     """One validator per schema (Draft 2020-12 unless `$schema` says otherwise); None if invalid."""
-    from jsonschema import Draft202012Validator  # ~80 ms: only when a schema is checked
+    fast = fast_validator(key.value)
+    if fast is not None:
+        return fast
+    from jsonschema import Draft202012Validator  # ~80 ms: only for schemas beyond the fast subset
     from jsonschema.exceptions import SchemaError
     from jsonschema.validators import validator_for
 
@@ -146,14 +150,17 @@ def config_schema(ctx: ReleaseContext) -> Iterator[Violation]:
     validator = _validator(_Identity(schema))
     if validator is None:
         return
-    from jsonschema.exceptions import best_match
-
     try:
         errors = [
             e for e in validator.iter_errors(values) if _provable(e) and (deployed or e.validator not in PRESENCE)
         ]
         errors.sort(key=lambda e: (list(map(str, e.absolute_path)), str(e.validator)))
-        shown = [best_match([e]) for e in errors]
+        if isinstance(validator, FastValidator):
+            shown: list[Any] = errors
+        else:
+            from jsonschema.exceptions import best_match
+
+            shown = [best_match([e]) for e in errors]
     except Exception:  # an unresolvable $ref or a bad pattern in the schema: nothing to prove
         return
     for error in shown:

@@ -113,9 +113,7 @@ def test_geo002_error_without_justification_info_with_one(findings: list[Finding
     justified = only(findings, "GEO002", "relaxed-justified")
     assert justified.severity.value == "info" and "LEGAL-2026-031" in justified.message
     # a relaxation switches GEO001 off, even with a commercial channel
-    assert not [
-        f for f in findings if f.rule == "GEO001" and (f.cluster or "").startswith("relaxed")
-    ]
+    assert not [f for f in findings if f.rule == "GEO001" and (f.cluster or "").startswith("relaxed")]
 
 
 def test_geo001_uses_the_configured_baseline() -> None:
@@ -133,9 +131,7 @@ def _gateway(tmp_path: Path, values: str) -> Path:
 
 
 def test_geo001_missing_block_located_at_enclosing_mapping(tmp_path: Path) -> None:
-    root = _gateway(
-        tmp_path, "channels: []\ngeo:\n  sanctionedRegions:\n    allowRelaxation: false\n"
-    )
+    root = _gateway(tmp_path, "channels: []\ngeo:\n  sanctionedRegions:\n    allowRelaxation: false\n")
     found = lint_fixture(root, select=SELECT)
     values = "platform/gw/chart/values.yaml"
     assert brief(found) == [("GEO001", "warning", values, 3, None)]
