@@ -1,0 +1,68 @@
+"""Effective values per (chart, cluster) on fixtures/merge: Helm's merge, Flux variables, provenance."""
+
+from __future__ import annotations
+
+from compliance.context import ReleaseContext
+from compliance.engine import LintOptions, release_contexts
+from compliance.fluxvars import Unresolved
+from compliance.repository import load_repository
+from tests.conftest import FIXTURES
+
+VALUES = "platform/app/chart/values.yaml"
+
+
+def contexts(**variables: str) -> dict[str | None, ReleaseContext]:
+    repo = load_repository(str(FIXTURES / "merge"))
+    return {c.cluster.name if c.cluster else None: c for c in release_contexts(repo, LintOptions(variables=variables))}
+
+
+def line(rel: str, text: str) -> int:
+    lines = (FIXTURES / "merge" / rel).read_text().splitlines()
+    return next(i for i, item in enumerate(lines) if text in item) + 1
+
+
+def test_helm_merge_of_defaults_and_overlay() -> None:
+    values = contexts()["east"].values.values
+    assert values["image"] == {"repository": "registry.example/app", "tag": "2.0"}  # quoted: stays a string
+    assert values["ports"] == [8080]  # lists replace
+    assert "probe" not in values  # null deletes the default
+    assert "nothing" not in values  # a default null is dropped (Helm v4.2)
+    assert values["features"] == 5  # the overlay wins a type conflict
+    assert values["flags"]["region"] is False  # `NO` is a boolean to Helm
+
+
+def test_flux_variables_from_the_cluster_kustomization() -> None:
+    values = contexts()["east"].values.values
+    assert values["flags"]["debug"] is True  # plain `${DEBUG}` is re-typed after substitution
+    assert values["flags"]["quoted"] == "true"  # quoted stays a string
+    assert values["replicas"] == 3
+    assert values["fallback"] == "fallback"
+    host = values["host"]
+    assert isinstance(host, Unresolved) and host == "app.${DOMAIN}" and host.variables == ("DOMAIN",)
+
+
+def test_command_line_variables_apply_where_the_repository_has_none() -> None:
+    west = contexts(TAG="2.0", DOMAIN="west.example")["west"].values
+    assert west.values["image"]["tag"] == 2  # unquoted `${TAG}` with 2.0 becomes the number 2, as in Flux
+    assert west.values["host"] == "app.west.example"
+    east = contexts(TAG="9.9")["east"].values
+    assert east.values["image"]["tag"] == "2.0"  # the cluster's own substitute wins over --var
+
+
+def test_every_leaf_knows_where_it_was_set_and_what_it_overrode() -> None:
+    east = contexts()["east"].values
+    overlay = "clusters/east/apps/app.yaml"
+    trace = east.trace(("image", "tag"))
+    assert [(s.role, s.location.path, s.location.line) for s in trace] == [
+        ("set", overlay, line(overlay, "tag:")),
+        ("overrode", VALUES, line(VALUES, 'tag: "1.1"')),
+        ("overrode", VALUES, line(VALUES, 'tag: "1.0"')),
+    ]
+    assert east.locate(("image", "repository")).line == line(VALUES, "repository:")
+    # a missing key is located at the nearest mapping that exists
+    assert east.locate(("flags", "absent")) == east.locate(("flags",))
+
+
+def test_multi_document_values_merge_in_order_for_undeployed_defaults() -> None:
+    west = contexts()["west"].values
+    assert west.trace(("image", "repository"))[0].location.line == line(VALUES, "repository:")
