@@ -85,6 +85,7 @@ def lint(
     from compliance.engine import SelectionError
     from compliance.findings import Severity, sort_findings
     from compliance.registry import PluginError
+    from compliance.reporters import ReportData, reporter
     from compliance.repository import InputError
 
     variables = _variables(var)
@@ -99,15 +100,14 @@ def lint(
     except (PluginError, SelectionError, InputError) as error:
         raise usage_error(str(error)) from None
     findings = sort_findings([f for run in runs for f in run.findings])
-    if output_format is OutputFormat.json:
-        from compliance.reporters import json as json_reporter
-
-        report = json_reporter.render(findings)
-    else:
-        from compliance.reporters import text
-
-        color = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        report = text.render(findings, runs[0].repo.root, color)
+    data = ReportData(
+        findings=tuple(findings),
+        rules=runs[0].rules,
+        root=runs[0].repo.root,
+        repos=tuple(run.repo for run in runs),
+    )
+    color = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    report = reporter(output_format.value).render(data, color)
     if output:
         from compliance.output import write_atomic
 

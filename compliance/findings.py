@@ -62,6 +62,18 @@ class Finding:
     value_path: str = ""
     trace: tuple[TraceStep, ...] = field(default=())
 
+    @property
+    def fingerprint(self) -> str:
+        """Identity across edits: rule + blueprint + cluster + logical value path + file, never the line.
+
+        Findings without a value path (file-level problems) fall back to the message, which names the key.
+        """
+        import hashlib
+
+        anchor = self.value_path or self.message
+        text = "\x1f".join((self.rule, self.blueprint or "", self.cluster or "", anchor, self.location.path))
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
     def sort_key(self) -> tuple:
         loc = self.location
         return (

@@ -1,11 +1,47 @@
-"""Reporters turn final, sorted findings into text; they never evaluate rules."""
+"""Reporters turn final, sorted findings into text; they never evaluate rules.
+
+Each reporter is a module here with `render(data: ReportData, color: bool) -> str`; `REPORTERS`
+maps a `--format` name to its module, imported only when that format is asked for.
+"""
 
 from __future__ import annotations
 
+import importlib
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
 
 from compliance.findings import Finding, Severity
+
+if TYPE_CHECKING:
+    from compliance.model import Repository
+    from compliance.registry import RuleSpec
+
+REPORTERS = {
+    "text": "compliance.reporters.text",
+    "json": "compliance.reporters.json",
+}
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """Everything a reporter may show; computed before any reporter runs."""
+
+    findings: tuple[Finding, ...]
+    rules: tuple[RuleSpec, ...]
+    root: str  # the linted root (absolute), to show source lines
+    repos: tuple[Repository, ...] = ()
+    fixed: tuple[Finding, ...] = ()  # known findings (baseline, diff base) that no longer occur
+    extra: dict[str, object] = field(default_factory=dict)  # feature-specific data (suppressions, ...)
+
+
+class Reporter(Protocol):
+    def render(self, data: ReportData, color: bool) -> str: ...
+
+
+def reporter(name: str) -> Reporter:
+    return importlib.import_module(REPORTERS[name])  # type: ignore[return-value]
 
 
 def summary(findings: Iterable[Finding]) -> dict[str, int]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from compliance import __version__
 from compliance.findings import Finding, TraceStep
-from compliance.reporters import summary
+from compliance.reporters import ReportData, summary
 
 
 def _jsonable(value: Any) -> Any:
@@ -38,13 +38,14 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "cluster": finding.cluster,
         "value_path": finding.value_path,
         "trace": [trace_dict(step) for step in finding.trace],
+        "fingerprint": finding.fingerprint,
     }
 
 
-def render(findings: list[Finding]) -> str:
+def render(data: ReportData, color: bool = False) -> str:
     report = {
         "tool": {"name": "compliance", "version": __version__},
-        "findings": [finding_dict(f) for f in findings],
-        "summary": summary(findings),
+        "findings": [finding_dict(f) for f in data.findings],
+        "summary": summary(data.findings),
     }
     return json.dumps(report, indent=2, sort_keys=False) + "\n"

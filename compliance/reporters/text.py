@@ -6,8 +6,8 @@ import io
 import os
 from itertools import groupby
 
-from compliance.findings import Finding, Severity
-from compliance.reporters import summary
+from compliance.findings import Severity
+from compliance.reporters import ReportData, summary
 
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
@@ -23,7 +23,7 @@ def _source_line(root: str, path: str, line: int, cache: dict[str, list[str]]) -
     return lines[line - 1] if 0 < line <= len(lines) else None
 
 
-def render(findings: list[Finding], root: str, color: bool, width: int = 100) -> str:
+def render(data: ReportData, color: bool, width: int = 100) -> str:
     from rich.console import Console
     from rich.markup import escape
 
@@ -31,6 +31,7 @@ def render(findings: list[Finding], root: str, color: bool, width: int = 100) ->
     console = Console(
         file=buffer, force_terminal=color, no_color=not color, width=width, highlight=False, soft_wrap=True
     )
+    findings, root = data.findings, data.root
     cache: dict[str, list[str]] = {}
     for path, group in groupby(findings, key=lambda f: f.location.path):
         console.print(f"[bold underline]{escape(path)}[/]")
