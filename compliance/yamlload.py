@@ -4,11 +4,20 @@ Helm reads values with go-yaml v2 (YAML 1.1 resolution) through sigs.k8s.io/yaml
 trip: keys become strings and every number becomes a float64. ``load_yaml`` reproduces that
 result (reference: helm-flux-yaml-semantics.md, section 4) and records where each node is.
 
+Problems: YML000 parse error or something Helm refuses (Inf/NaN, bad merge, unknown alias, null
+key, %YAML 1.2), YML001 YAML 1.1 boolean word, YML002 key collision (last value kept), YML003 a
+limit (the document becomes None), YML004 unknown tag (the node is read untagged).
+
+Positions: a scalar at its own start; a collection that is a mapping value at its key; a sequence
+item at the item; aliased and merged-in nodes at the anchor's definition.
+
 Design, driven by speed and safety:
 - libyaml's C parser produces *events*; we build values in one iterative Python loop. Nothing is
   composed by recursive C code, so input nesting cannot overflow the C stack, and no tag is ever
   constructed (no PyYAML constructor runs at all).
 - Positions keep libyaml's own mark objects; ``Mark`` instances are made only when looked up.
+- Aliases are expanded eagerly (copies), but once they bring in many nodes the document is
+  counted up front, so an alias bomb is refused without being expanded.
 """
 
 from __future__ import annotations
@@ -427,9 +436,15 @@ class _Anchor:
 class _Abort(Exception):
     """Stop building the current document (a limit was hit)."""
 
-    def __init__(self, problem: LoadProblem) -> None:
+    def __init__(self, problem: LoadProblem, opened: int = 0) -> None:
         super().__init__(problem.message)
         self.problem = problem
+        self.opened = opened  # collections libyaml has opened beyond our frame stack
+
+
+def _depth_abort(limit: int, mark: Any, index: int, path: Path, opened: int) -> _Abort:
+    msg = f"nesting deeper than {limit} levels; document not loaded"
+    return _Abort(_problem("YML003", msg, mark, index, path), opened)
 
 
 def _problem(code: str, message: str, mark: Any, index: int, path: Path = (), **detail: Any) -> LoadProblem:
@@ -457,9 +472,8 @@ def _deep_copy(value: Any) -> Any:
     todo = [(value, out)]
     while todo:
         src, dst = todo.pop()
-        items = src.items() if dst.__class__ is dict else enumerate(src)
         is_map = dst.__class__ is dict
-        for k, v in items:
+        for k, v in src.items() if is_map else enumerate(src):
             c = v.__class__
             if c is dict or c is list:
                 v2: Any = {} if c is dict else []
@@ -521,7 +535,7 @@ def _merge_problem(mark: Any, index: int, path: Path) -> LoadProblem:
     )
 
 
-def _graft(paths: list[Path], marks: list[Any], templates: list[Path], rec: _Anchor, dest: Path) -> None:
+def _graft(paths: list[Path], marks: list[Any], templates: list[tuple[Path, Any]], rec: _Anchor, dest: Path) -> None:
     """Re-root the positions/templates recorded for an anchor's subtree under ``dest``."""
     start, end, tstart, tend = rec.start, rec.end, rec.tstart, rec.tend
     cut = operator.itemgetter(slice(rec.base, None))
@@ -529,18 +543,26 @@ def _graft(paths: list[Path], marks: list[Any], templates: list[Path], rec: _Anc
     paths.extend(map(dest.__add__, map(cut, paths[start:end])))
     marks.extend(marks[start:end])
     if tend > tstart:
-        templates.extend(map(dest.__add__, map(cut, templates[tstart:tend])))
+        templates.extend([(dest + p[rec.base :], m) for p, m in templates[tstart:tend]])
 
 
-def _skip_node(get_event: Callable[[], Any]) -> None:
-    """Consume the rest of a collection whose start event was just read."""
+def _skip_node(get_event: Callable[[], Any], room: int) -> tuple[Any, int] | None:
+    """Consume the rest of a collection whose start event was just read.
+
+    Returns (mark, open levels) if it nests more than ``room`` levels, else None: libyaml's
+    scanner is quadratic in flow depth, so a runaway nest must not be read to its end.
+    """
     level = 1
     while level:
-        cls = get_event().__class__
+        ev = get_event()
+        cls = ev.__class__
         if cls is MappingStartEvent or cls is SequenceStartEvent:
             level += 1
+            if level > room:
+                return ev.start_mark, level
         elif cls is MappingEndEvent or cls is SequenceEndEvent:
             level -= 1
+    return None
 
 
 def _path_exists(value: Any, path: Path) -> bool:
@@ -551,7 +573,7 @@ def _path_exists(value: Any, path: Path) -> bool:
             if part.__class__ is not str or part not in node:
                 return False
         elif cls is list:
-            if part.__class__ is not int or not 0 <= part < len(node):  # type: ignore[operator]
+            if part.__class__ is not int or not 0 <= part < len(node):
                 return False
         else:
             return False
@@ -560,9 +582,15 @@ def _path_exists(value: Any, path: Path) -> bool:
 
 
 def _load_document(
-    get_event: Callable[[], Any], index: int, limits: Limits, problems: list[LoadProblem]
-) -> LoadedDocument:
-    """Build one document from its events (DocumentStartEvent already consumed)."""
+    get_event: Callable[[], Any],
+    index: int,
+    limits: Limits,
+    problems: list[LoadProblem],
+    overflow: Callable[[int], tuple[Any, str] | None],
+) -> tuple[LoadedDocument, bool]:
+    """Build one document from its events (DocumentStartEvent already consumed).
+
+    Returns the document and whether reading the stream must stop here."""
     max_depth = limits.max_depth
     max_nodes = limits.max_nodes
     plain_values = _PLAIN_VALUES
@@ -574,7 +602,7 @@ def _load_document(
     marks: list[Any] = []
     add_path = paths.append
     add_mark = marks.append
-    templates: list[Path] = []
+    templates: list[tuple[Path, Any]] = []  # (path, mark) of plain scalars holding "${"
     anchors: dict[str, Any] = {}
     stack: list[tuple[Any, ...]] = []
 
@@ -590,6 +618,8 @@ def _load_document(
     nodes = 0
     maxd = 0  # deepest level seen since the innermost open anchor started
     dirty = False  # a value was overwritten: prune stale positions at the end
+    heavy = 0  # nodes brought in by aliases so far
+    precounted = False
     path: Path
     try:
         while True:
@@ -598,6 +628,7 @@ def _load_document(
             if cls is ScalarEvent:
                 text = ev.value
                 if mode == _MKEY:
+                    nodes += 1  # keys count as nodes (the alias pre-count relies on it)
                     if ev.tag is None and not ev.style:
                         k = plain_keys.get(text)
                         if k is None:
@@ -675,7 +706,7 @@ def _load_document(
                     if v is _MISS:
                         v = _number_value(text) if text[0] in num_start else text
                         if v is text and "${" in text:
-                            templates.append(path)
+                            templates.append((path, ev.start_mark))
                     elif v is not None:
                         if text in bool_words:
                             problems.append(_bool_problem(text, v, ev.start_mark, index, path, False))
@@ -770,19 +801,13 @@ def _load_document(
                         problems.append(_merge_problem(mark, index, cpath))
                     else:  # _SKIP: the value of an ignored entry
                         mode = _MKEY
-                    _skip_node(get_event)
+                    deep = _skip_node(get_event, max_depth - len(stack))
+                    if deep is not None:
+                        raise _depth_abort(max_depth, deep[0], index, cpath, deep[1])
                     continue
                 depth = len(stack) + 1
                 if depth > max_depth:
-                    raise _Abort(
-                        _problem(
-                            "YML003",
-                            f"nesting deeper than {max_depth} levels; document not loaded",
-                            ev.start_mark,
-                            index,
-                            path,
-                        )
-                    )
+                    raise _depth_abort(max_depth, ev.start_mark, index, path, 1)
                 if depth > maxd:
                     maxd = depth
                 nodes += 1
@@ -836,16 +861,16 @@ def _load_document(
                 mode, cur, cpath, kmarks, fkind, fanchor = stack.pop()
                 if kind != _NORMAL and rec is not None:
                     if kind == _MERGE_SRC:
-                        cur.append(rec)
+                        cur.append((rec, True))  # built for this merge only: no copy needed
                     else:
                         # `<<: {...}` was built in place (reappend=False); `<<: [...]` sources
                         # apply last to first, so earlier ones win, as in go-yaml v2.
-                        srcs = [rec] if kind == _MERGE_MAP else done[::-1]
-                        for src in srcs:
+                        srcs = [(rec, True)] if kind == _MERGE_MAP else done[::-1]
+                        for src, fresh in srcs:
                             for k, v in src.value.items():
                                 if k in cur:
                                     dirty = True
-                                cur[k] = v
+                                cur[k] = v if fresh else _deep_copy(v)
                             if kind == _MERGE_SEQ:
                                 _graft(paths, marks, templates, src, cpath)
 
@@ -866,6 +891,15 @@ def _load_document(
                     )
                     rec = _Anchor(_A_SCALAR, None, 0, 0, 0)
                     rec.text = "~"
+                elif not precounted and rec.count > 1:
+                    # Heavy aliasing: count the whole document once, cheaply, so an alias bomb
+                    # is refused before we spend time and memory expanding up to the limit.
+                    heavy += rec.count
+                    if heavy > _PRECOUNT_AFTER:
+                        precounted = True
+                        hit = overflow(index)
+                        if hit is not None:
+                            raise _Abort(_nodes_problem(max_nodes, hit[1], hit[0], index, ()))
                 if mode == _MKEY:
                     if rec.kind != _A_SCALAR:
                         problems.append(
@@ -880,6 +914,7 @@ def _load_document(
                         )
                         mode = _SKIP
                         continue
+                    nodes += 1
                     k, err, _ = _scalar_key(rec.text, rec.tag, rec.style)
                     if k is _MERGE:
                         key = _MERGE
@@ -915,24 +950,26 @@ def _load_document(
                 if mode == _MSEQ or (mode == _MVAL and key is _MERGE):
                     if rec.kind != _A_MAP:
                         problems.append(_merge_problem(mark, index, cpath))
-                    elif mode == _MSEQ:
-                        cur.append(rec)
+                        if mode == _MVAL:
+                            mode = _MKEY
+                        continue
+                    # a's keys land in the map being built (for a list: when the list ends).
+                    depth = len(stack) - (mode == _MSEQ)
+                    if nodes + rec.count - 1 > max_nodes:
+                        raise _Abort(_nodes_problem(max_nodes, name, mark, index, cpath))
+                    if depth + rec.height - 1 > max_depth:
+                        raise _Abort(_depth_problem(max_depth, name, mark, index, cpath))
+                    nodes += rec.count - 1
+                    if depth + rec.height - 1 > maxd:
+                        maxd = depth + rec.height - 1
+                    if mode == _MSEQ:
+                        cur.append((rec, False))
                     else:
-                        # `<<: *a`: a's keys land in this map, in place of the `<<` entry.
-                        if nodes + rec.count - 1 > max_nodes:
-                            raise _Abort(_nodes_problem(max_nodes, name, mark, index, cpath))
-                        if len(stack) + rec.height - 1 > max_depth:
-                            raise _Abort(_depth_problem(max_depth, name, mark, index, cpath))
                         for k, v in rec.value.items():
                             if k in cur:
                                 dirty = True
                             cur[k] = _deep_copy(v)
                         _graft(paths, marks, templates, rec, cpath)
-                        nodes += rec.count - 1
-                        d = len(stack) + rec.height - 1
-                        if d > maxd:
-                            maxd = d
-                    if mode == _MVAL:
                         mode = _MKEY
                     continue
                 if mode == _MVAL:
@@ -950,7 +987,7 @@ def _load_document(
                 if rec.kind == _A_SCALAR:
                     v = _anchor_value(rec)
                     if rec.tag is None and not rec.style and v.__class__ is str and "${" in rec.text:
-                        templates.append(path)
+                        templates.append((path, mark))
                 else:
                     v = _deep_copy(rec.value)
                 add_path(path)
@@ -973,17 +1010,107 @@ def _load_document(
                 break
     except _Abort as exc:
         problems.append(exc.problem)
-        first_mark = marks[0] if marks else None
-        while get_event().__class__ is not DocumentEndEvent:
-            pass
-        raw = {(): first_mark} if first_mark is not None else {}
-        return LoadedDocument(None, _Positions(raw), frozenset(), index)
+        raw = {(): marks[0]} if marks else {}
+        doc = LoadedDocument(None, _Positions(raw), frozenset(), index)
+        # Skip to the document's end so later documents still load, unless the nesting runs
+        # far past the limit: libyaml's scanner is quadratic in flow depth, so stop there.
+        level = len(stack) + exc.opened
+        cap = 2 * max_depth + 100
+        while True:
+            ev = get_event()
+            cls = ev.__class__
+            if cls is DocumentEndEvent:
+                return doc, False
+            if cls is MappingStartEvent or cls is SequenceStartEvent:
+                level += 1
+                if level > cap:
+                    msg = "nesting runs far beyond the limit; the rest of the file was not read"
+                    problems.append(_problem("YML003", msg, ev.start_mark, index))
+                    return doc, True
+            elif cls is MappingEndEvent or cls is SequenceEndEvent:
+                level -= 1
 
     raw = dict(zip(paths, marks, strict=True))
     if dirty:  # overwritten subtrees leave positions behind: keep only paths that still exist
         raw = {p: m for p, m in raw.items() if _path_exists(root, p)}
-        templates = [t for t in templates if t in raw]
-    return LoadedDocument(root, _Positions(raw), frozenset(templates), index)
+    # A template still counts only if its scalar is the last thing written at that path.
+    plain = frozenset(p for p, m in templates if raw.get(p) is m) if dirty else frozenset(p for p, _ in templates)
+    return LoadedDocument(root, _Positions(raw), plain, index), False
+
+
+# Aliases may bring in this many nodes before the document is counted up front.
+_PRECOUNT_AFTER = 4096
+
+
+def _alias_overflows(text: str, limits: Limits) -> dict[int, tuple[Any, str]]:
+    """Count every document's nodes with aliases expanded, building nothing.
+
+    Returns, per document index, (mark, name) of the alias that takes the count past
+    ``limits.max_nodes``. The count follows ``_load_document``'s rules (keys count; a merged map
+    adds its size minus one), erring high only on input that already has YML000 problems
+    (collection keys, bad merges). One pass serves the whole stream, so many documents cannot
+    make this quadratic; it stops where ``_load_document`` would (parse error, runaway nesting).
+    """
+    limit = limits.max_nodes
+    cap = 2 * limits.max_depth + 100
+    get_event = CParser(text).get_event
+    found: dict[int, tuple[Any, str]] = {}
+    sizes: dict[str, tuple[int, bool]] = {}  # anchor -> (nodes, is a map)
+    stack: list[tuple[Any, ...]] = []
+    index = -1
+    nodes = 0
+    in_map = want_key = merge_next = merge_seq = False
+    try:
+        while True:
+            ev = get_event()
+            cls = ev.__class__
+            if cls is MappingEndEvent or cls is SequenceEndEvent:
+                in_map, want_key, merge_next, merge_seq, anchor, start = stack.pop()
+                if anchor is not None:
+                    sizes[anchor] = (nodes - start + 1, cls is MappingEndEvent)
+                continue
+            if cls is DocumentStartEvent:
+                index += 1
+                nodes = 0
+                sizes.clear()
+                in_map = want_key = merge_next = merge_seq = False
+                continue
+            if cls is StreamEndEvent:
+                return found
+            if cls is DocumentEndEvent or cls is yaml.StreamStartEvent:
+                continue
+            is_key = in_map and want_key
+            merging = merge_seq or (in_map and not want_key and merge_next)
+            if in_map:
+                want_key = not want_key
+            if cls is ScalarEvent:
+                nodes += 1
+                if ev.anchor is not None:
+                    sizes[ev.anchor] = (1, False)
+                if is_key:
+                    merge_next = ev.value == "<<" and (ev.tag == _MERGE_TAG or (ev.tag is None and not ev.style))
+            elif cls is AliasEvent:
+                size, is_map = sizes.get(ev.anchor, (1, False))
+                if is_key:
+                    nodes += 1
+                    merge_next = False
+                elif merging:
+                    nodes += size - 1 if is_map else 0
+                else:
+                    nodes += size
+                if nodes > limit and index not in found:
+                    found[index] = (ev.start_mark, ev.anchor)
+            else:  # a collection starts
+                if len(stack) >= cap:
+                    return found
+                nodes += 1
+                stack.append((in_map, want_key, merge_next, merge_seq, ev.anchor, nodes))
+                in_map = cls is MappingStartEvent
+                merge_seq = merging and not in_map
+                want_key = True
+                merge_next = False
+    except yaml.YAMLError:
+        return found
 
 
 def _nodes_problem(limit: int, name: str, mark: Any, index: int, path: Path) -> LoadProblem:
@@ -1051,6 +1178,14 @@ def _load_stream(text: str, limits: Limits, problems: list[LoadProblem]) -> list
         problems.append(LoadProblem("YML000", f"text is not valid Unicode: {exc.reason}", line, col))
         return []
     get_event = parser.get_event
+    counted: list[dict[int, tuple[Any, str]]] = []
+
+    def overflow(index: int) -> tuple[Any, str] | None:
+        """Where document ``index`` exceeds the node limit through aliases (counted once per file)."""
+        if not counted:
+            counted.append(_alias_overflows(text, limits))
+        return counted[0].get(index)
+
     docs: list[LoadedDocument] = []
     index = 0
     try:
@@ -1069,8 +1204,11 @@ def _load_stream(text: str, limits: Limits, problems: list[LoadProblem]) -> list
                             index,
                         )
                     )
-                docs.append(_load_document(get_event, index, limits, problems))
+                doc, stop = _load_document(get_event, index, limits, problems, overflow)
+                docs.append(doc)
                 index += 1
+                if stop:
+                    break
             elif cls is StreamEndEvent:
                 break
     except yaml.YAMLError as exc:  # the document being read is dropped; earlier ones stay
