@@ -6,12 +6,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from compliance import registry
+from compliance.config import Overrides, Settings, load_settings
 from compliance.context import RuleOptions
-from compliance.engine import LintOptions, lint, select_rules
+from compliance.engine import Evaluation, LintOptions, lint, select_rules
+from compliance.exceptions import Suppressed, govern
 from compliance.findings import Finding
 from compliance.model import Repository
 from compliance.registry import RuleSpec
 from compliance.repository import load_repository
+from compliance.yamlload import Limits
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +22,9 @@ class LintRun:
     repo: Repository
     rules: tuple[RuleSpec, ...]
     findings: tuple[Finding, ...]
+    evaluated: frozenset[Evaluation] = frozenset()  # every (rule, blueprint, cluster) checked, passing or not
+    suppressed: tuple[Suppressed, ...] = ()  # findings a governed exception covers (not in `findings`)
+    settings: Settings | None = None  # the effective configuration the run used
 
 
 def load_rules(rule_paths: Iterable[str] = (), entry_points: bool = True) -> list[RuleSpec]:
@@ -38,8 +44,98 @@ def lint_path(
     variables: Mapping[str, str] | None = None,
     rule_paths: Iterable[str] = (),
     rule_options: RuleOptions | None = None,
+    changed: Iterable[str] | None = None,
+    settings: Settings | None = None,
+    renderer: str = "none",
+    cache_dir: str | None = None,
+    limits: Limits = Limits(),
 ) -> LintRun:
-    rules = select_rules(load_rules(rule_paths), tuple(select), tuple(ignore))
-    repo = load_repository(path)
-    options = LintOptions(tuple(select), tuple(ignore), dict(variables or {}), rule_options or RuleOptions())
-    return LintRun(repo, tuple(rules), tuple(lint(repo, rules, options)))
+    """Lint the repository at `path`; with `changed` (repo-relative files), only what those files affect.
+
+    `renderer` (auto, helm, sdk, none) renders charts for the rendered rules, cached in `cache_dir`.
+    `limits` bound what one file may cost (size, nesting, alias expansion): beyond them, YML003.
+
+    `settings` (a project config under the command line: `lint_project`) replaces select, ignore,
+    variables and rule_options. Inline suppressions in the repository apply either way.
+    """
+    if settings is None:
+        settings = Settings(
+            tuple(select), tuple(ignore), variables=dict(variables or {}), rule_options=rule_options or RuleOptions()
+        )
+    specs = load_rules(rule_paths)
+    rules = select_rules(specs, settings.select, settings.ignore)
+    repo = load_repository(path, exclude=settings.excluded(path), limits=limits)
+    affected = None
+    if changed is not None:
+        from compliance.affected import affected_by
+
+        affected = affected_by(repo, changed)
+    options = LintOptions(
+        settings.select,
+        settings.ignore,
+        dict(settings.variables),
+        settings.rule_options,
+        affected=affected,
+        renderer=renderer,
+        cache_dir=cache_dir,
+    )
+    evaluated: set[Evaluation] = set()
+    findings = lint(repo, rules, options, evaluated)
+    known, ran = {s.id for s in specs}, {s.id for s in rules}
+    # a partial run (`changed`) cannot tell that a suppression matched nothing
+    governed = govern(findings, repo.suppressions, settings, known, ran, judge_unused=changed is None)
+    return LintRun(repo, tuple(rules), governed.findings, frozenset(evaluated), governed.suppressed, settings)
+
+
+def lint_project(
+    path: str,
+    overrides: Overrides | None = None,
+    rule_paths: Iterable[str] = (),
+    changed: Iterable[str] | None = None,
+    renderer: str = "none",
+    cache_dir: str | None = None,
+    limits: Limits = Limits(),
+) -> LintRun:
+    """Lint `path` as the command line does: its project config (`compliance.config`) under `overrides`."""
+    specs = load_rules(rule_paths)
+    settings = load_settings(path, overrides or Overrides(), {s.id for s in specs})
+    return lint_path(
+        path,
+        rule_paths=rule_paths,
+        changed=changed,
+        settings=settings,
+        renderer=renderer,
+        cache_dir=cache_dir,
+        limits=limits,
+    )
+
+
+def lint_manifests(stream: str, overrides: Overrides | None = None, rule_paths: Iterable[str] = ()) -> LintRun:
+    """Lint a rendered manifest stream (`helm template` output) with the rendered rules: a file, or `-`
+    for standard input. Findings sit in the stream file (`<stdin>` for standard input)."""
+    import os
+    import sys
+
+    from compliance.registry import Scope
+    from compliance.render.stream import parse_stream
+    from compliance.repository import InputError
+
+    specs = load_rules(rule_paths)
+    settings = load_settings(".", overrides or Overrides(), {s.id for s in specs})
+    rules = [s for s in select_rules(specs, settings.select, settings.ignore) if s.scope is Scope.RENDERED]
+    if stream == "-":
+        root, source, text = os.getcwd(), "<stdin>", sys.stdin.read()
+    else:
+        try:
+            with open(stream, encoding="utf-8", errors="replace") as handle:
+                text = handle.read()
+        except OSError as error:
+            raise InputError(f"--manifests {stream}: {error.strerror or error}") from None
+        root, source = os.path.dirname(os.path.abspath(stream)), os.path.basename(stream)
+    manifests = parse_stream(text, source, in_file=True)
+    repo = Repository(root, (), (), (), (), None, (), {})
+    options = LintOptions(settings.select, settings.ignore, rule_options=settings.rule_options, manifests=manifests)
+    evaluated: set[Evaluation] = set()
+    findings = lint(repo, rules, options, evaluated)
+    governed = govern(findings, (), settings, {s.id for s in specs}, {s.id for s in rules}, judge_unused=False)
+    return LintRun(repo, tuple(rules), governed.findings, frozenset(evaluated), governed.suppressed, settings)

@@ -10,6 +10,16 @@ from typing import Annotated
 import typer
 
 from compliance import __version__
+from compliance.config_command import (
+    BaselineOption,
+    ConfigOption,
+    NoInlineOption,
+    TodayOption,
+    baseline_app,
+    config_command,
+)
+from compliance.report_command import report as report_command
+from compliance.values_command import values as values_command
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -23,9 +33,11 @@ app = typer.Typer(
 )
 
 
-class OutputFormat(str, Enum):
-    text = "text"
-    json = "json"
+class RendererName(str, Enum):
+    auto = "auto"
+    helm = "helm"
+    sdk = "sdk"
+    none = "none"
 
 
 class FailOn(str, Enum):
@@ -69,55 +81,180 @@ def main(
     """Lint blueprints, charts and cluster overlays for compliance defects."""
 
 
+def _outputs(formats: list[str] | None, output: str | None) -> list[tuple[str, str | None]]:
+    """(format, file or None for stdout) from `--format FORMAT[:FILE]`; `--output` is the file of a bare FORMAT."""
+    from compliance.reporters import REPORTERS
+
+    outputs: list[tuple[str, str | None]] = []
+    for value in formats or ["text"]:
+        name, sep, file = value.partition(":")
+        if name not in REPORTERS:
+            raise usage_error(f"unknown format {name!r} in --format {value} (choose from {', '.join(REPORTERS)})")
+        if sep and not file:
+            raise usage_error(f"--format {value!r} has no file after ':'")
+        outputs.append((name, file or None))
+    if output is not None:
+        bare = [index for index, (_, file) in enumerate(outputs) if file is None]
+        if len(bare) != 1:
+            raise usage_error("--output is the file of exactly one --format given without ':FILE'")
+        outputs[bare[0]] = (outputs[bare[0]][0], output)
+    files = [os.path.abspath(file) for _, file in outputs if file]
+    if len(set(files)) != len(files):
+        raise usage_error("two --format outputs name the same file")
+    for file in files:
+        if not os.path.isdir(os.path.dirname(file)):
+            raise usage_error(f"cannot write {file}: its folder does not exist")
+    return outputs
+
+
+def _write_reports(reports: list[tuple[str | None, str]]) -> None:
+    """Each file atomically, the rest to stdout, in the order the formats were given."""
+    from compliance.output import write_atomic
+
+    for file, report in reports:
+        if file is None:
+            sys.stdout.write(report)
+            continue
+        try:
+            write_atomic(file, report)
+        except OSError as error:
+            raise usage_error(f"cannot write {file}: {error.strerror or error}") from None
+
+
+def _render_setup(renderer: RendererName, no_cache: bool, manifests: str | None, other_inputs: bool) -> str | None:
+    """The render cache folder (None: no cache); usage errors for what cannot be done."""
+    if manifests is not None and other_inputs:
+        raise usage_error("--manifests lints one stream: it takes no PATHS, --files or --diff-base")
+    if renderer in (RendererName.helm, RendererName.sdk):
+        from compliance.render.backends import choose
+
+        backend, why = choose(renderer.value)
+        if backend is None:
+            raise usage_error(why)
+    if no_cache or renderer is RendererName.none:
+        return None
+    from compliance.render.cache import default_cache_dir
+
+    return default_cache_dir()
+
+
 @app.command()
 def lint(
     paths: Annotated[list[str] | None, typer.Argument(help="Repository roots (or files) to lint.")] = None,
-    output_format: Annotated[OutputFormat, typer.Option("--format", "-f", help="Report format.")] = OutputFormat.text,
-    output: Annotated[str | None, typer.Option("--output", "-o", help="Write the report to FILE.")] = None,
-    fail_on: Annotated[FailOn, typer.Option(help="Lowest severity that fails the run.")] = FailOn.error,
+    formats: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="FORMAT[:FILE]",
+            help="Report format (text, json, sarif, github, markdown, junit), to FILE or stdout; repeatable.",
+        ),
+    ] = None,
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", help="Write the report of the --format given without a FILE here.")
+    ] = None,
+    fail_on: Annotated[
+        FailOn | None, typer.Option(help="Lowest severity that fails the run (default: the config's, else error).")
+    ] = None,
     select: Annotated[list[str] | None, typer.Option(help="Only these rule ids or prefixes.")] = None,
     ignore: Annotated[list[str] | None, typer.Option(help="Skip these rule ids or prefixes.")] = None,
     var: Annotated[list[str] | None, typer.Option(help="Flux variable NAME=VALUE.")] = None,
     rules: Annotated[list[str] | None, typer.Option(help="Load rule modules from a file or folder.")] = None,
+    config: ConfigOption = None,
+    baseline: BaselineOption = None,
+    no_inline_suppressions: NoInlineOption = False,
+    today: TodayOption = None,
+    diff_base: Annotated[
+        str | None, typer.Option(metavar="REF", help="Report and fail only on findings new since this git ref.")
+    ] = None,
+    changed_files: Annotated[
+        bool, typer.Option("--files", help="PATHS are changed files (pre-commit): lint what they affect in '.'.")
+    ] = False,
+    renderer: Annotated[
+        RendererName, typer.Option(help="Render charts with Helm for the rendered rules: first available, or none.")
+    ] = RendererName.auto,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Render again; do not read or write the render cache.")
+    ] = False,
+    manifests: Annotated[
+        str | None,
+        typer.Option(metavar="FILE", help="Lint a rendered manifest stream (`helm template` output; - for stdin)."),
+    ] = None,
+    max_file_size: Annotated[
+        int | None,
+        typer.Option(metavar="BYTES", min=1, help="Largest YAML file read (default 10 MiB); a larger one is YML003."),
+    ] = None,
 ) -> None:
     """Lint a blueprint repository and report located findings."""
-    from compliance.api import LintRun, lint_path
+    from compliance.affected import repo_relative
+    from compliance.api import LintRun, lint_project
+    from compliance.config import ConfigError
+    from compliance.config_command import apply_baseline, fails, overrides
+    from compliance.diffbase import Comparison, DiffBaseError, against_base, merge
     from compliance.engine import SelectionError
-    from compliance.findings import Severity, sort_findings
+    from compliance.findings import sort_findings
     from compliance.registry import PluginError
     from compliance.reporters import ReportData, reporter
     from compliance.repository import InputError
+    from compliance.yamlload import Limits
 
-    variables = _variables(var)
+    fail_level = fail_on.value if fail_on is not None else None
+    options = overrides(config, select, ignore, fail_level, var, no_inline_suppressions, today)
+    if baseline is not None and diff_base is not None:
+        raise usage_error("--baseline and --diff-base cannot be combined")
+    outputs = _outputs(formats, output)
     roots = paths or ["."]
+    changed = repo_relative(".", paths or ()) if changed_files else None
+    if changed_files:
+        roots = ["."]
     for root in roots:
         if not os.path.exists(root):
             raise usage_error(f"path does not exist: {root}")
+    cache_dir = _render_setup(renderer, no_cache, manifests, bool(paths or changed_files or diff_base))
+
+    limits = Limits() if max_file_size is None else Limits(max_bytes=max_file_size)
+
+    def lint_root(root: str) -> LintRun:
+        if manifests is not None:
+            from compliance.api import lint_manifests
+
+            return lint_manifests(manifests, options, rules or ())
+        return lint_project(
+            root, options, rules or (), changed=changed, renderer=renderer.value, cache_dir=cache_dir, limits=limits
+        )
+
     runs: list[LintRun] = []
+    comparisons: list[Comparison] = []
     try:
         for root in roots:
-            runs.append(lint_path(root, _split(select), _split(ignore), variables, rules or ()))
-    except (PluginError, SelectionError, InputError) as error:
+            runs.append(lint_root(root))
+            if diff_base is not None:
+                base_run = against_base(root, diff_base, runs[-1].findings, lambda base: lint_root(base).findings)
+                comparisons.append(base_run)
+    except (PluginError, SelectionError, InputError, DiffBaseError, ConfigError) as error:
         raise usage_error(str(error)) from None
     findings = sort_findings([f for run in runs for f in run.findings])
+    diff = merge(comparisons) if comparisons else None
+    if diff is not None:  # only new findings are reported and counted
+        findings = list(diff.new)
+    known = apply_baseline(baseline, findings) if baseline is not None else None
+    if known is not None:  # likewise: only findings the baseline does not record
+        findings = list(known.new)
     data = ReportData(
         findings=tuple(findings),
         rules=runs[0].rules,
         root=runs[0].repo.root,
         repos=tuple(run.repo for run in runs),
+        evaluated=frozenset().union(*(run.evaluated for run in runs)),
+        fixed=diff.fixed if diff is not None else known.fixed if known is not None else (),
+        suppressed=tuple(sorted((s for run in runs for s in run.suppressed), key=lambda s: s.finding.sort_key())),
+        extra={"diff_base": diff.summary()} if diff is not None else known.summary() if known is not None else {},
     )
-    color = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    report = reporter(output_format.value).render(data, color)
-    if output:
-        from compliance.output import write_atomic
-
-        write_atomic(output, report)
-    else:
-        sys.stdout.write(report)
-    if fail_on is not FailOn.never:
-        threshold = Severity(fail_on.value).rank
-        if any(f.severity.rank >= threshold for f in findings):
-            raise typer.Exit(EXIT_FINDINGS)
+    color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    reports = [(file, reporter(name).render(data, color and file is None)) for name, file in outputs]
+    _write_reports(reports)
+    if fails(runs, findings, fail_level):
+        raise typer.Exit(EXIT_FINDINGS)
 
 
 @app.command("rules")
@@ -157,6 +294,12 @@ def explain(
     typer.echo(f"severity: {spec.severity.value}   family: {spec.family}   scope: {spec.scope.value}")
     typer.echo(f"provider: {spec.provider}\n")
     typer.echo(spec.doc)
+
+
+app.command("values")(values_command)
+app.command("config")(config_command)
+app.add_typer(baseline_app)
+app.command("report")(report_command)
 
 
 def run() -> None:

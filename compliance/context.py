@@ -8,7 +8,19 @@ from typing import Any
 from compliance.effective import Channel, EffectiveValues
 from compliance.findings import Location, Severity, Violation
 from compliance.fluxvars import Unresolved
-from compliance.model import MISSING, Blueprint, Chart, Cluster, HelmRelease, Repository, YamlDocument, format_path
+from compliance.model import (
+    MISSING,
+    Blueprint,
+    Chart,
+    Cluster,
+    HelmRelease,
+    RenderedManifests,
+    RenderedObject,
+    RenderProblem,
+    Repository,
+    YamlDocument,
+    format_path,
+)
 from compliance.yamlload import Path
 
 SANCTIONED_BASELINE = ("IR", "KP", "SY", "CU", "RU-occupied-UA")
@@ -120,3 +132,100 @@ class ReleaseContext:
     def is_gateway(self) -> bool:
         """Values shaped like the LLM marketplace gateway (the contract's rules apply)."""
         return "channels" in self.values.values or "defaultChannels" in self.values.values
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedChannels:
+    """The channel list a rendered ConfigMap carries in its `channels.yaml` document."""
+
+    obj: RenderedObject
+    key: Path  # where the document sits in the ConfigMap: ("data", "channels.yaml")
+    channels: tuple[Channel, ...]  # each Channel.source is its item's path inside the document: (index,)
+    document: YamlDocument | None  # the parsed document; None when it does not parse
+    offset: tuple[int, int] | None = None  # (lines, columns) from document positions to the stream file
+    error: str = ""  # why the document does not parse
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedContext:
+    """One release's rendered manifests (`release` is its values side), or a stream given with `--manifests`.
+
+    Findings name the object and its template, and sit where the values that fed it were set when
+    the rule knows that value, else in the stream file (`--manifests`), else in the template.
+    """
+
+    manifests: RenderedManifests
+    release: ReleaseContext | None = None
+    problems: tuple[RenderProblem, ...] = ()
+    channel_lists: tuple[RenderedChannels, ...] = ()
+    options: RuleOptions = field(default_factory=RuleOptions)
+
+    @property
+    def blueprint_name(self) -> str | None:
+        return (self.release.name or None) if self.release is not None else None
+
+    @property
+    def cluster_name(self) -> str | None:
+        cluster = self.release.cluster if self.release is not None else None
+        return cluster.name if cluster is not None else None
+
+    @property
+    def primary(self) -> Location:
+        if self.release is not None:
+            return self.release.values.locate(())
+        return Location(self.manifests.source)
+
+    def objects(self, *kinds: str) -> list[RenderedObject]:
+        return [obj for obj in self.manifests.objects if not kinds or obj.kind in kinds]
+
+    def at_problem(self, problem: RenderProblem) -> Violation:
+        return Violation(problem.message, problem.location, problem.value_path)
+
+    def at_values(self, path: Path, message: str, severity: Severity | None = None) -> Violation:
+        assert self.release is not None
+        return self.release.at(path, message, severity)
+
+    def at_object(
+        self,
+        obj: RenderedObject,
+        path: Path,
+        message: str,
+        severity: Severity | None = None,
+        values_path: Path | None = None,
+    ) -> Violation:
+        """A violation on `obj` at `path`, named by object and template, located as the class says."""
+        message = f"{message} ({obj.ref}, rendered from {obj.template_file or obj.template or self.manifests.source})"
+        if values_path is not None and self.release is not None:
+            values = self.release.values
+            return Violation(
+                message, values.locate(values_path), format_path(values_path), values.trace(values_path), severity
+            )
+        value_path = f"{obj.kind}/{obj.name}:{format_path(path)}"
+        if self.manifests.in_file:
+            return Violation(message, obj.document.locate(path), value_path, (), severity)
+        return Violation(message, self._template_location(obj), value_path, (), severity)
+
+    def at_channel(
+        self,
+        channels: RenderedChannels,
+        channel: Channel,
+        keys: Path,
+        message: str,
+        severity: Severity | None = None,
+        values_path: Path | None = None,
+    ) -> Violation:
+        """Like `at_object` for a key of one rendered channel; in a stream file, inside `channels.yaml`."""
+        path = channel.path(*keys)
+        if values_path is None and self.manifests.in_file and channels.offset and channels.document is not None:
+            inner = channels.document.locate(path)
+            lines, columns = channels.offset
+            violation = self.at_object(channels.obj, channels.key, message, severity)
+            location = Location(self.manifests.source, inner.line + lines, inner.column + columns)
+            return Violation(violation.message, location, violation.value_path + format_path(path), (), severity)
+        return self.at_object(channels.obj, (*channels.key, *path), message, severity, values_path)
+
+    def _template_location(self, obj: RenderedObject) -> Location:
+        if obj.template_file is not None:
+            return Location(obj.template_file, obj.template_line)
+        chart = self.release.chart if self.release is not None else None
+        return chart.chart_file.locate(()) if chart is not None else Location(self.manifests.source)

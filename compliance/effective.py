@@ -5,7 +5,8 @@ substitution, channel composition). Rules and the `values` command both read `Ef
 
 Helm version: Flux helm-controller v1.6 embeds Helm v4, so we follow Helm v4.2 coalescing: a user
 `null` deletes a default key, a user `null` with no default is kept, a default `null` the user leaves
-alone is dropped (`cleanNilValues`), lists and scalars replace, the user side wins type conflicts,
+alone is dropped (`cleanNilValues`), below the top level a user `null` over a `null` default stays
+`null` (measured on v4.2.3), lists and scalars replace, the user side wins type conflicts,
 and a chart `values.yaml` with several documents merges them in order.
 """
 
@@ -123,7 +124,7 @@ def _drop_nulls(value: Any) -> Any:
     return {k: _drop_nulls(v) for k, v in value.items() if v is not None}
 
 
-def coalesce(defaults: Any, user: Any) -> Any:
+def coalesce(defaults: Any, user: Any, nested: bool = False) -> Any:
     """Helm v4.2 `CoalesceValues(chart defaults, user values)`; the user side is authoritative."""
     if not isinstance(defaults, dict) or not isinstance(user, dict):
         return user
@@ -132,8 +133,10 @@ def coalesce(defaults: Any, user: Any) -> Any:
         if key in user:
             value = user[key]
             if value is None:
+                if nested and default is None:
+                    result[key] = None  # below the top level, null over a null default stays (measured, v4.2.3)
                 continue  # a user null deletes the default key
-            result[key] = coalesce(default, value) if isinstance(default, dict) else value
+            result[key] = coalesce(default, value, True) if isinstance(default, dict) else value
         elif default is not None:
             result[key] = _drop_nulls(default)
     for key, value in user.items():

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from compliance.context import BlueprintContext, ReleaseContext, RepositoryContext, RuleOptions
 from compliance.effective import compose_channels, effective_values
 from compliance.findings import Finding, Location, Severity, Violation, sort_findings
-from compliance.model import Blueprint, Chart, Cluster, HelmRelease, Repository
+from compliance.model import Blueprint, Chart, Cluster, HelmRelease, RenderedManifests, Repository
 from compliance.registry import RuleSpec, Scope
+
+if TYPE_CHECKING:
+    from compliance.affected import Affected
+
+
+Evaluation = tuple[str, str | None, str | None]  # (rule id, blueprint, cluster): one check that ran
 
 
 class SelectionError(ValueError):
@@ -22,6 +29,10 @@ class LintOptions:
     ignore: tuple[str, ...] = ()
     variables: Mapping[str, str] = field(default_factory=dict)
     rule_options: RuleOptions = field(default_factory=RuleOptions)
+    affected: Affected | None = None  # pre-commit: evaluate only what the changed files affect
+    renderer: str = "none"  # auto | helm | sdk | none: render charts for the rendered rules (compliance.render)
+    cache_dir: str | None = None  # render cache folder; None: render every time
+    manifests: RenderedManifests | None = None  # `--manifests`: lint this stream instead of rendering
 
 
 def select_rules(rules: Iterable[RuleSpec], select: Iterable[str], ignore: Iterable[str]) -> list[RuleSpec]:
@@ -47,10 +58,14 @@ def release_contexts(repo: Repository, options: LintOptions) -> list[ReleaseCont
                 continue  # a third-party chart we do not have: nothing to evaluate
             if chart is not None:
                 deployed.add(id(chart))
+            if options.affected is not None and not options.affected.release(blueprint, chart, cluster):
+                continue
             contexts.append(_context(repo, blueprint, chart, cluster, release, variables, options))
     for chart in repo.charts:
         if id(chart) not in deployed:
             blueprint = repo.blueprint_for_chart(chart)
+            if options.affected is not None and not options.affected.release(blueprint, chart, None):
+                continue
             contexts.append(_context(repo, blueprint, chart, None, None, options.variables, options))
     return contexts
 
@@ -78,11 +93,19 @@ def _run(spec: RuleSpec, context: object, primary: Location) -> Iterable[Violati
         return [Violation(message, primary, severity=Severity.ERROR)]
 
 
-def lint(repo: Repository, rules: Iterable[RuleSpec], options: LintOptions = LintOptions()) -> list[Finding]:
+def lint(
+    repo: Repository,
+    rules: Iterable[RuleSpec],
+    options: LintOptions = LintOptions(),
+    evaluated: set[Evaluation] | None = None,
+) -> list[Finding]:
+    """Findings of `rules` on `repo`; `evaluated`, if given, receives every check that ran (passing ones too)."""
     rules = list(rules)
     findings: list[Finding] = []
 
     def emit(spec: RuleSpec, violations: Iterable[Violation], blueprint: str | None, cluster: str | None) -> None:
+        if evaluated is not None:
+            evaluated.add((spec.id, blueprint, cluster))
         for v in violations:
             findings.append(
                 Finding(
@@ -97,19 +120,34 @@ def lint(repo: Repository, rules: Iterable[RuleSpec], options: LintOptions = Lin
                 )
             )
 
+    affected = options.affected
     by_scope = {scope: [s for s in rules if s.scope is scope] for scope in Scope}
     if by_scope[Scope.REPOSITORY]:
-        context = RepositoryContext(repo, options.rule_options)
+        context = RepositoryContext(repo if affected is None else affected.narrow(repo), options.rule_options)
         for spec in by_scope[Scope.REPOSITORY]:
-            emit(spec, _run(spec, context, Location(".")), None, None)
+            violations = _run(spec, context, Location("."))
+            if affected is not None:
+                violations = [v for v in violations if affected.repository_finding(v.location.path)]
+            emit(spec, violations, None, None)
     for blueprint in repo.blueprints if by_scope[Scope.BLUEPRINT] else ():
+        if affected is not None and not affected.blueprint(blueprint):
+            continue
         context = BlueprintContext(repo, blueprint, options.rule_options)
         primary = blueprint.document.locate(())
         for spec in by_scope[Scope.BLUEPRINT]:
             emit(spec, _run(spec, context, primary), blueprint.name or None, None)
-    for release_context in release_contexts(repo, options) if by_scope[Scope.RELEASE] else ():
+    rendering = by_scope[Scope.RENDERED] and options.manifests is None and options.renderer != "none"
+    wanted = by_scope[Scope.RELEASE] or rendering
+    contexts = release_contexts(repo, options) if wanted else []
+    for release_context in contexts if by_scope[Scope.RELEASE] else ():
         primary = release_context.values.locate(())
         cluster = release_context.cluster.name if release_context.cluster else None
         for spec in by_scope[Scope.RELEASE]:
             emit(spec, _run(spec, release_context, primary), release_context.name or None, cluster)
+    if by_scope[Scope.RENDERED]:
+        from compliance.render import rendered_contexts
+
+        for rendered in rendered_contexts(repo, contexts, options):
+            for spec in by_scope[Scope.RENDERED]:
+                emit(spec, _run(spec, rendered, rendered.primary), rendered.blueprint_name, rendered.cluster_name)
     return sort_findings(findings)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from compliance.findings import Location
@@ -85,6 +86,22 @@ class FileProblem:
     @property
     def location(self) -> Location:
         return Location(self.file, self.problem.line, self.problem.column)
+
+
+@dataclass(frozen=True, slots=True)
+class SuppressionComment:
+    """A `# compliance: ignore[...]` or `ignore-file[...]` comment, as written (compliance.comments reads them)."""
+
+    file: str
+    line: int
+    column: int
+    scope: str  # "line" (the next/own line, or the mapping it opens) or "file"
+    rules: tuple[str, ...]
+    reason: str | None
+    until: date | None
+    owner: str | None
+    covers: tuple[int, int]  # first and last line covered; (0, 0) when nothing follows the comment
+    problem: str = ""  # why the comment cannot be read; it then suppresses nothing
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +188,49 @@ class ExpectedDag:
 
 
 @dataclass(frozen=True, slots=True)
+class RenderedObject:
+    """One Kubernetes object of a rendered manifest stream (`helm template` output or `--manifests`)."""
+
+    kind: str
+    api_version: str
+    namespace: str
+    name: str
+    template: str  # Helm's `# Source:` path, e.g. `bp-newapi/templates/configmap.yaml`; "" when the stream has none
+    template_file: str | None  # that template as a repo-relative path, when it is in the linted repository
+    template_line: int  # line of the object's `kind:` in `template_file` (1 when not found)
+    document: YamlDocument  # the object with its positions in the stream; `document.file` names the stream
+
+    @property
+    def ref(self) -> str:
+        """`Kind namespace/name`, how findings name the object."""
+        return f"{self.kind} {self.namespace}/{self.name}" if self.namespace else f"{self.kind} {self.name}"
+
+    def get(self, path: Path, default: Any = MISSING) -> Any:
+        return self.document.get(path, default)
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedManifests:
+    """A rendered stream. `in_file`: positions are in a file the user gave (`--manifests`), not in memory."""
+
+    source: str  # the stream file as findings name it, `<stdin>`, or the rendered chart's Chart.yaml
+    text: str
+    objects: tuple[RenderedObject, ...]
+    in_file: bool = False
+    problems: tuple[RenderProblem, ...] = ()  # documents that are not valid YAML or not objects (RND001)
+
+
+@dataclass(frozen=True, slots=True)
+class RenderProblem:
+    """Something rendering reported (RND000..): the rule pack turns these into findings."""
+
+    code: str
+    message: str
+    location: Location
+    value_path: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Repository:
     root: str  # absolute path of the linted root
     files: tuple[InputFile, ...]
@@ -181,6 +241,7 @@ class Repository:
     problems: tuple[FileProblem, ...]
     documents: Mapping[str, tuple[YamlDocument, ...]]  # every loaded document by file
     notes: tuple[tuple[Location, str], ...] = ()  # informational: skipped links, unreadable files
+    suppressions: tuple[SuppressionComment, ...] = ()  # inline exceptions, by file and line
 
     def blueprint_for_chart(self, chart: Chart) -> Blueprint | None:
         for blueprint in self.blueprints:

@@ -6,13 +6,16 @@ Files are classified by content (`kind`, `apiVersion`) and by the few names Helm
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from compliance.findings import Location
+from compliance.comments import scan as scan_comments
+from compliance.files import inside, read_regular
+from compliance.globs import any_matches
 from compliance.model import (
     MISSING,
     Blueprint,
@@ -27,7 +30,7 @@ from compliance.model import (
     Repository,
     YamlDocument,
 )
-from compliance.yamlload import Limits, load_yaml
+from compliance.yamlload import Limits, LoadProblem, load_yaml
 
 YAML_SUFFIXES = (".yaml", ".yml")
 SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv"})
@@ -44,11 +47,31 @@ class _Collected:
     problems: list[FileProblem] = field(default_factory=list)
     documents: dict[str, tuple[YamlDocument, ...]] = field(default_factory=dict)
     texts: dict[str, str] = field(default_factory=dict)
-    notes: list[tuple[Location, str]] = field(default_factory=list)
 
 
 def _is_chart_dir(directory: str) -> bool:
     return os.path.isfile(os.path.join(directory, "Chart.yaml"))
+
+
+def _input_problem(collected: _Collected, code: str, rel: str, message: str) -> None:
+    """IO001/IO002 (rules/inputs.py): what the walk could not or would not read, at that path."""
+    collected.problems.append(FileProblem(rel or ".", LoadProblem(code, message, 1, 1)))
+
+
+def _why(error: OSError, path: str) -> str:
+    """A read failure in words: a link to nothing and a file deleted mid-walk say so."""
+    if error.errno == errno.ELOOP:
+        return "symbolic link loop"
+    if isinstance(error, FileNotFoundError):
+        return "broken symbolic link" if os.path.islink(path) else "it vanished while the tree was read"
+    return error.strerror or str(error)
+
+
+def _descends(name: str, chart_dir: bool) -> bool:
+    """Whether the walk enters a folder of this name (charts' templates are Go templates, not YAML)."""
+    if name in SKIPPED_DIRS or name.startswith("."):
+        return False
+    return not (chart_dir and name in ("templates", "charts"))
 
 
 def _walk(root: str, collected: _Collected) -> Iterator[str]:
@@ -60,35 +83,32 @@ def _walk(root: str, collected: _Collected) -> Iterator[str]:
         directory = stack.pop()
         real = os.path.realpath(directory)
         if real in seen:
-            continue
+            continue  # a link back to a folder already read: link loops end here
         seen.add(real)
         chart_dir = _is_chart_dir(directory)
         try:
-            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+            with os.scandir(directory) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
         except OSError as error:
-            rel = _relative(directory, root)
-            collected.notes.append((Location(rel or "."), f"cannot read directory: {error.strerror}"))
+            _input_problem(
+                collected, "IO002", _relative(directory, root), f"cannot read directory: {_why(error, directory)}"
+            )
             continue
         subdirs: list[str] = []
         for entry in entries:
-            if entry.is_symlink():
-                target = os.path.realpath(entry.path)
-                if target != real_root and not target.startswith(real_root + os.sep):
-                    collected.notes.append(
-                        (Location(_relative(entry.path, root)), "symbolic link leaves the linted root; not followed")
-                    )
-                    continue
             try:
                 is_dir = entry.is_dir()
-            except OSError:
+            except OSError:  # a link loop, or gone since the listing: reading it (if YAML) says which
+                is_dir = False
+            walked = _descends(entry.name, chart_dir) if is_dir else entry.name.endswith(YAML_SUFFIXES)
+            if entry.is_symlink() and not inside(entry.path, real_root):
+                if walked:  # only what the walk would have read is worth a word
+                    message = "symbolic link leaves the linted root; not followed"
+                    _input_problem(collected, "IO001", _relative(entry.path, root), message)
                 continue
-            if is_dir:
-                if entry.name in SKIPPED_DIRS or entry.name.startswith("."):
-                    continue
-                if chart_dir and entry.name in ("templates", "charts"):
-                    continue
+            if walked and is_dir:
                 subdirs.append(entry.path)
-            elif entry.name.endswith(YAML_SUFFIXES):
+            elif walked:
                 yield entry.path
         stack.extend(reversed(subdirs))
 
@@ -102,10 +122,9 @@ def _read_files(root: str, paths: Iterable[str], limits: Limits, collected: _Col
     for path in paths:
         rel = _relative(path, root) or os.path.basename(path)
         try:
-            with open(path, "rb") as handle:
-                data = handle.read(limits.max_bytes + 1)
+            data = read_regular(path, limits.max_bytes + 1)  # one byte more tells "too large"
         except OSError as error:
-            collected.notes.append((Location(rel), f"cannot read file: {error.strerror}"))
+            _input_problem(collected, "IO002", rel, f"cannot read file: {_why(error, path)}")
             continue
         digest = hashlib.sha256(data).hexdigest()
         loaded = load_yaml(data, limits)
@@ -160,17 +179,24 @@ def _cluster_of(rel: str, directory: bool = False) -> tuple[str, str] | None:
     return None
 
 
-def load_repository(root: str, include: Iterable[str] | None = None, limits: Limits = Limits()) -> Repository:
-    """Load the tree under `root` (or only the `include` files) into the model."""
+def load_repository(
+    root: str, include: Iterable[str] | None = None, limits: Limits = Limits(), exclude: Iterable[str] = ()
+) -> Repository:
+    """Load the tree under `root` (or only the `include` files) into the model, skipping `exclude` globs."""
     if not os.path.exists(root):
         raise InputError(f"path does not exist: {root}")
     collected = _Collected()
-    if os.path.isfile(root):
+    if not os.path.isdir(root):  # a file (or a FIFO, a device: refused when read)
         files: Iterable[str] = [root]
         base = os.path.dirname(os.path.abspath(root))
     else:
+        if not os.access(root, os.R_OK | os.X_OK):
+            raise InputError(f"cannot read directory: {root}")
         base = root
         files = include if include is not None else _walk(root, collected)
+    exclude = tuple(exclude)
+    if exclude:
+        files = [f for f in files if not any_matches(_relative(f, base), exclude)]
     _read_files(base, files, limits, collected)
     return _build(os.path.abspath(base), collected)
 
@@ -239,7 +265,9 @@ def _build(root: str, collected: _Collected) -> Repository:
         dag=dag,
         problems=tuple(collected.problems),
         documents=docs,
-        notes=tuple(collected.notes),
+        suppressions=tuple(
+            comment for rel, text in sorted(texts.items()) for comment in scan_comments(rel, text, docs.get(rel, ()))
+        ),
     )
 
 

@@ -5,8 +5,11 @@ trip: keys become strings and every number becomes a float64. ``load_yaml`` repr
 result (reference: helm-flux-yaml-semantics.md, section 4) and records where each node is.
 
 Problems: YML000 parse error or something Helm refuses (Inf/NaN, bad merge, unknown alias, null
-key, %YAML 1.2), YML001 YAML 1.1 boolean word, YML002 key collision (last value kept), YML003 a
-limit (the document becomes None), YML004 unknown tag (the node is read untagged).
+key, %YAML 1.2: go-yaml v2 rejects any version but 1.1; the document is still read as 1.1), YML001
+YAML 1.1 boolean word (``%YAML 1.1`` or no directive: Helm reads every file as 1.1), YML002 key
+collision (last value kept), YML003 a limit (the document becomes None; a file over
+``Limits.max_bytes`` is not parsed at all), YML004 unknown tag (the node is read untagged: tags
+are never constructed, so ``!!python/object/apply`` and ``!!binary`` stay plain data).
 
 Positions: a scalar at its own start; a collection that is a mapping value at its key; a sequence
 item at the item; aliased and merged-in nodes at the anchor's definition.
@@ -18,10 +21,19 @@ Design, driven by speed and safety:
 - Positions keep libyaml's own mark objects; ``Mark`` instances are made only when looked up.
 - Aliases are expanded eagerly (copies), but once they bring in many nodes the document is
   counted up front, so an alias bomb is refused without being expanded.
+- A document stopped by a limit is not read on: loading resumes at the next line starting a
+  document (``---``) or ending one (``...``), with a fresh parser, so the rest of the stream
+  still loads and costs no more than it would without the bad document.
+- Same result on every libyaml: since 0.2.6 libyaml refuses ~1000 levels of nesting itself, and
+  its scanner reads up to 1024 characters ahead, so its error can arrive before the events that
+  lead there. The default ``max_depth`` is below its limit and, when libyaml stops first, the
+  text before that point is loaded again: our limit then decides, at the same place as on older
+  libyaml. Only a ``max_depth`` raised past ~1000 meets libyaml's limit (YML003 as well).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import marshal
 import math
 import operator
@@ -86,7 +98,8 @@ class LoadedFile:
 @dataclass(frozen=True, slots=True)
 class Limits:
     max_bytes: int = 10 * 1024 * 1024
-    max_depth: int = 1000
+    # Below libyaml's own limit (1000 levels since 0.2.6), so ours decides on every libyaml version.
+    max_depth: int = 500  # collection levels, after alias expansion
     max_nodes: int = 1_000_000  # after alias expansion
 
 
@@ -363,15 +376,16 @@ def _value_of(kind: int, value: Any) -> Any:
 class _Positions(Mapping[Path, Mark]):
     """Read-only path -> Mark mapping; converts libyaml's 0-based marks lazily (and caches)."""
 
-    __slots__ = ("_raw",)
+    __slots__ = ("_lines", "_raw")
 
-    def __init__(self, raw: dict[Path, Any]) -> None:
+    def __init__(self, raw: dict[Path, Any], lines: int = 0) -> None:
         self._raw = raw
+        self._lines = lines  # lines before the text libyaml read (it resumed after a bad document)
 
     def __getitem__(self, path: Path) -> Mark:
         m = self._raw[path]
         if m.__class__ is not Mark:
-            m = Mark(m.line + 1, m.column + 1)
+            m = Mark(m.line + 1 + self._lines, m.column + 1)
             self._raw[path] = m  # same key: safe even during iteration
         return m
 
@@ -434,17 +448,20 @@ class _Anchor:
 
 
 class _Abort(Exception):
-    """Stop building the current document (a limit was hit)."""
+    """Stop building the current document (a limit was hit) at a character offset of the source."""
 
-    def __init__(self, problem: LoadProblem, opened: int = 0) -> None:
+    def __init__(self, problem: LoadProblem, offset: int) -> None:
         super().__init__(problem.message)
         self.problem = problem
-        self.opened = opened  # collections libyaml has opened beyond our frame stack
+        self.offset = offset
 
 
-def _depth_abort(limit: int, mark: Any, index: int, path: Path, opened: int) -> _Abort:
-    msg = f"nesting deeper than {limit} levels; document not loaded"
-    return _Abort(_problem("YML003", msg, mark, index, path), opened)
+def _limit(message: str, mark: Any, index: int, path: Path = (), **detail: Any) -> _Abort:
+    return _Abort(_problem("YML003", message, mark, index, path, **detail), mark.index)
+
+
+def _depth_abort(limit: int, mark: Any, index: int, path: Path) -> _Abort:
+    return _limit(f"nesting deeper than {limit} levels; document not loaded", mark, index, path)
 
 
 def _problem(code: str, message: str, mark: Any, index: int, path: Path = (), **detail: Any) -> LoadProblem:
@@ -546,11 +563,11 @@ def _graft(paths: list[Path], marks: list[Any], templates: list[tuple[Path, Any]
         templates.extend([(dest + p[rec.base :], m) for p, m in templates[tstart:tend]])
 
 
-def _skip_node(get_event: Callable[[], Any], room: int) -> tuple[Any, int] | None:
+def _skip_node(get_event: Callable[[], Any], room: int) -> Any:
     """Consume the rest of a collection whose start event was just read.
 
-    Returns (mark, open levels) if it nests more than ``room`` levels, else None: libyaml's
-    scanner is quadratic in flow depth, so a runaway nest must not be read to its end.
+    Returns the mark of the first collection nesting more than ``room`` levels (reading stops
+    there: libyaml's scanner is quadratic in flow depth), else None.
     """
     level = 1
     while level:
@@ -559,7 +576,7 @@ def _skip_node(get_event: Callable[[], Any], room: int) -> tuple[Any, int] | Non
         if cls is MappingStartEvent or cls is SequenceStartEvent:
             level += 1
             if level > room:
-                return ev.start_mark, level
+                return ev.start_mark
         elif cls is MappingEndEvent or cls is SequenceEndEvent:
             level -= 1
     return None
@@ -587,10 +604,10 @@ def _load_document(
     limits: Limits,
     problems: list[LoadProblem],
     overflow: Callable[[int], tuple[Any, str] | None],
-) -> tuple[LoadedDocument, bool]:
+) -> tuple[LoadedDocument, int | None]:
     """Build one document from its events (DocumentStartEvent already consumed).
 
-    Returns the document and whether reading the stream must stop here."""
+    Returns the document and, if a limit stopped it, the offset in the source where that happened."""
     max_depth = limits.max_depth
     max_nodes = limits.max_nodes
     plain_values = _PLAIN_VALUES
@@ -746,15 +763,7 @@ def _load_document(
                     mode = _DONE
                 nodes += 1
                 if nodes > max_nodes:
-                    raise _Abort(
-                        _problem(
-                            "YML003",
-                            f"document has more than {max_nodes} nodes; not loaded",
-                            ev.start_mark,
-                            index,
-                            path,
-                        )
-                    )
+                    raise _limit(f"document has more than {max_nodes} nodes; not loaded", ev.start_mark, index, path)
                 if ev.anchor is not None:
                     anchors[ev.anchor] = _scalar_anchor(ev)
 
@@ -803,11 +812,11 @@ def _load_document(
                         mode = _MKEY
                     deep = _skip_node(get_event, max_depth - len(stack))
                     if deep is not None:
-                        raise _depth_abort(max_depth, deep[0], index, cpath, deep[1])
+                        raise _depth_abort(max_depth, deep, index, cpath)
                     continue
                 depth = len(stack) + 1
                 if depth > max_depth:
-                    raise _depth_abort(max_depth, ev.start_mark, index, path, 1)
+                    raise _depth_abort(max_depth, ev.start_mark, index, path)
                 if depth > maxd:
                     maxd = depth
                 nodes += 1
@@ -899,7 +908,7 @@ def _load_document(
                         precounted = True
                         hit = overflow(index)
                         if hit is not None:
-                            raise _Abort(_nodes_problem(max_nodes, hit[1], hit[0], index, ()))
+                            raise _nodes_abort(max_nodes, hit[1], hit[0], index, ())
                 if mode == _MKEY:
                     if rec.kind != _A_SCALAR:
                         problems.append(
@@ -956,9 +965,9 @@ def _load_document(
                     # a's keys land in the map being built (for a list: when the list ends).
                     depth = len(stack) - (mode == _MSEQ)
                     if nodes + rec.count - 1 > max_nodes:
-                        raise _Abort(_nodes_problem(max_nodes, name, mark, index, cpath))
+                        raise _nodes_abort(max_nodes, name, mark, index, cpath)
                     if depth + rec.height - 1 > max_depth:
-                        raise _Abort(_depth_problem(max_depth, name, mark, index, cpath))
+                        raise _alias_depth_abort(max_depth, name, mark, index, cpath)
                     nodes += rec.count - 1
                     if depth + rec.height - 1 > maxd:
                         maxd = depth + rec.height - 1
@@ -981,9 +990,9 @@ def _load_document(
                 else:
                     path = ()
                 if nodes + rec.count > max_nodes:
-                    raise _Abort(_nodes_problem(max_nodes, name, ev.start_mark, index, path))
+                    raise _nodes_abort(max_nodes, name, ev.start_mark, index, path)
                 if len(stack) + rec.height > max_depth:
-                    raise _Abort(_depth_problem(max_depth, name, ev.start_mark, index, path))
+                    raise _alias_depth_abort(max_depth, name, ev.start_mark, index, path)
                 if rec.kind == _A_SCALAR:
                     v = _anchor_value(rec)
                     if rec.tag is None and not rec.style and v.__class__ is str and "${" in rec.text:
@@ -1009,55 +1018,42 @@ def _load_document(
             elif cls is DocumentEndEvent:
                 break
     except _Abort as exc:
+        # The document is dropped and its events are not read on: the caller resumes at the
+        # next document marker (libyaml's scanner is quadratic in flow depth, and libyaml >= 0.2.6
+        # refuses deep nesting itself, so skipping event by event is neither cheap nor portable).
         problems.append(exc.problem)
         raw = {(): marks[0]} if marks else {}
-        doc = LoadedDocument(None, _Positions(raw), frozenset(), index)
-        # Skip to the document's end so later documents still load, unless the nesting runs
-        # far past the limit: libyaml's scanner is quadratic in flow depth, so stop there.
-        level = len(stack) + exc.opened
-        cap = 2 * max_depth + 100
-        while True:
-            ev = get_event()
-            cls = ev.__class__
-            if cls is DocumentEndEvent:
-                return doc, False
-            if cls is MappingStartEvent or cls is SequenceStartEvent:
-                level += 1
-                if level > cap:
-                    msg = "nesting runs far beyond the limit; the rest of the file was not read"
-                    problems.append(_problem("YML003", msg, ev.start_mark, index))
-                    return doc, True
-            elif cls is MappingEndEvent or cls is SequenceEndEvent:
-                level -= 1
+        return LoadedDocument(None, _Positions(raw), frozenset(), index), exc.offset
 
     raw = dict(zip(paths, marks, strict=True))
     if dirty:  # overwritten subtrees leave positions behind: keep only paths that still exist
         raw = {p: m for p, m in raw.items() if _path_exists(root, p)}
     # A template still counts only if its scalar is the last thing written at that path.
     plain = frozenset(p for p, m in templates if raw.get(p) is m) if dirty else frozenset(p for p, _ in templates)
-    return LoadedDocument(root, _Positions(raw), plain, index), False
+    return LoadedDocument(root, _Positions(raw), plain, index), None
 
 
 # Aliases may bring in this many nodes before the document is counted up front.
 _PRECOUNT_AFTER = 4096
 
 
-def _alias_overflows(text: str, limits: Limits) -> dict[int, tuple[Any, str]]:
+def _alias_overflows(source: _Source, limits: Limits, first: int) -> dict[int, tuple[Any, str]]:
     """Count every document's nodes with aliases expanded, building nothing.
 
-    Returns, per document index, (mark, name) of the alias that takes the count past
-    ``limits.max_nodes``. The count follows ``_load_document``'s rules (keys count; a merged map
-    adds its size minus one), erring high only on input that already has YML000 problems
-    (collection keys, bad merges). One pass serves the whole stream, so many documents cannot
-    make this quadratic; it stops where ``_load_document`` would (parse error, runaway nesting).
+    Returns, per document index (the source's first document is ``first``), (mark, name) of the
+    alias that takes the count past ``limits.max_nodes``. The count follows ``_load_document``'s
+    rules (keys count; a merged map adds its size minus one), erring high only on input that
+    already has YML000 problems (collection keys, bad merges). One pass serves the whole source,
+    so many documents cannot make this quadratic; it stops where ``_load_document`` would (parse
+    error, nesting deeper than the limit).
     """
     limit = limits.max_nodes
-    cap = 2 * limits.max_depth + 100
-    get_event = CParser(text).get_event
+    cap = limits.max_depth
+    get_event = source.parser().get_event
     found: dict[int, tuple[Any, str]] = {}
     sizes: dict[str, tuple[int, bool]] = {}  # anchor -> (nodes, is a map)
     stack: list[tuple[Any, ...]] = []
-    index = -1
+    index = first - 1
     nodes = 0
     in_map = want_key = merge_next = merge_seq = False
     try:
@@ -1109,30 +1105,22 @@ def _alias_overflows(text: str, limits: Limits) -> dict[int, tuple[Any, str]]:
                 merge_seq = merging and not in_map
                 want_key = True
                 merge_next = False
-    except yaml.YAMLError:
+    except yaml.YAMLError as exc:
+        cut = _nesting_cut(exc)
+        if cut is not None:  # libyaml's own limit, maybe read ahead of events we counted: recount the text before it
+            return _alias_overflows(source.cut(cut), limits, first)
         return found
 
 
-def _nodes_problem(limit: int, name: str, mark: Any, index: int, path: Path) -> LoadProblem:
-    return _problem(
-        "YML003",
-        f"alias *{name} expands the document beyond {limit} nodes; document not loaded",
-        mark,
-        index,
-        path,
-        alias=name,
+def _nodes_abort(limit: int, name: str, mark: Any, index: int, path: Path) -> _Abort:
+    return _limit(
+        f"alias *{name} expands the document beyond {limit} nodes; document not loaded", mark, index, path, alias=name
     )
 
 
-def _depth_problem(limit: int, name: str, mark: Any, index: int, path: Path) -> LoadProblem:
-    return _problem(
-        "YML003",
-        f"alias *{name} nests the document deeper than {limit} levels; document not loaded",
-        mark,
-        index,
-        path,
-        alias=name,
-    )
+def _alias_depth_abort(limit: int, name: str, mark: Any, index: int, path: Path) -> _Abort:
+    msg = f"alias *{name} nests the document deeper than {limit} levels; document not loaded"
+    return _limit(msg, mark, index, path, alias=name)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1152,7 +1140,7 @@ def _line_col(prefix: str) -> tuple[int, int]:
     return line, len(prefix) - start + 1
 
 
-def _parse_problem(exc: yaml.YAMLError, text: str, index: int) -> LoadProblem:
+def _parse_problem(exc: yaml.YAMLError, source: _Source, index: int) -> LoadProblem:
     if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
@@ -1162,7 +1150,7 @@ def _parse_problem(exc: yaml.YAMLError, text: str, index: int) -> LoadProblem:
         return LoadProblem("YML000", message, line, col, index)
     if isinstance(exc, yaml.reader.ReaderError):
         # libyaml reports a byte offset into the UTF-8 text it was given.
-        prefix = text.encode("utf-8")[: exc.position].decode("utf-8", "ignore")
+        prefix = source.text[source.start : source.end].encode("utf-8")[: exc.position].decode("utf-8", "ignore")
         line, col = _line_col(prefix)
         char = exc.character
         code = f" #x{char:04x}" if isinstance(char, int) else ""
@@ -1170,24 +1158,76 @@ def _parse_problem(exc: yaml.YAMLError, text: str, index: int) -> LoadProblem:
     return LoadProblem("YML000", str(exc), 1, 1, index)
 
 
-def _load_stream(text: str, limits: Limits, problems: list[LoadProblem]) -> list[LoadedDocument]:
-    try:
-        parser = CParser(text)
-    except UnicodeEncodeError as exc:  # lone surrogates cannot reach libyaml
-        line, col = _line_col(text[: exc.start])
-        problems.append(LoadProblem("YML000", f"text is not valid Unicode: {exc.reason}", line, col))
-        return []
-    get_event = parser.get_event
+# A line that starts a document ("---") or ends one ("..."): where loading resumes after a limit.
+_DOC_MARKER_RE = re.compile(r"(?<=[\n\r\x85\u2028\u2029])(?:---|\.\.\.)(?=[ \t\n\r\x85\u2028\u2029]|\Z)")
+# libyaml >= 0.2.6 refuses nesting past its own limit (1000 levels) with this scanner error.
+_LIBYAML_NESTING = "exceeded maximum nesting depth"
+
+
+def _nesting_cut(exc: yaml.YAMLError) -> int | None:
+    """The character offset where libyaml stopped at its own nesting limit, or None for other errors."""
+    if isinstance(exc, yaml.MarkedYAMLError) and exc.problem == _LIBYAML_NESTING and exc.problem_mark is not None:
+        return exc.problem_mark.index
+    return None
+
+
+class _Chunks:
+    """A file-like view of ``text[pos:end]``: a parser can start late in a large file without a copy."""
+
+    __slots__ = ("end", "pos", "text")
+
+    def __init__(self, text: str, pos: int, end: int) -> None:
+        self.text, self.pos, self.end = text, pos, end
+
+    def read(self, size: int) -> str:
+        pos = self.pos
+        self.pos = min(pos + size, self.end)
+        return self.text[pos : self.pos]
+
+
+@dataclass(frozen=True, slots=True)
+class _Source:
+    """The part of the text one libyaml parser reads: from a line start to the end, or to a cut."""
+
+    text: str
+    start: int
+    end: int
+
+    def parser(self) -> Any:
+        if self.start == 0 and self.end == len(self.text):
+            return CParser(self.text)
+        return CParser(_Chunks(self.text, self.start, self.end))
+
+    def cut(self, offset: int) -> _Source:
+        return _Source(self.text, self.start, self.start + offset)
+
+
+def _load_source(
+    source: _Source,
+    limits: Limits,
+    first: int,
+    docs: list[LoadedDocument],
+    problems: list[LoadProblem],
+    at_cut: LoadProblem | None = None,
+) -> int | None:
+    """Load the documents of one source (the first is number ``first``); positions are relative to it.
+
+    Returns the offset in the source where a limit stopped a document, else None (read to the end
+    or stopped by a parse error). Raises ``_Abort`` when libyaml's own nesting limit is reached
+    (libyaml >= 0.2.6); the source cut there is then loaded with that problem as ``at_cut``.
+    """
+    get_event = source.parser().get_event
     counted: list[dict[int, tuple[Any, str]]] = []
 
     def overflow(index: int) -> tuple[Any, str] | None:
-        """Where document ``index`` exceeds the node limit through aliases (counted once per file)."""
+        """Where document ``index`` exceeds the node limit through aliases (counted once per source)."""
         if not counted:
-            counted.append(_alias_overflows(text, limits))
+            counted.append(_alias_overflows(source, limits, first))
         return counted[0].get(index)
 
-    docs: list[LoadedDocument] = []
-    index = 0
+    if at_cut is not None:
+        get_event = _stop_at_cut(get_event, source.end - source.start, at_cut)
+    index = first
     try:
         while True:
             ev = get_event()
@@ -1204,16 +1244,91 @@ def _load_stream(text: str, limits: Limits, problems: list[LoadProblem]) -> list
                             index,
                         )
                     )
-                doc, stop = _load_document(get_event, index, limits, problems, overflow)
+                doc, stopped = _load_document(get_event, index, limits, problems, overflow)
                 docs.append(doc)
                 index += 1
-                if stop:
-                    break
+                if stopped is not None:
+                    return stopped
             elif cls is StreamEndEvent:
-                break
+                return None
     except yaml.YAMLError as exc:  # the document being read is dropped; earlier ones stay
-        problems.append(_parse_problem(exc, text, index))
-    return docs
+        cut = _nesting_cut(exc)
+        if cut is not None:
+            raise _Abort(_problem("YML003", _PARSER_NESTING, exc.problem_mark, index), cut) from None
+        problems.append(_parse_problem(exc, source, index))
+    except _Abort as exc:  # the cut was reached between documents
+        problems.append(exc.problem)
+        return exc.offset
+    return None
+
+
+_PARSER_NESTING = "nesting deeper than the YAML parser's own limit (libyaml >= 0.2.6); document not loaded"
+
+
+def _stop_at_cut(get_event: Callable[[], Any], cut: int, problem: LoadProblem) -> Callable[[], Any]:
+    """Events of a source cut where libyaml's nesting limit stopped it: reaching the cut is that limit.
+
+    Only a raised ``Limits.max_depth`` gets here: the default is below libyaml's limit, so the
+    document stops at our own limit before the cut."""
+
+    def get() -> Any:
+        try:
+            ev = get_event()
+        except yaml.MarkedYAMLError as exc:  # the text ends at the cut: an error there is the cut's
+            if exc.problem_mark is None or exc.problem_mark.index >= cut:
+                raise _Abort(problem, cut) from None
+            raise
+        if ev.start_mark.index >= cut or ev.__class__ is StreamEndEvent:
+            raise _Abort(problem, cut)
+        return ev
+
+    return get
+
+
+def _load_stream(text: str, limits: Limits, problems: list[LoadProblem]) -> list[LoadedDocument]:
+    """Every document of the stream. After a document stopped at a limit, loading resumes at the
+    next document marker with a fresh parser, so the rest of the file costs no more than it would
+    without the bad document, and libyaml's version does not change what is reported."""
+    docs: list[LoadedDocument] = []
+    source = _Source(text, 0, len(text))
+    at_cut: LoadProblem | None = None
+    lines = 0  # line breaks before source.start
+    while True:
+        found: list[LoadedDocument] = []
+        seen: list[LoadProblem] = []
+        try:
+            stopped = _load_source(source, limits, len(docs), found, seen, at_cut)
+        except _Abort as exc:
+            # libyaml (>= 0.2.6) stopped at its own nesting limit, possibly reading ahead of events we
+            # have not handled: load the text before that point again, where our limits decide.
+            source, at_cut = source.cut(exc.offset), exc.problem
+            continue
+        except UnicodeEncodeError as exc:  # lone surrogates cannot reach libyaml
+            line, col = _line_col(text[: exc.start])
+            problems.append(LoadProblem("YML000", f"text is not valid Unicode: {exc.reason}", line, col))
+            return docs
+        if lines:
+            found = [_shift_document(d, lines) for d in found]
+            seen = [_shift_problem(p, lines) for p in seen]
+        docs.extend(found)
+        problems.extend(seen)
+        if stopped is None:
+            return docs
+        marker = _DOC_MARKER_RE.search(text, source.start + stopped)
+        if marker is None:
+            return docs
+        lines += sum(1 for _ in _BREAKS_RE.finditer(text, source.start, marker.start()))
+        source, at_cut = _Source(text, marker.start(), len(text)), None
+
+
+def _shift_problem(problem: LoadProblem, lines: int) -> LoadProblem:
+    return dataclasses.replace(problem, line=problem.line + lines) if problem.line else problem
+
+
+def _shift_document(doc: LoadedDocument, lines: int) -> LoadedDocument:
+    positions = doc.positions
+    assert isinstance(positions, _Positions)
+    return dataclasses.replace(doc, positions=_Positions(positions._raw, positions._lines + lines))
 
 
 def _oversize(size: int, limits: Limits) -> LoadedFile:

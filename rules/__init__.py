@@ -4,7 +4,20 @@ from __future__ import annotations
 
 import importlib
 
-FAMILIES = ("attestation", "geo", "policy", "defaults", "versions", "dependencies", "schema", "card", "yaml")
+FAMILIES = (
+    "attestation",
+    "geo",
+    "policy",
+    "defaults",
+    "versions",
+    "dependencies",
+    "schema",
+    "card",
+    "yaml",
+    "inputs",
+    "suppressions",
+    "rendered",
+)
 
 
 def load() -> None:

@@ -7,12 +7,15 @@ or the customer brings the key (`byok`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from urllib.parse import urlparse
 
 from compliance.context import ReleaseContext, is_blank, is_unknown
+from compliance.effective import Channel
 from compliance.findings import Severity, Violation
 from compliance.registry import Scope, rule
+from compliance.yamlload import Path
 
 KINDS = ("in-cluster", "commercial-contract", "byok")
 TYPES = ("vllm", "openai-compatible", "anthropic", "byok-passthrough")
@@ -28,6 +31,160 @@ def in_cluster_host(endpoint: str) -> bool:
     """True for Kubernetes Service hosts (`*.svc`, `*.svc.cluster.local`)."""
     host = urlparse(endpoint if "//" in endpoint else f"//{endpoint}").hostname or ""
     return host.endswith((".svc", ".svc.cluster.local"))
+
+
+# ── The checks, on any channel list: from the values (here) or a rendered ConfigMap (rendered.py) ──
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelProblem:
+    """One defect of one channel: the rule that states it, where inside the channel, and why."""
+
+    rule: str
+    channel: Channel
+    keys: Path
+    message: str
+
+
+ChannelCheck = Callable[[Sequence[Channel]], Iterator[ChannelProblem]]
+CHECKS: dict[str, ChannelCheck] = {}
+
+
+def channel_check(rule_id: str) -> Callable[[ChannelCheck], ChannelCheck]:
+    def register(check: ChannelCheck) -> ChannelCheck:
+        CHECKS[rule_id] = check
+        return check
+
+    return register
+
+
+def channel_problems(channels: Iterable[Channel], rule_ids: Iterable[str] = ()) -> Iterator[ChannelProblem]:
+    """The problems of the enabled `channels` under the checks of `rule_ids` (default: all)."""
+    enabled = [channel for channel in channels if channel.enabled]
+    for rule_id in rule_ids or CHECKS:
+        yield from CHECKS[rule_id](enabled)
+
+
+def _at_values(ctx: ReleaseContext, rule_id: str) -> Iterator[Violation]:
+    for problem in channel_problems(ctx.channels, (rule_id,)):
+        yield ctx.at(problem.channel.path(*problem.keys), problem.message)
+
+
+@channel_check("ATT001")
+def _missing_attestation(channels: Sequence[Channel]) -> Iterator[ChannelProblem]:
+    for channel in channels:
+        if not channel.spec.get("attestation"):
+            yield ChannelProblem(
+                "ATT001", channel, ("attestation",), f"channel '{channel.name}' has no attestation block"
+            )
+
+
+@channel_check("ATT002")
+def _unknown_kind(channels: Sequence[Channel]) -> Iterator[ChannelProblem]:
+    for channel in channels:
+        attestation = channel.spec.get("attestation")
+        if not isinstance(attestation, dict) or not attestation:
+            continue
+        kind = attestation.get("kind")
+        if is_unknown(kind) or kind in KINDS:
+            continue
+        shown = "missing" if kind is None else f"'{kind}'"
+        yield ChannelProblem(
+            "ATT002",
+            channel,
+            ("attestation", "kind"),
+            f"channel '{channel.name}': attestation kind is {shown}; expected one of {', '.join(KINDS)}",
+        )
+
+
+@channel_check("ATT003")
+def _kind_mismatch(channels: Sequence[Channel]) -> Iterator[ChannelProblem]:
+    for channel in channels:
+        attestation = channel.spec.get("attestation")
+        kind = attestation.get("kind") if isinstance(attestation, dict) else None
+        allowed = KINDS_FOR_TYPE.get(channel.spec.get("type"))  # type: ignore[arg-type]
+        if allowed is None or kind not in KINDS or kind in allowed:
+            continue
+        yield ChannelProblem(
+            "ATT003",
+            channel,
+            ("attestation", "kind"),
+            f"channel '{channel.name}' of type {channel.spec.get('type')} cannot be attested "
+            f"'{kind}'; expected {' or '.join(allowed)}",
+        )
+
+
+@channel_check("ATT004")
+def _in_cluster_outside(channels: Sequence[Channel]) -> Iterator[ChannelProblem]:
+    for channel in channels:
+        attestation = channel.spec.get("attestation")
+        endpoint = channel.spec.get("endpoint")
+        if not isinstance(attestation, dict) or attestation.get("kind") != "in-cluster":
+            continue
+        if "in-cluster" not in KINDS_FOR_TYPE.get(channel.spec.get("type"), ("in-cluster",)):
+            continue  # ATT003 already reports the kind as wrong for this type
+        if not isinstance(endpoint, str) or is_unknown(endpoint) or not endpoint.strip():
+            continue
+        if not in_cluster_host(endpoint):
+            yield ChannelProblem(
+                "ATT004",
+                channel,
+                ("endpoint",),
+                f"channel '{channel.name}' is attested in-cluster but its endpoint {endpoint} is outside the cluster",
+            )
+
+
+@channel_check("CHN001")
+def _channel_shape(channels: Sequence[Channel]) -> Iterator[ChannelProblem]:
+    for channel in channels:
+        kind = channel.spec.get("type")
+        if is_unknown(kind):
+            continue
+        if kind not in TYPES:
+            shown = "missing" if kind is None else f"'{kind}'"
+            yield ChannelProblem(
+                "CHN001",
+                channel,
+                ("type",),
+                f"channel '{channel.name}': type is {shown}; expected one of {', '.join(TYPES)}",
+            )
+        elif kind == "byok-passthrough":
+            for key in ("endpoint", "existingSecret"):
+                if not is_blank(channel.spec.get(key)):
+                    yield ChannelProblem(
+                        "CHN001",
+                        channel,
+                        (key,),
+                        f"byok-passthrough channel '{channel.name}' sets {key}; BYOK keys are request-scoped",
+                    )
+        elif is_blank(channel.spec.get("endpoint")):
+            yield ChannelProblem(
+                "CHN001", channel, ("endpoint",), f"channel '{channel.name}' of type {kind} has no endpoint"
+            )
+
+
+def _contract_field(rule_id: str, key: str, what: str) -> ChannelCheck:
+    def check(channels: Sequence[Channel]) -> Iterator[ChannelProblem]:
+        for channel in channels:
+            attestation = channel.spec.get("attestation")
+            if not isinstance(attestation, dict) or attestation.get("kind") != "commercial-contract":
+                continue
+            if is_blank(attestation.get(key)):
+                yield ChannelProblem(
+                    rule_id,
+                    channel,
+                    ("attestation", key),
+                    f"channel '{channel.name}': commercial-contract attestation has no {key} ({what})",
+                )
+
+    return channel_check(rule_id)(check)
+
+
+_contract_field("COM001", "accountId", "the provider account")
+_contract_field("COM002", "contractRef", "the signed contract")
+
+
+# ── The values rules ─────────────────────────────────────────────────────────
 
 
 @rule("ATT001", "Enabled channel without attestation", Severity.ERROR, Scope.RELEASE, "attestation")
@@ -61,9 +218,7 @@ def missing_attestation(ctx: ReleaseContext) -> Iterator[Violation]:
     ## How to fix
     Add an `attestation` block whose `kind` says why the operator may resell the channel.
     """
-    for channel in ctx.enabled_channels:
-        if not channel.spec.get("attestation"):
-            yield ctx.at(channel.path("attestation"), f"channel '{channel.name}' has no attestation block")
+    yield from _at_values(ctx, "ATT001")
 
 
 @rule("ATT002", "Unknown attestation kind", Severity.ERROR, Scope.RELEASE, "attestation")
@@ -90,18 +245,7 @@ def unknown_kind(ctx: ReleaseContext) -> Iterator[Violation]:
     ## How to fix
     Use the kind that matches how the channel is provided.
     """
-    for channel in ctx.enabled_channels:
-        attestation = channel.spec.get("attestation")
-        if not isinstance(attestation, dict) or not attestation:
-            continue
-        kind = attestation.get("kind")
-        if is_unknown(kind) or kind in KINDS:
-            continue
-        shown = "missing" if kind is None else f"'{kind}'"
-        yield ctx.at(
-            channel.path("attestation", "kind"),
-            f"channel '{channel.name}': attestation kind is {shown}; expected one of {', '.join(KINDS)}",
-        )
+    yield from _at_values(ctx, "ATT002")
 
 
 @rule("ATT003", "Attestation kind does not fit the channel type", Severity.ERROR, Scope.RELEASE, "attestation")
@@ -133,17 +277,7 @@ def kind_mismatch(ctx: ReleaseContext) -> Iterator[Violation]:
     ## How to fix
     Attest what the channel really is, or change its type.
     """
-    for channel in ctx.enabled_channels:
-        attestation = channel.spec.get("attestation")
-        kind = attestation.get("kind") if isinstance(attestation, dict) else None
-        allowed = KINDS_FOR_TYPE.get(channel.spec.get("type"))  # type: ignore[arg-type]
-        if allowed is None or kind not in KINDS or kind in allowed:
-            continue
-        yield ctx.at(
-            channel.path("attestation", "kind"),
-            f"channel '{channel.name}' of type {channel.spec.get('type')} cannot be attested "
-            f"'{kind}'; expected {' or '.join(allowed)}",
-        )
+    yield from _at_values(ctx, "ATT003")
 
 
 @rule(
@@ -179,20 +313,7 @@ def in_cluster_outside(ctx: ReleaseContext) -> Iterator[Violation]:
     ## How to fix
     Point the channel at the in-cluster Service, or attest it as `commercial-contract`.
     """
-    for channel in ctx.enabled_channels:
-        attestation = channel.spec.get("attestation")
-        endpoint = channel.spec.get("endpoint")
-        if not isinstance(attestation, dict) or attestation.get("kind") != "in-cluster":
-            continue
-        if "in-cluster" not in KINDS_FOR_TYPE.get(channel.spec.get("type"), ("in-cluster",)):
-            continue  # ATT003 already reports the kind as wrong for this type
-        if not isinstance(endpoint, str) or is_unknown(endpoint) or not endpoint.strip():
-            continue
-        if not in_cluster_host(endpoint):
-            yield ctx.at(
-                channel.path("endpoint"),
-                f"channel '{channel.name}' is attested in-cluster but its endpoint {endpoint} is outside the cluster",
-            )
+    yield from _at_values(ctx, "ATT004")
 
 
 @rule("CHN001", "Malformed channel", Severity.ERROR, Scope.RELEASE, "attestation")
@@ -222,37 +343,7 @@ def channel_shape(ctx: ReleaseContext) -> Iterator[Violation]:
     ## How to fix
     Use a known type; give non-BYOK channels an endpoint; remove endpoint and secret from BYOK ones.
     """
-    for channel in ctx.enabled_channels:
-        kind = channel.spec.get("type")
-        if is_unknown(kind):
-            continue
-        if kind not in TYPES:
-            shown = "missing" if kind is None else f"'{kind}'"
-            yield ctx.at(
-                channel.path("type"),
-                f"channel '{channel.name}': type is {shown}; expected one of {', '.join(TYPES)}",
-            )
-        elif kind == "byok-passthrough":
-            for key in ("endpoint", "existingSecret"):
-                if not is_blank(channel.spec.get(key)):
-                    yield ctx.at(
-                        channel.path(key),
-                        f"byok-passthrough channel '{channel.name}' sets {key}; BYOK keys are request-scoped",
-                    )
-        elif is_blank(channel.spec.get("endpoint")):
-            yield ctx.at(channel.path("endpoint"), f"channel '{channel.name}' of type {kind} has no endpoint")
-
-
-def _contract_field(ctx: ReleaseContext, key: str, what: str) -> Iterator[Violation]:
-    for channel in ctx.enabled_channels:
-        attestation = channel.spec.get("attestation")
-        if not isinstance(attestation, dict) or attestation.get("kind") != "commercial-contract":
-            continue
-        if is_blank(attestation.get(key)):
-            yield ctx.at(
-                channel.path("attestation", key),
-                f"channel '{channel.name}': commercial-contract attestation has no {key} ({what})",
-            )
+    yield from _at_values(ctx, "CHN001")
 
 
 @rule("COM001", "Commercial contract without an account", Severity.ERROR, Scope.RELEASE, "attestation")
@@ -278,7 +369,7 @@ def contract_account(ctx: ReleaseContext) -> Iterator[Violation]:
     ## How to fix
     Set `accountId` to the provider account that holds the reseller terms.
     """
-    yield from _contract_field(ctx, "accountId", "the provider account")
+    yield from _at_values(ctx, "COM001")
 
 
 @rule("COM002", "Commercial contract without a contract reference", Severity.ERROR, Scope.RELEASE, "attestation")
@@ -303,4 +394,4 @@ def contract_reference(ctx: ReleaseContext) -> Iterator[Violation]:
     ## How to fix
     Set `contractRef` to the internal document reference of the signed contract.
     """
-    yield from _contract_field(ctx, "contractRef", "the signed contract")
+    yield from _at_values(ctx, "COM002")

@@ -7,6 +7,7 @@ import pytest
 
 from compliance.api import lint_path
 from compliance.findings import Finding
+from compliance.reporters import ReportData
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -16,6 +17,12 @@ def lint_fixture(name: str | Path, select: tuple[str, ...] = (), **kwargs: objec
     """Findings of the built-in pack on `fixtures/<name>` (or any path)."""
     path = Path(name) if Path(name).is_absolute() else FIXTURES / name
     return list(lint_path(str(path), select=select, **kwargs).findings)  # type: ignore[arg-type]
+
+
+def report_data(path: Path, select: tuple[str, ...] = ()) -> ReportData:
+    """What `compliance lint PATH [--select ...]` hands its reporters, built the way the CLI builds it."""
+    run = lint_path(str(path), select=select)
+    return ReportData(run.findings, run.rules, run.repo.root, (run.repo,), evaluated=run.evaluated)
 
 
 def brief(findings: list[Finding]) -> list[tuple[str, str, str, int, str | None]]:
@@ -33,3 +40,24 @@ def corpus() -> Path:
     if not path.is_dir():
         pytest.fail(f"COMPLIANCE_CORPUS={value} has no openova/ folder")
     return path
+
+
+@pytest.fixture(scope="session")
+def sarif_schema() -> dict[str, object]:
+    """The OASIS SARIF 2.1.0 schema from COMPLIANCE_SCHEMAS (`.ci/run` sets it), else ../shared/schemas."""
+    import json
+
+    value = os.environ.get("COMPLIANCE_SCHEMAS")
+    folder = Path(value) if value else ROOT.parent / "shared" / "schemas"
+    path = folder / "sarif-schema-2.1.0.json"
+    if not path.is_file():
+        if value:
+            pytest.fail(f"COMPLIANCE_SCHEMAS={value} has no sarif-schema-2.1.0.json")
+        pytest.skip(f"no SARIF schema: COMPLIANCE_SCHEMAS is not set and {path} does not exist")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _render_cache_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """`compliance lint` caches renders under $XDG_CACHE_HOME; under test that is a temporary folder."""
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))

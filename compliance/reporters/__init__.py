@@ -15,12 +15,18 @@ from typing import TYPE_CHECKING, Protocol
 from compliance.findings import Finding, Severity
 
 if TYPE_CHECKING:
+    from compliance.engine import Evaluation
+    from compliance.exceptions import Suppressed
     from compliance.model import Repository
     from compliance.registry import RuleSpec
 
 REPORTERS = {
     "text": "compliance.reporters.text",
     "json": "compliance.reporters.json",
+    "sarif": "compliance.reporters.sarif",
+    "github": "compliance.reporters.github",
+    "markdown": "compliance.reporters.markdown",
+    "junit": "compliance.reporters.junit",
 }
 
 
@@ -33,6 +39,8 @@ class ReportData:
     root: str  # the linted root (absolute), to show source lines
     repos: tuple[Repository, ...] = ()
     fixed: tuple[Finding, ...] = ()  # known findings (baseline, diff base) that no longer occur
+    evaluated: frozenset[Evaluation] = frozenset()  # (rule, blueprint, cluster) checked, passing ones too
+    suppressed: tuple[Suppressed, ...] = ()  # findings a governed exception covers, with the exception
     extra: dict[str, object] = field(default_factory=dict)  # feature-specific data (suppressions, ...)
 
 

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from compliance import __version__
+from compliance.exceptions import Suppressed
 from compliance.findings import Finding, TraceStep
 from compliance.reporters import ReportData, summary
 
@@ -42,10 +43,31 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
     }
 
 
+def suppressed_dict(suppressed: Suppressed) -> dict[str, Any]:
+    exception, loc = suppressed.suppression, suppressed.suppression.location
+    return {
+        "finding": finding_dict(suppressed.finding),
+        "suppression": {
+            "kind": exception.kind,
+            "reason": exception.reason,
+            "until": exception.until.isoformat() if exception.until else None,
+            "owner": exception.owner,
+            "path": loc.path,
+            "line": loc.line,
+            "column": loc.column,
+        },
+    }
+
+
 def render(data: ReportData, color: bool = False) -> str:
     report = {
         "tool": {"name": "compliance", "version": __version__},
         "findings": [finding_dict(f) for f in data.findings],
         "summary": summary(data.findings),
+        "fixed": [finding_dict(f) for f in data.fixed],  # known findings that no longer occur (--diff-base)
     }
+    report["suppressed"] = [suppressed_dict(s) for s in data.suppressed]  # never lost: with who excepted it
+    for key in ("diff_base", "baseline"):
+        if key in data.extra:
+            report[key] = data.extra[key]
     return json.dumps(report, indent=2, sort_keys=False) + "\n"

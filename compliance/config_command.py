@@ -1,0 +1,190 @@
+"""`compliance config` and `compliance baseline create`, and the lint options they share with `lint`.
+
+`config` prints the effective configuration (command line > config file > defaults) with where each
+setting came from; `baseline create` records today's findings so `lint --baseline` reports only new ones.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from compliance.api import LintRun
+    from compliance.baseline import Comparison
+    from compliance.config import Overrides
+    from compliance.findings import Finding
+
+ConfigOption = Annotated[
+    str | None,
+    typer.Option(
+        "--config",
+        metavar="FILE",
+        help="Project config file (default: .compliance.yaml, else [tool.compliance] in pyproject.toml, at the root).",
+    ),
+]
+NoInlineOption = Annotated[
+    bool, typer.Option("--no-inline-suppressions", help="Ignore `# compliance: ignore[...]` comments (CI policy).")
+]
+TodayOption = Annotated[
+    str | None,
+    typer.Option("--today", metavar="YYYY-MM-DD", help="The date suppressions expire against (default: today, UTC)."),
+]
+BaselineOption = Annotated[
+    str | None,
+    typer.Option("--baseline", metavar="FILE", help="Report and fail only on findings not recorded in FILE."),
+]
+SelectOption = Annotated[list[str] | None, typer.Option(help="Only these rule ids or prefixes.")]
+IgnoreOption = Annotated[list[str] | None, typer.Option(help="Skip these rule ids or prefixes.")]
+VarOption = Annotated[list[str] | None, typer.Option(help="Flux variable NAME=VALUE.")]
+RulesOption = Annotated[list[str] | None, typer.Option(help="Load rule modules from a file or folder.")]
+FailOnOption = Annotated[
+    str | None,
+    typer.Option(metavar="error|warning|info|never", help="Lowest severity that fails the run (default: error)."),
+]
+STRICTEST_FIRST = ("info", "warning", "error", "never")
+
+
+def overrides(
+    config: str | None = None,
+    select: list[str] | None = None,
+    ignore: list[str] | None = None,
+    fail_on: str | None = None,
+    var: list[str] | None = None,
+    no_inline_suppressions: bool = False,
+    today: str | None = None,
+) -> Overrides:
+    """The command line's side of the configuration; options not given stay None so the config applies."""
+    from compliance.cli import _split, _variables, usage_error
+    from compliance.config import FAIL_ON, ConfigError, Overrides, parse_date
+
+    try:
+        day = parse_date(today, "--today") if today is not None else None
+    except ConfigError as error:
+        raise usage_error(str(error)) from None
+    if fail_on is not None and fail_on not in FAIL_ON:
+        raise usage_error(f"--fail-on {fail_on!r}: choose from {', '.join(FAIL_ON)}")
+    return Overrides(
+        config=config,
+        select=_split(select) if select else None,
+        ignore=_split(ignore) if ignore else None,
+        fail_on=fail_on,
+        variables=_variables(var),
+        inline_suppressions=False if no_inline_suppressions else None,
+        today=day,
+    )
+
+
+def apply_baseline(path: str, findings: Sequence[Finding]) -> Comparison:
+    """Compare with the baseline at `path`; a broken baseline is a usage error (exit 2)."""
+    from compliance import baseline
+    from compliance.cli import usage_error
+
+    try:
+        return baseline.compare(findings, baseline.load(path))
+    except baseline.BaselineError as error:
+        raise usage_error(str(error)) from None
+
+
+def fails(runs: Sequence[LintRun], reported: Sequence[Finding], fail_on: str | None) -> bool:
+    """True when a reported finding is at or above its run's fail-on (the command line's, else its config's)."""
+    from compliance.findings import Severity
+
+    def threshold(run: LintRun | None) -> str:
+        if fail_on is not None:
+            return fail_on
+        return run.settings.fail_on if run is not None and run.settings is not None else "error"
+
+    owner = {id(f): run for run in runs for f in run.findings}
+    strictest = min((threshold(run) for run in runs), key=STRICTEST_FIRST.index, default="error")
+    for finding in reported:
+        run = owner.get(id(finding))
+        level = threshold(run) if run is not None else strictest
+        if level != "never" and finding.severity.rank >= Severity(level).rank:
+            return True
+    return False
+
+
+def _lint(path: str, options: Overrides, rules: list[str] | None) -> LintRun:
+    from compliance.api import lint_project
+    from compliance.cli import usage_error
+    from compliance.config import ConfigError
+    from compliance.engine import SelectionError
+    from compliance.registry import PluginError
+    from compliance.repository import InputError
+
+    if not os.path.exists(path):
+        raise usage_error(f"path does not exist: {path}")
+    try:
+        return lint_project(path, options, rules or ())
+    except (PluginError, SelectionError, InputError, ConfigError) as error:
+        raise usage_error(str(error)) from None
+
+
+def config_command(
+    path: Annotated[str, typer.Argument(help="Repository root whose configuration to show.")] = ".",
+    config: ConfigOption = None,
+    select: SelectOption = None,
+    ignore: IgnoreOption = None,
+    fail_on: FailOnOption = None,
+    var: VarOption = None,
+    rules: RulesOption = None,
+    no_inline_suppressions: NoInlineOption = False,
+    today: TodayOption = None,
+) -> None:
+    """Print the effective configuration and where each setting came from (command line, config file, default)."""
+    from compliance.api import load_rules
+    from compliance.cli import usage_error
+    from compliance.config import ConfigError, describe, load_settings
+    from compliance.registry import PluginError
+
+    options = overrides(config, select, ignore, fail_on, var, no_inline_suppressions, today)
+    if not os.path.exists(path):
+        raise usage_error(f"path does not exist: {path}")
+    try:
+        specs = load_rules(rules or ())
+        settings = load_settings(path, options, {s.id for s in specs})
+    except (PluginError, ConfigError) as error:
+        raise usage_error(str(error)) from None
+    typer.echo(describe(settings), nl=False)
+
+
+baseline_app = typer.Typer(
+    name="baseline",
+    help="Record today's findings so `lint --baseline FILE` reports only new ones.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+@baseline_app.command("create")
+def create(
+    path: Annotated[str, typer.Argument(help="Repository root to record.")] = ".",
+    output: Annotated[
+        str | None,
+        typer.Option("--output", "-o", metavar="FILE", help="Where to write it (default: .compliance-baseline.json)."),
+    ] = None,
+    config: ConfigOption = None,
+    select: SelectOption = None,
+    ignore: IgnoreOption = None,
+    var: VarOption = None,
+    rules: RulesOption = None,
+    no_inline_suppressions: NoInlineOption = False,
+    today: TodayOption = None,
+) -> None:
+    """Record every current finding by fingerprint (never by line), sorted, one entry per line, atomically."""
+    from compliance import baseline
+    from compliance.cli import usage_error
+    from compliance.output import write_atomic
+
+    run = _lint(path, overrides(config, select, ignore, None, var, no_inline_suppressions, today), rules)
+    target = output or os.path.join(path if os.path.isdir(path) else os.path.dirname(path), baseline.DEFAULT_NAME)
+    try:
+        write_atomic(target, baseline.render(run.findings))
+    except OSError as error:
+        raise usage_error(f"cannot write {target}: {error.strerror or error}") from None
+    count = len(run.findings)
+    typer.echo(f"wrote {count} finding{'s' if count != 1 else ''} to {target}", err=True)

@@ -1,0 +1,39 @@
+"""Reading files of an untrusted tree: regular files only, never through a link out of the root, never
+more than asked. A FIFO or a device named `x.yaml` must not block a run, and a link to `/etc/passwd`
+must not print it."""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+
+# A source line shown in a report comes from a file at most this large (the loader's default cap).
+SOURCE_LIMIT = 10 * 1024 * 1024
+
+
+def read_regular(path: str, size: int) -> bytes:
+    """Up to ``size`` bytes of a regular file; OSError for anything else, raised before a read can block."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        return handle.read(size)
+
+
+def inside(path: str, root: str) -> bool:
+    """Whether ``path``, links resolved, is ``root`` or under it (``root`` already resolved)."""
+    target = os.path.realpath(path)
+    return target == root or target.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def read_inside(root: str, rel: str, size: int = SOURCE_LIMIT) -> bytes | None:
+    """The file ``rel`` under ``root`` if it is a regular file there of at most ``size`` bytes, else None."""
+    path = os.path.join(root, rel)
+    if not inside(path, os.path.realpath(root)):
+        return None
+    try:
+        data = read_regular(path, size + 1)
+    except OSError:
+        return None
+    return data if len(data) <= size else None

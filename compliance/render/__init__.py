@@ -1,0 +1,272 @@
+"""Rendering: each (blueprint, cluster) pair through Helm's own template engine, for the rendered rules.
+
+The values are the effective values the release rules see (`compliance.effective`), the release
+name and namespace come from the HelmRelease. Only charts with a `templates/` directory are
+rendered, so a repository of values-only charts costs nothing. Renders run in parallel and are
+cached (`compliance.render.cache`). A render that fails is an RND001 problem carrying Helm's
+message at the template and line Helm names; missing vendored dependencies are RND002.
+See docs/rendering.md.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from compliance.context import ReleaseContext, RenderedContext, RuleOptions
+from compliance.findings import Location
+from compliance.model import Chart, RenderedManifests, RenderProblem, Repository
+
+if TYPE_CHECKING:  # the back ends are imported only when a chart has templates to render
+    from compliance.engine import LintOptions
+    from compliance.render.backends import Renderer, RenderOutput, RenderRequest
+    from compliance.render.cache import RenderCache
+    from compliance.render.stream import TemplateLocator
+
+__all__ = [
+    "RendererUnavailable",
+    "context_for",
+    "has_templates",
+    "helm_values",
+    "missing_dependencies",
+    "rendered_contexts",
+]
+
+DEFAULT_RELEASE = ("release-name", "default")  # what `helm template` uses without a HelmRelease
+TEMPLATE_REF = re.compile(r"(?P<template>[\w.-]+/(?:charts/[\w.-]+/)*templates/[^\s:()\"'<>]+)(?::(?P<line>\d+))?")
+TEMPLATE_REF_COLUMN = re.compile(r":(?P<column>\d+)")
+SKIPPED_VALUE = re.compile(r"skipped value for (?P<path>[\w.-]+)")
+
+
+class RendererUnavailable(ValueError):
+    """`--renderer helm|sdk` was asked for and is not installed."""
+
+
+def context_for(
+    manifests: RenderedManifests,
+    release: ReleaseContext | None,
+    problems: Sequence[RenderProblem],
+    options: RuleOptions,
+) -> RenderedContext:
+    from compliance.render.stream import channel_lists
+
+    every = (*problems, *manifests.problems)
+    return RenderedContext(manifests, release, every, channel_lists(manifests), options)
+
+
+def rendered_contexts(
+    repo: Repository, contexts: Sequence[ReleaseContext], options: LintOptions
+) -> list[RenderedContext]:
+    """One context per rendered pair (or for the `--manifests` stream); [] when nothing is rendered."""
+    if options.manifests is not None:
+        return [context_for(options.manifests, None, (), options.rule_options)]
+    if options.renderer == "none":
+        return []
+    pairs = [c for c in contexts if c.chart is not None and has_templates(repo.root, c.chart)]
+    if not pairs:
+        return []
+    from compliance.render.backends import choose
+
+    renderer, why = choose(options.renderer)
+    if renderer is None:
+        if options.renderer != "auto":
+            raise RendererUnavailable(why)
+        chart = pairs[0].chart
+        assert chart is not None
+        problem = RenderProblem("RND000", why, chart.chart_file.locate(()))
+        empty = RenderedManifests(chart.chart_file.file, "", ())
+        return [context_for(empty, None, (problem,), options.rule_options)]
+    from compliance.render.cache import RenderCache
+
+    job = _Job(repo, renderer, RenderCache(options.cache_dir) if options.cache_dir else None, options.rule_options)
+    workers = min(len(pairs), os.cpu_count() or 1)
+    if workers == 1:
+        return [job.run(pair) for pair in pairs]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="render") as pool:
+        return list(pool.map(job.run, pairs))
+
+
+def has_templates(root: str, chart: Chart) -> bool:
+    return os.path.isdir(os.path.join(root, chart.directory, "templates"))
+
+
+def helm_values(context: ReleaseContext) -> dict[str, Any]:
+    """The effective values as a values file: a key the overlay deleted with `null` stays `null`,
+    so Helm's own coalescing with the chart defaults deletes it again."""
+    from compliance.effective import merge_maps
+
+    defaults: Any = {}
+    for layer in context.values.layers:
+        if layer.label == "chart":
+            defaults = merge_maps(defaults, layer.value)
+    return _with_deletions(context.values.values, defaults)
+
+
+def _with_deletions(values: Any, defaults: Any) -> Any:
+    if not isinstance(values, dict) or not isinstance(defaults, dict):
+        return values
+    out = dict(values)
+    for key, default in defaults.items():
+        if key not in values:
+            out[key] = None
+        elif isinstance(default, dict):
+            out[key] = _with_deletions(values[key], default)
+    return out
+
+
+def missing_dependencies(root: str, chart: Chart) -> list[tuple[int, str]]:
+    """(index in Chart.yaml `dependencies`, name) of each dependency with nothing under `charts/`."""
+    declared = chart.chart_file.get(("dependencies",), [])
+    if not isinstance(declared, list) or not declared:
+        return []
+    try:
+        vendored = os.listdir(os.path.join(root, chart.directory, "charts"))
+    except OSError:
+        vendored = []
+    missing: list[tuple[int, str]] = []
+    for index, dependency in enumerate(declared):
+        name = dependency.get("name") if isinstance(dependency, dict) else None
+        if not isinstance(name, str) or not name:
+            continue
+        archive = re.compile(rf"^{re.escape(name)}-\d.*\.tgz$")
+        if not any(entry == name or archive.match(entry) for entry in vendored):
+            missing.append((index, name))
+    return missing
+
+
+class _Job:
+    """Renders pairs of one run; everything per chart (digest, template files) is computed once."""
+
+    def __init__(self, repo: Repository, renderer: Renderer, cache: RenderCache | None, options: RuleOptions) -> None:
+        self.repo = repo
+        self.renderer = renderer
+        self.cache = cache
+        self.options = options
+        self.identity = renderer.identity() if cache is not None else ""
+        self._digests: dict[str, str] = {}
+        self._templates: dict[str, list[str] | None] = {}
+
+    def run(self, context: ReleaseContext) -> RenderedContext:
+        chart = context.chart
+        assert chart is not None
+        source = chart.chart_file.file
+        missing = missing_dependencies(self.repo.root, chart)
+        if missing:
+            problems = [
+                RenderProblem(
+                    "RND002",
+                    f"chart {chart.name} declares dependency '{name}' but charts/ does not vendor it; "
+                    "the chart was not rendered (run `helm dependency build`)",
+                    chart.chart_file.locate(("dependencies", index, "name")),
+                    f"dependencies[{index}]",
+                )
+                for index, name in missing
+            ]
+            return context_for(RenderedManifests(source, "", ()), context, problems, self.options)
+        release, namespace = (
+            (context.release.release_name, context.release.target_namespace or "default")
+            if context.release is not None
+            else DEFAULT_RELEASE
+        )
+        import json
+
+        try:
+            values_json = json.dumps(helm_values(context), sort_keys=True, allow_nan=False)
+        except ValueError as error:
+            problem = RenderProblem("RND001", f"values cannot be given to Helm: {error}", chart.chart_file.locate(()))
+            return context_for(RenderedManifests(source, "", ()), context, [problem], self.options)
+        from compliance.render.backends import RenderRequest
+
+        output = self._render(chart, RenderRequest(self._absolute(chart), release, namespace, values_json))
+        locate = self._locator(chart)
+        problems = [self._warning(context, chart, warning) for warning in output.warnings]
+        if output.error:
+            message = " ".join(line.strip() for line in output.error.splitlines() if line.strip())
+            problems.insert(0, RenderProblem("RND001", message, self._error_location(chart, message)))
+            return context_for(RenderedManifests(source, "", ()), context, problems, self.options)
+        from compliance.render.stream import parse_stream
+
+        manifests = parse_stream(output.stream, source, False, namespace, locate)
+        return context_for(manifests, context, problems, self.options)
+
+    def _absolute(self, chart: Chart) -> str:
+        return os.path.join(self.repo.root, chart.directory) if chart.directory else self.repo.root
+
+    def _render(self, chart: Chart, request: RenderRequest) -> RenderOutput:
+        if self.cache is None:
+            return self.renderer.render(request)
+        from compliance.render.cache import chart_digest, entry_key
+
+        digest = self._digests.get(chart.directory)
+        if digest is None:
+            digest = self._digests[chart.directory] = chart_digest(request.chart_dir)
+        key = entry_key(self.identity, digest, request.values_json, request.release_name, request.namespace)
+        entry = self.cache.get(key)
+        if entry is not None:
+            from compliance.render.backends import RenderOutput
+
+            return RenderOutput(
+                str(entry.get("stream", "")), str(entry.get("error", "")), tuple(entry.get("warnings", ()))
+            )
+        output = self.renderer.render(request)
+        self.cache.put(key, {"stream": output.stream, "error": output.error, "warnings": list(output.warnings)})
+        return output
+
+    def _template_lines(self, rel: str) -> list[str] | None:
+        if rel not in self._templates:
+            try:
+                with open(os.path.join(self.repo.root, rel), encoding="utf-8", errors="replace") as handle:
+                    self._templates[rel] = handle.read().splitlines()
+            except OSError:
+                self._templates[rel] = None
+        return self._templates[rel]
+
+    def _template_file(self, chart: Chart, template: str) -> str | None:
+        """`bp-newapi/templates/x.yaml` (Helm names the chart, not its folder) -> repo-relative path."""
+        _, _, inside = template.partition("/")
+        rel = f"{chart.directory}/{inside}" if chart.directory else inside
+        return rel if inside and self._template_lines(rel) is not None else None
+
+    def _locator(self, chart: Chart) -> TemplateLocator:
+        def locate(template: str, kind: str, nth: int) -> tuple[str | None, int]:
+            """The template file and the line of its `nth` `kind: <kind>` (else of the first, else 1)."""
+            rel = self._template_file(chart, template)
+            lines = self._template_lines(rel) if rel is not None else None
+            if rel is None or lines is None or not kind:
+                return rel, 1
+            pattern = re.compile(rf"^\s*kind:\s*[\"']?{re.escape(kind)}[\"']?\s*(?:#.*)?$")
+            found = [i + 1 for i, line in enumerate(lines) if pattern.match(line)]
+            return rel, found[nth] if nth < len(found) else found[0] if found else 1
+
+        return locate
+
+    def _error_location(self, chart: Chart, message: str) -> Location:
+        """The innermost template position Helm's message names, when that file is in the repository."""
+        matches = list(TEMPLATE_REF.finditer(message))
+        with_line = [m for m in matches if m.group("line")]
+        for match in reversed(with_line or matches):
+            rel = self._template_file(chart, match.group("template"))
+            lines = self._template_lines(rel) if rel is not None else None
+            if rel is None or lines is None:
+                continue
+            line = int(match.group("line") or 1)
+            if not 1 <= line <= len(lines):
+                return Location(rel, 1, 1)
+            column_match = TEMPLATE_REF_COLUMN.match(message, match.end()) if match.group("line") else None
+            column = int(column_match.group("column")) if column_match else 1
+            return Location(rel, line, column if 1 <= column <= len(lines[line - 1]) + 1 else 1)
+        return chart.chart_file.locate(())
+
+    def _warning(self, context: ReleaseContext, chart: Chart, warning: str) -> RenderProblem:
+        """A warning Helm printed; `skipped value for chart.a.b` is located where `a.b` was set."""
+        match = SKIPPED_VALUE.search(warning)
+        if match:
+            _, _, dotted = match.group("path").partition(".")
+            path = tuple(dotted.split(".")) if dotted else ()
+            if path:
+                return RenderProblem("RND003", warning, context.values.locate(path), ".".join(path))
+        return RenderProblem("RND003", warning, self._error_location(chart, warning))

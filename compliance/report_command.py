@@ -1,0 +1,126 @@
+"""`compliance report`: the auditor's HTML report and evidence bundle, from the same lint run as `lint`."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated
+
+import typer
+
+from compliance.config_command import ConfigOption, NoInlineOption, TodayOption
+
+
+def report(
+    path: Annotated[str, typer.Argument(help="Repository root to report on.")] = ".",
+    output: Annotated[str | None, typer.Option("--output", "-o", help="Write the HTML report to FILE.")] = None,
+    bundle: Annotated[
+        str | None, typer.Option(help="Write an evidence bundle (.zip): report, findings, hashes, values.")
+    ] = None,
+    select: Annotated[list[str] | None, typer.Option(help="Only these rule ids or prefixes.")] = None,
+    ignore: Annotated[list[str] | None, typer.Option(help="Skip these rule ids or prefixes.")] = None,
+    var: Annotated[list[str] | None, typer.Option(help="Flux variable NAME=VALUE.")] = None,
+    rules: Annotated[list[str] | None, typer.Option(help="Load rule modules from a file or folder.")] = None,
+    config: ConfigOption = None,
+    no_inline_suppressions: NoInlineOption = False,
+    today: TodayOption = None,
+    renderer: Annotated[
+        str, typer.Option(metavar="auto|helm|sdk|none", help="Render charts with Helm, as `lint` does.")
+    ] = "auto",
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the render cache.")] = False,
+) -> None:
+    """Write a self-contained HTML report for auditors (with --bundle, also the evidence to re-verify it).
+
+    Without --output or --bundle the HTML goes to stdout. Same inputs, same bytes; the time honours SOURCE_DATE_EPOCH.
+    """
+    from compliance import __version__, evidence
+    from compliance.api import lint_project
+    from compliance.cli import RendererName, _render_setup, usage_error
+    from compliance.config import ConfigError
+    from compliance.config_command import overrides
+    from compliance.engine import LintOptions, SelectionError, release_contexts
+    from compliance.registry import PluginError
+    from compliance.render import RendererUnavailable
+    from compliance.render.backends import choose
+    from compliance.reporters import ReportData
+    from compliance.reporters import html as html_reporter
+    from compliance.reporters import json as json_reporter
+    from compliance.repository import InputError
+
+    if renderer not in RendererName.__members__:
+        raise usage_error(f"--renderer {renderer!r}: choose from {', '.join(RendererName.__members__)}")
+    if not os.path.exists(path):
+        raise usage_error(f"path does not exist: {path}")
+    try:
+        when, time_source = evidence.generated_at()
+        zip_time = evidence.zip_time()
+    except evidence.EvidenceError as error:
+        raise usage_error(str(error)) from None
+    if today is None and time_source == "SOURCE_DATE_EPOCH":
+        today = when.date().isoformat()  # a re-run later judges `until` dates as this one did
+    options = overrides(config, select, ignore, None, var, no_inline_suppressions, today)
+    cache_dir = _render_setup(RendererName(renderer), no_cache, None, True)
+    try:
+        run = lint_project(path, options, rules or (), renderer=renderer, cache_dir=cache_dir)
+    except (PluginError, SelectionError, InputError, ConfigError, RendererUnavailable) as error:
+        raise usage_error(str(error)) from None
+    settings = run.settings
+    assert settings is not None  # lint_project always records the settings it used
+
+    backend, why = choose(renderer)
+    renderer_label = backend.identity().split(":")[:2] if backend is not None else None
+    scope = evidence.AuditScope(
+        root=run.repo.root,
+        path=path,
+        git=evidence.git_state(run.repo.root),
+        generated_at=when,
+        time_source=time_source,
+        tool_version=__version__,
+        rule_pack=evidence.rule_pack(run.rules),
+        select=settings.select,
+        ignore=settings.ignore,
+        variables=tuple(sorted(settings.variables)),
+        rule_paths=tuple(rules or ()),
+        inputs=evidence.inventory(run.repo, backend is not None, settings.config_file),
+        renderer=" ".join(renderer_label) if renderer_label else f"none ({why or 'not asked for'})",
+        config_file=settings.config_file,
+        judged_on=settings.today.isoformat(),
+    )
+    data = ReportData(
+        tuple(evidence.redact_finding(f) for f in run.findings),
+        run.rules,
+        run.repo.root,
+        (run.repo,),
+        evaluated=run.evaluated,
+        suppressed=tuple(evidence.redact_suppressed(s) for s in run.suppressed),
+        extra={"scope": scope},
+    )
+    page = html_reporter.render(data)
+
+    written: list[tuple[str, str | bytes]] = []
+    if output:
+        written.append((output, page))
+    if bundle:
+        values_options = LintOptions(settings.select, settings.ignore, dict(settings.variables), settings.rule_options)
+        files = evidence.bundle_files(
+            scope,
+            run.repo,
+            run.rules,
+            run.evaluated,
+            data.findings,
+            release_contexts(run.repo, values_options),
+            page,
+            json_reporter.render(data),
+        )
+        written.append((bundle, evidence.deterministic_zip(files, zip_time)))
+    if not written:
+        sys.stdout.write(page)
+        return
+    from compliance.output import write_atomic
+
+    for target, payload in written:
+        try:
+            write_atomic(target, payload)
+        except OSError as error:
+            raise usage_error(f"cannot write {target}: {error.strerror or error}") from None
+        typer.echo(f"compliance: wrote {target}", err=True)

@@ -1,0 +1,43 @@
+"""GitHub Actions workflow commands: one `::error file=…,line=…,col=…,title=…::message` annotation per finding.
+
+Everything a finding carries comes from the linted files, so it is escaped as the runner decodes it: a value
+with a line break must never start a workflow command of its own.
+"""
+
+from __future__ import annotations
+
+from compliance.findings import Finding, Severity
+from compliance.reporters import ReportData
+from compliance.reporters.common import SourceRoot, source_root, step_text
+
+COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+
+
+def escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _annotation(finding: Finding, root: SourceRoot, titles: dict[str, str]) -> str:
+    loc = finding.location
+    title = f"{finding.rule} {titles[finding.rule]}" if finding.rule in titles else finding.rule
+    properties = {"file": root.path(loc), "line": str(loc.line), "col": str(loc.column), "title": title}
+    lines = [finding.message]
+    context = [
+        f"{name} {value}" for name, value in (("cluster", finding.cluster), ("blueprint", finding.blueprint)) if value
+    ]
+    if context:
+        lines.append(", ".join(context))
+    lines += [f"{step_text(s.role, s.value)} at {root.path(s.location)}:{s.location.line}" for s in finding.trace[1:]]
+    fields = ",".join(f"{name}={escape_property(value)}" for name, value in properties.items())
+    message = escape_data("\n".join(lines))
+    return f"::{COMMAND[finding.severity]} {fields}::{message}\n"
+
+
+def render(data: ReportData, color: bool = False) -> str:
+    root = source_root(data.root)
+    titles = {spec.id: spec.title for spec in data.rules}
+    return "".join(_annotation(finding, root, titles) for finding in data.findings)

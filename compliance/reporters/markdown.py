@@ -1,0 +1,90 @@
+"""A Markdown summary for `$GITHUB_STEP_SUMMARY` or a pull-request comment.
+
+Counts per severity and cluster, then the findings, most severe first: the first rows open, the rest
+folded in `<details>`, and the table cut at a size every comment box accepts (the full list is in the
+SARIF or JSON report).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from compliance.findings import Finding, Severity
+from compliance.reporters import ReportData, summary
+from compliance.reporters.common import SourceRoot, docs_base, rule_doc, source_root
+
+OPEN_ROWS = 20  # findings shown before the rest is folded away
+MAX_ROWS = 200  # GitHub comments stop at 65,536 characters; a row is a few hundred
+LABEL = {Severity.ERROR: "❌ error", Severity.WARNING: "⚠️ warning", Severity.INFO: "ℹ️ info"}
+NO_CLUSTER = "(not cluster-specific)"
+
+
+MARKUP = re.compile(r"([\\`*_\[\]<>|&~])")
+
+
+def escape_cell(text: str, code: bool = False) -> str:
+    """Text shown as it is in a table cell (no HTML, links or emphasis), on one line; a code span needs only `|`."""
+    return " ".join((text.replace("|", "\\|") if code else MARKUP.sub(r"\\\1", text)).split())
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _counts(findings: tuple[Finding, ...]) -> list[str]:
+    clusters = sorted({f.cluster for f in findings}, key=lambda c: (c is None, c or ""))
+    by_cluster = Counter((f.cluster, f.severity) for f in findings)
+    total = summary(findings)
+    lines = ["| | " + " | ".join(s.value for s in Severity) + " |", "|---|" + "---:|" * len(Severity)]
+    lines.append("| **all** | " + " | ".join(f"**{total[s.value]}**" for s in Severity) + " |")
+    for cluster in clusters:
+        name = escape_cell(cluster) if cluster is not None else NO_CLUSTER
+        lines.append(f"| {name} | " + " | ".join(str(by_cluster[cluster, s]) for s in Severity) + " |")
+    return lines
+
+
+def _table(findings: list[Finding], root: SourceRoot, links: dict[str, str]) -> list[str]:
+    lines = ["| severity | rule | location | cluster | message |", "|---|---|---|---|---|"]
+    for f in findings:
+        rule = f"[{f.rule}]({links[f.rule]})" if f.rule in links else f.rule
+        where = escape_cell(f"{root.path(f.location)}:{f.location.line}", code=True)
+        cluster = escape_cell(f.cluster or "")
+        lines.append(f"| {LABEL[f.severity]} | {rule} | `{where}` | {cluster} | {escape_cell(f.message)} |")
+    return lines
+
+
+def render(data: ReportData, color: bool = False) -> str:
+    findings = data.findings
+    counts = summary(findings)
+    head = ", ".join(_plural(counts[s.value], s.value) for s in Severity)
+    lines = [f"### compliance: {_plural(len(findings), 'finding')} ({head})", ""]
+    if data.evaluated:
+        failed = {(f.rule, f.blueprint, f.cluster) for f in findings}
+        passed = len(data.evaluated - failed)
+        lines += [f"{passed} of {_plural(len(data.evaluated), 'check')} passed.", ""]
+    diff = data.extra.get("diff_base")
+    if isinstance(diff, dict):
+        ref, commit = escape_cell(str(diff["ref"]), code=True), str(diff["commit"])[:12]
+        counted = f"{diff['new']} new, {diff['unchanged']} unchanged (not shown), {diff['fixed']} fixed"
+        lines += [f"Only findings new since `{ref}` ({commit}): {counted}.", ""]
+    base = docs_base()
+    links = {spec.id: link for spec in data.rules if (link := rule_doc(spec, base))}
+    root = source_root(data.root)
+    if findings:
+        lines += [*_counts(findings), ""]
+        ordered = sorted(findings, key=lambda f: -f.severity.rank)  # stable: path order within a severity
+        lines += [*_table(ordered[:OPEN_ROWS], root, links), ""]
+        if folded := ordered[OPEN_ROWS:MAX_ROWS]:
+            lines += _folded(_plural(len(folded), "more finding"), _table(folded, root, links))
+        if len(ordered) > MAX_ROWS:
+            hidden = _plural(len(ordered) - MAX_ROWS, "more finding")
+            lines += [f"{hidden} not shown: see the SARIF or JSON report.", ""]
+    if data.fixed:
+        fixed = _table(list(data.fixed[:MAX_ROWS]), root, links)
+        lines += _folded(f"{_plural(len(data.fixed), 'finding')} fixed", fixed)
+    return "\n".join(lines)
+
+
+def _folded(summary_text: str, body: list[str]) -> list[str]:
+    return [f"<details><summary>{summary_text}</summary>", "", *body, "", "</details>", ""]

@@ -1,0 +1,50 @@
+"""`compliance values`: the command line of `compliance.valuesview` (kept light: the CLI imports it)."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated
+
+import typer
+
+
+class ValuesFormat(str, Enum):
+    yaml = "yaml"
+    json = "json"
+
+
+def values(
+    path: Annotated[str, typer.Argument(help="Repository root.")] = ".",
+    cluster: Annotated[str | None, typer.Option(help="The cluster (a folder under clusters/).")] = None,
+    blueprint: Annotated[
+        str | None, typer.Option(help="Blueprint, chart or HelmRelease name (optional when there is one).")
+    ] = None,
+    against: Annotated[str | None, typer.Option(help="Show what differs from this cluster instead.")] = None,
+    output_format: Annotated[ValuesFormat, typer.Option("--format", "-f", help="Output format.")] = ValuesFormat.yaml,
+    blame: Annotated[bool, typer.Option(help="Annotate every leaf with the file:line that set it.")] = False,
+    var: Annotated[list[str] | None, typer.Option(help="Flux variable NAME=VALUE.")] = None,
+    output: Annotated[str | None, typer.Option("--output", "-o", help="Write the output to FILE.")] = None,
+) -> None:
+    """Print the effective values one cluster deploys for a blueprint, with the origin of every leaf."""
+    import os
+    import sys
+
+    from compliance.cli import _variables, usage_error
+    from compliance.repository import InputError
+    from compliance.valuesview import ValuesUsageError, render_values
+
+    variables = _variables(var)
+    if not os.path.exists(path):
+        raise usage_error(f"path does not exist: {path}")
+    try:
+        text, warnings = render_values(path, cluster, blueprint, output_format.value, blame, variables, against)
+    except (ValuesUsageError, InputError) as error:
+        raise usage_error(str(error)) from None
+    for warning in warnings:
+        typer.echo(f"compliance: warning: {warning}", err=True)
+    if output:
+        from compliance.output import write_atomic
+
+        write_atomic(output, text)
+    else:
+        sys.stdout.write(text)

@@ -1,0 +1,516 @@
+"""`compliance report`: the auditor's HTML page and evidence bundle, on real fixtures, git repos and a browser."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import zipfile
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from compliance.evidence import REDACTED, names_reference, names_secret, redact, redact_finding
+from compliance.findings import Finding, Location, Severity, TraceStep
+from tests.conftest import FIXTURES
+from tests.gitrepo import edit, git, init_repo
+from tests.test_cli import run
+
+FIXTURE = FIXTURES / "report-audit"
+EPOCH = "1700000000"  # 2023-11-14 22:13:20 UTC
+LEAKS = ("tok-DO-NOT-LEAK-5678", "pw-DO-NOT-LEAK-9012")  # inline secrets in the fixture's acme overlay
+
+
+class Page(HTMLParser):
+    """The rendered page as tables of cell texts (by table class) and the set of every link and tag seen."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.tables: dict[str, list[list[str]]] = {}
+        self.tags: set[str] = set()
+        self.links: list[str] = []
+        self._table: str | None = None
+        self._cell: list[str] | None = None
+        self.feed(text)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.add(tag)
+        attributes = dict(attrs)
+        self.links.extend(value or "" for name, value in attrs if name in ("href", "src"))
+        if tag == "table" and self._table is None:
+            self._table = attributes.get("class") or ""
+            self.tables.setdefault(self._table, [])
+        elif tag == "tr" and self._table is not None:
+            self.tables[self._table].append([])
+        elif tag in ("td", "th") and self._table is not None:
+            self._cell = []
+        elif tag in ("br", "p", "li", "div") and self._cell is not None:
+            self._cell.append(" ")  # a line break as the reader sees it
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._cell is not None and self._table is not None:
+            self.tables[self._table][-1].append(" ".join("".join(self._cell).split()))
+            self._cell = None
+        elif tag == "table":
+            self._table = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+    def matrix(self) -> dict[str, dict[str, str]]:
+        """Posture matrix as {cluster: {family: cell text}}."""
+        header, *rows = self.tables["matrix"]
+        return {re.sub(r" \d+ releases?$", "", row[0]): dict(zip(header[1:], row[1:], strict=True)) for row in rows}
+
+
+def report(root: Path, *args: str, epoch: str | None = EPOCH) -> subprocess.CompletedProcess[str]:
+    env = {"SOURCE_DATE_EPOCH": epoch} if epoch is not None else {}
+    return run("report", str(root), *args, env=env)
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """The fixture copied outside any git work tree."""
+    target = tmp_path / "repo"
+    shutil.copytree(FIXTURE, target)
+    return target
+
+
+@dataclass(frozen=True)
+class Audit:
+    repo: Path
+    html: str
+    bundle: zipfile.ZipFile
+
+
+@pytest.fixture(scope="module")
+def audit(tmp_path_factory: pytest.TempPathFactory) -> Audit:
+    """One report and bundle of the fixture (outside git), shared by the tests that only read them."""
+    base = tmp_path_factory.mktemp("audit")
+    shutil.copytree(FIXTURE, base / "repo")
+    result = report(base / "repo", "--output", str(base / "report.html"), "--bundle", str(base / "evidence.zip"))
+    assert result.returncode == 0, result.stderr
+    return Audit(
+        base / "repo", (base / "report.html").read_text(encoding="utf-8"), zipfile.ZipFile(base / "evidence.zip")
+    )
+
+
+def make_report(root: Path, out: Path, *args: str, epoch: str | None = EPOCH) -> str:
+    result = report(root, "--output", str(out), *args, epoch=epoch)
+    assert result.returncode == 0, result.stderr
+    return out.read_text(encoding="utf-8")
+
+
+def make_bundle(root: Path, out: Path, *args: str) -> zipfile.ZipFile:
+    result = report(root, "--bundle", str(out), *args)
+    assert result.returncode == 0, result.stderr
+    return zipfile.ZipFile(out)
+
+
+# ── the HTML page ────────────────────────────────────────────────────────────
+
+
+def test_page_is_self_contained(audit: Audit) -> None:
+    page = Page(audit.html)
+    assert not page.tags & {"script", "link", "img", "iframe", "object"}
+    assert page.links and all(link.startswith("#") for link in page.links)  # in-page anchors only
+    assert "@media print" in audit.html
+
+
+def test_values_from_the_repository_are_escaped(repo: Path, tmp_path: Path) -> None:
+    edit(
+        repo / "clusters/acme/bootstrap-kit/80-newapi.yaml",
+        "host: api.acme.example",
+        "host: api.acme.example\n    replicas: '<script>alert(1)</script>'",
+    )
+    text = make_report(repo, tmp_path / "report.html")
+    assert "script" not in Page(text).tags
+    assert "&quot;&lt;script&gt;alert(1)&lt;/script&gt;&quot;" in text  # SCH001's evidence, shown as text
+
+
+def test_posture_matrix_from_the_checks_that_ran(audit: Audit) -> None:
+    matrix = Page(audit.html).matrix()
+    assert set(matrix) == {"_template", "acme", "Not cluster-specific"}
+    assert matrix["acme"]["policy"].startswith("✗ Fail")
+    assert "1 error" in matrix["acme"]["policy"]
+    assert matrix["_template"]["policy"].startswith("✓ Pass")  # the defect is only in acme's overlay
+    assert matrix["acme"]["attestation"].startswith("✓ Pass")
+    # blueprint cards are checked once per blueprint (2 rules x 4 blueprints), never per cluster
+    assert matrix["acme"]["card"] == "– N/A"
+    assert matrix["Not cluster-specific"]["card"] == "✓ Pass 8 checks"
+    assert matrix["Not cluster-specific"]["policy"].startswith("– N/A")
+
+
+def test_finding_carries_its_evidence(audit: Audit) -> None:
+    text = audit.html
+    evidence = Page(text).tables["evidence"]
+    assert evidence == [
+        ["Step", "Value", "Where"],
+        ["Effective value", '"off"', "clusters/acme/bootstrap-kit/80-newapi.yaml:28:20 cluster overlay"],
+        ["Overrode", '"provider-strictest"', "platform/newapi/chart/values.yaml:38:16 chart default"],
+    ]
+    assert "aup.enforcement is off while commercial channel &#x27;claude&#x27; is enabled" in text
+    assert '<p class="verdict-head">Fail: 1 error</p>' in text
+
+
+def test_exceptions_are_listed_not_failed(audit: Audit) -> None:
+    page = Page(audit.html)
+    assert page.matrix()["acme"]["policy"] == "✗ Fail 1/24 failed 1 error 1 excepted"  # AUP001 fails, AUD002 excepted
+    header, row = page.tables["exceptions"]
+    assert header == ["Rule", "Finding", "Where", "Exception"]
+    assert row[0] == "▲ Warning AUD002"
+    assert row[2] == "clusters/acme/bootstrap-kit/80-newapi.yaml:31:22 cluster acme"
+    assert row[3] == (
+        "one-year retention agreed with the DPO, DPO-77 "
+        "inline exception at clusters/acme/bootstrap-kit/80-newapi.yaml:31:27 · owner dpo · until 2024-06-30"
+    )
+    assert "1 finding excepted, with reasons, in section 4." in audit.html
+
+
+def test_source_date_epoch_is_also_the_day_exceptions_expire(repo: Path, tmp_path: Path) -> None:
+    text = make_report(repo, tmp_path / "r.html", epoch="1735689600")  # 2025-01-01: after the `until`
+    page = Page(text)
+    assert "exceptions" not in page.tables
+    assert page.matrix()["acme"]["policy"] == "✗ Fail 2/24 failed 1 error · 1 warning"  # AUD002 is back
+    assert page.matrix()["Not cluster-specific"]["suppressions"] == "✗ Fail 1/5 failed 1 error"
+    assert "ignore[AUD002] expired on 2024-06-30" in text
+    assert dict(page.tables["facts"])["Exceptions judged on"] == "2025-01-01"
+
+
+def test_scope_outside_git_and_versions(audit: Audit, tmp_path: Path) -> None:
+    scope = dict(row for row in Page(audit.html).tables["facts"])
+    assert scope["Git commit"] == "not a git repository"
+    assert scope["Repository root"] == str(audit.repo)
+    assert scope["Generated"] == "2023-11-14 22:13:20 UTC (SOURCE_DATE_EPOCH)"
+    assert scope["Tool"].startswith("compliance ")
+    assert scope["Rule pack"].startswith("sha256:")
+    # a plugin rule changes the rule pack's version
+    plugin = make_report(audit.repo, tmp_path / "plugin.html", "--rules", str(FIXTURES / "plugins"))
+    plugin_scope = dict(row for row in Page(plugin).tables["facts"])
+    assert plugin_scope["Rule pack"].split()[0] != scope["Rule pack"].split()[0]
+
+
+def test_project_config_is_in_scope_and_inventory(repo: Path, tmp_path: Path) -> None:
+    (repo / ".compliance.yaml").write_text("ignore: [NAM001]\n", encoding="utf-8")
+    page = Page(make_report(repo, tmp_path / "report.html"))
+    scope = dict(page.tables["facts"])
+    assert scope["Configuration"].endswith(".compliance.yaml")
+    assert scope["Rule selection"] == "ignoring NAM001"
+    config = next(row for row in page.tables["inventory"] if row[0] == ".compliance.yaml")
+    assert config[1:] == ["config", "17", hashlib.sha256(b"ignore: [NAM001]\n").hexdigest()]
+
+
+def test_scope_names_commit_and_dirty_tree(repo: Path, tmp_path: Path) -> None:
+    init_repo(repo)
+    commit = git(repo, "rev-parse", "HEAD")
+    clean = dict(row for row in Page(make_report(repo, tmp_path / "clean.html")).tables["facts"])
+    assert clean["Git commit"].startswith(commit)
+    assert clean["Working tree"].startswith("✓ Clean")
+    edit(repo / "platform/cnpg/chart/values.yaml", "replicas: 1", "replicas: 2")
+    dirty = dict(row for row in Page(make_report(repo, tmp_path / "dirty.html")).tables["facts"])
+    assert dirty["Working tree"].startswith("▲ Dirty 1 uncommitted change")
+    assert "platform/cnpg/chart/values.yaml" in dirty["Working tree"]
+
+
+def test_report_never_writes_the_audited_git_index(repo: Path, tmp_path: Path) -> None:
+    init_repo(repo)
+    index = repo / ".git/index"
+    before = index.stat().st_mtime_ns
+    # stale stat data: a plain `git status` would refresh and rewrite the index
+    os.utime(repo / "platform/cnpg/chart/values.yaml", ns=(before + 5_000_000_000, before + 5_000_000_000))
+    make_report(repo, tmp_path / "report.html")
+    assert index.stat().st_mtime_ns == before
+
+
+def test_scope_of_a_subfolder_of_a_work_tree(tmp_path: Path) -> None:
+    top = tmp_path / "mono"
+    shutil.copytree(FIXTURE, top / "deploy")
+    init_repo(top)
+    scope = dict(row for row in Page(make_report(top / "deploy", tmp_path / "r.html")).tables["facts"])
+    assert scope["Path linted"].endswith("— deploy in the git work tree")
+
+
+def test_rule_catalog_has_rationale(audit: Audit) -> None:
+    from compliance.api import load_rules
+
+    text = audit.html
+    for spec in load_rules():
+        assert f'id="rule-{spec.id}"' in text
+    aup = next(spec for spec in load_rules() if spec.id == "AUP001")
+    why = " ".join(aup.sections()["why it matters"].split())
+    assert why.split("`")[0][:40] in " ".join(text.split())
+
+
+def test_inventory_lists_every_input_with_its_sha256(audit: Audit) -> None:
+    repo = audit.repo
+    rows = Page(audit.html).tables["inventory"][1:]
+    expected = {
+        path.relative_to(repo).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in repo.rglob("*.yaml")
+    }
+    assert {row[0]: row[3] for row in rows} == expected
+    assert all(row[2] == f"{(repo / row[0]).stat().st_size:,}" for row in rows)
+
+
+def test_same_inputs_give_identical_bytes_but_for_the_timestamp(repo: Path, tmp_path: Path) -> None:
+    def both(name: str, epoch: str = EPOCH) -> tuple[str, bytes]:
+        html, bundle = tmp_path / f"{name}.html", tmp_path / f"{name}.zip"
+        result = report(repo, "--output", str(html), "--bundle", str(bundle), epoch=epoch)
+        assert result.returncode == 0, result.stderr
+        return html.read_text(encoding="utf-8"), bundle.read_bytes()
+
+    first, second, later = both("a"), both("b"), both("c", epoch="1700003600")
+    assert second == first
+    assert later[0] != first[0]
+    normalised = (
+        later[0]
+        .replace("2023-11-14 23:13:20 UTC", "2023-11-14 22:13:20 UTC")
+        .replace("SOURCE_DATE_EPOCH=1700003600", f"SOURCE_DATE_EPOCH={EPOCH}")
+    )
+    assert normalised == first[0]
+
+
+def test_without_source_date_epoch_the_clock_is_named(repo: Path, tmp_path: Path) -> None:
+    env_epoch = os.environ.pop("SOURCE_DATE_EPOCH", None)
+    try:
+        text = make_report(repo, tmp_path / "report.html", epoch=None)
+    finally:
+        if env_epoch is not None:
+            os.environ["SOURCE_DATE_EPOCH"] = env_epoch
+    assert "(system clock)" in text
+
+
+def test_html_to_stdout_without_output_options(repo: Path) -> None:
+    result = report(repo)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("<!DOCTYPE html>")
+
+
+@pytest.mark.parametrize(
+    ("args", "env_epoch", "message"),
+    [
+        (("--output", "/nonexistent-dir/r.html"), EPOCH, "cannot write /nonexistent-dir/r.html"),
+        ((), "yesterday", "SOURCE_DATE_EPOCH must be a non-negative integer"),
+        (("--select", "NOPE"), EPOCH, "unknown rule id or prefix: NOPE"),
+    ],
+)
+def test_usage_errors_exit_2(repo: Path, args: tuple[str, ...], env_epoch: str, message: str) -> None:
+    result = report(repo, *args, epoch=env_epoch)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_path_is_a_usage_error(tmp_path: Path) -> None:
+    result = report(tmp_path / "nope")
+    assert result.returncode == 2 and "path does not exist" in result.stderr
+
+
+# ── the evidence bundle ──────────────────────────────────────────────────────
+
+
+def test_bundle_contents(audit: Audit) -> None:
+    archive, repo = audit.bundle, audit.repo
+    names = archive.namelist()
+    assert names == sorted(names)
+    assert set(names) == {
+        "README.txt",
+        "checks.json",
+        "findings.json",
+        "inputs.json",
+        "inputs.sha256",
+        "report.html",
+        "rules.json",
+        "values/clusters/_template.json",
+        "values/clusters/acme.json",
+    }
+    assert {info.date_time for info in archive.infolist()} == {(2023, 11, 14, 22, 13, 20)}
+    lint = run("lint", str(repo), "--format", "json", "--today", "2023-11-14")  # the day SOURCE_DATE_EPOCH names
+    assert json.loads(archive.read("findings.json"))["findings"] == json.loads(lint.stdout)["findings"]
+    assert archive.read("report.html") == audit.html.encode("utf-8")
+    manifest = json.loads(archive.read("inputs.json"))
+    assert manifest["scope"]["git"]["note"] == "not a git repository"
+    assert len(manifest["files"]) == len(list(repo.rglob("*.yaml")))
+    checks = json.loads(archive.read("checks.json"))
+    assert {"rule": "AUP001", "blueprint": "bp-newapi", "cluster": "acme", "findings": 1} in checks
+    assert {"rule": "AUP001", "blueprint": "bp-newapi", "cluster": "_template", "findings": 0} in checks
+
+
+def test_bundle_inputs_reverify_with_sha256sum(repo: Path, tmp_path: Path) -> None:
+    archive = make_bundle(repo, tmp_path / "evidence.zip")
+    sums = tmp_path / "inputs.sha256"
+    sums.write_bytes(archive.read("inputs.sha256"))
+    assert subprocess.run(["sha256sum", "--quiet", "-c", str(sums)], cwd=repo, capture_output=True).returncode == 0
+    edit(repo / "clusters/acme/bootstrap-kit/80-newapi.yaml", '"off"', '"provider-strictest"')
+    failed = subprocess.run(["sha256sum", "--quiet", "-c", str(sums)], cwd=repo, capture_output=True, text=True)
+    assert failed.returncode == 1 and "clusters/acme/bootstrap-kit/80-newapi.yaml: FAILED" in failed.stdout
+
+
+def test_bundle_values_are_effective_and_redacted(audit: Audit) -> None:
+    archive = audit.bundle
+    for name in archive.namelist():
+        for leak in LEAKS:
+            assert leak.encode() not in archive.read(name), f"{leak} leaked into {name}"
+    acme = json.loads(archive.read("values/clusters/acme.json"))
+    newapi = next(entry for entry in acme["releases"] if entry["blueprint"] == "bp-newapi")
+    values = newapi["values"]
+    assert newapi["overlay"] == "clusters/acme/bootstrap-kit/80-newapi.yaml"
+    assert values["aup"]["enforcement"] == "off"  # the overlay won
+    assert values["audit"] == {"enabled": True, "retentionDays": 365, "logPromptContent": False}  # merged
+    assert values["adminToken"] == REDACTED
+    assert values["database"] == {
+        "host": "db.acme.example",
+        "password": REDACTED,
+        "existingSecret": "newapi-db-credentials",  # names the Secret, is not one
+    }
+    remote = values["catalystIntegration"]["externalSecret"]["remoteRef"]
+    assert remote["key"] == "sovereign/acme.example/newapi/admin-token"  # a reference to where the secret lives
+    assert values["channels"][0]["existingSecret"] == "newapi-channel-anthropic"
+
+
+def test_bundle_on_the_real_corpus(corpus: Path, tmp_path: Path) -> None:
+    archive = make_bundle(corpus, tmp_path / "evidence.zip")
+    from compliance.repository import load_repository
+
+    repo = load_repository(str(corpus))
+    names = set(archive.namelist())
+    assert {f"values/clusters/{cluster.name}.json" for cluster in repo.clusters} <= names
+    inventory = {f["path"]: f for f in json.loads(archive.read("inputs.json"))["files"]}
+    assert {f.path for f in repo.files} <= set(inventory)
+    charts = tuple(chart.directory + "/" for chart in repo.charts)
+    for path in set(inventory) - {f.path for f in repo.files}:  # what Helm read to render the charts
+        assert path.startswith(charts) and inventory[path]["kind"] in ("template", "chart file"), path
+    sums = tmp_path / "inputs.sha256"
+    sums.write_bytes(archive.read("inputs.sha256"))
+    assert subprocess.run(["sha256sum", "--quiet", "-c", str(sums)], cwd=corpus, capture_output=True).returncode == 0
+    defaults = json.loads(archive.read("values/chart-defaults.json"))["releases"]
+    dynadot = next(e for e in defaults if (e["chart"] or "").endswith("dynadot-webhook"))["values"]["dynadot"]
+    assert dynadot["credentialsSecret"]["name"] == "dynadot-api-credentials"
+    assert dynadot["credentialsSecret"]["keys"]["apiKey"] == REDACTED
+    matrix = Page(archive.read("report.html").decode()).matrix()
+    assert set(matrix) == {cluster.name for cluster in repo.clusters} | {"Not cluster-specific"}
+    for cluster in repo.clusters:  # every release is listed, third-party charts as deployed but not evaluated
+        listed = json.loads(archive.read(f"values/clusters/{cluster.name}.json"))["releases"]
+        assert len(listed) == len(cluster.releases)
+
+
+# ── redaction rules ──────────────────────────────────────────────────────────
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "password",
+        "adminToken",
+        "apiKey",
+        "api_key",
+        "APIKey",
+        "master_key",
+        "secretkey",
+        "signingkey",
+        "credentials",
+        "privateKey",
+        "huggingfaceToken",
+        "webserverPassword",
+        "secretAccessKey",
+        "CUSTOMER_KEY",
+    ],
+)
+def test_secret_names(key: str) -> None:
+    assert names_secret(key) and not names_reference(key)
+
+
+@pytest.mark.parametrize("key", ["existingSecret", "secretName", "secretKeyRef", "secretRef", "clusterSecretStore"])
+def test_reference_names(key: str) -> None:
+    assert names_reference(key)
+
+
+@pytest.mark.parametrize("key", ["keycloak", "valkey", "keywords", "replicas", "enabled", "endpoint", "monkey"])
+def test_plain_names(key: str) -> None:
+    assert not names_secret(key)
+
+
+def test_redact_keeps_shape_booleans_and_empty_values() -> None:
+    values = {
+        "auth": {"password": "hunter22", "enabled": True, "token": "", "pin": 1234},
+        "credentials": {"user": "admin", "pass": ["a", "b"], "existingSecret": "creds"},
+        "secretKeyRef": {"name": "db", "key": "password"},
+        "replicas": 3,
+    }
+    assert redact(values) == {
+        "auth": {"password": REDACTED, "enabled": True, "token": "", "pin": 1234},
+        "credentials": {"user": REDACTED, "pass": [REDACTED, REDACTED], "existingSecret": "creds"},
+        "secretKeyRef": {"name": "db", "key": "password"},
+        "replicas": 3,
+    }
+
+
+def test_redact_finding_hides_trace_values_and_their_text() -> None:
+    finding = Finding(
+        "XYZ001",
+        Severity.ERROR,
+        "auth.apiKey sk-live-1234 is a production key",
+        Location("values.yaml", 3, 5),
+        value_path="auth.apiKey",
+        trace=(TraceStep("set", Location("values.yaml", 3, 5), "sk-live-1234"),),
+    )
+    hidden = redact_finding(finding)
+    assert hidden.message == f"auth.apiKey {REDACTED} is a production key"
+    assert hidden.trace[0].value == REDACTED
+    assert hidden.fingerprint == finding.fingerprint
+    plain = Finding("XYZ001", Severity.ERROR, "m", Location("v.yaml"), value_path="channels[0].existingSecret")
+    assert redact_finding(plain) is plain
+
+
+# ── the page in a real browser ───────────────────────────────────────────────
+
+
+def chromium(*args: str, profile: Path) -> subprocess.CompletedProcess[str]:
+    binary = shutil.which("chromium")
+    if binary is None:
+        pytest.skip("chromium is not installed (.ci/run installs Debian's chromium)")
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+    ]
+    return subprocess.run([binary, *flags, *args], capture_output=True, text=True, timeout=120)
+
+
+def test_browser_renders_posture_matrix_and_finding(audit: Audit, tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    out.write_text(audit.html, encoding="utf-8")
+    dom = chromium("--dump-dom", out.as_uri(), profile=tmp_path / "profile")
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    page = Page(dom.stdout)
+    matrix = page.matrix()
+    assert matrix["acme"]["policy"].startswith("✗ Fail")
+    assert matrix["_template"]["policy"].startswith("✓ Pass")
+    assert ["Overrode", '"provider-strictest"', "platform/newapi/chart/values.yaml:38:16 chart default"] in page.tables[
+        "evidence"
+    ]
+    assert "Provider AUP enforcement off with commercial channels" in dom.stdout
+
+
+def test_browser_prints_the_report_to_pdf(audit: Audit, tmp_path: Path) -> None:
+    out, pdf = tmp_path / "report.html", tmp_path / "report.pdf"
+    out.write_text(audit.html, encoding="utf-8")
+    printed = chromium("--no-pdf-header-footer", f"--print-to-pdf={pdf}", out.as_uri(), profile=tmp_path / "profile")
+    assert printed.returncode == 0, printed.stderr[-2000:]
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF-")
+    pages = len(re.findall(rb"/Type\s*/Page(?![s\w])", data))
+    # the print CSS starts findings, rule catalog and inventory on a page of their own
+    assert pages >= 4

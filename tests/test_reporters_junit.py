@@ -1,0 +1,78 @@
+"""JUnit XML on fixtures/report-ci, read with junitparser: a case per rule x blueprint/cluster checked."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from junitparser import Failure, JUnitXml
+
+from compliance.reporters import junit
+from tests.conftest import FIXTURES, report_data
+from tests.test_reporters_sarif import DAG, OVERLAY, SELECT, VALUES, position
+
+FIXTURE = FIXTURES / "report-ci"
+
+
+def read(path: Path = FIXTURE) -> tuple[JUnitXml, dict[str, list[Failure]]]:
+    """The parsed report and every case's failures by case name."""
+    xml = JUnitXml.fromstring(junit.render(report_data(path, SELECT)).encode("utf-8"))
+    failures = {case.name: [r for r in case.result if isinstance(r, Failure)] for suite in xml for case in suite}
+    return xml, failures
+
+
+def test_one_case_per_rule_per_blueprint_and_cluster_that_was_checked() -> None:
+    data = report_data(FIXTURE, SELECT)
+    xml, failures = read()
+    assert len(failures) == len(data.evaluated) == xml.tests
+    assert [suite.name.split()[0] for suite in xml] == sorted({rule for rule, _, _ in data.evaluated})
+    for suite in xml:
+        assert suite.tests == len(list(suite)) and suite.failures == sum(1 for case in suite if not case.is_passed)
+    # the clean cluster and the untouched blueprints pass every check they were given
+    beta = [name for name in failures if name.endswith(" @ beta")]
+    assert len(beta) == sum(1 for _, _, cluster in data.evaluated if cluster == "beta") > 0
+    assert all(failures[name] == [] for name in beta)
+    assert failures["ATT001 bp-newapi @ acme"] == [] and failures["CRD001 bp-newapi"] == []
+    assert failures["DAG004 (repository)"] == []
+
+
+def test_failures_carry_the_findings_with_file_and_line() -> None:
+    xml, failures = read()
+    failed = sorted(name for name, results in failures.items() if results)
+    assert failed == [
+        "ATT003 bp-newapi @ acme",
+        "ATT004 bp-newapi @ acme",
+        "AUP001 bp-newapi @ acme",
+        "COM001 bp-newapi @ _template",
+        "COM001 bp-newapi @ acme",
+        "COM002 bp-newapi @ _template",
+        "COM002 bp-newapi @ acme",
+        "DAG003 (repository)",
+    ]
+    assert xml.failures == len(failed) and xml.errors == 0
+    (aup,) = failures["AUP001 bp-newapi @ acme"]
+    assert aup.type == "error"
+    assert aup.message.startswith("aup.enforcement is off while commercial channel 'qwen', 'claude'")
+    line, column = position(OVERLAY, '"off"')
+    assert aup.text.startswith(f"fixtures/report-ci/{OVERLAY}:{line}:{column}: aup.enforcement is off")
+    (com,) = failures["COM001 bp-newapi @ acme"]
+    assert f"report-ci/{VALUES}:{position(VALUES, 'accountId')[0]}:" in com.text
+    (dag,) = failures["DAG003 (repository)"]
+    assert dag.type == "info" and f"{DAG}:{position(DAG, 'slot: 90')[0]}:" in dag.text
+    case = next(case for suite in xml for case in suite if case.name == "ATT004 bp-newapi @ acme")
+    assert case.classname == "compliance.attestation.ATT004"
+
+
+def test_a_clean_repository_passes_every_case() -> None:
+    xml, failures = read(FIXTURES / "clean")
+    assert xml.tests == len(failures) == len(report_data(FIXTURES / "clean", SELECT).evaluated) and xml.failures == 0
+
+
+def test_control_characters_from_yaml_cannot_break_the_xml(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(FIXTURE, repo)
+    overlay = repo / OVERLAY
+    overlay.write_text(overlay.read_text(encoding="utf-8").replace("tier:gold", "tier:gold\\a\\x1b[31m"))
+    _, failures = read(repo)
+    (att003,) = failures["ATT003 bp-newapi @ acme"]
+    assert "tier:gold\ufffd\ufffd[31m" in att003.message
