@@ -10,13 +10,16 @@ from typing import Annotated
 import typer
 
 from compliance import __version__
-from compliance.config_command import (
+from compliance.config_command import baseline_app, config_command
+from compliance.options import (
     BaselineOption,
     ConfigOption,
+    IgnoreOption,
     NoInlineOption,
+    RulesOption,
+    SelectOption,
     TodayOption,
-    baseline_app,
-    config_command,
+    VarOption,
 )
 from compliance.report_command import report as report_command
 from compliance.values_command import values as values_command
@@ -156,10 +159,10 @@ def lint(
     fail_on: Annotated[
         FailOn | None, typer.Option(help="Lowest severity that fails the run (default: the config's, else error).")
     ] = None,
-    select: Annotated[list[str] | None, typer.Option(help="Only these rule ids or prefixes.")] = None,
-    ignore: Annotated[list[str] | None, typer.Option(help="Skip these rule ids or prefixes.")] = None,
-    var: Annotated[list[str] | None, typer.Option(help="Flux variable NAME=VALUE.")] = None,
-    rules: Annotated[list[str] | None, typer.Option(help="Load rule modules from a file or folder.")] = None,
+    select: SelectOption = None,
+    ignore: IgnoreOption = None,
+    var: VarOption = None,
+    rules: RulesOption = None,
     config: ConfigOption = None,
     baseline: BaselineOption = None,
     no_inline_suppressions: NoInlineOption = False,

@@ -267,9 +267,10 @@ def redact_suppressed(suppressed: Suppressed) -> Suppressed:
 
 
 def _input_file(path: str, absolute: str, kind: str) -> InputFile | None:
+    from compliance.files import read_regular
+
     try:
-        with open(absolute, "rb") as handle:
-            data = handle.read()
+        data = read_regular(absolute, -1)  # a FIFO or a link to /dev/zero in a chart must not hang the bundle
     except OSError:
         return None
     return InputFile(path, hashlib.sha256(data).hexdigest(), len(data), kind)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from collections.abc import Iterator
 
 # A source line shown in a report comes from a file at most this large (the loader's default cap).
 SOURCE_LIMIT = 10 * 1024 * 1024
@@ -37,3 +38,50 @@ def read_inside(root: str, rel: str, size: int = SOURCE_LIMIT) -> bytes | None:
     except OSError:
         return None
     return data if len(data) <= size else None
+
+
+def folders(start: str) -> Iterator[tuple[str, list[os.DirEntry[str]] | OSError, list[str]]]:
+    """Each folder under ``start`` once, depth first by name: (folder, its entries by name or the error
+    reading it, a list the caller fills with the subfolders to enter). A folder reached again through a
+    link is not listed again, so link loops end."""
+    seen: set[str] = set()
+    stack = [start]
+    while stack:
+        folder = stack.pop()
+        real = os.path.realpath(folder)
+        if real in seen:
+            continue
+        seen.add(real)
+        entries: list[os.DirEntry[str]] | OSError
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError as error:
+            entries = error
+        enter: list[str] = []
+        yield folder, entries, enter
+        stack.extend(reversed(enter))
+
+
+def unsafe_entry(directory: str, root: str) -> str | None:
+    """The first entry under ``directory`` a tool that reads the whole folder (Helm) must not be given:
+    a FIFO, socket or device, a broken link or link loop, or a link out of ``root``. None if there is none.
+
+    Links inside ``root`` are followed, as Helm follows them; each folder is entered once."""
+    real_root = os.path.realpath(root)
+    for folder, entries, enter in folders(directory):
+        if isinstance(entries, OSError):
+            return f"{os.path.relpath(folder, root)}: cannot read folder ({entries.strerror or entries})"
+        for entry in entries:
+            rel = os.path.relpath(entry.path, root).replace(os.sep, "/")
+            if entry.is_symlink() and not inside(entry.path, real_root):
+                return f"{rel}: symbolic link leaves the repository"
+            try:
+                mode = os.stat(entry.path).st_mode
+            except OSError:
+                return f"{rel}: broken symbolic link or link loop"
+            if stat.S_ISDIR(mode):
+                enter.append(entry.path)
+            elif not stat.S_ISREG(mode):
+                return f"{rel}: not a regular file (a FIFO, socket or device)"
+    return None

@@ -8,7 +8,15 @@ from typing import Annotated
 
 import typer
 
-from compliance.config_command import ConfigOption, NoInlineOption, TodayOption
+from compliance.options import (
+    ConfigOption,
+    IgnoreOption,
+    NoInlineOption,
+    RulesOption,
+    SelectOption,
+    TodayOption,
+    VarOption,
+)
 
 
 def report(
@@ -17,10 +25,10 @@ def report(
     bundle: Annotated[
         str | None, typer.Option(help="Write an evidence bundle (.zip): report, findings, hashes, values.")
     ] = None,
-    select: Annotated[list[str] | None, typer.Option(help="Only these rule ids or prefixes.")] = None,
-    ignore: Annotated[list[str] | None, typer.Option(help="Skip these rule ids or prefixes.")] = None,
-    var: Annotated[list[str] | None, typer.Option(help="Flux variable NAME=VALUE.")] = None,
-    rules: Annotated[list[str] | None, typer.Option(help="Load rule modules from a file or folder.")] = None,
+    select: SelectOption = None,
+    ignore: IgnoreOption = None,
+    var: VarOption = None,
+    rules: RulesOption = None,
     config: ConfigOption = None,
     no_inline_suppressions: NoInlineOption = False,
     today: TodayOption = None,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from compliance.comments import scan as scan_comments
-from compliance.files import inside, read_regular
+from compliance.files import folders, inside, read_regular
 from compliance.globs import any_matches
 from compliance.model import (
     MISSING,
@@ -77,24 +77,12 @@ def _descends(name: str, chart_dir: bool) -> bool:
 def _walk(root: str, collected: _Collected) -> Iterator[str]:
     """Yield YAML files under root, never leaving it through a link and never looping."""
     real_root = os.path.realpath(root)
-    seen: set[str] = set()
-    stack = [root]
-    while stack:
-        directory = stack.pop()
-        real = os.path.realpath(directory)
-        if real in seen:
-            continue  # a link back to a folder already read: link loops end here
-        seen.add(real)
-        chart_dir = _is_chart_dir(directory)
-        try:
-            with os.scandir(directory) as listing:
-                entries = sorted(listing, key=lambda e: e.name)
-        except OSError as error:
-            _input_problem(
-                collected, "IO002", _relative(directory, root), f"cannot read directory: {_why(error, directory)}"
-            )
+    for directory, entries, enter in folders(root):
+        if isinstance(entries, OSError):
+            message = f"cannot read directory: {_why(entries, directory)}"
+            _input_problem(collected, "IO002", _relative(directory, root), message)
             continue
-        subdirs: list[str] = []
+        chart_dir = _is_chart_dir(directory)
         for entry in entries:
             try:
                 is_dir = entry.is_dir()
@@ -107,10 +95,9 @@ def _walk(root: str, collected: _Collected) -> Iterator[str]:
                     _input_problem(collected, "IO001", _relative(entry.path, root), message)
                 continue
             if walked and is_dir:
-                subdirs.append(entry.path)
+                enter.append(entry.path)
             elif walked:
                 yield entry.path
-        stack.extend(reversed(subdirs))
 
 
 def _relative(path: str, root: str) -> str:

@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from compliance.options import VarOption
+
 
 class ValuesFormat(str, Enum):
     yaml = "yaml"
@@ -22,7 +24,7 @@ def values(
     against: Annotated[str | None, typer.Option(help="Show what differs from this cluster instead.")] = None,
     output_format: Annotated[ValuesFormat, typer.Option("--format", "-f", help="Output format.")] = ValuesFormat.yaml,
     blame: Annotated[bool, typer.Option(help="Annotate every leaf with the file:line that set it.")] = False,
-    var: Annotated[list[str] | None, typer.Option(help="Flux variable NAME=VALUE.")] = None,
+    var: VarOption = None,
     output: Annotated[str | None, typer.Option("--output", "-o", help="Write the output to FILE.")] = None,
 ) -> None:
     """Print the effective values one cluster deploys for a blueprint, with the origin of every leaf."""

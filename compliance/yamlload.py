@@ -21,6 +21,9 @@ Design, driven by speed and safety:
 - Positions keep libyaml's own mark objects; ``Mark`` instances are made only when looked up.
 - Aliases are expanded eagerly (copies), but once they bring in many nodes the document is
   counted up front, so an alias bomb is refused without being expanded.
+- Bounds hold for the whole file, not each document: nodes after alias expansion, and the path
+  steps of the positions kept (a node's position is keyed by its full path, so a deep and wide
+  document costs nodes x depth). Once a file has spent its budget, the rest is not read.
 - A document stopped by a limit is not read on: loading resumes at the next line starting a
   document (``---``) or ending one (``...``), with a fresh parser, so the rest of the stream
   still loads and costs no more than it would without the bad document.
@@ -100,7 +103,9 @@ class Limits:
     max_bytes: int = 10 * 1024 * 1024
     # Below libyaml's own limit (1000 levels since 0.2.6), so ours decides on every libyaml version.
     max_depth: int = 500  # collection levels, after alias expansion
-    max_nodes: int = 1_000_000  # after alias expansion
+    max_nodes: int = 1_000_000  # in the whole file (all its documents), after alias expansion
+    # Positions are kept per node by its full path, so they cost nodes x depth: bound that too.
+    max_path_steps: int = 10_000_000  # the sum of every node's path length, in the whole file
 
 
 # --------------------------------------------------------------------------------------------
@@ -376,16 +381,19 @@ def _value_of(kind: int, value: Any) -> Any:
 class _Positions(Mapping[Path, Mark]):
     """Read-only path -> Mark mapping; converts libyaml's 0-based marks lazily (and caches)."""
 
-    __slots__ = ("_lines", "_raw")
+    __slots__ = ("_end", "_lines", "_raw")
 
     def __init__(self, raw: dict[Path, Any], lines: int = 0) -> None:
         self._raw = raw
         self._lines = lines  # lines before the text libyaml read (it resumed after a bad document)
+        self._end: Mark | None = None  # the input's last position, when libyaml may point past it
 
     def __getitem__(self, path: Path) -> Mark:
         m = self._raw[path]
         if m.__class__ is not Mark:
             m = Mark(m.line + 1 + self._lines, m.column + 1)
+            if self._end is not None and m.line > self._end.line:
+                m = self._end
             self._raw[path] = m  # same key: safe even during iteration
         return m
 
@@ -424,6 +432,7 @@ class _Anchor:
         "height",
         "kind",
         "start",
+        "steps",
         "style",
         "tag",
         "tend",
@@ -442,6 +451,7 @@ class _Anchor:
         self.tend = 0
         self.count = 1  # nodes after expansion
         self.height = 0  # collection levels inside (a scalar has 0)
+        self.steps = 0  # sum of the subtree's path lengths below the anchored node
         self.text = ""
         self.tag: str | None = None
         self.style = ""
@@ -458,6 +468,64 @@ class _Abort(Exception):
 
 def _limit(message: str, mark: Any, index: int, path: Path = (), **detail: Any) -> _Abort:
     return _Abort(_problem("YML003", message, mark, index, path, **detail), mark.index)
+
+
+class _Budget:
+    """What one file has spent so far, over all its documents: nodes built (aliases expanded) and
+    path steps of the positions recorded. Per file, not per document: a stream of many small
+    alias bombs, each under the limit, must not add up to an unbounded one."""
+
+    __slots__ = ("counted", "nodes", "pending", "steps")
+
+    def __init__(self) -> None:
+        self.nodes = 0
+        self.steps = 0  # of the paths summed so far
+        self.counted = 0  # paths of the current document already summed into steps
+        # Earlier documents' paths not summed yet: small files never need the sum.
+        self.pending: list[tuple[list[Path], int]] = []
+
+    def snapshot(self) -> _Budget:
+        copy = _Budget()
+        copy.nodes, copy.steps, copy.pending = self.nodes, self.steps, list(self.pending)
+        return copy
+
+    def close(self, paths: list[Path], nodes: int) -> None:
+        """A document is done (loaded or not): what it built stays spent."""
+        self.nodes = nodes
+        if len(paths) > self.counted:
+            self.pending.append((paths, self.counted))
+        self.counted = 0
+
+    def _settle(self) -> None:
+        for paths, start in self.pending:
+            self.steps += sum(map(len, paths[start:]))
+        self.pending.clear()
+
+    def spent(self, limits: Limits) -> bool:
+        self._settle()
+        return self.nodes >= limits.max_nodes or self.steps >= limits.max_path_steps
+
+    def spend(self, paths: list[Path], extra: int, limits: Limits, mark: Any, index: int, path: Path) -> None:
+        """Sum the path steps recorded since the last call; stop if ``extra`` more would break the budget."""
+        if self.pending:
+            self._settle()
+        self.steps += sum(map(len, paths[self.counted :]))
+        self.counted = len(paths)
+        if self.steps + extra > limits.max_path_steps:
+            msg = f"node positions would take more than {limits.max_path_steps} path steps (nodes x depth)"
+            raise _limit(f"{msg}; document not loaded", mark, index, path)
+
+    def recheck(self, paths: list[Path], nodes: int, limits: Limits, mark: Any, index: int, path: Path) -> int:
+        """The node and path-step limits, every _STEP_CHECK nodes; returns when to check next."""
+        if nodes > limits.max_nodes:
+            raise _limit(f"the file has more than {limits.max_nodes} nodes; document not loaded", mark, index, path)
+        self.spend(paths, 0, limits, mark, index, path)
+        return min(limits.max_nodes, nodes + _STEP_CHECK)
+
+
+# Path steps are summed every this many nodes (and before each alias expansion): a cheap sum in C,
+# and the memory it lets through between two sums is small.
+_STEP_CHECK = 4096
 
 
 def _depth_abort(limit: int, mark: Any, index: int, path: Path) -> _Abort:
@@ -582,20 +650,31 @@ def _skip_node(get_event: Callable[[], Any], room: int) -> Any:
     return None
 
 
-def _path_exists(value: Any, path: Path) -> bool:
-    node = value
-    for part in path:
-        cls = node.__class__
-        if cls is dict:
-            if part.__class__ is not str or part not in node:
-                return False
-        elif cls is list:
-            if part.__class__ is not int or not 0 <= part < len(node):
-                return False
-        else:
-            return False
-        node = node[part]
-    return True
+def _existing(raw: dict[Path, Any], root: Any) -> dict[Path, Any]:
+    """The positions whose path still exists in ``root`` (overwritten subtrees leave stale ones).
+
+    ``raw`` is in first-write order, so a path's parent comes before it: each path is checked
+    against its parent's node, not walked from the root (an alias-heavy document has a million)."""
+    out: dict[Path, Any] = {}
+    nodes: dict[Path, Any] = {(): root}  # existing paths of collections -> the collection
+    for path, mark in raw.items():
+        if not path:
+            out[path] = mark
+            continue
+        parent = nodes.get(path[:-1])
+        if parent is None:
+            continue
+        part = path[-1]
+        if parent.__class__ is dict:
+            if part.__class__ is not str or part not in parent:
+                continue
+        elif part.__class__ is not int or not 0 <= part < len(parent):
+            continue
+        out[path] = mark
+        node = parent[part]
+        if node.__class__ is dict or node.__class__ is list:
+            nodes[path] = node
+    return out
 
 
 def _load_document(
@@ -604,8 +683,9 @@ def _load_document(
     limits: Limits,
     problems: list[LoadProblem],
     overflow: Callable[[int], tuple[Any, str] | None],
+    budget: _Budget,
 ) -> tuple[LoadedDocument, int | None]:
-    """Build one document from its events (DocumentStartEvent already consumed).
+    """Build one document from its events (DocumentStartEvent already consumed), spending ``budget``.
 
     Returns the document and, if a limit stopped it, the offset in the source where that happened."""
     max_depth = limits.max_depth
@@ -632,7 +712,8 @@ def _load_document(
     fkind = _NORMAL
     fanchor: tuple[Any, ...] | None = None
     root: Any = None
-    nodes = 0
+    nodes = budget.nodes  # counted over the whole file
+    check_at = min(max_nodes, nodes + _STEP_CHECK)  # when to sum path steps (and check nodes) again
     maxd = 0  # deepest level seen since the innermost open anchor started
     dirty = False  # a value was overwritten: prune stale positions at the end
     heavy = 0  # nodes brought in by aliases so far
@@ -762,8 +843,8 @@ def _load_document(
                     root = v
                     mode = _DONE
                 nodes += 1
-                if nodes > max_nodes:
-                    raise _limit(f"document has more than {max_nodes} nodes; not loaded", ev.start_mark, index, path)
+                if nodes > check_at:
+                    check_at = budget.recheck(paths, nodes, limits, ev.start_mark, index, path)
                 if ev.anchor is not None:
                     anchors[ev.anchor] = _scalar_anchor(ev)
 
@@ -820,6 +901,8 @@ def _load_document(
                 if depth > maxd:
                     maxd = depth
                 nodes += 1
+                if nodes > check_at:
+                    check_at = budget.recheck(paths, nodes, limits, ev.start_mark, index, path)
                 if kind == _NORMAL:
                     add_path(path)
                     add_mark(mark)
@@ -857,6 +940,7 @@ def _load_document(
                         len(cpath),
                     )
                     rec.tstart, rec.tend = tstart, len(templates)
+                    rec.steps = sum(map(len, paths[pstart:])) - len(cpath) * (len(paths) - pstart)
                     rec.count = nodes - n0 + 1
                     rec.height = maxd - d0 + 1
                     if name is not None:
@@ -881,6 +965,14 @@ def _load_document(
                                     dirty = True
                                 cur[k] = v if fresh else _deep_copy(v)
                             if kind == _MERGE_SEQ:
+                                budget.spend(
+                                    paths,
+                                    len(cpath) * (src.end - src.start) + src.steps,
+                                    limits,
+                                    ev.start_mark,
+                                    index,
+                                    cpath,
+                                )
                                 _graft(paths, marks, templates, src, cpath)
 
             elif cls is AliasEvent:
@@ -974,6 +1066,7 @@ def _load_document(
                     if mode == _MSEQ:
                         cur.append((rec, False))
                     else:
+                        budget.spend(paths, len(cpath) * (rec.end - rec.start) + rec.steps, limits, mark, index, cpath)
                         for k, v in rec.value.items():
                             if k in cur:
                                 dirty = True
@@ -993,6 +1086,10 @@ def _load_document(
                     raise _nodes_abort(max_nodes, name, ev.start_mark, index, path)
                 if len(stack) + rec.height > max_depth:
                     raise _alias_depth_abort(max_depth, name, ev.start_mark, index, path)
+                if rec.end > rec.start:
+                    budget.spend(
+                        paths, len(path) * (rec.end - rec.start + 1) + rec.steps, limits, ev.start_mark, index, path
+                    )
                 if rec.kind == _A_SCALAR:
                     v = _anchor_value(rec)
                     if rec.tag is None and not rec.style and v.__class__ is str and "${" in rec.text:
@@ -1003,6 +1100,8 @@ def _load_document(
                 add_mark(mark)
                 _graft(paths, marks, templates, rec, path)
                 nodes += rec.count
+                if nodes > check_at:
+                    check_at = budget.recheck(paths, nodes, limits, ev.start_mark, index, path)
                 d = len(stack) + rec.height
                 if d > maxd:
                     maxd = d
@@ -1022,12 +1121,14 @@ def _load_document(
         # next document marker (libyaml's scanner is quadratic in flow depth, and libyaml >= 0.2.6
         # refuses deep nesting itself, so skipping event by event is neither cheap nor portable).
         problems.append(exc.problem)
+        budget.close(paths, nodes)  # what was built was spent, even if dropped
         raw = {(): marks[0]} if marks else {}
         return LoadedDocument(None, _Positions(raw), frozenset(), index), exc.offset
 
+    budget.close(paths, nodes)
     raw = dict(zip(paths, marks, strict=True))
     if dirty:  # overwritten subtrees leave positions behind: keep only paths that still exist
-        raw = {p: m for p, m in raw.items() if _path_exists(root, p)}
+        raw = _existing(raw, root)
     # A template still counts only if its scalar is the last thing written at that path.
     plain = frozenset(p for p, m in templates if raw.get(p) is m) if dirty else frozenset(p for p, _ in templates)
     return LoadedDocument(root, _Positions(raw), plain, index), None
@@ -1037,15 +1138,15 @@ def _load_document(
 _PRECOUNT_AFTER = 4096
 
 
-def _alias_overflows(source: _Source, limits: Limits, first: int) -> dict[int, tuple[Any, str]]:
-    """Count every document's nodes with aliases expanded, building nothing.
+def _alias_overflows(source: _Source, limits: Limits, first: int, base: int) -> dict[int, tuple[Any, str]]:
+    """Count the nodes of every document with aliases expanded, building nothing.
 
     Returns, per document index (the source's first document is ``first``), (mark, name) of the
-    alias that takes the count past ``limits.max_nodes``. The count follows ``_load_document``'s
-    rules (keys count; a merged map adds its size minus one), erring high only on input that
-    already has YML000 problems (collection keys, bad merges). One pass serves the whole source,
-    so many documents cannot make this quadratic; it stops where ``_load_document`` would (parse
-    error, nesting deeper than the limit).
+    alias that takes the file's count (``base`` before the source) past ``limits.max_nodes``. The
+    count follows ``_load_document``'s rules (keys count; a merged map adds its size minus one),
+    erring high only on input that already has YML000 problems (collection keys, bad merges). One
+    pass serves the whole source, so many documents cannot make this quadratic; it stops where
+    ``_load_document`` would (parse error, nesting deeper than the limit).
     """
     limit = limits.max_nodes
     cap = limits.max_depth
@@ -1054,7 +1155,7 @@ def _alias_overflows(source: _Source, limits: Limits, first: int) -> dict[int, t
     sizes: dict[str, tuple[int, bool]] = {}  # anchor -> (nodes, is a map)
     stack: list[tuple[Any, ...]] = []
     index = first - 1
-    nodes = 0
+    nodes = base
     in_map = want_key = merge_next = merge_seq = False
     try:
         while True:
@@ -1067,7 +1168,6 @@ def _alias_overflows(source: _Source, limits: Limits, first: int) -> dict[int, t
                 continue
             if cls is DocumentStartEvent:
                 index += 1
-                nodes = 0
                 sizes.clear()
                 in_map = want_key = merge_next = merge_seq = False
                 continue
@@ -1108,13 +1208,13 @@ def _alias_overflows(source: _Source, limits: Limits, first: int) -> dict[int, t
     except yaml.YAMLError as exc:
         cut = _nesting_cut(exc)
         if cut is not None:  # libyaml's own limit, maybe read ahead of events we counted: recount the text before it
-            return _alias_overflows(source.cut(cut), limits, first)
+            return _alias_overflows(source.cut(cut), limits, first, base)
         return found
 
 
 def _nodes_abort(limit: int, name: str, mark: Any, index: int, path: Path) -> _Abort:
     return _limit(
-        f"alias *{name} expands the document beyond {limit} nodes; document not loaded", mark, index, path, alias=name
+        f"alias *{name} takes the file beyond {limit} nodes; document not loaded", mark, index, path, alias=name
     )
 
 
@@ -1185,13 +1285,13 @@ class _Chunks:
         return self.text[pos : self.pos]
 
 
-@dataclass(frozen=True, slots=True)
 class _Source:
     """The part of the text one libyaml parser reads: from a line start to the end, or to a cut."""
 
-    text: str
-    start: int
-    end: int
+    __slots__ = ("end", "start", "text")
+
+    def __init__(self, text: str, start: int, end: int) -> None:
+        self.text, self.start, self.end = text, start, end
 
     def parser(self) -> Any:
         if self.start == 0 and self.end == len(self.text):
@@ -1208,21 +1308,24 @@ def _load_source(
     first: int,
     docs: list[LoadedDocument],
     problems: list[LoadProblem],
+    budget: _Budget,
     at_cut: LoadProblem | None = None,
 ) -> int | None:
     """Load the documents of one source (the first is number ``first``); positions are relative to it.
 
-    Returns the offset in the source where a limit stopped a document, else None (read to the end
-    or stopped by a parse error). Raises ``_Abort`` when libyaml's own nesting limit is reached
-    (libyaml >= 0.2.6); the source cut there is then loaded with that problem as ``at_cut``.
+    Returns the offset in the source where a limit stopped a document, else None (read to the end,
+    stopped by a parse error, or the file's budget is spent). Raises ``_Abort`` when libyaml's own
+    nesting limit is reached (libyaml >= 0.2.6); the source cut there is then loaded with that
+    problem as ``at_cut``.
     """
     get_event = source.parser().get_event
     counted: list[dict[int, tuple[Any, str]]] = []
+    base = budget.nodes
 
     def overflow(index: int) -> tuple[Any, str] | None:
         """Where document ``index`` exceeds the node limit through aliases (counted once per source)."""
         if not counted:
-            counted.append(_alias_overflows(source, limits, first))
+            counted.append(_alias_overflows(source, limits, first, base))
         return counted[0].get(index)
 
     if at_cut is not None:
@@ -1244,11 +1347,17 @@ def _load_source(
                             index,
                         )
                     )
-                doc, stopped = _load_document(get_event, index, limits, problems, overflow)
+                doc, stopped = _load_document(get_event, index, limits, problems, overflow, budget)
                 docs.append(doc)
                 index += 1
                 if stopped is not None:
-                    return stopped
+                    if not budget.spent(limits):
+                        return stopped
+                    last = problems[-1]  # the limit that stopped it: nothing more is read
+                    problems[-1] = dataclasses.replace(
+                        last, message=f"{last.message}; the rest of the file was not read"
+                    )
+                    return None
             elif cls is StreamEndEvent:
                 return None
     except yaml.YAMLError as exc:  # the document being read is dropped; earlier ones stay
@@ -1293,25 +1402,25 @@ def _load_stream(text: str, limits: Limits, problems: list[LoadProblem]) -> list
     source = _Source(text, 0, len(text))
     at_cut: LoadProblem | None = None
     lines = 0  # line breaks before source.start
+    budget = _Budget()
     while True:
-        found: list[LoadedDocument] = []
-        seen: list[LoadProblem] = []
+        first_doc, first_problem, spent = len(docs), len(problems), budget.snapshot()
         try:
-            stopped = _load_source(source, limits, len(docs), found, seen, at_cut)
+            stopped = _load_source(source, limits, first_doc, docs, problems, budget, at_cut)
         except _Abort as exc:
             # libyaml (>= 0.2.6) stopped at its own nesting limit, possibly reading ahead of events we
             # have not handled: load the text before that point again, where our limits decide.
+            del docs[first_doc:], problems[first_problem:]
+            budget = spent
             source, at_cut = source.cut(exc.offset), exc.problem
             continue
         except UnicodeEncodeError as exc:  # lone surrogates cannot reach libyaml
             line, col = _line_col(text[: exc.start])
             problems.append(LoadProblem("YML000", f"text is not valid Unicode: {exc.reason}", line, col))
             return docs
-        if lines:
-            found = [_shift_document(d, lines) for d in found]
-            seen = [_shift_problem(p, lines) for p in seen]
-        docs.extend(found)
-        problems.extend(seen)
+        if lines:  # positions are relative to the source: make them the file's
+            docs[first_doc:] = [_shift_document(d, lines) for d in docs[first_doc:]]
+            problems[first_problem:] = [_shift_problem(p, lines) for p in problems[first_problem:]]
         if stopped is None:
             return docs
         marker = _DOC_MARKER_RE.search(text, source.start + stopped)
@@ -1364,4 +1473,13 @@ def load_yaml(text: str | bytes, limits: Limits = Limits()) -> LoadedFile:
     docs = _load_stream(text, limits, problems)
     if not docs and not problems:  # nothing but comments/whitespace: one empty document
         docs.append(LoadedDocument(None, _Positions({(): Mark(1, 1)}), frozenset(), 0))
+    if text and text[-1] not in "\r\n\x85\u2028\u2029":
+        # libyaml ends a stream with a line break of its own: what it finds there is at the last character
+        end = Mark(*_line_col(text))
+        for doc in docs:
+            if isinstance(doc.positions, _Positions):
+                doc.positions._end = end
+        problems = [
+            p if p.line <= end.line else dataclasses.replace(p, line=end.line, column=end.column) for p in problems
+        ]
     return LoadedFile(tuple(docs), tuple(problems))

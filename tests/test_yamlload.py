@@ -9,6 +9,7 @@ import json
 import math
 import os
 import tracemalloc
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -35,6 +36,15 @@ def only(loaded: LoadedFile, code: str) -> LoadProblem:
     found = [p for p in loaded.problems if p.code == code]
     assert len(found) == 1, loaded.problems
     return found[0]
+
+
+def with_peak_memory(function: Callable[..., LoadedFile], *args: Any) -> tuple[LoadedFile, int]:
+    """What ``function(*args)`` returns, and the peak of Python memory it allocated meanwhile."""
+    tracemalloc.start()
+    try:
+        return function(*args), tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
 
 
 def all_paths(value: Any, prefix: Path = ()) -> set[Path]:
@@ -399,12 +409,7 @@ def test_alias_bomb_is_refused_quickly() -> None:
     lines = ["l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
     lines += [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 10)}]" for i in range(1, 9)]
     text = "\n".join(lines) + "\n---\nnext: ok\n"
-    tracemalloc.start()
-    try:
-        loaded = load_yaml(text)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    loaded, peak = with_peak_memory(load_yaml, text)
     assert peak < 16 * 2**20  # refused from a count: expanding up to the limit first takes ~150 MB
     assert loaded.documents[0].value is None
     assert loaded.documents[1].value == {"next": "ok"}  # the next document still loads
@@ -425,6 +430,49 @@ def test_node_limit_counts_expanded_aliases() -> None:
     assert (problem.line, problem.column) == (2, 9)  # the second *a
     loaded = load_yaml("[" + "1, " * 100 + "1]", LoaderLimits(max_nodes=50))
     assert codes(loaded) == ["YML003"] and loaded.documents[0].value is None
+
+
+def test_node_limit_holds_for_the_whole_file_not_each_document() -> None:
+    """Many small alias bombs, each far below the limit, must not add up to an unbounded one."""
+    lines = ["l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    lines += [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 10)}]" for i in range(1, 4)]  # 11 1xx nodes each
+    stream = "---\n".join(["\n".join(lines) + "\n"] * 2_000)  # 2 000 documents: 22 million nodes
+    loaded, peak = with_peak_memory(load_yaml, stream, LoaderLimits(max_nodes=100_000))
+    assert peak < 64 * 2**20
+    # 8 x 11 1xx nodes load; the next documents each stop at the alias that would cross the limit,
+    # until what they built on the way uses it up: the rest of the file is not read.
+    assert [d.value is None for d in loaded.documents] == [False] * 8 + [True] * 3
+    assert [(p.code, p.document, p.line) for p in loaded.problems] == [
+        ("YML003", 8, 43),
+        ("YML003", 9, 47),
+        ("YML003", 10, 51),
+    ]
+    assert loaded.problems[0].message == "alias *l1 takes the file beyond 100000 nodes; document not loaded"
+    assert loaded.problems[-1].message == (
+        "the file has more than 100000 nodes; document not loaded; the rest of the file was not read"
+    )
+
+
+def test_collections_count_as_nodes() -> None:
+    loaded = load_yaml("[" + "[], " * 60 + "[]]", LoaderLimits(max_nodes=50))
+    assert [(p.code, p.message) for p in loaded.problems] == [
+        ("YML003", "the file has more than 50 nodes; document not loaded; the rest of the file was not read")
+    ]
+
+
+def test_positions_of_deep_and_wide_documents_are_bounded() -> None:
+    """Every node's position is keyed by its full path: nodes x depth is what they cost, and is bounded."""
+    text = "[" * 400 + "1, " * 100_000 + "1" + "]" * 400  # 40 million path steps
+    loaded, peak = with_peak_memory(load_yaml, text)
+    assert peak < 160 * 2**20  # all positions kept would be ~350 MB
+    assert [d.value for d in loaded.documents] == [None]
+    problem = only(loaded, "YML003")
+    assert problem.message.startswith("node positions would take more than 10000000 path steps")
+    assert codes(load_yaml(text, LoaderLimits(max_path_steps=50_000_000))) == []
+    # aliases are counted before they are copied
+    anchored = "a: &a " + "[" * 300 + "1, " * 100 + "1" + "]" * 300 + "\nb: [" + ", ".join(["*a"] * 200) + "]\n"
+    problem = only(load_yaml(anchored, LoaderLimits(max_path_steps=1_000_000)), "YML003")
+    assert problem.message.startswith("node positions would take more than 1000000 path steps")
 
 
 # --- limits -----------------------------------------------------------------------------------------

@@ -148,6 +148,7 @@ class _Job:
         self.options = options
         self.identity = renderer.identity() if cache is not None else ""
         self._digests: dict[str, str] = {}
+        self._unsafe_entries: dict[str, str | None] = {}
         self._templates: dict[str, list[str] | None] = {}
 
     def run(self, context: ReleaseContext) -> RenderedContext:
@@ -167,6 +168,10 @@ class _Job:
                 for index, name in missing
             ]
             return context_for(RenderedManifests(source, "", ()), context, problems, self.options)
+        unsafe = self._unsafe(chart)
+        if unsafe is not None:  # Helm reads the whole chart folder: a FIFO would hang it, a link leak a file
+            problem = RenderProblem("RND001", f"chart not rendered: {unsafe}", chart.chart_file.locate(()))
+            return context_for(RenderedManifests(source, "", ()), context, [problem], self.options)
         release, namespace = (
             (context.release.release_name, context.release.target_namespace or "default")
             if context.release is not None
@@ -192,6 +197,13 @@ class _Job:
 
         manifests = parse_stream(output.stream, source, False, namespace, locate)
         return context_for(manifests, context, problems, self.options)
+
+    def _unsafe(self, chart: Chart) -> str | None:
+        if chart.directory not in self._unsafe_entries:
+            from compliance.files import unsafe_entry
+
+            self._unsafe_entries[chart.directory] = unsafe_entry(self._absolute(chart), self.repo.root)
+        return self._unsafe_entries[chart.directory]
 
     def _absolute(self, chart: Chart) -> str:
         return os.path.join(self.repo.root, chart.directory) if chart.directory else self.repo.root

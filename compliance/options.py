@@ -1,0 +1,35 @@
+"""Command-line options shared by `lint`, `report`, `values`, `config` and `baseline` (declared once)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+ConfigOption = Annotated[
+    str | None,
+    typer.Option(
+        "--config",
+        metavar="FILE",
+        help="Project config file (default: .compliance.yaml, else [tool.compliance] in pyproject.toml, at the root).",
+    ),
+]
+NoInlineOption = Annotated[
+    bool, typer.Option("--no-inline-suppressions", help="Ignore `# compliance: ignore[...]` comments (CI policy).")
+]
+TodayOption = Annotated[
+    str | None,
+    typer.Option("--today", metavar="YYYY-MM-DD", help="The date suppressions expire against (default: today, UTC)."),
+]
+BaselineOption = Annotated[
+    str | None,
+    typer.Option("--baseline", metavar="FILE", help="Report and fail only on findings not recorded in FILE."),
+]
+SelectOption = Annotated[list[str] | None, typer.Option(help="Only these rule ids or prefixes.")]
+IgnoreOption = Annotated[list[str] | None, typer.Option(help="Skip these rule ids or prefixes.")]
+VarOption = Annotated[list[str] | None, typer.Option(help="Flux variable NAME=VALUE.")]
+RulesOption = Annotated[list[str] | None, typer.Option(help="Load rule modules from a file or folder.")]
+FailOnOption = Annotated[
+    str | None,
+    typer.Option(metavar="error|warning|info|never", help="Lowest severity that fails the run (default: error)."),
+]
