@@ -240,7 +240,6 @@ class Repository:
     dag: ExpectedDag | None
     problems: tuple[FileProblem, ...]
     documents: Mapping[str, tuple[YamlDocument, ...]]  # every loaded document by file
-    notes: tuple[tuple[Location, str], ...] = ()  # informational: skipped links, unreadable files
     suppressions: tuple[SuppressionComment, ...] = ()  # inline exceptions, by file and line
 
     def blueprint_for_chart(self, chart: Chart) -> Blueprint | None:

@@ -86,3 +86,9 @@ def test_properties_escape_colons_commas_and_percent(tmp_path: Path) -> None:
 def git_toplevel(path: Path) -> Path:
     result = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=path, capture_output=True, text=True)
     return Path(result.stdout.strip()) if result.returncode == 0 else path
+
+
+def test_terminal_control_characters_are_shown_not_emitted() -> None:
+    escaped = github.escape_data("value \x1b[31mred\x1b[0m and NUL \x00")
+    assert "\x1b" not in escaped and "\x00" not in escaped
+    assert escaped == "value \\x1b[31mred\\x1b[0m and NUL \\x00"

@@ -6,6 +6,8 @@ with a line break must never start a workflow command of its own.
 
 from __future__ import annotations
 
+import re
+
 from compliance.findings import Finding, Severity
 from compliance.reporters import ReportData
 from compliance.reporters.common import SourceRoot, source_root, step_text
@@ -13,8 +15,13 @@ from compliance.reporters.common import SourceRoot, source_root, step_text
 COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """GitHub's escaping, plus control characters (ESC, NUL, ...) shown as \\xNN, never passed to the log."""
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
 
 
 def escape_property(text: str) -> str:
