@@ -124,8 +124,12 @@ def _drop_nulls(value: Any) -> Any:
     return {k: _drop_nulls(v) for k, v in value.items() if v is not None}
 
 
-def coalesce(defaults: Any, user: Any, nested: bool = False) -> Any:
-    """Helm v4.2 `CoalesceValues(chart defaults, user values)`; the user side is authoritative."""
+def coalesce(defaults: Any, user: Any, nested: bool = False, clean: Any = None) -> Any:
+    """Helm v4.2 `CoalesceValues(chart defaults, user values)`; the user side is authoritative.
+
+    `clean` is `defaults` with nulls already dropped (`ChartDefaults`), so untouched subtrees are shared
+    instead of rebuilt for every cluster.
+    """
     if not isinstance(defaults, dict) or not isinstance(user, dict):
         return user
     result: dict[str, Any] = {}
@@ -136,9 +140,12 @@ def coalesce(defaults: Any, user: Any, nested: bool = False) -> Any:
                 if nested and default is None:
                     result[key] = None  # below the top level, null over a null default stays (measured, v4.2.3)
                 continue  # a user null deletes the default key
-            result[key] = coalesce(default, value, True) if isinstance(default, dict) else value
+            if isinstance(default, dict):
+                result[key] = coalesce(default, value, True, clean.get(key) if isinstance(clean, dict) else None)
+            else:
+                result[key] = value
         elif default is not None:
-            result[key] = _drop_nulls(default)
+            result[key] = clean[key] if isinstance(clean, dict) else _drop_nulls(default)
     for key, value in user.items():
         if key not in defaults:
             result[key] = value
@@ -185,11 +192,31 @@ def _document_layer(label: str, document: YamlDocument, prefix: Path = ()) -> La
     return Layer(label, document.file, get_path(document.value, prefix, {}), document.doc.positions, prefix)
 
 
-def effective_values(chart: Chart | None, release: HelmRelease | None, variables: Mapping[str, str]) -> EffectiveValues:
-    layers = chart_layers(chart) if chart is not None else []
-    defaults: Any = {}
-    for layer in layers:
-        defaults = merge_maps(defaults, layer.value)
+@dataclass(frozen=True, slots=True)
+class ChartDefaults:
+    """A chart's values.yaml documents merged, and cleaned of nulls, once for all its clusters."""
+
+    layers: tuple[Layer, ...]
+    raw: Any
+    clean: Any
+
+    @staticmethod
+    def of(chart: Chart | None) -> ChartDefaults:
+        layers = chart_layers(chart) if chart is not None else []
+        raw: Any = {}
+        for layer in layers:
+            raw = merge_maps(raw, layer.value)
+        return ChartDefaults(tuple(layers), raw, _drop_nulls(raw))
+
+
+def effective_values(
+    chart: Chart | None,
+    release: HelmRelease | None,
+    variables: Mapping[str, str],
+    defaults: ChartDefaults | None = None,
+) -> EffectiveValues:
+    defaults = defaults if defaults is not None else ChartDefaults.of(chart)
+    layers = list(defaults.layers)
     unresolved: dict[Path, tuple[str, ...]] = {}
     user: Any = {}
     if release is not None:
@@ -199,7 +226,7 @@ def effective_values(chart: Chart | None, release: HelmRelease | None, variables
         )
         base = _document_layer("overlay", release.document, release.values_prefix)
         layers.append(Layer(base.label, base.file, user, base.positions, base.prefix))
-    values = coalesce(defaults, user if isinstance(user, dict) else {})
+    values = coalesce(defaults.raw, user if isinstance(user, dict) else {}, clean=defaults.clean)
     return EffectiveValues(values if isinstance(values, dict) else {}, tuple(layers), unresolved)
 
 

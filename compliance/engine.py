@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from compliance.context import BlueprintContext, ReleaseContext, RepositoryContext, RuleOptions
-from compliance.effective import compose_channels, effective_values
+from compliance.effective import ChartDefaults, compose_channels, effective_values
 from compliance.findings import Finding, Location, Severity, Violation, sort_findings
 from compliance.model import Blueprint, Chart, Cluster, HelmRelease, RenderedManifests, Repository
 from compliance.registry import RuleSpec, Scope
@@ -50,6 +50,21 @@ def release_contexts(repo: Repository, options: LintOptions) -> list[ReleaseCont
     """One context per (blueprint, cluster) that deploys it, plus chart defaults for undeployed charts."""
     contexts: list[ReleaseContext] = []
     deployed: set[int] = set()
+    defaults: dict[int, ChartDefaults] = {}  # one merge of each chart's values.yaml for all its clusters
+
+    def context(
+        blueprint: Blueprint | None,
+        chart: Chart | None,
+        cluster: Cluster | None,
+        release: HelmRelease | None,
+        variables: Mapping[str, str],
+    ) -> ReleaseContext:
+        if id(chart) not in defaults:
+            defaults[id(chart)] = ChartDefaults.of(chart)
+        values = effective_values(chart, release, variables, defaults[id(chart)])
+        channels = compose_channels(values.values)
+        return ReleaseContext(repo, blueprint, chart, cluster, release, values, channels, options.rule_options)
+
     for cluster in repo.clusters:
         variables = {**options.variables, **cluster.variables}
         for release in cluster.releases:
@@ -60,29 +75,14 @@ def release_contexts(repo: Repository, options: LintOptions) -> list[ReleaseCont
                 deployed.add(id(chart))
             if options.affected is not None and not options.affected.release(blueprint, chart, cluster):
                 continue
-            contexts.append(_context(repo, blueprint, chart, cluster, release, variables, options))
+            contexts.append(context(blueprint, chart, cluster, release, variables))
     for chart in repo.charts:
         if id(chart) not in deployed:
             blueprint = repo.blueprint_for_chart(chart)
             if options.affected is not None and not options.affected.release(blueprint, chart, None):
                 continue
-            contexts.append(_context(repo, blueprint, chart, None, None, options.variables, options))
+            contexts.append(context(blueprint, chart, None, None, options.variables))
     return contexts
-
-
-def _context(
-    repo: Repository,
-    blueprint: Blueprint | None,
-    chart: Chart | None,
-    cluster: Cluster | None,
-    release: HelmRelease | None,
-    variables: Mapping[str, str],
-    options: LintOptions,
-) -> ReleaseContext:
-    values = effective_values(chart, release, variables)
-    return ReleaseContext(
-        repo, blueprint, chart, cluster, release, values, compose_channels(values.values), options.rule_options
-    )
 
 
 def _run(spec: RuleSpec, context: object, primary: Location) -> Iterable[Violation]:

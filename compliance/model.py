@@ -241,27 +241,47 @@ class Repository:
     problems: tuple[FileProblem, ...]
     documents: Mapping[str, tuple[YamlDocument, ...]]  # every loaded document by file
     suppressions: tuple[SuppressionComment, ...] = ()  # inline exceptions, by file and line
+    _index: _Index = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # lookups by name run once per release: index them, or large repositories go quadratic
+        object.__setattr__(self, "_index", _Index.of(self.blueprints, self.charts))
 
     def blueprint_for_chart(self, chart: Chart) -> Blueprint | None:
-        for blueprint in self.blueprints:
-            if blueprint.chart is chart:
-                return blueprint
-        return None
+        return self._index.blueprint_by_chart.get(id(chart))
 
     def resolve_release(self, release: HelmRelease) -> tuple[Chart | None, Blueprint | None]:
         """The chart (by `spec.chart.spec.chart`, else `metadata.name`) and blueprint a release installs."""
         chart = self.chart_named(release.chart_name) or self.chart_named(release.name)
         blueprint = self.blueprint_for_chart(chart) if chart is not None else None
         if blueprint is None:
-            names = (release.chart_name, release.name)
-            blueprint = next((b for b in self.blueprints if b.name in names), None)
+            by_name = self._index.blueprint_by_name
+            blueprint = by_name.get(release.chart_name) or by_name.get(release.name)
         return chart, blueprint
 
     def chart_named(self, name: str) -> Chart | None:
-        for chart in self.charts:
-            if chart.name == name:
-                return chart
-        for blueprint in self.blueprints:
-            if blueprint.name == name and blueprint.chart is not None:
-                return blueprint.chart
-        return None
+        """The first chart so named, else the chart of the first blueprint so named."""
+        return self._index.chart_by_name.get(name)
+
+
+@dataclass(frozen=True, slots=True)
+class _Index:
+    chart_by_name: Mapping[str, Chart]
+    blueprint_by_chart: Mapping[int, Blueprint]
+    blueprint_by_name: Mapping[str, Blueprint]
+
+    @staticmethod
+    def of(blueprints: tuple[Blueprint, ...], charts: tuple[Chart, ...]) -> _Index:
+        chart_by_name: dict[str, Chart] = {}
+        for blueprint in reversed(blueprints):  # first wins: fill in reverse, earlier overwrite later
+            if blueprint.chart is not None:
+                chart_by_name[blueprint.name] = blueprint.chart
+        for chart in reversed(charts):  # a chart's own name wins over a blueprint's
+            chart_by_name[chart.name] = chart
+        blueprint_by_chart: dict[int, Blueprint] = {}
+        blueprint_by_name: dict[str, Blueprint] = {}
+        for blueprint in reversed(blueprints):
+            if blueprint.chart is not None:
+                blueprint_by_chart[id(blueprint.chart)] = blueprint
+            blueprint_by_name[blueprint.name] = blueprint
+        return _Index(chart_by_name, blueprint_by_chart, blueprint_by_name)
