@@ -146,10 +146,16 @@ class _Job:
         self.renderer = renderer
         self.cache = cache
         self.options = options
-        self.identity = renderer.identity() if cache is not None else ""
+        self._identity: str | None = None
         self._digests: dict[str, str] = {}
         self._unsafe_entries: dict[str, str | None] = {}
         self._templates: dict[str, list[str] | None] = {}
+
+    def identity(self) -> str:
+        """The renderer's name and version, asked only when a cache key is needed (it costs an import)."""
+        if self._identity is None:
+            self._identity = self.renderer.identity()
+        return self._identity
 
     def run(self, context: ReleaseContext) -> RenderedContext:
         chart = context.chart
@@ -216,7 +222,7 @@ class _Job:
         digest = self._digests.get(chart.directory)
         if digest is None:
             digest = self._digests[chart.directory] = chart_digest(request.chart_dir)
-        key = entry_key(self.identity, digest, request.values_json, request.release_name, request.namespace)
+        key = entry_key(self.identity(), digest, request.values_json, request.release_name, request.namespace)
         entry = self.cache.get(key)
         if entry is not None:
             from compliance.render.backends import RenderOutput
