@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from compliance.model import Blueprint, Chart, Cluster, Repository
-from compliance.repository import DAG_FILE_NAME, _cluster_of
+from compliance.repository import DAG_FILE_NAME, cluster_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +87,7 @@ def affected_by(repo: Repository, changed: Iterable[str]) -> Affected:
     for document in (d for f in files for d in repo.documents.get(f, ())):
         target = document.get(("spec", "path"), None)
         if document.get(("kind",), None) == "Kustomization" and isinstance(target, str):
-            located = _cluster_of(posixpath.normpath(target), directory=True)
+            located = cluster_of(posixpath.normpath(target), directory=True)
             if located is not None:
                 clusters.add(located[0])
     if dag_changed:

@@ -156,7 +156,7 @@ def source_text(texts: dict[str, str], document: YamlDocument, path: tuple) -> A
     return token or value
 
 
-def _cluster_of(rel: str, directory: bool = False) -> tuple[str, str] | None:
+def cluster_of(rel: str, directory: bool = False) -> tuple[str, str] | None:
     """(cluster name, cluster directory) for a path under `clusters/<name>/`."""
     parts = rel.split("/")
     dirs = parts if directory else parts[:-1]
@@ -272,7 +272,7 @@ def _release(document: YamlDocument) -> HelmRelease:
         dep = item.get("name") if isinstance(item, dict) else item
         if isinstance(dep, str):
             depends.append((dep, index))
-    located = _cluster_of(document.file)
+    located = cluster_of(document.file)
     return HelmRelease(
         name=name,
         namespace=namespace,
@@ -314,14 +314,14 @@ def _blueprint(document: YamlDocument, charts_by_dir: dict[str, Chart], texts: d
 def _clusters(releases: list[HelmRelease], kustomizations: list[YamlDocument]) -> tuple[Cluster, ...]:
     by_name: dict[str, tuple[str, list[HelmRelease]]] = {}
     for release in releases:
-        located = _cluster_of(release.document.file)
+        located = cluster_of(release.document.file)
         if located is None:
             continue
         by_name.setdefault(located[0], (located[1], []))[1].append(release)
     variables: dict[str, dict[str, str]] = {}
     for document in kustomizations:
         spec_path = _text(document.get(("spec", "path"), "")).lstrip("./")
-        located = _cluster_of(spec_path, directory=True) or _cluster_of(document.file)
+        located = cluster_of(spec_path, directory=True) or cluster_of(document.file)
         substitute = document.get(("spec", "postBuild", "substitute"), {})
         if located and isinstance(substitute, dict):
             target = variables.setdefault(located[0], {})
