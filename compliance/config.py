@@ -15,12 +15,14 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from compliance.context import RuleOptions
+from compliance.files import inside, read_regular
 from compliance.findings import Finding, Location, Severity
 from compliance.globs import path_matches
 from compliance.model import format_path
 from compliance.yamlload import Path
 
 CONFIG_NAME = ".compliance.yaml"
+MAX_CONFIG_BYTES = 1024 * 1024  # a config file is a few lines; a bigger one is not ours to read
 PYPROJECT_NAME = "pyproject.toml"
 FAIL_ON = ("error", "warning", "info", "never")
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
@@ -201,26 +203,32 @@ def find_config(root: str, explicit: str | None = None) -> str | None:
             raise ConfigError(f"--config {explicit}: no such file")
         return explicit
     directory = root if os.path.isdir(root) else os.path.dirname(os.path.abspath(root))
+    # found in the linted tree, so untrusted: only a regular file that stays inside the root counts
+    real_root = os.path.realpath(directory)
     candidate = os.path.join(directory, CONFIG_NAME)
-    if os.path.isfile(candidate):
+    if os.path.isfile(candidate) and inside(candidate, real_root):
         return candidate
     pyproject = os.path.join(directory, PYPROJECT_NAME)
-    if os.path.isfile(pyproject):
+    if os.path.isfile(pyproject) and inside(pyproject, real_root):
         import re
 
-        with open(pyproject, "rb") as handle:
-            if re.search(rb"^\s*\[\[?\s*tool\.compliance(?![\w-])", handle.read(), re.MULTILINE):
-                return pyproject
+        try:
+            text = read_regular(pyproject, MAX_CONFIG_BYTES)
+        except OSError:
+            return None
+        if re.search(rb"^\s*\[\[?\s*tool\.compliance(?![\w-])", text, re.MULTILINE):
+            return pyproject
     return None
 
 
 def read_config(path: str) -> ConfigFile:
     """Parse and validate a config file (YAML, or TOML's `[tool.compliance]` table)."""
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        data = read_regular(path, MAX_CONFIG_BYTES + 1)
     except OSError as error:
         raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{path}: larger than {MAX_CONFIG_BYTES} bytes; not a config file")
     config = _read_toml(path, data) if path.endswith(".toml") else _read_yaml(path, data)
     _validate(config)
     return config

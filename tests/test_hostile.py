@@ -372,3 +372,17 @@ def test_nothing_outside_the_requested_outputs_is_written(repo: Path, tmp_path: 
     assert _snapshot(work) == before_cwd
     assert sorted(p.name for p in out.iterdir()) == ["evidence.zip", "report.html", "report.json", "report.sarif"]
     assert json.loads((out / "report.json").read_text())["summary"]["error"] >= 2
+
+
+def test_a_config_link_leaving_the_root_is_not_read(tmp_path: Path) -> None:
+    from compliance.config import find_config
+
+    outside = tmp_path / "outside.yaml"
+    outside.write_text("select: [ATT]\n")
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / ".compliance.yaml").symlink_to(outside)
+    assert find_config(str(repo)) is None
+    (repo / ".compliance.yaml").unlink()
+    (repo / ".compliance.yaml").write_text("select: [ATT]\n")
+    assert find_config(str(repo)) == str(repo / ".compliance.yaml")
