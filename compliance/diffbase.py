@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from compliance.findings import Finding, sort_findings
+from compliance.gitcmd import run_git
 
 
 class DiffBaseError(Exception):
@@ -78,15 +79,8 @@ def merge(comparisons: Sequence[Comparison]) -> Comparison:
 
 
 def _git(args: Sequence[str], cwd: str, index_file: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ)
-    # a git hook (pre-commit) may export these relative to its own folder; git runs here from others
-    for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY"):
-        if env.get(name):
-            env[name] = os.path.abspath(env[name])
-    if index_file is not None:
-        env["GIT_INDEX_FILE"] = index_file
     try:
-        return subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=False)
+        return run_git(args, cwd, text=True, index_file=index_file)
     except FileNotFoundError:
         raise DiffBaseError("--diff-base needs git, and git is not installed") from None
 

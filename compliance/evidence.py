@@ -28,6 +28,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from compliance.findings import Finding, TraceStep
+from compliance.gitcmd import run_git
 from compliance.model import InputFile, Repository
 
 if TYPE_CHECKING:
@@ -114,17 +115,7 @@ def generated_at(environ: Mapping[str, str] | None = None) -> tuple[datetime, st
 
 
 def _git(root: str, *args: str) -> subprocess.CompletedProcess[bytes]:
-    # GIT_OPTIONAL_LOCKS=0: `git status` must not refresh (write) the index of the repository we audit
-    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
-    return subprocess.run(
-        ["git", *args],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        timeout=GIT_TIMEOUT,
-        check=False,
-        stdin=subprocess.DEVNULL,
-    )
+    return run_git(args, root, timeout=GIT_TIMEOUT)
 
 
 def git_state(root: str) -> GitState:
