@@ -276,6 +276,53 @@ def rendered_attestation(ctx: RenderedContext) -> Iterator[Violation]:
     yield from _rendered_channel_problems(ctx, ATTESTATION_CHECKS)
 
 
+@rule("RM006", "Enabled channel missing from the rendered channels", Severity.WARNING, Scope.RENDERED, "rendered")
+def dropped_channel(ctx: RenderedContext) -> Iterator[Violation]:
+    """
+    ## What it does
+    Compares the channels the values enable (composed as the chart composes them) with the channel
+    list the rendered ConfigMap carries in `channels.yaml`, by name, and reports each enabled channel
+    the render left out. Located where the channel is set in the values.
+
+    ## Why it matters
+    A template that silently skips a channel (for example a partner channel whose contract fields
+    are empty) deploys something other than what the overlay says: customers are routed elsewhere,
+    and the attestation checks on the values describe a channel that does not exist.
+
+    ## Example
+    ```yaml
+    # values enable qwenPartner; templates/_helpers.tpl skips it when accountId is empty
+    defaultChannels:
+      qwenPartner: {enabled: true, endpoint: https://partner.example.com/v1,
+                    attestation: {kind: commercial-contract, accountId: "", contractRef: ""}}
+    ```
+
+    ## Use instead
+    ```yaml
+    defaultChannels:
+      qwenPartner: {enabled: true, endpoint: https://partner.example.com/v1,
+                    attestation: {kind: commercial-contract, accountId: acct-42, contractRef: LEGAL-7}}
+    ```
+
+    ## How to fix
+    Give the channel what the template needs to render it, or disable it in the values so the
+    overlay says what the cluster runs.
+    """
+    if ctx.release is None or not ctx.channel_lists or any(listed.error for listed in ctx.channel_lists):
+        return
+    rendered = Counter(channel.name for listed in ctx.channel_lists for channel in listed.channels)
+    carrier = ctx.channel_lists[0].obj
+    for channel in ctx.release.enabled_channels:
+        if rendered[channel.name] > 0:
+            rendered[channel.name] -= 1
+            continue
+        yield ctx.at_values(
+            channel.source,
+            f"channel '{channel.name}' is enabled in the values but the rendered channels.yaml of "
+            f"{carrier.ref} (from {carrier.template_file or carrier.template}) does not carry it",
+        )
+
+
 @rule("RM002", "Rendered commercial channel without account or contract", Severity.ERROR, Scope.RENDERED, "rendered")
 def rendered_contract(ctx: RenderedContext) -> Iterator[Violation]:
     """

@@ -244,3 +244,21 @@ def test_the_real_chart_renders_for_the_template_cluster(corpus: Path, tmp_path:
     assert (failure.rule, failure.location.path) == ("RND001", deployment)
     assert failure.location.line == line_of(deployment, "checksum/config:", root=root)
     assert "defaultChannels.qwenPartner.endpoint is empty" in failure.message
+
+
+def test_a_template_that_drops_an_enabled_channel_is_caught(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    shutil.copytree(FIXTURE, root)
+    helpers = root / CHART / "templates" / "_helpers.tpl"
+    composing = "{{- range (.Values.channels | default list) -}}\n{{- $all = append $all . -}}\n{{- end -}}"
+    assert composing in helpers.read_text()
+    dropping = (
+        "{{- range (.Values.channels | default list) -}}\n{{- if ne .type \"anthropic\" -}}\n"
+        "{{- $all = append $all . -}}\n{{- end -}}\n{{- end -}}"
+    )
+    helpers.write_text(helpers.read_text().replace(composing, dropping))
+    findings = lint_fixture(root, select=("RM006",), renderer="sdk")
+    acme = overlay("acme")
+    assert brief(findings) == [("RM006", "warning", acme, line_of(acme, "- name: claude", root=root), "acme")]
+    assert "'claude'" in findings[0].message and "ConfigMap newapi/newapi-bp-newapi-config" in findings[0].message
+    assert lint_fixture(FIXTURE, select=("RM006",), renderer="sdk") == []
