@@ -253,7 +253,7 @@ def test_a_template_that_drops_an_enabled_channel_is_caught(tmp_path: Path) -> N
     composing = "{{- range (.Values.channels | default list) -}}\n{{- $all = append $all . -}}\n{{- end -}}"
     assert composing in helpers.read_text()
     dropping = (
-        "{{- range (.Values.channels | default list) -}}\n{{- if ne .type \"anthropic\" -}}\n"
+        '{{- range (.Values.channels | default list) -}}\n{{- if ne .type "anthropic" -}}\n'
         "{{- $all = append $all . -}}\n{{- end -}}\n{{- end -}}"
     )
     helpers.write_text(helpers.read_text().replace(composing, dropping))
