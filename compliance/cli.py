@@ -15,7 +15,10 @@ from compliance.options import (
     BaselineOption,
     ConfigOption,
     IgnoreOption,
+    NoCacheOption,
     NoInlineOption,
+    RendererName,
+    RendererOption,
     RulesOption,
     SelectOption,
     TodayOption,
@@ -34,13 +37,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-
-
-class RendererName(str, Enum):
-    auto = "auto"
-    helm = "helm"
-    sdk = "sdk"
-    none = "none"
 
 
 class FailOn(str, Enum):
@@ -173,12 +169,8 @@ def lint(
     changed_files: Annotated[
         bool, typer.Option("--files", help="PATHS are changed files (pre-commit): lint what they affect in '.'.")
     ] = False,
-    renderer: Annotated[
-        RendererName, typer.Option(help="Render charts with Helm for the rendered rules: first available, or none.")
-    ] = RendererName.auto,
-    no_cache: Annotated[
-        bool, typer.Option("--no-cache", help="Render again; do not read or write the render cache.")
-    ] = False,
+    renderer: RendererOption = RendererName.auto,
+    no_cache: NoCacheOption = False,
     manifests: Annotated[
         str | None,
         typer.Option(metavar="FILE", help="Lint a rendered manifest stream (`helm template` output; - for stdin)."),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Annotated
 
 import typer
@@ -33,3 +34,16 @@ FailOnOption = Annotated[
     str | None,
     typer.Option(metavar="error|warning|info|never", help="Lowest severity that fails the run (default: error)."),
 ]
+
+
+class RendererName(str, Enum):
+    auto = "auto"
+    helm = "helm"
+    sdk = "sdk"
+    none = "none"
+
+
+RendererOption = Annotated[
+    RendererName, typer.Option(help="Render charts with Helm for the rendered rules: first available, or none.")
+]
+NoCacheOption = Annotated[bool, typer.Option("--no-cache", help="Render again; do not read or write the render cache.")]

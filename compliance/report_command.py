@@ -11,7 +11,10 @@ import typer
 from compliance.options import (
     ConfigOption,
     IgnoreOption,
+    NoCacheOption,
     NoInlineOption,
+    RendererName,
+    RendererOption,
     RulesOption,
     SelectOption,
     TodayOption,
@@ -32,10 +35,8 @@ def report(
     config: ConfigOption = None,
     no_inline_suppressions: NoInlineOption = False,
     today: TodayOption = None,
-    renderer: Annotated[
-        str, typer.Option(metavar="auto|helm|sdk|none", help="Render charts with Helm, as `lint` does.")
-    ] = "auto",
-    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the render cache.")] = False,
+    renderer: RendererOption = RendererName.auto,
+    no_cache: NoCacheOption = False,
 ) -> None:
     """Write a self-contained HTML report for auditors (with --bundle, also the evidence to re-verify it).
 
@@ -43,7 +44,7 @@ def report(
     """
     from compliance import __version__, evidence
     from compliance.api import lint_project
-    from compliance.cli import RendererName, _render_setup, usage_error
+    from compliance.cli import _render_setup, usage_error
     from compliance.config import ConfigError
     from compliance.config_command import overrides
     from compliance.engine import LintOptions, SelectionError, release_contexts
@@ -55,8 +56,6 @@ def report(
     from compliance.reporters import json as json_reporter
     from compliance.repository import InputError
 
-    if renderer not in RendererName.__members__:
-        raise usage_error(f"--renderer {renderer!r}: choose from {', '.join(RendererName.__members__)}")
     if not os.path.exists(path):
         raise usage_error(f"path does not exist: {path}")
     try:
@@ -67,15 +66,15 @@ def report(
     if today is None and time_source == "SOURCE_DATE_EPOCH":
         today = when.date().isoformat()  # a re-run later judges `until` dates as this one did
     options = overrides(config, select, ignore, None, var, no_inline_suppressions, today)
-    cache_dir = _render_setup(RendererName(renderer), no_cache, None, True)
+    cache_dir = _render_setup(renderer, no_cache, None, True)
     try:
-        run = lint_project(path, options, rules or (), renderer=renderer, cache_dir=cache_dir)
+        run = lint_project(path, options, rules or (), renderer=renderer.value, cache_dir=cache_dir)
     except (PluginError, SelectionError, InputError, ConfigError, RendererUnavailable) as error:
         raise usage_error(str(error)) from None
     settings = run.settings
     assert settings is not None  # lint_project always records the settings it used
 
-    backend, why = choose(renderer)
+    backend, why = choose(renderer.value)
     renderer_label = backend.identity().split(":")[:2] if backend is not None else None
     scope = evidence.AuditScope(
         root=run.repo.root,

@@ -677,6 +677,20 @@ def _existing(raw: dict[Path, Any], root: Any) -> dict[Path, Any]:
     return out
 
 
+def _duplicate_key(key: str, source: str, text: str, first: Any, mark: Any, index: int, path: Path) -> LoadProblem:
+    """YML002 at the later key; `first` is the libyaml mark (0-based) of the key it repeats."""
+    return _problem(
+        "YML002",
+        f"duplicate key '{key}' (from {source}; first at line {first.line + 1}); Helm keeps the last value",
+        mark,
+        index,
+        path,
+        key=key,
+        text=text,
+        first_line=first.line + 1,
+    )
+
+
 def _load_document(
     get_event: Callable[[], Any],
     index: int,
@@ -762,19 +776,7 @@ def _load_document(
                         dirty = True
                         first = kmarks.get(k)
                         if first is not None:
-                            problems.append(
-                                _problem(
-                                    "YML002",
-                                    f"duplicate key '{k}' (from '{text}'; first at line "
-                                    f"{first.line + 1}); Helm keeps the last value",
-                                    kmark,
-                                    index,
-                                    (*cpath, k),
-                                    key=k,
-                                    text=text,
-                                    first_line=first.line + 1,
-                                )
-                            )
+                            problems.append(_duplicate_key(k, f"'{text}'", text, first, kmark, index, (*cpath, k)))
                     kmarks[k] = kmark
                     key = k
                     mode = _MVAL
@@ -1029,17 +1031,7 @@ def _load_document(
                         first = kmarks.get(k)
                         if first is not None:
                             problems.append(
-                                _problem(
-                                    "YML002",
-                                    f"duplicate key '{k}' (from alias *{name}; first at line "
-                                    f"{first.line + 1}); Helm keeps the last value",
-                                    kmark,
-                                    index,
-                                    (*cpath, k),
-                                    key=k,
-                                    text=f"*{name}",
-                                    first_line=first.line + 1,
-                                )
+                                _duplicate_key(k, f"alias *{name}", f"*{name}", first, kmark, index, (*cpath, k))
                             )
                     kmarks[k] = kmark
                     key = k

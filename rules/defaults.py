@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from compliance_rules.attestation import in_cluster_host
-from compliance_rules.geo import as_yaml, unknown_names
+from compliance_rules.common import as_yaml, unknown_names
 
 from compliance.context import ReleaseContext, is_blank, is_unknown
 from compliance.effective import go_truthy

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from compliance_rules.common import as_yaml, proven_commercial, unknown_names
+
 from compliance.context import ReleaseContext, is_blank, is_unknown
-from compliance.effective import Channel
 from compliance.findings import Severity, Violation
 from compliance.model import MISSING
 from compliance.registry import Scope, rule
@@ -21,28 +22,6 @@ SANCTIONED: Path = ("geo", "sanctionedRegions")
 BLOCK: Path = (*SANCTIONED, "block")
 RELAXATION: Path = (*SANCTIONED, "allowRelaxation")
 JUSTIFICATION: Path = (*SANCTIONED, "justification")
-
-
-def unknown_names(value: Any) -> str:
-    """`${A}, ${B}`: the Flux variables an unknown value depends on."""
-    names = getattr(value, "variables", ()) or ("?",)
-    return ", ".join(f"${{{name}}}" for name in names)
-
-
-def as_yaml(value: Any) -> str:
-    """A value as a reader of the YAML would write it: `false`, `null`, `'text'`, `42`."""
-    if isinstance(value, bool):
-        return str(value).lower()
-    if value is None or value is MISSING:
-        return "null"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return repr(value) if isinstance(value, str) else str(value)
-
-
-def proven_commercial(ctx: ReleaseContext) -> list[Channel]:
-    """Commercial channels that are enabled for certain (not through an unset Flux variable)."""
-    return [c for c in ctx.commercial_channels if not is_unknown(c.spec.get("enabled"))]
 
 
 def _applies(ctx: ReleaseContext) -> bool:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from numbers import Real
 from typing import Any
 
-from compliance_rules.geo import as_yaml, proven_commercial, unknown_names
+from compliance_rules.common import as_yaml, proven_commercial, unknown_names
 
 from compliance.context import ReleaseContext, is_blank, is_unknown
 from compliance.effective import Channel, go_truthy
