@@ -39,6 +39,11 @@ app = typer.Typer(
 )
 
 
+class ConfigFrom(str, Enum):
+    base = "base"
+    head = "head"
+
+
 class FailOn(str, Enum):
     error = "error"
     warning = "warning"
@@ -166,6 +171,12 @@ def lint(
     diff_base: Annotated[
         str | None, typer.Option(metavar="REF", help="Report and fail only on findings new since this git ref.")
     ] = None,
+    config_from: Annotated[
+        ConfigFrom | None,
+        typer.Option(
+            help="With --diff-base: whose config governs, the base ref's (default) or the pull request's (head)."
+        ),
+    ] = None,
     changed_files: Annotated[
         bool, typer.Option("--files", help="PATHS are changed files (pre-commit): lint what they affect in '.'.")
     ] = False,
@@ -182,12 +193,13 @@ def lint(
 ) -> None:
     """Lint a blueprint repository and report located findings."""
     from compliance.affected import repo_relative
-    from compliance.api import LintRun, lint_project
-    from compliance.config import ConfigError
+    from compliance.api import LintRun, lint_project, load_rules
+    from compliance.config import ConfigError, Overrides
     from compliance.config_command import apply_baseline, fails, overrides
-    from compliance.diffbase import Comparison, DiffBaseError, against_base, merge
+    from compliance.diffbase import Comparison, DiffBaseError, merge
     from compliance.engine import SelectionError
-    from compliance.findings import sort_findings
+    from compliance.findings import Finding, sort_findings
+    from compliance.gaterun import gate_report, lint_against_base
     from compliance.registry import PluginError
     from compliance.reporters import ReportData, reporter
     from compliance.repository import InputError
@@ -197,6 +209,11 @@ def lint(
     options = overrides(config, select, ignore, fail_level, var, no_inline_suppressions, today)
     if baseline is not None and diff_base is not None:
         raise usage_error("--baseline and --diff-base cannot be combined")
+    if config_from is not None and diff_base is None:
+        raise usage_error("--config-from chooses between the --diff-base ref's config and the pull request's")
+    if config_from is not None and options.config is not None:
+        raise usage_error(f"--config-from and a pinned config ({options.config_origin}) cannot be combined")
+    config_from = config_from or ConfigFrom.base
     outputs = _outputs(formats, output)
     roots = paths or ["."]
     changed = repo_relative(".", paths or ()) if changed_files else None
@@ -209,7 +226,7 @@ def lint(
 
     limits = Limits() if max_file_size is None else Limits(max_bytes=max_file_size)
 
-    def lint_root(root: str) -> LintRun:
+    def lint_root(root: str, options: Overrides) -> LintRun:
         if manifests is not None:
             from compliance.api import lint_manifests
 
@@ -220,30 +237,39 @@ def lint(
 
     runs: list[LintRun] = []
     comparisons: list[Comparison] = []
+    gate: list[Finding] = []
     try:
+        specs = load_rules(rules or ())
         for root in roots:
-            runs.append(lint_root(root))
-            if diff_base is not None:
-                base_run = against_base(root, diff_base, runs[-1].findings, lambda base: lint_root(base).findings)
-                comparisons.append(base_run)
+            if diff_base is None:
+                runs.append(lint_root(root, options))
+                continue
+            governed = lint_against_base(root, diff_base, options, config_from.value, lint_root, specs)
+            runs.append(governed.run)
+            comparisons.append(governed.comparison)
+            gate += governed.gate
     except (PluginError, SelectionError, InputError, DiffBaseError, ConfigError) as error:
         raise usage_error(str(error)) from None
     findings = sort_findings([f for run in runs for f in run.findings])
     diff = merge(comparisons) if comparisons else None
-    if diff is not None:  # only new findings are reported and counted
-        findings = list(diff.new)
+    if diff is not None:  # only new findings are reported and counted, and the pull request's config changes
+        findings = sort_findings([*diff.new, *gate])
     known = apply_baseline(baseline, findings) if baseline is not None else None
     if known is not None:  # likewise: only findings the baseline does not record
         findings = list(known.new)
+    extra: dict[str, object] = (
+        {"diff_base": diff.summary()} if diff is not None else known.summary() if known is not None else {}
+    )
+    extra["gate"] = gate_report(runs, specs, baseline)
     data = ReportData(
         findings=tuple(findings),
-        rules=runs[0].rules,
+        rules=runs[0].rules + tuple(s for s in specs if gate and s.id == "GATE001" and s not in runs[0].rules),
         root=runs[0].repo.root,
         repos=tuple(run.repo for run in runs),
         evaluated=frozenset().union(*(run.evaluated for run in runs)),
         fixed=diff.fixed if diff is not None else known.fixed if known is not None else (),
         suppressed=tuple(sorted((s for run in runs for s in run.suppressed), key=lambda s: s.finding.sort_key())),
-        extra={"diff_base": diff.summary()} if diff is not None else known.summary() if known is not None else {},
+        extra=extra,
     )
     color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
     reports = [(file, reporter(name).render(data, color and file is None)) for name, file in outputs]

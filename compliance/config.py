@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from fnmatch import fnmatchcase
 from typing import Any
@@ -80,6 +80,7 @@ OPTION_FIELDS: dict[str, tuple[str, type]] = {
 }
 DEFAULT = "default"
 COMMAND_LINE = "command line"
+CONFIG_ENV = "COMPLIANCE_CONFIG"  # a trusted config pinned from outside the repository (CI)
 
 
 class ConfigError(Exception):
@@ -127,6 +128,8 @@ class Overrides:
     """What the command line says; None (or empty) means "not given", so the config or default applies."""
 
     config: str | None = None
+    config_origin: str = "--config"  # who pinned `config`: "--config" or the COMPLIANCE_CONFIG variable
+    governing: BaseConfig | None = None  # --diff-base: the base ref's config governs (`compliance.gaterun`)
     select: tuple[str, ...] | None = None
     ignore: tuple[str, ...] | None = None
     fail_on: str | None = None
@@ -151,14 +154,24 @@ class Settings:
     today: date = field(default_factory=utc_today)
     config_file: str | None = None  # the file read, as found (None: no config)
     sources: Mapping[str, str] = field(default_factory=dict)  # setting (`variables.NAME`...) -> where from
+    config_origin: str = "repository"  # what chose the config: repository, --config, COMPLIANCE_CONFIG, base REF
+    ignored_config: str | None = None  # the repository's own config when something else governs the run
 
     def excluded(self, root: str) -> tuple[str, ...]:
-        """The `exclude` globs, plus the config file itself when it lies under the root (it is not input)."""
-        if self.config_file is None:
-            return self.exclude
-        rel = os.path.relpath(os.path.abspath(self.config_file), os.path.abspath(root))
-        inside = not rel.startswith(os.pardir) and not os.path.isabs(rel)
-        return (*self.exclude, rel.replace(os.sep, "/")) if inside else self.exclude
+        """The `exclude` globs, plus the config files under the root (they are not input), read or ignored."""
+        files = (
+            (self.ignored_config,)
+            if self.config_origin.startswith("base ")
+            else (self.config_file, self.ignored_config)
+        )
+        found = []
+        for file in files:
+            if file is None:
+                continue
+            rel = os.path.relpath(os.path.abspath(file), os.path.abspath(root))
+            if not rel.startswith(os.pardir) and not os.path.isabs(rel):
+                found.append(rel.replace(os.sep, "/"))
+        return (*self.exclude, *found)
 
 
 # --------------------------------------------------------------------------------------------
@@ -172,6 +185,7 @@ class ConfigFile:
     data: Mapping[str, Any]
     positions: Mapping[Path, tuple[int, int]]  # (line, column) by path; TOML: best effort
     text: str = ""
+    location_path: str | None = None  # the root-relative path findings name (a base ref's config: as in the PR)
 
     def mark(self, path: Path) -> tuple[int, int]:
         """(line, column) of `path`, or of its nearest ancestor that has one."""
@@ -196,11 +210,20 @@ class ConfigFile:
         return f"{self.path}:{line}:{column}"
 
 
-def find_config(root: str, explicit: str | None = None) -> str | None:
+@dataclass(frozen=True, slots=True)
+class BaseConfig:
+    """The configuration at the `--diff-base` ref, which governs both trees (None: the base had none)."""
+
+    ref: str
+    config: ConfigFile | None
+
+
+def find_config(root: str, explicit: str | None = None, origin: str = "--config") -> str | None:
     """`--config FILE`, else `.compliance.yaml` at the root, else a pyproject.toml with `[tool.compliance]`."""
     if explicit is not None:
         if not os.path.isfile(explicit):
-            raise ConfigError(f"--config {explicit}: no such file")
+            named = f"{origin}={explicit}" if origin == CONFIG_ENV else f"{origin} {explicit}"
+            raise ConfigError(f"{named}: no such file")
         return explicit
     directory = root if os.path.isdir(root) else os.path.dirname(os.path.abspath(root))
     # found in the linted tree, so untrusted: only a regular file that stays inside the root counts
@@ -368,10 +391,24 @@ def _properties_at(path: Path) -> dict[str, Any]:
 
 
 def load_settings(root: str, overrides: Overrides = Overrides(), rule_ids: Collection[str] = ()) -> Settings:
-    """The effective settings for linting `root`; `rule_ids` (every loaded rule) checks ids in the file."""
-    path = find_config(root, overrides.config)
-    config = read_config(path) if path is not None else None
-    return resolve(root, config, overrides, rule_ids)
+    """The effective settings for linting `root`; `rule_ids` (every loaded rule) checks ids in the file.
+
+    A pinned config (`--config`, COMPLIANCE_CONFIG) wins, then the base ref's (`--diff-base`), then the
+    repository's own; when one of the first two governs, the repository's is not read, only named.
+    """
+    if overrides.config is not None:
+        path = find_config(root, overrides.config, overrides.config_origin)
+        config = read_config(path) if path is not None else None
+        origin, ignored = overrides.config_origin, find_config(root)
+    elif overrides.governing is not None:
+        config, ignored = overrides.governing.config, find_config(root)
+        origin = f"base {overrides.governing.ref}"
+    else:
+        path = find_config(root)
+        config = read_config(path) if path is not None else None
+        origin, ignored = "repository" if path is not None else "none", None
+    settings = resolve(root, config, overrides, rule_ids)
+    return replace(settings, config_origin=origin, ignored_config=ignored)
 
 
 def resolve(root: str, config: ConfigFile | None, overrides: Overrides, rule_ids: Collection[str]) -> Settings:
@@ -457,7 +494,8 @@ def _variable_text(value: Any) -> str:
 
 def _exceptions(root: str, config: ConfigFile) -> list[ConfigException]:
     base = root if os.path.isdir(root) else os.path.dirname(os.path.abspath(root))
-    rel = os.path.relpath(os.path.abspath(config.path), os.path.abspath(base)).replace(os.sep, "/")
+    rel = config.location_path or os.path.relpath(os.path.abspath(config.path), os.path.abspath(base))
+    rel = rel.replace(os.sep, "/")
     found: list[ConfigException] = []
     for index, entry in enumerate(config.data.get("exceptions") or ()):
         line, column = config.mark(("exceptions", index))
@@ -494,6 +532,10 @@ def describe(settings: Settings) -> str:
         ("today", settings.today.isoformat(), settings.sources.get("today", "")),
     ]
     lines = [f"# config file: {settings.config_file or 'none (defaults)'}"]
+    if settings.config_origin not in ("repository", "none"):
+        lines.append(f"# chosen by: {settings.config_origin}")
+    if settings.ignored_config is not None:
+        lines.append(f"# ignored: {settings.ignored_config} (the repository's config does not govern this run)")
     lines += [f"{key}: {value}  # {source}" for key, value, source in rows]
     lines.append("severity:" + ("" if settings.severity else " {}  # default"))
     lines += [

@@ -41,9 +41,17 @@ def overrides(
     no_inline_suppressions: bool = False,
     today: str | None = None,
 ) -> Overrides:
-    """The command line's side of the configuration; options not given stay None so the config applies."""
+    """The command line's side of the configuration; options not given stay None so the config applies.
+
+    A config pinned by `--config FILE`, else by the COMPLIANCE_CONFIG environment variable, replaces the
+    repository's own (which is then not read at all).
+    """
     from compliance.cli import _split, _variables, usage_error
-    from compliance.config import FAIL_ON, ConfigError, Overrides, parse_date
+    from compliance.config import CONFIG_ENV, FAIL_ON, ConfigError, Overrides, parse_date
+
+    origin = "--config"
+    if config is None and os.environ.get(CONFIG_ENV):  # the CI's pinned config; --config still wins
+        config, origin = os.environ[CONFIG_ENV], CONFIG_ENV
 
     try:
         day = parse_date(today, "--today") if today is not None else None
@@ -53,6 +61,7 @@ def overrides(
         raise usage_error(f"--fail-on {fail_on!r}: choose from {', '.join(FAIL_ON)}")
     return Overrides(
         config=config,
+        config_origin=origin,
         select=_split(select) if select else None,
         ignore=_split(ignore) if ignore else None,
         fail_on=fail_on,

@@ -43,11 +43,12 @@ def report(
     Without --output or --bundle the HTML goes to stdout. Same inputs, same bytes; the time honours SOURCE_DATE_EPOCH.
     """
     from compliance import __version__, evidence
-    from compliance.api import lint_project
+    from compliance.api import lint_project, load_rules
     from compliance.cli import _render_setup, usage_error
     from compliance.config import ConfigError
     from compliance.config_command import overrides
     from compliance.engine import LintOptions, SelectionError, release_contexts
+    from compliance.gaterun import gate_report
     from compliance.registry import PluginError
     from compliance.render import RendererUnavailable
     from compliance.render.backends import choose
@@ -100,7 +101,7 @@ def report(
         (run.repo,),
         evaluated=run.evaluated,
         suppressed=tuple(evidence.redact_suppressed(s) for s in run.suppressed),
-        extra={"scope": scope},
+        extra={"scope": scope, "gate": gate_report([run], load_rules(rules or ()), None)},
     )
     page = html_reporter.render(data)
 

@@ -17,6 +17,7 @@ FAMILIES = (
     "inputs",
     "suppressions",
     "rendered",
+    "gate",
 )
 
 

@@ -44,7 +44,28 @@ def _annotation(finding: Finding, root: SourceRoot, titles: dict[str, str]) -> s
     return f"::{COMMAND[finding.severity]} {fields}::{message}\n"
 
 
+def _gate(data: ReportData, root: SourceRoot) -> str:
+    """A `::warning` per setting that weakens the gate (on its config line when in the checkout), a
+    `::notice` saying who chose the configuration when it is not the repository's."""
+    from compliance.gatesettings import GateSettings
+
+    gate = data.extra.get("gate")
+    if not isinstance(gate, GateSettings):
+        return ""
+    lines = []
+    if gate.note:
+        lines.append(f"::notice title=compliance configuration::{escape_data(gate.note)}\n")
+    for weakening in gate.weakenings:
+        properties = {"title": "compliance gate weakened"}
+        if weakening.location is not None:
+            where = weakening.location
+            properties = {"file": root.path(where), "line": str(where.line), "col": str(where.column), **properties}
+        fields = ",".join(f"{name}={escape_property(value)}" for name, value in properties.items())
+        lines.append(f"::warning {fields}::{escape_data(weakening.text)}\n")
+    return "".join(lines)
+
+
 def render(data: ReportData, color: bool = False) -> str:
     root = source_root(data.root)
     titles = {spec.id: spec.title for spec in data.rules}
-    return "".join(_annotation(finding, root, titles) for finding in data.findings)
+    return "".join(_annotation(finding, root, titles) for finding in data.findings) + _gate(data, root)

@@ -303,6 +303,7 @@ def _scope_section(data: ReportData, scope: AuditScope | None) -> str:
         rows.append(("Helm rendering", escape(scope.renderer)))
         if scope.judged_on:
             rows.append(("Exceptions judged on", escape(scope.judged_on)))
+    rows += _gate_rows(data)
     from compliance.evidence import inputs_digest
 
     inputs = _inputs(data)
@@ -315,6 +316,27 @@ def _scope_section(data: ReportData, scope: AuditScope | None) -> str:
     )
     body = "".join(f'<tr><th scope="row">{escape(k)}</th><td>{v}</td></tr>' for k, v in rows)
     return f'<section id="scope"><h2>2. Scope</h2><table class="facts">{body}</table></section>'
+
+
+def _gate_rows(data: ReportData) -> list[tuple[str, str]]:
+    """Who chose the configuration and each setting that weakens the gate (`compliance.gatesettings`)."""
+    from compliance.gatesettings import GateSettings
+
+    gate = data.extra.get("gate")
+    if not isinstance(gate, GateSettings):
+        return []
+    rows = [("Configuration chosen by", escape(gate.note))] if gate.note else []
+    if gate.weakenings:
+        items = "".join(
+            f"<li>{_code(w.setting)}: {_code(w.value)} — {escape(w.effect)} "
+            f'<span class="muted">(from {_code(w.source)})</span></li>'
+            for w in gate.weakenings
+        )
+        badge = f'<span class="badge sev-warning">▲ Weakened</span> {escape(gate.headline)}'
+        rows.append(("Gate settings", f'{badge}<ul class="changed">{items}</ul>'))
+    else:
+        rows.append(("Gate settings", '<span class="badge st-pass">✓ Defaults</span> nothing weakens the gate'))
+    return rows
 
 
 def _posture_section(data: ReportData, table: Posture, cluster_ids: dict[str | None, str]) -> str:

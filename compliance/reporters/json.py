@@ -70,4 +70,7 @@ def render(data: ReportData, color: bool = False) -> str:
     for key in ("diff_base", "baseline"):
         if key in data.extra:
             report[key] = data.extra[key]
+    gate = data.extra.get("gate")
+    if gate is not None:  # the config that governed the run and what in it weakens the gate
+        report["gate"] = gate.as_dict()  # type: ignore[attr-defined]
     return json.dumps(report, indent=2, sort_keys=False) + "\n"

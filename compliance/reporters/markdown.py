@@ -68,6 +68,7 @@ def render(data: ReportData, color: bool = False) -> str:
         ref, commit = escape_cell(str(diff["ref"]), code=True), str(diff["commit"])[:12]
         counted = f"{diff['new']} new, {diff['unchanged']} unchanged (not shown), {diff['fixed']} fixed"
         lines += [f"Only findings new since `{ref}` ({commit}): {counted}.", ""]
+    lines += _gate(data)
     base = docs_base()
     links = {spec.id: link for spec in data.rules if (link := rule_doc(spec, base))}
     root = source_root(data.root)
@@ -88,3 +89,18 @@ def render(data: ReportData, color: bool = False) -> str:
 
 def _folded(summary_text: str, body: list[str]) -> list[str]:
     return [f"<details><summary>{summary_text}</summary>", "", *body, "", "</details>", ""]
+
+
+def _gate(data: ReportData) -> list[str]:
+    """Who chose the configuration, and a list of the settings that weaken the gate, with where each came from."""
+    from compliance.gatesettings import GateSettings
+
+    gate = data.extra.get("gate")
+    if not isinstance(gate, GateSettings):
+        return []
+    lines = [f"Configuration: {escape_cell(gate.note)}.", ""] if gate.note else []
+    if gate.weakenings:  # a list, not a table: the findings' tables stay the only tables
+        lines += [f"**⚠️ {escape_cell(gate.headline)}:**", ""]
+        lines += [f"- {escape_cell(w.text)}" for w in gate.weakenings]  # config text: escaped, no code spans
+        lines.append("")
+    return lines

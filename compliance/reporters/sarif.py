@@ -123,5 +123,8 @@ def render(data: ReportData, color: bool = False) -> str:
         "results": [_result(f, index[f.rule], root) for f in data.findings]
         + [_suppressed(s, index[s.finding.rule], root) for s in data.suppressed],
     }
+    gate = data.extra.get("gate")
+    if gate is not None:  # the config that governed the run and what in it weakens the gate
+        run["properties"] = {"complianceGate": gate.as_dict()}  # type: ignore[attr-defined]
     log = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"

@@ -5,9 +5,13 @@ from __future__ import annotations
 import io
 import re
 from itertools import groupby
+from typing import TYPE_CHECKING
 
 from compliance.findings import Severity
 from compliance.reporters import ReportData, summary
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x80-\x9f\n]")
 
@@ -82,4 +86,20 @@ def render(data: ReportData, color: bool, width: int = 100) -> str:
         where = f" [dim]\\[{_safe(finding.cluster)}][/]" if finding.cluster else ""
         place = _safe(str(finding.location))
         console.print(f"  [green]fixed[/] [bold]{finding.rule}[/] {place} {_safe(finding.message)}{where}")
+    _gate(console, data)
     return buffer.getvalue()
+
+
+def _gate(console: Console, data: ReportData) -> None:
+    """Who chose the configuration, and each setting that weakens the gate (`compliance.gatesettings`)."""
+    from compliance.gatesettings import GateSettings
+
+    gate = data.extra.get("gate")
+    if not isinstance(gate, GateSettings):
+        return
+    if gate.note:
+        console.print(_safe(gate.note))
+    if gate.weakenings:
+        console.print(f"[bold yellow]{_safe(gate.headline)}:[/]")
+        for weakening in gate.weakenings:
+            console.print(f"  [yellow]{_safe(weakening.text)}[/]")
