@@ -143,6 +143,10 @@ def config_command(
     except (PluginError, ConfigError) as error:
         raise usage_error(str(error)) from None
     typer.echo(describe(settings), nl=False)
+    from compliance.gatesettings import assess
+
+    for weakening in assess(settings, path, specs).weakenings:  # the same list every lint report carries
+        typer.echo(f"# weakens the gate: {weakening.text}")
 
 
 baseline_app = typer.Typer(

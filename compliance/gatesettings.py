@@ -124,7 +124,7 @@ def _option_stronger(key: str, value: Any, reference: Any) -> bool:
 
 
 def _exception_text(entry: ConfigException) -> str:
-    scope = [f"{key} {getattr(entry, key)}" for key in ("blueprint", "cluster", "path") if getattr(entry, key)]
+    scope = [f"{key} {_show(getattr(entry, key))}" for key in ("blueprint", "cluster", "path") if getattr(entry, key)]
     until = f" until {entry.until.isoformat()}" if entry.until else " with no end date"
     return f"suppresses {entry.rule} findings {'for ' + ', '.join(scope) if scope else 'anywhere'}{until}"
 

@@ -248,3 +248,24 @@ def test_a_missing_pinned_config_is_a_usage_error(tmp_path: Path) -> None:
     result = _run("lint", ".", cwd=repo, env={"COMPLIANCE_CONFIG": str(tmp_path / "nowhere.yaml")})
     assert result.returncode == 2
     assert "COMPLIANCE_CONFIG=" in result.stderr and "no such file" in result.stderr
+
+
+def test_compliance_config_lists_what_weakens_the_gate(tmp_path: Path) -> None:
+    repo = _tree(tmp_path / "repo")
+    shutil.copy(WEAKENING / "severity-lowered.yaml", repo / ".compliance.yaml")
+    result = _run("config", ".", cwd=repo)
+    assert result.returncode == 0, result.stderr
+    assert '# weakens the gate: severity.COM002: "info" — COM002 findings lowered from error to info' in result.stdout
+    assert "(from ./.compliance.yaml:1:" in result.stdout
+
+
+def test_the_gate_report_cannot_forge_a_workflow_command(tmp_path: Path) -> None:
+    """The config is hostile text too: an exception's glob with a line break stays inside its annotation."""
+    repo = _tree(tmp_path / "repo")
+    (repo / ".compliance.yaml").write_text(
+        'exceptions:\n  - {rule: COM002, reason: r, cluster: "x\\n::error file=forged.yaml::pwned"}\n'
+    )
+    result = _run("lint", ".", "-f", "github", "-f", "markdown", cwd=repo)
+    lines = result.stdout.splitlines()
+    assert any("title=compliance gate weakened" in line for line in lines)
+    assert not any(line.startswith("::error file=forged.yaml") for line in lines)
