@@ -3,6 +3,11 @@ pyproject.toml, or `--config FILE`), validated against `SCHEMA`, under the comma
 
 Precedence: command line > config file > defaults. `Settings.sources` says where each value came from
 (`compliance config` prints it). A config that cannot be used is a `ConfigError` naming file:line.
+
+Which config file: one pinned from outside the repository (`--config FILE`, else COMPLIANCE_CONFIG), else
+the `--diff-base` ref's (`compliance.gaterun`: the pull request does not choose its own gate), else the
+repository's. `Settings.config_origin` says which, `Settings.ignored_config` names the repository's when
+it did not govern; `compliance.gatesettings` judges what in the result weakens the gate.
 """
 
 from __future__ import annotations
