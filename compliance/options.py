@@ -56,6 +56,6 @@ MaxTotalSizeOption = Annotated[
 MaxTotalNodesOption = Annotated[
     int | None,
     typer.Option(
-        metavar="N", min=1, help="YAML nodes loaded in the whole run (default 3 000 000); the file past it is YML003."
+        metavar="N", min=1, help="YAML nodes loaded in the whole run (default 2 000 000); the file past it is YML003."
     ),
 ]

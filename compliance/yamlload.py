@@ -112,8 +112,8 @@ class Limits:
     # The run's budget, over all its files (compliance/inputbudget.py): per-file bounds alone let
     # many files add up (10 files of 1M nodes took 2.3 GB). The 50-copy corpus bench fits.
     max_total_bytes: int = 64 * 1024 * 1024
-    max_total_nodes: int = 3_000_000
-    max_total_path_steps: int = 30_000_000
+    max_total_nodes: int = 2_000_000
+    max_total_path_steps: int = 20_000_000
 
 
 # --------------------------------------------------------------------------------------------
