@@ -33,11 +33,11 @@ class InputBudget:
     def file_limits(self) -> Limits:
         """The per-file limits, narrowed to what the run has left."""
         limits = self.limits
-        return dataclasses.replace(
-            limits,
-            max_nodes=max(0, min(limits.max_nodes, limits.max_total_nodes - self.nodes)),
-            max_path_steps=max(0, min(limits.max_path_steps, limits.max_total_path_steps - self.path_steps)),
-        )
+        nodes = max(0, min(limits.max_nodes, limits.max_total_nodes - self.nodes))
+        steps = max(0, min(limits.max_path_steps, limits.max_total_path_steps - self.path_steps))
+        if nodes == limits.max_nodes and steps == limits.max_path_steps:
+            return limits  # the common case: the run has more left than one file may take
+        return dataclasses.replace(limits, max_nodes=nodes, max_path_steps=steps)
 
     def spend(self, size: int, loaded: LoadedFile, narrowed: Limits) -> bool:
         """Add a loaded file to the run; False (nothing added) when it was stopped by the run's budget
