@@ -6,11 +6,16 @@ Each input is written to a temporary folder and loaded in its own subprocess (so
 cannot hide another's): the wall-clock seconds and the child's peak RSS are printed, with what the
 loader made of it. `--lint` runs the whole `compliance lint` on a copy of fixtures/clean holding the
 input instead. The first row is the floor: a child that imports the loader and reads an empty file.
+
+A second table lints whole hostile repositories (a copy of fixtures/clean changed by each case, with
+`--renderer none`): many files that each fit the per-file limits (the run's total budget), and
+hostile configSchemas (catastrophic patterns, a `$ref` to a FIFO).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -65,6 +70,47 @@ INPUTS: dict[str, Callable[[], bytes]] = {
     ),
 }
 
+
+def _many_files(count: int, nodes: int) -> Callable[[Path], None]:
+    def make(repo: Path) -> None:
+        bulk = repo / "bulk"
+        bulk.mkdir()
+        for index in range(count):
+            (bulk / f"{index:02}.yaml").write_bytes(b"[" + b"1," * (nodes - 1) + b"1]\n")
+
+    return make
+
+
+def _schema(schema: dict[str, object], values: bytes) -> Callable[[Path], None]:
+    def make(repo: Path) -> None:
+        card = repo / "platform" / "cnpg" / "blueprint.yaml"
+        card.write_text(card.read_text() + "  configSchema: " + json.dumps(schema) + "\n")
+        (repo / "platform" / "cnpg" / "chart" / "values.yaml").write_bytes(b"replicas: 1\n" + values)
+
+    return make
+
+
+def _fifo_ref(repo: Path) -> None:
+    fifo = repo.parent / "schema.fifo"
+    if not fifo.exists():
+        os.mkfifo(fifo)
+    _schema({"properties": {"replicas": {"$ref": fifo.as_uri()}}}, b"")(repo)
+
+
+EVIL = "^(a+)+$"  # exponential in a backtracking engine on "aaaa...!"
+LONG = b"a" * 1_000_000 + b"!"
+RUNS: dict[str, Callable[[Path], None]] = {
+    "clean (floor)": lambda repo: None,
+    "10 files x 1M nodes (2 MiB each)": _many_files(10, 999_990),
+    "60 files x 1M nodes (2 MiB each)": _many_files(60, 999_990),
+    "pattern ^(a+)+$ vs 1M a's + !": _schema({"properties": {"name": {"pattern": EVIL}}}, b"name: " + LONG + b"\n"),
+    "patternProperties, 1M-char key": _schema(
+        {"patternProperties": {EVIL: {"type": "integer"}}, "additionalProperties": False},
+        b"? " + LONG + b"\n: 1\n",
+    ),
+    "$ref to a FIFO": _fifo_ref,
+}
+
 LOAD = """
 import sys
 from compliance.yamlload import load_yaml
@@ -75,8 +121,9 @@ print(f"{len(loaded.documents)} docs, problems: {', '.join(codes) or 'none'}")
 """
 
 
-def _child(argv: list[str], cwd: Path) -> tuple[float, float, str]:
-    """(seconds, peak RSS in MiB, last output line) of one child process."""
+def _child(argv: list[str], cwd: Path, summary: bool = False) -> tuple[float, float, str]:
+    """(seconds, peak RSS in MiB, last output line, or with `summary` the rules of its JSON findings)
+    of one child process."""
     start = time.perf_counter()
     process = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     output = process.stdout.read() if process.stdout else ""
@@ -85,6 +132,9 @@ def _child(argv: list[str], cwd: Path) -> tuple[float, float, str]:
     process.returncode = os.waitstatus_to_exitcode(status)
     lines = [line for line in output.splitlines() if line.strip()]
     last = lines[-1] if lines else ""
+    if summary and process.returncode in (0, 1):
+        rules = [f["rule"] for f in json.loads(output)["findings"]]
+        last = ", ".join(f"{rule} x{rules.count(rule)}" for rule in sorted(set(rules))) or "no findings"
     if process.returncode not in (0, 1):
         last = f"exit {process.returncode}: {last}"
     return seconds, usage.ru_maxrss / 1024, last  # ru_maxrss is in KiB on Linux
@@ -115,6 +165,17 @@ def main() -> None:
                 argv = [sys.executable, "-c", LOAD, str(target)]
             seconds, rss, result = _child(argv, ROOT)
             print(f"{name:<30} {len(data) / MiB:>7.2f}Mi {seconds:>8.2f} {rss:>7.0f}Mi  {result[:70]}")
+        print(f"\n{'whole run (lint)':<34} {'seconds':>8} {'peak RSS':>9}  result")
+        for name, change in RUNS.items():
+            if args.only and args.only not in name:
+                continue
+            repo = base / "run"
+            shutil.rmtree(repo, ignore_errors=True)
+            shutil.copytree(ROOT / "fixtures" / "clean", repo)
+            change(repo)
+            argv = [sys.executable, "-m", "compliance", "lint", str(repo), "--renderer", "none", "--format", "json"]
+            seconds, rss, result = _child(argv, ROOT, summary=True)
+            print(f"{name:<34} {seconds:>8.2f} {rss:>7.0f}Mi  {result[:70]}")
 
 
 if __name__ == "__main__":

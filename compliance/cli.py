@@ -15,6 +15,8 @@ from compliance.options import (
     BaselineOption,
     ConfigOption,
     IgnoreOption,
+    MaxTotalNodesOption,
+    MaxTotalSizeOption,
     NoCacheOption,
     NoInlineOption,
     RendererName,
@@ -190,6 +192,8 @@ def lint(
         int | None,
         typer.Option(metavar="BYTES", min=1, help="Largest YAML file read (default 10 MiB); a larger one is YML003."),
     ] = None,
+    max_total_size: MaxTotalSizeOption = None,
+    max_total_nodes: MaxTotalNodesOption = None,
 ) -> None:
     """Lint a blueprint repository and report located findings."""
     from compliance.affected import repo_relative
@@ -200,6 +204,7 @@ def lint(
     from compliance.engine import SelectionError
     from compliance.findings import Finding, sort_findings
     from compliance.gaterun import gate_report, lint_against_base
+    from compliance.inputbudget import input_limits
     from compliance.registry import PluginError
     from compliance.reporters import ReportData, reporter
     from compliance.repository import InputError
@@ -224,7 +229,7 @@ def lint(
             raise usage_error(f"path does not exist: {root}")
     cache_dir = _render_setup(renderer, no_cache, manifests, bool(paths or changed_files or diff_base))
 
-    limits = Limits() if max_file_size is None else Limits(max_bytes=max_file_size)
+    limits = input_limits(Limits(), max_file_size, max_total_size, max_total_nodes)
 
     def lint_root(root: str, options: Overrides) -> LintRun:
         if manifests is not None:

@@ -47,3 +47,15 @@ RendererOption = Annotated[
     RendererName, typer.Option(help="Render charts with Helm for the rendered rules: first available, or none.")
 ]
 NoCacheOption = Annotated[bool, typer.Option("--no-cache", help="Render again; do not read or write the render cache.")]
+MaxTotalSizeOption = Annotated[
+    int | None,
+    typer.Option(
+        metavar="BYTES", min=1, help="Bytes of YAML read in the whole run (default 64 MiB); the file past it is YML003."
+    ),
+]
+MaxTotalNodesOption = Annotated[
+    int | None,
+    typer.Option(
+        metavar="N", min=1, help="YAML nodes loaded in the whole run (default 2 000 000); the file past it is YML003."
+    ),
+]

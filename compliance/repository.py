@@ -16,6 +16,7 @@ from typing import Any
 from compliance.comments import scan as scan_comments
 from compliance.files import folders, inside, read_regular
 from compliance.globs import any_matches
+from compliance.inputbudget import InputBudget
 from compliance.model import (
     MISSING,
     Blueprint,
@@ -106,15 +107,23 @@ def _relative(path: str, root: str) -> str:
 
 
 def _read_files(root: str, paths: Iterable[str], limits: Limits, collected: _Collected) -> None:
-    for path in paths:
+    budget = InputBudget(limits)
+    remaining = iter(paths)
+    for path in remaining:
         rel = _relative(path, root) or os.path.basename(path)
         try:
             data = read_regular(path, limits.max_bytes + 1)  # one byte more tells "too large"
         except OSError as error:
             _input_problem(collected, "IO002", rel, f"cannot read file: {_why(error, path)}")
             continue
+        narrowed = budget.file_limits()
+        loaded = load_yaml(data, narrowed) if budget.fits(len(data)) else None
+        if loaded is None or not budget.spend(len(data), loaded, narrowed):
+            # the run's budget is spent: this file and every later one are named, not read
+            skipped = [_relative(p, root) or os.path.basename(p) for p in remaining]
+            collected.problems.append(FileProblem(rel, budget.exhausted(len(data), skipped)))
+            return
         digest = hashlib.sha256(data).hexdigest()
-        loaded = load_yaml(data, limits)
         collected.documents[rel] = tuple(YamlDocument(rel, doc) for doc in loaded.documents)
         collected.problems.extend(FileProblem(rel, problem) for problem in loaded.problems)
         collected.files.append(InputFile(rel, digest, len(data), "other"))

@@ -2,18 +2,20 @@
 
 Importing `jsonschema` costs more than linting a whole repository, and blueprint schemas use a
 small vocabulary (type, enum, properties, required, items, bounds, pattern). Schemas made only of
-that vocabulary are checked here; any other schema goes to `jsonschema` itself. The errors carry
+that vocabulary are checked here; any other schema goes to `jsonschema` itself, confined by
+`compliance.schemaguard` (no retrieval). Patterns run in RE2 on both paths: linear time. The errors carry
 the attributes of `jsonschema.ValidationError` the rules use, and a property-based test proves
 both agree on which keyword fails where.
 """
 
 from __future__ import annotations
 
-import re
 from collections import deque
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from compliance.schemaguard import compile_pattern, matches
 
 SUPPORTED_DRAFTS = (
     "",
@@ -105,7 +107,7 @@ def _supported(schema: Any) -> bool:
         ("properties", lambda v: isinstance(v, dict) and all(_supported(s) for s in v.values())),
         ("items", lambda v: (isinstance(v, (dict, bool))) and _supported(v)),
         ("additionalProperties", lambda v: isinstance(v, (dict, bool)) and _supported(v)),
-        ("pattern", lambda v: isinstance(v, str) and _compiles(v)),
+        ("pattern", lambda v: isinstance(v, str) and compile_pattern(v) is not None),
         ("uniqueItems", lambda v: isinstance(v, bool)),
     )
     for key, valid in checks:
@@ -116,14 +118,6 @@ def _supported(schema: Any) -> bool:
     if any(k in schema and not _number(schema[k]) for k in numeric):
         return False
     return all(k not in schema or (isinstance(schema[k], int) and not isinstance(schema[k], bool)) for k in counts)
-
-
-def _compiles(pattern: str) -> bool:
-    try:
-        re.compile(pattern)
-    except re.error:
-        return False
-    return True
 
 
 def _errors(schema: Any, instance: Any, path: tuple[str | int, ...]) -> Iterator[SchemaError]:
@@ -162,7 +156,7 @@ def _errors(schema: Any, instance: Any, path: tuple[str | int, ...]) -> Iterator
             yield error("minLength", f"{instance!r} is too short")
         if "maxLength" in schema and len(instance) > schema["maxLength"]:
             yield error("maxLength", f"{instance!r} is too long")
-        if "pattern" in schema and not re.search(schema["pattern"], instance):
+        if "pattern" in schema and not matches(schema["pattern"], instance):
             yield error("pattern", f"{instance!r} does not match {schema['pattern']!r}")
     if isinstance(instance, list):
         if "minItems" in schema and len(instance) < schema["minItems"]:

@@ -96,6 +96,9 @@ class LoadedDocument:
 class LoadedFile:
     documents: tuple[LoadedDocument, ...]
     problems: tuple[LoadProblem, ...]
+    # What the file cost (documents dropped at a limit included): a run's total budget adds these up.
+    nodes: int = 0
+    path_steps: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +109,11 @@ class Limits:
     max_nodes: int = 1_000_000  # in the whole file (all its documents), after alias expansion
     # Positions are kept per node by its full path, so they cost nodes x depth: bound that too.
     max_path_steps: int = 10_000_000  # the sum of every node's path length, in the whole file
+    # The run's budget, over all its files (compliance/inputbudget.py): per-file bounds alone let
+    # many files add up (10 files of 1M nodes took 2.3 GB). The 50-copy corpus bench fits.
+    max_total_bytes: int = 64 * 1024 * 1024
+    max_total_nodes: int = 2_000_000
+    max_total_path_steps: int = 20_000_000
 
 
 # --------------------------------------------------------------------------------------------
@@ -513,12 +521,13 @@ class _Budget:
         self.counted = len(paths)
         if self.steps + extra > limits.max_path_steps:
             msg = f"node positions would take more than {limits.max_path_steps} path steps (nodes x depth)"
-            raise _limit(f"{msg}; document not loaded", mark, index, path)
+            raise _limit(f"{msg}; document not loaded", mark, index, path, limit="max_path_steps")
 
     def recheck(self, paths: list[Path], nodes: int, limits: Limits, mark: Any, index: int, path: Path) -> int:
         """The node and path-step limits, every _STEP_CHECK nodes; returns when to check next."""
         if nodes > limits.max_nodes:
-            raise _limit(f"the file has more than {limits.max_nodes} nodes; document not loaded", mark, index, path)
+            msg = f"the file has more than {limits.max_nodes} nodes; document not loaded"
+            raise _limit(msg, mark, index, path, limit="max_nodes")
         self.spend(paths, 0, limits, mark, index, path)
         return min(limits.max_nodes, nodes + _STEP_CHECK)
 
@@ -1206,7 +1215,12 @@ def _alias_overflows(source: _Source, limits: Limits, first: int, base: int) -> 
 
 def _nodes_abort(limit: int, name: str, mark: Any, index: int, path: Path) -> _Abort:
     return _limit(
-        f"alias *{name} takes the file beyond {limit} nodes; document not loaded", mark, index, path, alias=name
+        f"alias *{name} takes the file beyond {limit} nodes; document not loaded",
+        mark,
+        index,
+        path,
+        alias=name,
+        limit="max_nodes",
     )
 
 
@@ -1386,7 +1400,7 @@ def _stop_at_cut(get_event: Callable[[], Any], cut: int, problem: LoadProblem) -
     return get
 
 
-def _load_stream(text: str, limits: Limits, problems: list[LoadProblem]) -> list[LoadedDocument]:
+def _load_stream(text: str, limits: Limits, problems: list[LoadProblem]) -> tuple[list[LoadedDocument], _Budget]:
     """Every document of the stream. After a document stopped at a limit, loading resumes at the
     next document marker with a fresh parser, so the rest of the file costs no more than it would
     without the bad document, and libyaml's version does not change what is reported."""
@@ -1409,15 +1423,15 @@ def _load_stream(text: str, limits: Limits, problems: list[LoadProblem]) -> list
         except UnicodeEncodeError as exc:  # lone surrogates cannot reach libyaml
             line, col = _line_col(text[: exc.start])
             problems.append(LoadProblem("YML000", f"text is not valid Unicode: {exc.reason}", line, col))
-            return docs
+            return docs, budget
         if lines:  # positions are relative to the source: make them the file's
             docs[first_doc:] = [_shift_document(d, lines) for d in docs[first_doc:]]
             problems[first_problem:] = [_shift_problem(p, lines) for p in problems[first_problem:]]
         if stopped is None:
-            return docs
+            return docs, budget
         marker = _DOC_MARKER_RE.search(text, source.start + stopped)
         if marker is None:
-            return docs
+            return docs, budget
         lines += sum(1 for _ in _BREAKS_RE.finditer(text, source.start, marker.start()))
         source, at_cut = _Source(text, marker.start(), len(text)), None
 
@@ -1462,7 +1476,8 @@ def load_yaml(text: str | bytes, limits: Limits = Limits()) -> LoadedFile:
             message = f"input is not UTF-8: byte 0x{data[exc.start]:02x} ({exc.reason})"
             return LoadedFile((), (LoadProblem("YML000", message, line, col),))
     problems: list[LoadProblem] = []
-    docs = _load_stream(text, limits, problems)
+    docs, budget = _load_stream(text, limits, problems)
+    budget.spent(limits)  # settles the path steps still pending
     if not docs and not problems:  # nothing but comments/whitespace: one empty document
         docs.append(LoadedDocument(None, _Positions({(): Mark(1, 1)}), frozenset(), 0))
     if text and text[-1] not in "\r\n\x85\u2028\u2029":
@@ -1474,4 +1489,4 @@ def load_yaml(text: str | bytes, limits: Limits = Limits()) -> LoadedFile:
         problems = [
             p if p.line <= end.line else dataclasses.replace(p, line=end.line, column=end.column) for p in problems
         ]
-    return LoadedFile(tuple(docs), tuple(problems))
+    return LoadedFile(tuple(docs), tuple(problems), budget.nodes, budget.steps)

@@ -12,10 +12,11 @@ import functools
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from compliance.context import ReleaseContext, is_unknown
+from compliance.context import BlueprintContext, ReleaseContext, is_unknown
 from compliance.findings import Severity, Violation
 from compliance.registry import Scope, rule
 from compliance.schemacheck import FastValidator, fast_validator
+from compliance.schemaguard import confined_validator, scan
 
 # Keywords whose verdict depends only on which keys or how many items exist, never on a leaf's
 # value: an unknown (Flux variable) leaf inside the instance cannot change them.
@@ -56,19 +57,7 @@ class _Identity:
 def _validator(key: _Identity) -> Any:
     """One validator per schema (Draft 2020-12 unless `$schema` says otherwise); None if invalid."""
     fast = fast_validator(key.value)
-    if fast is not None:
-        return fast
-    from jsonschema import Draft202012Validator  # ~80 ms: only for schemas beyond the fast subset
-    from jsonschema.exceptions import SchemaError
-    from jsonschema.validators import validator_for
-
-    schema = key.value
-    cls = validator_for(schema, default=Draft202012Validator)
-    try:
-        cls.check_schema(schema)
-    except SchemaError:
-        return None
-    return cls(schema)
+    return fast if fast is not None else confined_validator(key.value)
 
 
 def contains_unknown(value: Any) -> bool:
@@ -144,7 +133,7 @@ def config_schema(ctx: ReleaseContext) -> Iterator[Violation]:
     blueprint = ctx.blueprint
     schema = blueprint.config_schema if blueprint is not None else None
     values = ctx.values.values
-    if not schema or not describes(schema, values):
+    if not schema or not describes(schema, values) or scan(schema).unresolved:  # SCH002 reports those
         return
     deployed = ctx.release is not None
     validator = _validator(_Identity(schema))
@@ -166,3 +155,91 @@ def config_schema(ctx: ReleaseContext) -> Iterator[Violation]:
     for error in shown:
         path = tuple(error.absolute_path)
         yield ctx.at(path, _shorten(f"{error.json_path}: {error.message}"))
+
+
+def _schema_path(path: tuple[str | int, ...]) -> tuple[str | int, ...]:
+    return ("spec", "configSchema", *path)
+
+
+@rule("SCH002", "configSchema reference not resolved", Severity.ERROR, Scope.BLUEPRINT, "schema")
+def unresolved_reference(ctx: BlueprintContext) -> Iterator[Violation]:
+    """
+    ## What it does
+    Reports a `$ref` (or `$dynamicRef`, `$recursiveRef`) in `spec.configSchema` that does not
+    resolve inside the schema itself, at the reference. Only references into the same document
+    resolve: `#/...` JSON pointers (`#/$defs/port`, `#/definitions/port`), anchors, and `$id`s
+    embedded in the schema. Nothing is ever fetched or read to resolve a reference: not a URL,
+    not a file. A schema with such a reference is not applied (SCH001) until it is fixed.
+
+    ## Why it matters
+    The schema comes with the pull request the linter judges. A reference to `http://...` would
+    make the CI runner send a request wherever the author likes, `file:///...` would read the
+    runner's files, and a reference to a FIFO would hang the gate. A reference that points at
+    nothing leaves the values unchecked.
+
+    ## Example
+    ```yaml
+    configSchema:
+      properties:
+        port: {$ref: "https://schemas.example.com/port.json"}
+    ```
+
+    ## Use instead
+    ```yaml
+    configSchema:
+      $defs:
+        port: {type: integer, minimum: 1, maximum: 65535}
+      properties:
+        port: {$ref: "#/$defs/port"}
+    ```
+
+    ## How to fix
+    Copy the referenced schema into the blueprint's `configSchema` (under `$defs`) and point
+    the reference at it with a `#/...` pointer, or fix the pointer's spelling.
+    """
+    schema = ctx.blueprint.config_schema
+    if not schema:
+        return
+    for issue in scan(schema).unresolved:
+        yield ctx.at_blueprint(_schema_path(issue.path), issue.message)
+
+
+@rule("SCH003", "configSchema pattern not checked", Severity.INFO, Scope.BLUEPRINT, "schema")
+def unchecked_pattern(ctx: BlueprintContext) -> Iterator[Violation]:
+    """
+    ## What it does
+    Reports a `pattern` or `patternProperties` regular expression in `spec.configSchema` that
+    the linter does not run, at the pattern. Patterns run in RE2, a linear-time engine; a
+    pattern that needs backtracking (backreferences such as `\\1`, lookahead `(?=`, lookbehind
+    `(?<=`) is skipped: values are not checked against it, and a key it would match is not
+    reported as an additional property. `unevaluatedProperties` is skipped likewise in a schema
+    that uses `patternProperties`.
+
+    ## Why it matters
+    A backtracking engine takes exponential time on patterns such as `^(a+)+$` against a long
+    value: a pull request could hang the CI gate. A check that is skipped must say so, or a
+    value that breaks the pattern would pass unnoticed.
+
+    ## Example
+    ```yaml
+    configSchema:
+      properties:
+        password: {type: string, pattern: "^(?=.*[0-9]).{12,}$"}
+    ```
+
+    ## Use instead
+    ```yaml
+    configSchema:
+      properties:
+        password: {type: string, pattern: "[0-9]", minLength: 12}
+    ```
+
+    ## How to fix
+    Rewrite the pattern without backreferences or lookaround (split it into several keywords,
+    as above), or accept that it is not checked by the linter.
+    """
+    schema = ctx.blueprint.config_schema
+    if not schema:
+        return
+    for issue in scan(schema).unchecked:
+        yield ctx.at_blueprint(_schema_path(issue.path), issue.message)

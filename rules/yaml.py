@@ -193,6 +193,9 @@ def bounds(ctx: RepositoryContext) -> Iterator[Violation]:
     ## What it does
     Reports a file that is too large, nested too deeply or expands too many aliases (a "billion
     laughs" alias bomb). The file is not evaluated; the rest of the run goes on.
+    The run as a whole has a budget too (`--max-total-size`, default 64 MiB of YAML;
+    `--max-total-nodes`, default 2 000 000 nodes): the first file that does not fit in what is
+    left is reported, naming it and every file after it, which are not read.
 
     ## Why it matters
     A pull request can carry a hostile file; a linter that hangs or runs out of memory is a
