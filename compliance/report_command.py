@@ -18,6 +18,7 @@ from compliance.options import (
     RulesOption,
     SelectOption,
     TodayOption,
+    TrustRulesOption,
     VarOption,
 )
 
@@ -32,6 +33,7 @@ def report(
     ignore: IgnoreOption = None,
     var: VarOption = None,
     rules: RulesOption = None,
+    trust_repository_rules: TrustRulesOption = False,
     config: ConfigOption = None,
     no_inline_suppressions: NoInlineOption = False,
     today: TodayOption = None,
@@ -68,7 +70,14 @@ def report(
     options = overrides(config, select, ignore, None, var, no_inline_suppressions, today)
     cache_dir = _render_setup(renderer, no_cache, None, True)
     try:
-        run = lint_project(path, options, rules or (), renderer=renderer.value, cache_dir=cache_dir)
+        run = lint_project(
+            path,
+            options,
+            rules or (),
+            renderer=renderer.value,
+            cache_dir=cache_dir,
+            trust_repository_rules=trust_repository_rules,
+        )
     except (PluginError, SelectionError, InputError, ConfigError, RendererUnavailable) as error:
         raise usage_error(str(error)) from None
     settings = run.settings
