@@ -36,13 +36,14 @@ def load_rules(
     """The built-in pack, then `--rules` paths, then installed `compliance.rules` entry points.
 
     `roots` are the folders being linted: hostile content, never a rule provider. A rule path inside
-    one is a PluginError unless `trust_repository_rules`; entry points declared inside one are skipped.
+    one is a PluginError unless `trust_repository_rules`; entry points declared inside one are skipped
+    (or, if their module would be imported from inside one, a PluginError), again unless trusted.
     """
     registry.load_builtin()
     for path in rule_paths:
         registry.load_path(path, roots, trust_repository_rules)
-    if entry_points:
-        registry.load_entry_points(roots)
+    if entry_points:  # trusting the repository's rules trusts its distributions too
+        registry.load_entry_points(() if trust_repository_rules else roots)
     return registry.all_rules()
 
 

@@ -207,6 +207,9 @@ def _load_entry(value: str) -> Any:
 def load_entry_points(roots: Sequence[str] = ()) -> None:
     for name, value in _declared_entry_points(roots):
         provider = f"entry point {name} ({value})"
+        shadowed = trust.module_inside(value.partition(":")[0].strip().split(".")[0], roots)
+        if shadowed is not None:  # an installed plugin whose module the repository shadows (PYTHONPATH=.)
+            raise PluginError(f"{provider}: {shadowed}")
         loaded = _import_as(provider, lambda value=value: _load_entry(value))
         if callable(loaded) and not inspect.isclass(loaded):
             _import_as(provider, loaded)

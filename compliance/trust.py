@@ -9,7 +9,8 @@ The repository (a pull request) is hostile. Three guards live here:
   review; it is refused unless the user passes `--trust-repository-rules`.
 - `untrusted_location`: entry-point discovery skips `*.dist-info`/`*.egg-info` folders in a sys.path
   directory inside a linted root, unless that directory is where the running interpreter installs
-  packages (the environment the gate itself runs from is trusted by running it).
+  packages (the environment the gate itself runs from is trusted by running it); `module_inside`
+  refuses an installed entry point whose module would be imported from inside a linted root.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ def containing_root(path: str, roots: Iterable[str]) -> str | None:
     """The first of `roots` (a folder, or a file's folder) that `path` resolves inside, symlinks followed."""
     real = _real(path)
     for root in roots:
-        folder = root if os.path.isdir(root) else os.path.dirname(os.path.abspath(root))
+        folder = os.path.dirname(os.path.abspath(root)) if os.path.isfile(root) else root
         if _within(real, _real(folder)):
             return root
     return None
@@ -74,6 +75,35 @@ def rule_path_inside(path: str, roots: Iterable[str]) -> str | None:
                 f"the checkout (or install them), or pass {TRUST_FLAG} if this repository's own rules are trusted"
             )
     return None
+
+
+def module_inside(name: str, roots: Sequence[str]) -> str | None:
+    """Why the top-level module `name` must not be imported: it would come from inside a linted root.
+
+    `find_spec` of a top-level name locates it without running it.
+    """
+    if not roots:
+        return None
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return None  # the import itself reports it
+    if spec is None:
+        return None
+    places = [spec.origin] if spec.origin and spec.has_location else []
+    places += list(spec.submodule_search_locations or ())
+    for place in places:
+        root = containing_root(place, roots)
+        if root is not None and not _in_install_dirs(place):
+            return f"module {name} would be imported from {place}, inside the linted repository {os.path.abspath(root)}"
+    return None
+
+
+def _in_install_dirs(path: str) -> bool:
+    real = _real(path)
+    return any(_within(real, folder) for folder in _install_dirs())
 
 
 def _install_dirs() -> set[str]:

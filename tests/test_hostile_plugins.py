@@ -14,13 +14,14 @@ import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
 
 from compliance.api import lint_path
 from compliance.registry import PluginError
-from compliance.trust import option_files
+from compliance.trust import option_files, untrusted_location
 from tests.conftest import FIXTURES
 from tests.gitrepo import git_env
 
@@ -211,3 +212,42 @@ def test_rules_outside_the_root_still_load(repo: Path, tmp_path: Path) -> None:
     overlay.write_text(overlay.read_text().replace("  values:\n", "  values:\n    replicas: 3\n"))
     result = compliance("lint", ".", "--rules", str(FIXTURES / "plugins"), "--select", "ORG", cwd=repo)
     assert result.returncode == 0 and "ORG001" in result.stdout, result.stderr
+
+
+def test_an_installed_plugin_module_shadowed_by_the_repository_is_refused(
+    repo: Path, marker: Path, tmp_path: Path
+) -> None:
+    site = tmp_path / "site"
+    plant_distribution(site, tmp_path / "the-installed-plugin-ran")
+    (repo / "evil_rules.py").write_text(evil(marker))  # first on PYTHONPATH: it would be imported instead
+    result = compliance("lint", str(repo), cwd=tmp_path, env={"PYTHONPATH": f"{repo}{os.pathsep}{site}"})
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert (
+        "module evil_rules would be imported from" in result.stderr and "inside the linted repository" in result.stderr
+    )
+    assert not marker.exists()
+
+
+def test_the_running_environment_is_trusted_wherever_it_lives(tmp_path: Path) -> None:
+    purelib = sysconfig.get_paths()["purelib"]
+    assert not untrusted_location(purelib, [sys.prefix])  # a virtualenv inside the linted root runs us anyway
+    assert untrusted_location(str(tmp_path), [str(tmp_path)])
+    assert not untrusted_location(str(tmp_path), [str(tmp_path / "elsewhere")])
+
+
+def test_rules_inside_the_working_directory_are_refused_for_a_manifest_stream(repo: Path, marker: Path) -> None:
+    (repo / "ci-rules").mkdir()
+    (repo / "ci-rules" / "org.py").write_text(evil(marker))
+    (repo / "rendered.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n")
+    result = compliance("lint", "--manifests", "rendered.yaml", "--rules", "ci-rules", cwd=repo)
+    assert result.returncode == 2 and "resolves inside the linted repository" in result.stderr
+    assert not marker.exists()
+
+
+def test_trusting_the_repository_also_trusts_the_distributions_inside_it(
+    repo: Path, marker: Path, tmp_path: Path
+) -> None:
+    plant_distribution(repo, marker)
+    env = {"PYTHONPATH": str(repo)}
+    assert compliance("lint", str(repo), "--trust-repository-rules", cwd=tmp_path, env=env).returncode == 0
+    assert marker.exists()
