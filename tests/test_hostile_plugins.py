@@ -143,9 +143,16 @@ def test_python_m_inside_the_repository_imports_nothing_from_it(repo: Path, mark
     plant_distribution(repo, marker)
     (repo / "yaml.py").write_text(evil(marker))  # would shadow PyYAML
     (repo / "typer.py").write_text(evil(marker))
-    result = compliance("lint", ".", cwd=repo)
-    assert result.returncode == 0, result.stderr
-    assert "0 findings" in result.stdout
+    for env in ({}, {"PYTHONPATH": "."}, {"PYTHONPATH": str(repo)}):
+        result = compliance("lint", ".", cwd=repo, env=env)
+        assert result.returncode == 0, (env, result.stderr)
+        assert "0 findings" in result.stdout
+    script = Path(sys.executable).with_name("compliance")  # the console script pre-commit runs
+    if script.exists():
+        done = subprocess.run(
+            [str(script), "lint", "."], cwd=repo, env={**git_env(), "PYTHONPATH": "."}, capture_output=True, timeout=120
+        )
+        assert done.returncode == 0
     assert not marker.exists()
 
 
