@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from compliance import registry
+from compliance import registry, trust
 from compliance.config import Overrides, Settings, load_settings
 from compliance.context import RuleOptions
 from compliance.engine import Evaluation, LintOptions, lint, select_rules
@@ -35,11 +35,13 @@ def load_rules(
 ) -> list[RuleSpec]:
     """The built-in pack, then `--rules` paths, then installed `compliance.rules` entry points.
 
-    `roots` are the folders being linted: hostile content, never a rule provider. A rule path inside
-    one is a PluginError unless `trust_repository_rules`; entry points declared inside one are skipped
-    (or, if their module would be imported from inside one, a PluginError), again unless trusted.
+    `roots` are the folders being linted: they and the git checkouts holding them are hostile content,
+    never a rule provider. A rule path inside one is a PluginError unless `trust_repository_rules`;
+    entry points declared inside one are skipped (or, if their module would be imported from inside
+    one, a PluginError), again unless trusted.
     """
     registry.load_builtin()
+    roots = trust.untrusted_roots(roots)
     for path in rule_paths:
         registry.load_path(path, roots, trust_repository_rules)
     if entry_points:  # trusting the repository's rules trusts its distributions too

@@ -40,6 +40,30 @@ def containing_root(path: str, roots: Iterable[str]) -> str | None:
     return None
 
 
+def checkout_of(root: str) -> str | None:
+    """The git work tree holding `root` (the nearest folder upwards with a `.git`), found without running git."""
+    folder = _real(os.path.dirname(os.path.abspath(root)) if os.path.isfile(root) else root)
+    while True:
+        if os.path.lexists(os.path.join(folder, ".git")):
+            return folder
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
+
+
+def untrusted_roots(roots: Iterable[str]) -> tuple[str, ...]:
+    """The linted roots and the checkouts holding them: the change under review controls all of it
+    (`compliance lint deploy/ --rules ci/rules` takes rules from the pull request too)."""
+    found: list[str] = []
+    for root in roots:
+        found.append(root)
+        checkout = checkout_of(root)
+        if checkout is not None:
+            found.append(checkout)
+    return tuple(dict.fromkeys(found))
+
+
 def option_files(args: Sequence[str], cwd: str = ".") -> list[str]:
     """Tokens before `--` that start with `-` and name an existing path, relative to `cwd` or to any
     folder given on the same command line (a linted root). `-` alone is standard input, not an option."""

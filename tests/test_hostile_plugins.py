@@ -23,7 +23,7 @@ from compliance.api import lint_path
 from compliance.registry import PluginError
 from compliance.trust import option_files, untrusted_location
 from tests.conftest import FIXTURES
-from tests.gitrepo import git_env
+from tests.gitrepo import git, git_env
 
 OVERLAY = "clusters/acme/bootstrap-kit/80-newapi.yaml"
 
@@ -192,6 +192,18 @@ def test_rules_inside_the_linted_root_are_refused(repo: Path, marker: Path, tmp_
     assert not (repo / ".compliance-baseline.json").exists()
     with pytest.raises(PluginError, match="resolves inside the linted repository"):
         lint_path(str(repo), rule_paths=[str(repo / "ci-rules")])
+    assert not marker.exists()
+
+
+def test_rules_elsewhere_in_the_checkout_holding_the_linted_root_are_refused(tmp_path: Path, marker: Path) -> None:
+    checkout = tmp_path / "checkout"
+    shutil.copytree(FIXTURES / "clean", checkout / "deploy")
+    (checkout / "ci" / "rules").mkdir(parents=True)
+    (checkout / "ci" / "rules" / "org.py").write_text(evil(marker))
+    git(checkout, "init", "-q")
+    result = compliance("lint", "deploy", "--rules", "ci/rules", cwd=checkout)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert f"resolves inside the linted repository {checkout}," in result.stderr
     assert not marker.exists()
 
 
