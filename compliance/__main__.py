@@ -1,11 +1,31 @@
-"""Console entry point; answers --version without importing the heavy CLI stack."""
+"""Console entry point; answers --version without importing the heavy CLI stack.
+
+Run as `python -m compliance` (or with `PYTHONPATH=.`), Python puts the working directory on sys.path:
+inside the repository under review, its `yaml.py` would shadow our dependencies and its `*.dist-info`
+would declare rule plugins. `main` drops it before importing anything else (what `python -P` does).
+A `compliance/` folder in the working directory is imported by `-m` before this file runs: run the
+`compliance` script, or `python -P -m compliance`, where the repository is hostile.
+"""
 
 from __future__ import annotations
 
+import os
 import sys
 
 
+def _drop_working_directory() -> None:
+    """Remove every sys.path entry that is the working directory ('' included): nothing we import lives there."""
+    try:
+        cwd = os.path.realpath(os.getcwd())
+    except OSError:  # a deleted working directory: only the relative spellings can name it
+        cwd = None
+    sys.path[:] = [
+        entry for entry in sys.path if entry not in ("", ".") and (cwd is None or os.path.realpath(entry) != cwd)
+    ]
+
+
 def main() -> None:
+    _drop_working_directory()
     if sys.argv[1:] == ["--version"]:
         from compliance import __version__
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from compliance import registry
+from compliance import registry, trust
 from compliance.config import Overrides, Settings, load_settings
 from compliance.context import RuleOptions
 from compliance.engine import Evaluation, LintOptions, lint, select_rules
@@ -27,13 +27,25 @@ class LintRun:
     settings: Settings | None = None  # the effective configuration the run used
 
 
-def load_rules(rule_paths: Iterable[str] = (), entry_points: bool = True) -> list[RuleSpec]:
-    """The built-in pack, then `--rules` paths, then installed `compliance.rules` entry points."""
+def load_rules(
+    rule_paths: Iterable[str] = (),
+    entry_points: bool = True,
+    roots: Sequence[str] = (),
+    trust_repository_rules: bool = False,
+) -> list[RuleSpec]:
+    """The built-in pack, then `--rules` paths, then installed `compliance.rules` entry points.
+
+    `roots` are the folders being linted: they and the git checkouts holding them are hostile content,
+    never a rule provider. A rule path inside one is a PluginError unless `trust_repository_rules`;
+    entry points declared inside one are skipped (or, if their module would be imported from inside
+    one, a PluginError), again unless trusted.
+    """
     registry.load_builtin()
+    roots = trust.untrusted_roots(roots)
     for path in rule_paths:
-        registry.load_path(path)
-    if entry_points:
-        registry.load_entry_points()
+        registry.load_path(path, roots, trust_repository_rules)
+    if entry_points:  # trusting the repository's rules trusts its distributions too
+        registry.load_entry_points(() if trust_repository_rules else roots)
     return registry.all_rules()
 
 
@@ -49,6 +61,7 @@ def lint_path(
     renderer: str = "none",
     cache_dir: str | None = None,
     limits: Limits = Limits(),
+    trust_repository_rules: bool = False,
 ) -> LintRun:
     """Lint the repository at `path`; with `changed` (repo-relative files), only what those files affect.
 
@@ -62,7 +75,7 @@ def lint_path(
         settings = Settings(
             tuple(select), tuple(ignore), variables=dict(variables or {}), rule_options=rule_options or RuleOptions()
         )
-    specs = load_rules(rule_paths)
+    specs = load_rules(rule_paths, roots=(path,), trust_repository_rules=trust_repository_rules)
     rules = select_rules(specs, settings.select, settings.ignore)
     repo = load_repository(path, exclude=settings.excluded(path), limits=limits)
     affected = None
@@ -95,9 +108,10 @@ def lint_project(
     renderer: str = "none",
     cache_dir: str | None = None,
     limits: Limits = Limits(),
+    trust_repository_rules: bool = False,
 ) -> LintRun:
     """Lint `path` as the command line does: its project config (`compliance.config`) under `overrides`."""
-    specs = load_rules(rule_paths)
+    specs = load_rules(rule_paths, roots=(path,), trust_repository_rules=trust_repository_rules)
     settings = load_settings(path, overrides or Overrides(), {s.id for s in specs})
     return lint_path(
         path,
@@ -107,10 +121,16 @@ def lint_project(
         renderer=renderer,
         cache_dir=cache_dir,
         limits=limits,
+        trust_repository_rules=trust_repository_rules,
     )
 
 
-def lint_manifests(stream: str, overrides: Overrides | None = None, rule_paths: Iterable[str] = ()) -> LintRun:
+def lint_manifests(
+    stream: str,
+    overrides: Overrides | None = None,
+    rule_paths: Iterable[str] = (),
+    trust_repository_rules: bool = False,
+) -> LintRun:
     """Lint a rendered manifest stream (`helm template` output) with the rendered rules: a file, or `-`
     for standard input. Findings sit in the stream file (`<stdin>` for standard input)."""
     import os
@@ -120,7 +140,9 @@ def lint_manifests(stream: str, overrides: Overrides | None = None, rule_paths: 
     from compliance.render.stream import parse_stream
     from compliance.repository import InputError
 
-    specs = load_rules(rule_paths)
+    # the config comes from the working directory, so it is a linted root as much as the stream's folder
+    roots = (".",) if stream == "-" else (".", stream)
+    specs = load_rules(rule_paths, roots=roots, trust_repository_rules=trust_repository_rules)
     settings = load_settings(".", overrides or Overrides(), {s.id for s in specs})
     rules = [s for s in select_rules(specs, settings.select, settings.ignore) if s.scope is Scope.RENDERED]
     if stream == "-":

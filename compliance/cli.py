@@ -8,6 +8,7 @@ from enum import Enum
 from typing import Annotated
 
 import typer
+import typer.core
 
 from compliance import __version__
 from compliance.config_command import baseline_app, config_command
@@ -24,6 +25,7 @@ from compliance.options import (
     RulesOption,
     SelectOption,
     TodayOption,
+    TrustRulesOption,
     VarOption,
 )
 from compliance.report_command import report as report_command
@@ -31,7 +33,22 @@ from compliance.values_command import values as values_command
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
+
+class _Commands(typer.core.TyperGroup):
+    """Refuses a file name that would be read as an option (`compliance.trust.option_files`), before any
+    command parses its options: pre-commit appends the changed files to the hook's arguments without `--`."""
+
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
+        from compliance.trust import option_file_message, option_files
+
+        clashes = option_files(args)
+        if clashes:
+            raise usage_error(option_file_message(clashes[0]))
+        return super().parse_args(ctx, args)
+
+
 app = typer.Typer(
+    cls=_Commands,
     name="compliance",
     help="Policy-as-code compliance linter for Helm-based platform blueprints.",
     no_args_is_help=True,
@@ -166,6 +183,7 @@ def lint(
     ignore: IgnoreOption = None,
     var: VarOption = None,
     rules: RulesOption = None,
+    trust_repository_rules: TrustRulesOption = False,
     config: ConfigOption = None,
     baseline: BaselineOption = None,
     no_inline_suppressions: NoInlineOption = False,
@@ -235,16 +253,23 @@ def lint(
         if manifests is not None:
             from compliance.api import lint_manifests
 
-            return lint_manifests(manifests, options, rules or ())
+            return lint_manifests(manifests, options, rules or (), trust_repository_rules)
         return lint_project(
-            root, options, rules or (), changed=changed, renderer=renderer.value, cache_dir=cache_dir, limits=limits
+            root,
+            options,
+            rules or (),
+            changed=changed,
+            renderer=renderer.value,
+            cache_dir=cache_dir,
+            limits=limits,
+            trust_repository_rules=trust_repository_rules,
         )
 
     runs: list[LintRun] = []
     comparisons: list[Comparison] = []
     gate: list[Finding] = []
     try:
-        specs = load_rules(rules or ())
+        specs = load_rules(rules or (), roots=roots, trust_repository_rules=trust_repository_rules)
         for root in roots:
             if diff_base is None:
                 runs.append(lint_root(root, options))

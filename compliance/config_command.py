@@ -20,6 +20,7 @@ from compliance.options import (
     RulesOption,
     SelectOption,
     TodayOption,
+    TrustRulesOption,
     VarOption,
 )
 
@@ -101,7 +102,7 @@ def fails(runs: Sequence[LintRun], reported: Sequence[Finding], fail_on: str | N
     return False
 
 
-def _lint(path: str, options: Overrides, rules: list[str] | None) -> LintRun:
+def _lint(path: str, options: Overrides, rules: list[str] | None, trust_repository_rules: bool) -> LintRun:
     from compliance.api import lint_project
     from compliance.cli import usage_error
     from compliance.config import ConfigError
@@ -112,7 +113,7 @@ def _lint(path: str, options: Overrides, rules: list[str] | None) -> LintRun:
     if not os.path.exists(path):
         raise usage_error(f"path does not exist: {path}")
     try:
-        return lint_project(path, options, rules or ())
+        return lint_project(path, options, rules or (), trust_repository_rules=trust_repository_rules)
     except (PluginError, SelectionError, InputError, ConfigError) as error:
         raise usage_error(str(error)) from None
 
@@ -125,6 +126,7 @@ def config_command(
     fail_on: FailOnOption = None,
     var: VarOption = None,
     rules: RulesOption = None,
+    trust_repository_rules: TrustRulesOption = False,
     no_inline_suppressions: NoInlineOption = False,
     today: TodayOption = None,
 ) -> None:
@@ -138,7 +140,7 @@ def config_command(
     if not os.path.exists(path):
         raise usage_error(f"path does not exist: {path}")
     try:
-        specs = load_rules(rules or ())
+        specs = load_rules(rules or (), roots=(path,), trust_repository_rules=trust_repository_rules)
         settings = load_settings(path, options, {s.id for s in specs})
     except (PluginError, ConfigError) as error:
         raise usage_error(str(error)) from None
@@ -169,6 +171,7 @@ def create(
     ignore: IgnoreOption = None,
     var: VarOption = None,
     rules: RulesOption = None,
+    trust_repository_rules: TrustRulesOption = False,
     no_inline_suppressions: NoInlineOption = False,
     today: TodayOption = None,
 ) -> None:
@@ -177,7 +180,8 @@ def create(
     from compliance.cli import usage_error
     from compliance.output import write_atomic
 
-    run = _lint(path, overrides(config, select, ignore, None, var, no_inline_suppressions, today), rules)
+    options = overrides(config, select, ignore, None, var, no_inline_suppressions, today)
+    run = _lint(path, options, rules, trust_repository_rules)
     target = output or os.path.join(path if os.path.isdir(path) else os.path.dirname(path), baseline.DEFAULT_NAME)
     try:
         write_atomic(target, baseline.render(run.findings))

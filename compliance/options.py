@@ -30,6 +30,13 @@ SelectOption = Annotated[list[str] | None, typer.Option(help="Only these rule id
 IgnoreOption = Annotated[list[str] | None, typer.Option(help="Skip these rule ids or prefixes.")]
 VarOption = Annotated[list[str] | None, typer.Option(help="Flux variable NAME=VALUE.")]
 RulesOption = Annotated[list[str] | None, typer.Option(help="Load rule modules from a file or folder.")]
+TrustRulesOption = Annotated[
+    bool,
+    typer.Option(
+        "--trust-repository-rules",
+        help="Allow --rules inside the linted repository: its code runs (never in a gate judging pull requests).",
+    ),
+]
 FailOnOption = Annotated[
     str | None,
     typer.Option(metavar="error|warning|info|never", help="Lowest severity that fails the run (default: error)."),

@@ -2,7 +2,9 @@
 
 Providers: the built-in pack (`compliance_rules`), modules given with `--rules PATH`, and installed
 packages that declare the entry-point group `compliance.rules`. Importing a provider registers its
-rules; the registry is the only mutable global in the engine.
+rules; the registry is the only mutable global in the engine. The repository being linted is never a
+provider (`compliance.trust`): `--rules` inside a linted root is refused unless trusted explicitly, and
+entry points declared inside a linted root are not discovered.
 """
 
 from __future__ import annotations
@@ -13,11 +15,12 @@ import inspect
 import os
 import re
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+from compliance import trust
 from compliance.findings import Severity, Violation
 
 ENTRY_POINT_GROUP = "compliance.rules"
@@ -116,10 +119,18 @@ def load_builtin() -> None:
     _import_as("compliance_rules", compliance_rules.load)
 
 
-def load_path(path: str) -> None:
-    """Import rule modules from a .py file or every .py file in a folder."""
+def load_path(path: str, roots: Sequence[str] = (), trust_roots: bool = False) -> None:
+    """Import rule modules from a .py file or every .py file in a folder.
+
+    A path resolving inside one of the linted `roots` is refused unless `trust_roots`: it is code from
+    the change under review (`compliance.trust`).
+    """
     if not os.path.exists(path):
         raise PluginError(f"--rules {path}: no such file or directory")
+    if not trust_roots:
+        refused = trust.rule_path_inside(path, roots)
+        if refused is not None:
+            raise PluginError(refused)
     files = (
         sorted(os.path.join(path, n) for n in os.listdir(path) if n.endswith(".py") and not n.startswith("_"))
         if os.path.isdir(path)
@@ -139,8 +150,9 @@ def load_path(path: str) -> None:
         _import_as(file, load)
 
 
-def _declared_entry_points() -> list[tuple[str, str]]:
-    """(name, "module:attr") of every `compliance.rules` entry point on sys.path.
+def _declared_entry_points(roots: Sequence[str] = ()) -> list[tuple[str, str]]:
+    """(name, "module:attr") of every `compliance.rules` entry point on sys.path, but none declared in a
+    folder inside a linted root (a `*.dist-info` the repository under review ships: `compliance.trust`).
 
     Reads the `entry_points.txt` files directly: `importlib.metadata` costs ~60 ms per run to
     import and scan, more than linting a small repository.
@@ -150,7 +162,7 @@ def _declared_entry_points() -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     seen: set[str] = set()
     for directory in sys.path:
-        if not os.path.isdir(directory):
+        if not os.path.isdir(directory) or (roots and trust.untrusted_location(directory, roots)):
             continue
         for pattern in ("*.dist-info", "*.egg-info"):
             for path in sorted(glob.glob(os.path.join(directory, pattern, "entry_points.txt"))):
@@ -192,9 +204,12 @@ def _load_entry(value: str) -> Any:
     return loaded
 
 
-def load_entry_points() -> None:
-    for name, value in _declared_entry_points():
+def load_entry_points(roots: Sequence[str] = ()) -> None:
+    for name, value in _declared_entry_points(roots):
         provider = f"entry point {name} ({value})"
+        shadowed = trust.module_inside(value.partition(":")[0].strip().split(".")[0], roots)
+        if shadowed is not None:  # an installed plugin whose module the repository shadows (PYTHONPATH=.)
+            raise PluginError(f"{provider}: {shadowed}")
         loaded = _import_as(provider, lambda value=value: _load_entry(value))
         if callable(loaded) and not inspect.isclass(loaded):
             _import_as(provider, loaded)

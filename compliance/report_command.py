@@ -18,6 +18,7 @@ from compliance.options import (
     RulesOption,
     SelectOption,
     TodayOption,
+    TrustRulesOption,
     VarOption,
 )
 
@@ -32,6 +33,7 @@ def report(
     ignore: IgnoreOption = None,
     var: VarOption = None,
     rules: RulesOption = None,
+    trust_repository_rules: TrustRulesOption = False,
     config: ConfigOption = None,
     no_inline_suppressions: NoInlineOption = False,
     today: TodayOption = None,
@@ -69,7 +71,16 @@ def report(
     options = overrides(config, select, ignore, None, var, no_inline_suppressions, today)
     cache_dir = _render_setup(renderer, no_cache, None, True)
     try:
-        run = lint_project(path, options, rules or (), renderer=renderer.value, cache_dir=cache_dir)
+        run = lint_project(
+            path,
+            options,
+            rules or (),
+            renderer=renderer.value,
+            cache_dir=cache_dir,
+            trust_repository_rules=trust_repository_rules,
+        )
+        # the same rule set the run loaded (already registered: nothing is imported twice)
+        specs = load_rules(rules or (), roots=(path,), trust_repository_rules=trust_repository_rules)
     except (PluginError, SelectionError, InputError, ConfigError, RendererUnavailable) as error:
         raise usage_error(str(error)) from None
     settings = run.settings
@@ -101,7 +112,7 @@ def report(
         (run.repo,),
         evaluated=run.evaluated,
         suppressed=tuple(evidence.redact_suppressed(s) for s in run.suppressed),
-        extra={"scope": scope, "gate": gate_report([run], load_rules(rules or ()), None)},
+        extra={"scope": scope, "gate": gate_report([run], specs, None)},
     )
     page = html_reporter.render(data)
 

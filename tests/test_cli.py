@@ -102,8 +102,10 @@ def test_plugin_rules_from_a_folder(tmp_path: Path) -> None:
     assert run("explain", "ORG001", "--rules", str(FIXTURES / "plugins")).returncode == 0
 
 
-def test_broken_plugin_is_a_clear_usage_error() -> None:
-    result = run("lint", str(FIXTURES / "clean"), "--rules", str(FIXTURES / "plugins-broken"))
+def test_broken_plugin_is_a_clear_usage_error(tmp_path: Path) -> None:
+    # a copy: a rule module in the checkout that holds the linted root would be refused before loading
+    repo = shutil.copytree(FIXTURES / "clean", tmp_path / "repo")
+    result = run("lint", str(repo), "--rules", str(FIXTURES / "plugins-broken"))
     assert result.returncode == 2
     assert "broken_rule.py" in result.stderr and "compliance_does_not_exist" in result.stderr
     assert "Traceback" not in result.stderr

@@ -189,3 +189,21 @@ def test_pre_commit_try_repo_fails_a_bad_commit_and_passes_a_good_one(tmp_path: 
     assert "[beta]" not in output and "CRD001" not in output  # out of the commit's scope
     assert runs["good"].returncode == 0, outputs["good"]
     assert "Passed" in outputs["good"]
+
+
+def test_pre_commit_try_repo_never_reads_a_committed_file_name_as_an_option(
+    tmp_path: Path, pre_commit_home: Path
+) -> None:
+    """A commit adding `--rules=plugins.yaml` (matched by the hook's `files:`) and `plugins.yaml/evil.py`:
+    pre-commit appends the name to the hook's command line; the hook's `args: [--]` makes it a file name."""
+    hook_repo = _hook_repository(tmp_path)
+    target = init_repo(shutil.copytree(FIXTURES / "clean", tmp_path / "hostile"))
+    marker = tmp_path / "code-ran"
+    (target / "--rules=plugins.yaml").write_text("a: 1\n")
+    (target / "plugins.yaml").mkdir()
+    (target / "plugins.yaml" / "evil.py").write_text(f"open({str(marker)!r}, 'w').write('ran')\n")
+    git(target, "add", "-A")
+    run = try_repo(hook_repo, target, pre_commit_home / "hostile")
+    output = run.communicate(timeout=600)[0]
+    assert not marker.exists(), output
+    assert run.returncode == 0 and "Passed" in output, output  # linted as the (clean) file it is
