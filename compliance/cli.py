@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from enum import Enum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -17,6 +17,7 @@ from compliance.options import (
     IgnoreOption,
     NoCacheOption,
     NoInlineOption,
+    PublicVarOption,
     RendererName,
     RendererOption,
     RulesOption,
@@ -26,6 +27,9 @@ from compliance.options import (
 )
 from compliance.report_command import report as report_command
 from compliance.values_command import values as values_command
+
+if TYPE_CHECKING:
+    from compliance.redaction import Redactor
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -63,6 +67,13 @@ def _variables(pairs: list[str] | None) -> dict[str, str]:
             raise usage_error(f"--var expects NAME=VALUE, got {pair!r}")
         variables[name] = value
     return variables
+
+
+def redactor(var: list[str] | None, public_var: list[str] | None) -> Redactor:
+    """What hides the `--var` values not named by `--public-var` in everything shown."""
+    from compliance.redaction import Redactor
+
+    return Redactor.of(_variables(var), _split(public_var))
 
 
 def _version(value: bool) -> None:
@@ -158,6 +169,7 @@ def lint(
     select: SelectOption = None,
     ignore: IgnoreOption = None,
     var: VarOption = None,
+    public_var: PublicVarOption = None,
     rules: RulesOption = None,
     config: ConfigOption = None,
     baseline: BaselineOption = None,
@@ -195,6 +207,7 @@ def lint(
 
     fail_level = fail_on.value if fail_on is not None else None
     options = overrides(config, select, ignore, fail_level, var, no_inline_suppressions, today)
+    hide = redactor(var, public_var)
     if baseline is not None and diff_base is not None:
         raise usage_error("--baseline and --diff-base cannot be combined")
     outputs = _outputs(formats, output)
@@ -235,14 +248,16 @@ def lint(
     known = apply_baseline(baseline, findings) if baseline is not None else None
     if known is not None:  # likewise: only findings the baseline does not record
         findings = list(known.new)
-    data = ReportData(
-        findings=tuple(findings),
+    data = ReportData(  # what is shown: secret --var values hidden (the verdict below judges the real findings)
+        findings=hide.findings(findings),
         rules=runs[0].rules,
         root=runs[0].repo.root,
         repos=tuple(run.repo for run in runs),
         evaluated=frozenset().union(*(run.evaluated for run in runs)),
-        fixed=diff.fixed if diff is not None else known.fixed if known is not None else (),
-        suppressed=tuple(sorted((s for run in runs for s in run.suppressed), key=lambda s: s.finding.sort_key())),
+        fixed=hide.findings(diff.fixed if diff is not None else known.fixed if known is not None else ()),
+        suppressed=hide.suppressed(
+            sorted((s for run in runs for s in run.suppressed), key=lambda s: s.finding.sort_key())
+        ),
         extra={"diff_base": diff.summary()} if diff is not None else known.summary() if known is not None else {},
     )
     color = sys.stdout.isatty() and "NO_COLOR" not in os.environ

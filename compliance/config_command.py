@@ -17,6 +17,7 @@ from compliance.options import (
     FailOnOption,
     IgnoreOption,
     NoInlineOption,
+    PublicVarOption,
     RulesOption,
     SelectOption,
     TodayOption,
@@ -115,13 +116,16 @@ def config_command(
     ignore: IgnoreOption = None,
     fail_on: FailOnOption = None,
     var: VarOption = None,
+    public_var: PublicVarOption = None,
     rules: RulesOption = None,
     no_inline_suppressions: NoInlineOption = False,
     today: TodayOption = None,
 ) -> None:
     """Print the effective configuration and where each setting came from (command line, config file, default)."""
+    from dataclasses import replace
+
     from compliance.api import load_rules
-    from compliance.cli import usage_error
+    from compliance.cli import redactor, usage_error
     from compliance.config import ConfigError, describe, load_settings
     from compliance.registry import PluginError
 
@@ -133,6 +137,7 @@ def config_command(
         settings = load_settings(path, options, {s.id for s in specs})
     except (PluginError, ConfigError) as error:
         raise usage_error(str(error)) from None
+    settings = replace(settings, variables=redactor(var, public_var).variables(settings.variables))
     typer.echo(describe(settings), nl=False)
 
 
@@ -155,19 +160,20 @@ def create(
     select: SelectOption = None,
     ignore: IgnoreOption = None,
     var: VarOption = None,
+    public_var: PublicVarOption = None,
     rules: RulesOption = None,
     no_inline_suppressions: NoInlineOption = False,
     today: TodayOption = None,
 ) -> None:
     """Record every current finding by fingerprint (never by line), sorted, one entry per line, atomically."""
     from compliance import baseline
-    from compliance.cli import usage_error
+    from compliance.cli import redactor, usage_error
     from compliance.output import write_atomic
 
     run = _lint(path, overrides(config, select, ignore, None, var, no_inline_suppressions, today), rules)
     target = output or os.path.join(path if os.path.isdir(path) else os.path.dirname(path), baseline.DEFAULT_NAME)
     try:
-        write_atomic(target, baseline.render(run.findings))
+        write_atomic(target, baseline.render(redactor(var, public_var).findings(run.findings)))
     except OSError as error:
         raise usage_error(f"cannot write {target}: {error.strerror or error}") from None
     count = len(run.findings)
