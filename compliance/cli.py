@@ -27,6 +27,7 @@ from compliance.options import (
 )
 from compliance.report_command import report as report_command
 from compliance.values_command import values as values_command
+from compliance.verify import verify as verify_command
 
 if TYPE_CHECKING:
     from compliance.redaction import Redactor
@@ -310,6 +311,7 @@ app.command("values")(values_command)
 app.command("config")(config_command)
 app.add_typer(baseline_app)
 app.command("report")(report_command)
+app.command("verify")(verify_command)
 
 
 def run() -> None:
