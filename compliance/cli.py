@@ -115,7 +115,21 @@ def _outputs(formats: list[str] | None, output: str | None) -> list[tuple[str, s
     for file in files:
         if not os.path.isdir(os.path.dirname(file)):
             raise usage_error(f"cannot write {file}: its folder does not exist")
+    _remove_stale(files)
     return outputs
+
+
+def _remove_stale(files: list[str]) -> None:
+    """Remove the report files this run is asked to write, before it can fail: a stale `summary.md` or
+    `results.sarif` (one the pull request committed) must never be published as this run's result."""
+    for file in files:
+        try:
+            if not os.path.isdir(file):
+                os.unlink(file)
+        except FileNotFoundError:
+            pass
+        except OSError as error:
+            raise usage_error(f"cannot replace {file}: {error.strerror or error}") from None
 
 
 def _write_reports(reports: list[tuple[str | None, str]]) -> None:
@@ -206,12 +220,12 @@ def lint(
     from compliance.repository import InputError
     from compliance.yamlload import Limits
 
+    outputs = _outputs(formats, output)  # first: it removes stale report files before anything can fail
     fail_level = fail_on.value if fail_on is not None else None
     options = overrides(config, select, ignore, fail_level, var, no_inline_suppressions, today)
     hide = redactor(var, public_var)
     if baseline is not None and diff_base is not None:
         raise usage_error("--baseline and --diff-base cannot be combined")
-    outputs = _outputs(formats, output)
     roots = paths or ["."]
     changed = repo_relative(".", paths or ()) if changed_files else None
     if changed_files:

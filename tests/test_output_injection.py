@@ -20,6 +20,7 @@ from compliance.api import load_rules
 from compliance.findings import Finding, Location, Severity, TraceStep
 from compliance.reporters import REPORTERS, ReportData, reporter
 from compliance.reporters import html as html_reporter
+from tests.conftest import FIXTURES
 from tests.inprocess import run
 
 RUNNER_COMMAND = re.compile(r"\s*(::|##\[)")
@@ -170,3 +171,16 @@ def _check_markdown_rows(output: str) -> None:
     for row in output.split("\n"):
         if row.startswith("| ❌"):
             assert len(_markdown_cells(row)) == 7, row
+
+
+def test_a_run_that_fails_early_leaves_no_stale_report_behind(tmp_path: Path) -> None:
+    # the pull request commits a forged summary and SARIF; the run stops on a usage error (exit 2)
+    forged = {"summary.md": "### compliance: 0 findings\n", "results.sarif": '{"runs": []}\n'}
+    for name, text in forged.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    result = run(
+        *("lint", str(FIXTURES / "clean"), "--select", "NOPE999"),
+        *("--format", f"markdown:{tmp_path / 'summary.md'}", "--format", f"sarif:{tmp_path / 'results.sarif'}"),
+    )
+    assert result.returncode == 2
+    assert not (tmp_path / "summary.md").exists() and not (tmp_path / "results.sarif").exists()
