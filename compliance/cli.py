@@ -134,11 +134,11 @@ def _remove_stale(files: list[str]) -> None:
 
 def _write_reports(reports: list[tuple[str | None, str]]) -> None:
     """Each file atomically, the rest to stdout, in the order the formats were given."""
-    from compliance.output import write_atomic
+    from compliance.output import write_atomic, write_stdout
 
     for file, report in reports:
         if file is None:
-            sys.stdout.write(report)
+            write_stdout(report)
             continue
         try:
             write_atomic(file, report)

@@ -327,7 +327,7 @@ def inputs_sha256(files: Iterable[InputFile]) -> str:
 
 def inputs_digest(files: Iterable[InputFile]) -> str:
     """One number for the whole input set: the SHA-256 of `inputs_sha256`."""
-    return hashlib.sha256(inputs_sha256(files).encode("utf-8")).hexdigest()
+    return hashlib.sha256(inputs_sha256(files).encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def scope_dict(scope: AuditScope) -> dict[str, Any]:
@@ -361,7 +361,8 @@ def scope_dict(scope: AuditScope) -> dict[str, Any]:
 
 
 def _dump(value: Any) -> bytes:
-    return (json.dumps(value, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    # a file name that is not UTF-8 (lone surrogates) is written as its `\udcXX` escape
+    return (json.dumps(value, indent=2, ensure_ascii=False) + "\n").encode("utf-8", "backslashreplace")
 
 
 def effective_values_files(repo: Repository, contexts: Iterable[ReleaseContext]) -> dict[str, bytes]:
@@ -492,10 +493,11 @@ def bundle_files(
     }
     files = {
         "README.txt": README.format(epoch=int(scope.generated_at.timestamp())).encode("utf-8"),
-        "report.html": report_html.encode("utf-8"),
-        "findings.json": findings_json.encode("utf-8"),
+        "report.html": report_html.encode("utf-8", "backslashreplace"),
+        "findings.json": findings_json.encode("utf-8", "backslashreplace"),
         "inputs.json": _dump(manifest),
-        "inputs.sha256": inputs_sha256(scope.inputs).encode("utf-8"),
+        # names as the file system has them, bytes that are not UTF-8 included: `sha256sum -c` finds the files
+        "inputs.sha256": inputs_sha256(scope.inputs).encode("utf-8", "surrogateescape"),
         "rules.json": rules_json(rules),
         "checks.json": checks_json(evaluated, findings),
     }

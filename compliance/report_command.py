@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from typing import Annotated
 
 import typer
@@ -126,7 +125,9 @@ def report(
         )
         written.append((bundle, evidence.deterministic_zip(files, zip_time)))
     if not written:
-        sys.stdout.write(page)
+        from compliance.output import write_stdout
+
+        write_stdout(page)
         return
     from compliance.output import write_atomic
 

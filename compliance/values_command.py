@@ -30,7 +30,6 @@ def values(
 ) -> None:
     """Print the effective values one cluster deploys for a blueprint, with the origin of every leaf."""
     import os
-    import sys
 
     from compliance.cli import _variables, redactor, usage_error
     from compliance.repository import InputError
@@ -50,4 +49,6 @@ def values(
 
         write_atomic(output, text)
     else:
-        sys.stdout.write(text)
+        from compliance.output import write_stdout
+
+        write_stdout(text)

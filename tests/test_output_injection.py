@@ -8,7 +8,9 @@ cells cannot be broken out of, XML and JSON stay valid, HTML shows no tag the te
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
@@ -99,7 +101,7 @@ def _check_markdown(output: str) -> None:
     assert len(cells) == 7 and cells[0] == cells[-1] == "", cells  # five cells and the two outer pipes
     location = cells[3].strip()
     if location.startswith("`"):  # a code span: one, with nothing that could close it early
-        assert location.endswith("`") and "`" not in location[1:-1] and "\\" not in location.replace("\\|", "")
+        assert location.endswith("`") and "`" not in location[1:-1] and "\\\\|" not in location  # `\\|` ends the cell
     else:
         assert not re.search(r"[`<>\[\]*_&|]", _unescaped(location))
     for cell in cells[4:6]:
@@ -184,3 +186,20 @@ def test_a_run_that_fails_early_leaves_no_stale_report_behind(tmp_path: Path) ->
     )
     assert result.returncode == 2
     assert not (tmp_path / "summary.md").exists() and not (tmp_path / "results.sarif").exists()
+
+
+def test_a_file_name_that_is_not_utf8_is_shown_in_every_format_not_a_crash(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "clean", root)
+    with open(os.path.join(os.fsencode(root), b"\xff\x1b]0;t\x07.yaml"), "wb") as handle:
+        handle.write(b"a: [\n")  # YML000 at a name that is not UTF-8, with a terminal escape in it
+    for name in REPORTERS:
+        result = run("lint", str(root), "--format", name, "--fail-on", "never")
+        assert result.returncode == 0, result.stderr
+        assert "udcff" in result.stdout or "%FF" in result.stdout, name
+        if name != "github":  # its lines are the workflow commands it means to write
+            _no_runner_command(result.stdout)
+        assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    bundle = tmp_path / "evidence.zip"
+    assert run("report", str(root), "--bundle", str(bundle), env={"SOURCE_DATE_EPOCH": "0"}).returncode == 0
+    assert run("verify", str(bundle)).returncode == 0

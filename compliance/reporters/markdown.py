@@ -21,6 +21,7 @@ NO_CLUSTER = "(not cluster-specific)"
 
 
 # every character that starts markup in GitHub Markdown: emphasis, code, links, HTML, tables, math, mentions
+CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
 MARKUP = re.compile(r"([\\`*_\[\]<>|&~$@#!])")
 
 
@@ -31,8 +32,13 @@ def escape_cell(text: str, code: bool = False) -> str:
     backslash before the escaped `|`); otherwise as escaped plain text, which nothing can break out of.
     """
     if code and "`" not in text and "\\" not in text:
-        return "`" + " ".join(text.replace("|", "\\|").split()) + "`"
-    return " ".join(MARKUP.sub(r"\\\1", text).split())
+        return "`" + " ".join(_visible(text).replace("|", "\\|").split()) + "`"
+    return " ".join(_visible(MARKUP.sub(r"\\\1", text)).split())
+
+
+def _visible(text: str) -> str:
+    """Control characters (ESC, BEL, ...) shown as `\\xNN`, never passed to a terminal or log."""
+    return CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
 
 
 def _plural(count: int, word: str) -> str:
