@@ -64,8 +64,10 @@ def _variables(pairs: list[str] | None) -> dict[str, str]:
     variables: dict[str, str] = {}
     for pair in pairs or ():
         name, sep, value = pair.partition("=")
-        if not sep or not name:
-            raise usage_error(f"--var expects NAME=VALUE, got {pair!r}")
+        if not sep or not name:  # never echoed: it may be a secret given without its NAME=
+            raise usage_error(
+                f"--var expects NAME=VALUE: --var number {len(variables) + 1} has no NAME= (value not shown)"
+            )
         variables[name] = value
     return variables
 

@@ -92,3 +92,9 @@ def test_redactor_hides_every_written_form_of_a_secret() -> None:
     finding = hide.finding(Finding("R1", Severity.ERROR, "port 8080", Location("a.yaml"), trace=(step,)))
     assert finding.message == f"port {REDACTED}" and finding.trace[0].value == f"http://{REDACTED}"
     assert not Redactor.of({"A": "x"}, public=["A"])
+
+
+def test_a_var_without_a_name_is_refused_without_echoing_it(repo: Path) -> None:
+    result = run("lint", str(repo), "--var", "A=1", "--var", SECRET)  # `--var "$TOKEN"`: the NAME= forgotten
+    assert result.returncode == 2 and "--var expects NAME=VALUE" in result.stderr
+    assert SECRET not in result.stdout + result.stderr
