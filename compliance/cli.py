@@ -62,12 +62,10 @@ def _split(values: list[str] | None) -> tuple[str, ...]:
 
 def _variables(pairs: list[str] | None) -> dict[str, str]:
     variables: dict[str, str] = {}
-    for pair in pairs or ():
+    for number, pair in enumerate(pairs or (), 1):
         name, sep, value = pair.partition("=")
         if not sep or not name:  # never echoed: it may be a secret given without its NAME=
-            raise usage_error(
-                f"--var expects NAME=VALUE: --var number {len(variables) + 1} has no NAME= (value not shown)"
-            )
+            raise usage_error(f"--var expects NAME=VALUE: --var number {number} has no NAME= (value not shown)")
         variables[name] = value
     return variables
 
