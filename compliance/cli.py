@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from enum import Enum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 import typer.core
@@ -20,6 +20,7 @@ from compliance.options import (
     MaxTotalSizeOption,
     NoCacheOption,
     NoInlineOption,
+    PublicVarOption,
     RendererName,
     RendererOption,
     RulesOption,
@@ -30,6 +31,10 @@ from compliance.options import (
 )
 from compliance.report_command import report as report_command
 from compliance.values_command import values as values_command
+from compliance.verify import verify as verify_command
+
+if TYPE_CHECKING:
+    from compliance.redaction import Redactor
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -81,12 +86,19 @@ def _split(values: list[str] | None) -> tuple[str, ...]:
 
 def _variables(pairs: list[str] | None) -> dict[str, str]:
     variables: dict[str, str] = {}
-    for pair in pairs or ():
+    for number, pair in enumerate(pairs or (), 1):
         name, sep, value = pair.partition("=")
-        if not sep or not name:
-            raise usage_error(f"--var expects NAME=VALUE, got {pair!r}")
+        if not sep or not name:  # never echoed: it may be a secret given without its NAME=
+            raise usage_error(f"--var expects NAME=VALUE: --var number {number} has no NAME= (value not shown)")
         variables[name] = value
     return variables
+
+
+def redactor(var: list[str] | None, public_var: list[str] | None) -> Redactor:
+    """What hides the `--var` values not named by `--public-var` in everything shown."""
+    from compliance.redaction import Redactor
+
+    return Redactor.of(_variables(var), _split(public_var))
 
 
 def _version(value: bool) -> None:
@@ -127,16 +139,30 @@ def _outputs(formats: list[str] | None, output: str | None) -> list[tuple[str, s
     for file in files:
         if not os.path.isdir(os.path.dirname(file)):
             raise usage_error(f"cannot write {file}: its folder does not exist")
+    _remove_stale(files)
     return outputs
+
+
+def _remove_stale(files: list[str]) -> None:
+    """Remove the report files this run is asked to write, before it can fail: a stale `summary.md` or
+    `results.sarif` (one the pull request committed) must never be published as this run's result."""
+    for file in files:
+        try:
+            if not os.path.isdir(file):
+                os.unlink(file)
+        except FileNotFoundError:
+            pass
+        except OSError as error:
+            raise usage_error(f"cannot replace {file}: {error.strerror or error}") from None
 
 
 def _write_reports(reports: list[tuple[str | None, str]]) -> None:
     """Each file atomically, the rest to stdout, in the order the formats were given."""
-    from compliance.output import write_atomic
+    from compliance.output import write_atomic, write_stdout
 
     for file, report in reports:
         if file is None:
-            sys.stdout.write(report)
+            write_stdout(report)
             continue
         try:
             write_atomic(file, report)
@@ -182,6 +208,7 @@ def lint(
     select: SelectOption = None,
     ignore: IgnoreOption = None,
     var: VarOption = None,
+    public_var: PublicVarOption = None,
     rules: RulesOption = None,
     trust_repository_rules: TrustRulesOption = False,
     config: ConfigOption = None,
@@ -228,8 +255,10 @@ def lint(
     from compliance.repository import InputError
     from compliance.yamlload import Limits
 
+    outputs = _outputs(formats, output)  # first: it removes stale report files before anything can fail
     fail_level = fail_on.value if fail_on is not None else None
     options = overrides(config, select, ignore, fail_level, var, no_inline_suppressions, today)
+    hide = redactor(var, public_var)
     if baseline is not None and diff_base is not None:
         raise usage_error("--baseline and --diff-base cannot be combined")
     if config_from is not None and diff_base is None:
@@ -237,7 +266,6 @@ def lint(
     if config_from is not None and options.config is not None:
         raise usage_error(f"--config-from and a pinned config ({options.config_origin}) cannot be combined")
     config_from = config_from or ConfigFrom.base
-    outputs = _outputs(formats, output)
     roots = paths or ["."]
     changed = repo_relative(".", paths or ()) if changed_files else None
     if changed_files:
@@ -291,14 +319,16 @@ def lint(
         {"diff_base": diff.summary()} if diff is not None else known.summary() if known is not None else {}
     )
     extra["gate"] = gate_report(runs, specs, baseline)
-    data = ReportData(
-        findings=tuple(findings),
+    data = ReportData(  # what is shown: secret --var values hidden (the verdict below judges the real findings)
+        findings=hide.findings(findings),
         rules=runs[0].rules + tuple(s for s in specs if gate and s.id == "GATE001" and s not in runs[0].rules),
         root=runs[0].repo.root,
         repos=tuple(run.repo for run in runs),
         evaluated=frozenset().union(*(run.evaluated for run in runs)),
-        fixed=diff.fixed if diff is not None else known.fixed if known is not None else (),
-        suppressed=tuple(sorted((s for run in runs for s in run.suppressed), key=lambda s: s.finding.sort_key())),
+        fixed=hide.findings(diff.fixed if diff is not None else known.fixed if known is not None else ()),
+        suppressed=hide.suppressed(
+            sorted((s for run in runs for s in run.suppressed), key=lambda s: s.finding.sort_key())
+        ),
         extra=extra,
     )
     color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
@@ -351,6 +381,7 @@ app.command("values")(values_command)
 app.command("config")(config_command)
 app.add_typer(baseline_app)
 app.command("report")(report_command)
+app.command("verify")(verify_command)
 
 
 def run() -> None:

@@ -17,6 +17,7 @@ from compliance.options import (
     FailOnOption,
     IgnoreOption,
     NoInlineOption,
+    PublicVarOption,
     RulesOption,
     SelectOption,
     TodayOption,
@@ -125,14 +126,17 @@ def config_command(
     ignore: IgnoreOption = None,
     fail_on: FailOnOption = None,
     var: VarOption = None,
+    public_var: PublicVarOption = None,
     rules: RulesOption = None,
     trust_repository_rules: TrustRulesOption = False,
     no_inline_suppressions: NoInlineOption = False,
     today: TodayOption = None,
 ) -> None:
     """Print the effective configuration and where each setting came from (command line, config file, default)."""
+    from dataclasses import replace
+
     from compliance.api import load_rules
-    from compliance.cli import usage_error
+    from compliance.cli import redactor, usage_error
     from compliance.config import ConfigError, describe, load_settings
     from compliance.registry import PluginError
 
@@ -144,6 +148,7 @@ def config_command(
         settings = load_settings(path, options, {s.id for s in specs})
     except (PluginError, ConfigError) as error:
         raise usage_error(str(error)) from None
+    settings = replace(settings, variables=redactor(var, public_var).variables(settings.variables))
     typer.echo(describe(settings), nl=False)
     from compliance.gatesettings import assess
 
@@ -170,6 +175,7 @@ def create(
     select: SelectOption = None,
     ignore: IgnoreOption = None,
     var: VarOption = None,
+    public_var: PublicVarOption = None,
     rules: RulesOption = None,
     trust_repository_rules: TrustRulesOption = False,
     no_inline_suppressions: NoInlineOption = False,
@@ -177,14 +183,14 @@ def create(
 ) -> None:
     """Record every current finding by fingerprint (never by line), sorted, one entry per line, atomically."""
     from compliance import baseline
-    from compliance.cli import usage_error
+    from compliance.cli import redactor, usage_error
     from compliance.output import write_atomic
 
     options = overrides(config, select, ignore, None, var, no_inline_suppressions, today)
     run = _lint(path, options, rules, trust_repository_rules)
     target = output or os.path.join(path if os.path.isdir(path) else os.path.dirname(path), baseline.DEFAULT_NAME)
     try:
-        write_atomic(target, baseline.render(run.findings))
+        write_atomic(target, baseline.render(redactor(var, public_var).findings(run.findings)))
     except OSError as error:
         raise usage_error(f"cannot write {target}: {error.strerror or error}") from None
     count = len(run.findings)

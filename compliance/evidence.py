@@ -46,6 +46,7 @@ SECRET_WORDS = frozenset({"key", "keys", "private", "pass", "pwd"})
 REFERENCE_WORDS = frozenset({"ref", "refs", "name", "names", "namespace", "store", "path"})
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can carry
 GIT_TIMEOUT = 10
+SAFE_NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-")
 
 
 class EvidenceError(ValueError):
@@ -257,9 +258,19 @@ def redact_suppressed(suppressed: Suppressed) -> Suppressed:
 # ── the evidence bundle ──────────────────────────────────────────────────────
 
 
-def _input_file(path: str, absolute: str, kind: str) -> InputFile | None:
-    from compliance.files import read_regular
+def _under(path: str, root: str) -> bool:
+    """Whether `path` is `root` or below it, by name (links not resolved)."""
+    path, root = os.path.abspath(path), os.path.abspath(root)
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
+
+def _input_file(path: str, absolute: str, kind: str, root: str | None = None) -> InputFile | None:
+    """The file's hash, or None; under `root` only a regular file that is there once links are resolved
+    (a chart's link to `/etc/passwd` or `/proc/self/environ` must not be read, hashed or listed)."""
+    from compliance.files import inside, read_regular
+
+    if root is not None and not inside(absolute, os.path.realpath(root)):
+        return None
     try:
         data = read_regular(absolute, -1)  # a FIFO or a link to /dev/zero in a chart must not hang the bundle
     except OSError:
@@ -270,10 +281,14 @@ def _input_file(path: str, absolute: str, kind: str) -> InputFile | None:
 def inventory(repo: Repository, rendered: bool, config_file: str | None = None) -> tuple[InputFile, ...]:
     """Every file the run read: the loader's, each rendered chart's other files (templates, helpers) and the
     project configuration (relative to the root, `../` when outside it, so `sha256sum -c` at the root works)."""
-    files = {f.path: f for f in repo.files}
+    from compliance.files import inside
+
+    real_root = os.path.realpath(repo.root)
+    files = {f.path: f for f in repo.files if inside(os.path.join(repo.root, f.path), real_root)}
     if config_file is not None:
         path = os.path.relpath(os.path.abspath(config_file), repo.root).replace(os.sep, "/")
-        found = _input_file(path, config_file, "config")
+        # a config file named on the command line may live anywhere; one in the repository must stay in it
+        found = _input_file(path, config_file, "config", repo.root if _under(config_file, repo.root) else None)
         if found is not None:
             files[path] = found
     charts = sorted({chart.directory for chart in repo.charts}) if rendered else []
@@ -288,21 +303,31 @@ def inventory(repo: Repository, rendered: bool, config_file: str | None = None) 
                 path = os.path.relpath(absolute, repo.root).replace(os.sep, "/")
                 if path in files:
                     continue
-                inside = os.path.relpath(absolute, base).replace(os.sep, "/")
-                found = _input_file(path, absolute, "template" if inside.startswith("templates/") else "chart file")
+                in_chart = os.path.relpath(absolute, base).replace(os.sep, "/")
+                kind = "template" if in_chart.startswith("templates/") else "chart file"
+                found = _input_file(path, absolute, kind, repo.root)
                 if found is not None:
                     files[path] = found
     return tuple(files[path] for path in sorted(files))
 
 
+def sha256_line(digest: str, name: str) -> str:
+    """One line as GNU `sha256sum` writes it: a name with a line break or backslash is escaped and the line
+    starts with `\\`, so a file name can never add a line of its own (`sha256sum -c` reads it back)."""
+    if not any(char in name for char in "\\\n\r"):
+        return f"{digest}  {name}\n"
+    escaped = name.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r")
+    return f"\\{digest}  {escaped}\n"
+
+
 def inputs_sha256(files: Iterable[InputFile]) -> str:
     """Every input file as `sha256sum` writes it: `sha256sum -c` at the linted root re-verifies them."""
-    return "".join(f"{f.sha256}  {f.path}\n" for f in sorted(files, key=lambda f: f.path))
+    return "".join(sha256_line(f.sha256, f.path) for f in sorted(files, key=lambda f: f.path))
 
 
 def inputs_digest(files: Iterable[InputFile]) -> str:
     """One number for the whole input set: the SHA-256 of `inputs_sha256`."""
-    return hashlib.sha256(inputs_sha256(files).encode("utf-8")).hexdigest()
+    return hashlib.sha256(inputs_sha256(files).encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def scope_dict(scope: AuditScope) -> dict[str, Any]:
@@ -336,7 +361,8 @@ def scope_dict(scope: AuditScope) -> dict[str, Any]:
 
 
 def _dump(value: Any) -> bytes:
-    return (json.dumps(value, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    # a file name that is not UTF-8 (lone surrogates) is written as its `\udcXX` escape
+    return (json.dumps(value, indent=2, ensure_ascii=False) + "\n").encode("utf-8", "backslashreplace")
 
 
 def effective_values_files(repo: Repository, contexts: Iterable[ReleaseContext]) -> dict[str, bytes]:
@@ -382,7 +408,13 @@ def effective_values_files(repo: Repository, contexts: Iterable[ReleaseContext])
 
 
 def _safe_name(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]", "_", name).lstrip(".") or "_"
+    """A file name for a cluster: safe (no `/`, no leading `.`) and one-to-one, by percent-encoding every other
+    byte and `%` itself, so `acme~eu` (`acme%7Eeu`) and `acme_eu` never share a file."""
+    encoded = "".join(
+        chr(byte) if chr(byte) in SAFE_NAME_CHARS else f"%{byte:02X}"
+        for byte in name.encode("utf-8", "surrogateescape")
+    )
+    return "%2E" + encoded[1:] if encoded.startswith(".") else encoded or "%"
 
 
 def checks_json(evaluated: Iterable[Evaluation], findings: Iterable[Finding]) -> bytes:
@@ -422,6 +454,13 @@ rules.json             the rules applied
 checks.json            every check that ran (rule x blueprint x cluster) and how many findings it produced
 values/clusters/*.json what each cluster deploys: the effective Helm values per blueprint
 values/chart-defaults.json  charts no cluster deploys, with their defaults
+                       (a cluster's file name is its name with any other character percent-encoded)
+manifest.sha256        the SHA-256 of every other member, the report and findings included
+
+Check that no member was changed, added or removed since it was written:
+  compliance verify evidence.zip        (or: unzip it, then `sha256sum -c manifest.sha256` in that folder)
+The manifest travels with the bundle, so whoever holds the bundle can rewrite both; for integrity against
+the holder, check the signature your CI system attached to it (see docs/ci.md, "Evidence bundles").
 
 Re-verify that this evidence matches a checkout:
   cd <the linted root, at the commit named in inputs.json>
@@ -432,6 +471,7 @@ Re-create it byte for byte (same repository, tool and rule pack):
 Secrets are never included: the value under a key that names a secret, token, password or key
 (`adminToken`, `apiKey`, `password`) is written as "<redacted>"; keys that name where a secret lives
 (`existingSecret`, `secretKeyRef`, `secretName`) keep their values, as do booleans and empty strings.
+Values given on the command line with `--var` are written as "<redacted>" unless named with `--public-var`.
 """
 
 
@@ -453,14 +493,19 @@ def bundle_files(
     }
     files = {
         "README.txt": README.format(epoch=int(scope.generated_at.timestamp())).encode("utf-8"),
-        "report.html": report_html.encode("utf-8"),
-        "findings.json": findings_json.encode("utf-8"),
+        "report.html": report_html.encode("utf-8", "backslashreplace"),
+        "findings.json": findings_json.encode("utf-8", "backslashreplace"),
         "inputs.json": _dump(manifest),
-        "inputs.sha256": inputs_sha256(scope.inputs).encode("utf-8"),
+        # names as the file system has them, bytes that are not UTF-8 included: `sha256sum -c` finds the files
+        "inputs.sha256": inputs_sha256(scope.inputs).encode("utf-8", "surrogateescape"),
         "rules.json": rules_json(rules),
         "checks.json": checks_json(evaluated, findings),
     }
     files.update(effective_values_files(repo, contexts))
+    # last: the hash of every other member, which `compliance verify` checks
+    files["manifest.sha256"] = "".join(
+        sha256_line(hashlib.sha256(data).hexdigest(), name) for name, data in sorted(files.items())
+    ).encode("utf-8")
     return files
 
 

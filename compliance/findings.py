@@ -72,7 +72,8 @@ class Finding:
 
         anchor = self.value_path or self.message
         text = "\x1f".join((self.rule, self.blueprint or "", self.cluster or "", anchor, self.location.path))
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+        # a file name that is not UTF-8 holds lone surrogates: hash its bytes as they are
+        return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:32]
 
     def sort_key(self) -> tuple:
         loc = self.location

@@ -28,7 +28,15 @@ BaselineOption = Annotated[
 ]
 SelectOption = Annotated[list[str] | None, typer.Option(help="Only these rule ids or prefixes.")]
 IgnoreOption = Annotated[list[str] | None, typer.Option(help="Skip these rule ids or prefixes.")]
-VarOption = Annotated[list[str] | None, typer.Option(help="Flux variable NAME=VALUE.")]
+VarOption = Annotated[
+    list[str] | None, typer.Option(help="Flux variable NAME=VALUE; its value is shown as <redacted> unless public.")
+]
+PublicVarOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--public-var", metavar="NAME", help="Show this --var's value in outputs (it is no secret); repeatable."
+    ),
+]
 RulesOption = Annotated[list[str] | None, typer.Option(help="Load rule modules from a file or folder.")]
 TrustRulesOption = Annotated[
     bool,

@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
+
+
+def printable(text: str) -> str:
+    """Text that encodes as UTF-8: a file name that is not UTF-8 (`\\xff.yaml`, read as a lone surrogate)
+    is shown as `\\udcff`, never a crash that leaves the report unwritten."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def write_stdout(text: str) -> None:
+    sys.stdout.write(printable(text))
 
 
 def write_atomic(path: str, data: str | bytes) -> None:
     directory = os.path.dirname(os.path.abspath(path))
-    payload = data.encode("utf-8") if isinstance(data, str) else data
+    payload = printable(data).encode("utf-8") if isinstance(data, str) else data
     fd, temporary = tempfile.mkstemp(prefix=".compliance-", dir=directory)
     try:
         umask = os.umask(0)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from typing import Annotated
 
 import typer
@@ -13,6 +12,7 @@ from compliance.options import (
     IgnoreOption,
     NoCacheOption,
     NoInlineOption,
+    PublicVarOption,
     RendererName,
     RendererOption,
     RulesOption,
@@ -32,6 +32,7 @@ def report(
     select: SelectOption = None,
     ignore: IgnoreOption = None,
     var: VarOption = None,
+    public_var: PublicVarOption = None,
     rules: RulesOption = None,
     trust_repository_rules: TrustRulesOption = False,
     config: ConfigOption = None,
@@ -46,7 +47,7 @@ def report(
     """
     from compliance import __version__, evidence
     from compliance.api import lint_project, load_rules
-    from compliance.cli import _render_setup, usage_error
+    from compliance.cli import _render_setup, redactor, usage_error
     from compliance.config import ConfigError
     from compliance.config_command import overrides
     from compliance.engine import LintOptions, SelectionError, release_contexts
@@ -69,6 +70,7 @@ def report(
     if today is None and time_source == "SOURCE_DATE_EPOCH":
         today = when.date().isoformat()  # a re-run later judges `until` dates as this one did
     options = overrides(config, select, ignore, None, var, no_inline_suppressions, today)
+    hide = redactor(var, public_var)
     cache_dir = _render_setup(renderer, no_cache, None, True)
     try:
         run = lint_project(
@@ -106,12 +108,12 @@ def report(
         judged_on=settings.today.isoformat(),
     )
     data = ReportData(
-        tuple(evidence.redact_finding(f) for f in run.findings),
+        hide.findings(evidence.redact_finding(f) for f in run.findings),
         run.rules,
         run.repo.root,
         (run.repo,),
         evaluated=run.evaluated,
-        suppressed=tuple(evidence.redact_suppressed(s) for s in run.suppressed),
+        suppressed=hide.suppressed(evidence.redact_suppressed(s) for s in run.suppressed),
         extra={"scope": scope, "gate": gate_report([run], specs, None)},
     )
     page = html_reporter.render(data)
@@ -120,7 +122,9 @@ def report(
     if output:
         written.append((output, page))
     if bundle:
-        values_options = LintOptions(settings.select, settings.ignore, dict(settings.variables), settings.rule_options)
+        # the values are only shown, never judged: computed with the secret --var values already hidden
+        variables = hide.variables(settings.variables)
+        values_options = LintOptions(settings.select, settings.ignore, variables, settings.rule_options)
         files = evidence.bundle_files(
             scope,
             run.repo,
@@ -133,7 +137,9 @@ def report(
         )
         written.append((bundle, evidence.deterministic_zip(files, zip_time)))
     if not written:
-        sys.stdout.write(page)
+        from compliance.output import write_stdout
+
+        write_stdout(page)
         return
     from compliance.output import write_atomic
 

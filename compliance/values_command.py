@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from compliance.options import VarOption
+from compliance.options import PublicVarOption, VarOption
 
 
 class ValuesFormat(str, Enum):
@@ -25,17 +25,17 @@ def values(
     output_format: Annotated[ValuesFormat, typer.Option("--format", "-f", help="Output format.")] = ValuesFormat.yaml,
     blame: Annotated[bool, typer.Option(help="Annotate every leaf with the file:line that set it.")] = False,
     var: VarOption = None,
+    public_var: PublicVarOption = None,
     output: Annotated[str | None, typer.Option("--output", "-o", help="Write the output to FILE.")] = None,
 ) -> None:
     """Print the effective values one cluster deploys for a blueprint, with the origin of every leaf."""
     import os
-    import sys
 
-    from compliance.cli import _variables, usage_error
+    from compliance.cli import _variables, redactor, usage_error
     from compliance.repository import InputError
     from compliance.valuesview import ValuesUsageError, render_values
 
-    variables = _variables(var)
+    variables = redactor(var, public_var).variables(_variables(var))  # shown, never judged: secrets hidden
     if not os.path.exists(path):
         raise usage_error(f"path does not exist: {path}")
     try:
@@ -49,4 +49,6 @@ def values(
 
         write_atomic(output, text)
     else:
-        sys.stdout.write(text)
+        from compliance.output import write_stdout
+
+        write_stdout(text)

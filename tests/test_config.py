@@ -216,7 +216,9 @@ def test_config_command_prints_effective_settings_and_their_sources() -> None:
     assert shown["fail-on"] == "fail-on: error  # command line"
     assert shown["ignore"] == 'ignore: ["VER003"]  # fixtures/config/.compliance.yaml:2:1'
     assert shown["select"] == "select: []  # default"
-    assert shown["MARKETPLACE_ENABLED"] == '  MARKETPLACE_ENABLED: "false"  # command line'
+    assert shown["MARKETPLACE_ENABLED"] == '  MARKETPLACE_ENABLED: "<redacted>"  # command line'  # may be a secret
+    public = run("config", str(FIXTURE), "--var", "MARKETPLACE_ENABLED=false", "--public-var", "MARKETPLACE_ENABLED")
+    assert '  MARKETPLACE_ENABLED: "false"  # command line' in public.stdout
     assert shown["LLM_PARTNER_BASE_URL"].endswith("# fixtures/config/.compliance.yaml:10:3")
     assert shown["min-audit-retention-days"].endswith("365  # fixtures/config/.compliance.yaml:12:3")
     assert shown["sanctioned-baseline"].endswith("# default")

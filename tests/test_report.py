@@ -323,6 +323,7 @@ def test_bundle_contents(audit: Audit) -> None:
         "README.txt",
         "checks.json",
         "findings.json",
+        "manifest.sha256",
         "inputs.json",
         "inputs.sha256",
         "report.html",

@@ -84,7 +84,16 @@ def test_the_command_prints_exactly_what_the_rules_see(root: Path, tmp_path: Pat
     plugin.write_text(DUMP_RULE)
     lint = subprocess.run(
         [sys.executable, "-m", "compliance", "lint", str(root), "--rules", str(plugin), "--select", "DMP"]
-        + ["--format", "json", "--fail-on", "never", "--var", "SOVEREIGN_FQDN=t.example"],
+        + [
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+            "--var",
+            "SOVEREIGN_FQDN=t.example",
+            "--public-var",
+            "SOVEREIGN_FQDN",
+        ],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -99,7 +108,9 @@ def test_the_command_prints_exactly_what_the_rules_see(root: Path, tmp_path: Pat
     assert set(seen) == {("_template", "bp-newapi"), ("acme", "bp-newapi")}
     for cluster in ("_template", "acme"):
         printed = values_json(
-            str(root), "--cluster", cluster, "--blueprint", "bp-newapi", "--var", "SOVEREIGN_FQDN=t.example"
+            str(root),
+            *("--cluster", cluster, "--blueprint", "bp-newapi", "--var", "SOVEREIGN_FQDN=t.example"),
+            *("--public-var", "SOVEREIGN_FQDN"),
         )
         engine = context(root, cluster, SOVEREIGN_FQDN="t.example").values.values
         assert printed["values"] == seen[(cluster, "bp-newapi")] == json.loads(json.dumps(engine))
@@ -233,6 +244,8 @@ def test_unresolved_variables_print_their_literal_text_and_are_flagged() -> None
         "bp-newapi",
         "--var",
         "SOVEREIGN_FQDN=x.example",
+        "--public-var",
+        "SOVEREIGN_FQDN",
     )
     assert (
         given["values"]["ingress"]["host"] == "api.x.example" and "unresolved" not in given["origins"]["ingress.host"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -80,3 +81,15 @@ def step_text(role: str, value: object) -> str:
     if role == "set":
         return "set here" if value is None else f"set to {value_text(value)}"
     return f"{role} {value_text(value)}"
+
+
+# A line the CI runner obeys as a command: GitHub's `::cmd::` and its older `##[cmd]`, after leading blanks.
+_RUNNER_COMMAND = re.compile(r"\s*(::|##\[)")
+
+
+def command_safe(path: str) -> str:
+    """A path that starts a line of output (text headers, JUnit details), never read as a runner command.
+
+    `./` keeps it the same path: `::stop-commands::x.yaml` is shown as `./::stop-commands::x.yaml`.
+    """
+    return "./" + path if _RUNNER_COMMAND.match(path) else path

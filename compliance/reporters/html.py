@@ -13,7 +13,7 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass
-from html import escape
+from html import escape as _html_escape
 from typing import TYPE_CHECKING
 
 from compliance.findings import Finding, Severity, TraceStep
@@ -24,6 +24,16 @@ if TYPE_CHECKING:
     from compliance.exceptions import Suppressed
     from compliance.model import InputFile
     from compliance.registry import RuleSpec
+
+_BREAKS = {"\r": "&#13;", "\n": "&#10;", "\u2028": "&#8232;", "\u2029": "&#8233;"}
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+
+
+def escape(text: str) -> str:
+    """HTML-escaped text on one physical line: a page printed to a CI log can never start a runner command."""
+    escaped = _CONTROL.sub("\ufffd", _html_escape(text))
+    return re.sub("[\r\n\u2028\u2029]", lambda match: _BREAKS[match.group()], escaped)
+
 
 FAILING = (Severity.ERROR, Severity.WARNING)  # a cell with one of these fails; info alone does not
 SEVERITY_MARK = {Severity.ERROR: "✗", Severity.WARNING: "▲", Severity.INFO: "ℹ"}

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from compliance.findings import Finding
 from compliance.registry import RuleSpec, Scope
 from compliance.reporters import ReportData
-from compliance.reporters.common import SourceRoot, source_root
+from compliance.reporters.common import SourceRoot, command_safe, source_root
 
 if TYPE_CHECKING:
     from compliance.engine import Evaluation
@@ -26,6 +26,11 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 def _xml_text(text: str) -> str:
     return _NOT_XML.sub("\ufffd", text)
+
+
+def _one_line(text: str) -> str:
+    """A finding's message on one line: a break in a hostile value must not start a line (a runner command)."""
+    return text.replace("\r", "\\r").replace("\n", "\\n").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
 def _case_name(rule: str, blueprint: str | None, cluster: str | None, spec: RuleSpec | None) -> str:
@@ -41,10 +46,13 @@ def _case_name(rule: str, blueprint: str | None, cluster: str | None, spec: Rule
 def _failure(case: ET.Element, findings: list[Finding], root: SourceRoot) -> None:
     worst = max(findings, key=lambda f: f.severity.rank)
     message = findings[0].message if len(findings) == 1 else f"{len(findings)} findings: {findings[0].message}"
-    details = "\n".join(f"{root.path(f.location)}:{f.location.line}:{f.location.column}: {f.message}" for f in findings)
+    where = [
+        f"{command_safe(_one_line(root.path(f.location)))}:{f.location.line}:{f.location.column}" for f in findings
+    ]
+    details = "\n".join(f"{place}: {_one_line(f.message)}" for place, f in zip(where, findings, strict=True))
     failure = ET.SubElement(case, "failure", message=_xml_text(message), type=worst.severity.value)
     failure.text = _xml_text(details + "\n")
-    case.set("file", root.path(findings[0].location))
+    case.set("file", _xml_text(root.path(findings[0].location)))
 
 
 def render(data: ReportData, color: bool = False) -> str:

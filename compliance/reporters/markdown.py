@@ -20,12 +20,25 @@ LABEL = {Severity.ERROR: "❌ error", Severity.WARNING: "⚠️ warning", Severi
 NO_CLUSTER = "(not cluster-specific)"
 
 
-MARKUP = re.compile(r"([\\`*_\[\]<>|&~])")
+# every character that starts markup in GitHub Markdown: emphasis, code, links, HTML, tables, math, mentions
+CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
+MARKUP = re.compile(r"([\\`*_\[\]<>|&~$@#!])")
 
 
 def escape_cell(text: str, code: bool = False) -> str:
-    """Text shown as it is in a table cell (no HTML, links or emphasis), on one line; a code span needs only `|`."""
-    return " ".join((text.replace("|", "\\|") if code else MARKUP.sub(r"\\\1", text)).split())
+    """Text shown as it is in a table cell (no HTML, links or emphasis), on one line.
+
+    `code`: as a code span when nothing in it can end the span or the cell early (a back-tick, or a
+    backslash before the escaped `|`); otherwise as escaped plain text, which nothing can break out of.
+    """
+    if code and "`" not in text and "\\" not in text:
+        return "`" + " ".join(_visible(text).replace("|", "\\|").split()) + "`"
+    return " ".join(_visible(MARKUP.sub(r"\\\1", text)).split())
+
+
+def _visible(text: str) -> str:
+    """Control characters (ESC, BEL, ...) shown as `\\xNN`, never passed to a terminal or log."""
+    return CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
 
 
 def _plural(count: int, word: str) -> str:
@@ -50,7 +63,7 @@ def _table(findings: list[Finding], root: SourceRoot, links: dict[str, str]) -> 
         rule = f"[{f.rule}]({links[f.rule]})" if f.rule in links else f.rule
         where = escape_cell(f"{root.path(f.location)}:{f.location.line}", code=True)
         cluster = escape_cell(f.cluster or "")
-        lines.append(f"| {LABEL[f.severity]} | {rule} | `{where}` | {cluster} | {escape_cell(f.message)} |")
+        lines.append(f"| {LABEL[f.severity]} | {rule} | {where} | {cluster} | {escape_cell(f.message)} |")
     return lines
 
 
@@ -67,7 +80,7 @@ def render(data: ReportData, color: bool = False) -> str:
     if isinstance(diff, dict):
         ref, commit = escape_cell(str(diff["ref"]), code=True), str(diff["commit"])[:12]
         counted = f"{diff['new']} new, {diff['unchanged']} unchanged (not shown), {diff['fixed']} fixed"
-        lines += [f"Only findings new since `{ref}` ({commit}): {counted}.", ""]
+        lines += [f"Only findings new since {ref} ({commit}): {counted}.", ""]
     lines += _gate(data)
     base = docs_base()
     links = {spec.id: link for spec in data.rules if (link := rule_doc(spec, base))}

@@ -49,7 +49,11 @@ def _descriptor(spec: RuleSpec, base: str | None) -> dict[str, Any]:
 
 def _physical(root: SourceRoot, location: Location) -> dict[str, Any]:
     return {
-        "artifactLocation": {"uri": quote(root.path(location), safe="/"), "uriBaseId": SRCROOT},
+        # the file name's bytes, percent-encoded (a name that is not UTF-8 holds lone surrogates)
+        "artifactLocation": {
+            "uri": quote(root.path(location).encode("utf-8", "surrogateescape"), safe="/"),
+            "uriBaseId": SRCROOT,
+        },
         "region": {"startLine": location.line, "startColumn": location.column},
     }
 

@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING
 
 from compliance.findings import Severity
 from compliance.reporters import ReportData, summary
+from compliance.reporters.common import command_safe
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x80-\x9f\n]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x80-\x9f\n\u2028\u2029]")
 
 
 def _safe(text: str) -> str:
@@ -55,7 +56,7 @@ def render(data: ReportData, color: bool, width: int = 100) -> str:
     findings, root = data.findings, data.root
     cache: dict[str, list[str]] = {}
     for path, group in groupby(findings, key=lambda f: f.location.path):
-        console.print(f"[bold underline]{_safe(path)}[/]")
+        console.print(f"[bold underline]{_safe(command_safe(path))}[/]")  # a line of its own: never `::cmd::`
         for finding in group:
             loc = finding.location
             where = f" [dim]\\[{_safe(finding.cluster)}][/]" if finding.cluster else ""
