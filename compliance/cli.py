@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from enum import Enum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -19,6 +19,8 @@ from compliance.options import (
     NoInlineOption,
     RendererName,
     RendererOption,
+    RenderMemoryOption,
+    RenderTimeoutOption,
     RulesOption,
     SelectOption,
     TodayOption,
@@ -26,6 +28,9 @@ from compliance.options import (
 )
 from compliance.report_command import report as report_command
 from compliance.values_command import values as values_command
+
+if TYPE_CHECKING:
+    from compliance.render.bounds import Bounds
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -137,6 +142,14 @@ def _render_setup(renderer: RendererName, no_cache: bool, manifests: str | None,
     return default_cache_dir()
 
 
+def render_bounds(seconds: float | None, memory_mb: int | None) -> Bounds:
+    """`--render-timeout`/`--render-memory` over the defaults of compliance.render.bounds."""
+    from compliance.render.bounds import Bounds
+
+    default = Bounds()
+    return Bounds(seconds if seconds is not None else default.seconds, memory_mb or default.memory_mb)
+
+
 @app.command()
 def lint(
     paths: Annotated[list[str] | None, typer.Argument(help="Repository roots (or files) to lint.")] = None,
@@ -171,6 +184,8 @@ def lint(
     ] = False,
     renderer: RendererOption = RendererName.auto,
     no_cache: NoCacheOption = False,
+    render_timeout: RenderTimeoutOption = None,
+    render_memory: RenderMemoryOption = None,
     manifests: Annotated[
         str | None,
         typer.Option(metavar="FILE", help="Lint a rendered manifest stream (`helm template` output; - for stdin)."),
@@ -208,6 +223,7 @@ def lint(
     cache_dir = _render_setup(renderer, no_cache, manifests, bool(paths or changed_files or diff_base))
 
     limits = Limits() if max_file_size is None else Limits(max_bytes=max_file_size)
+    bounds = render_bounds(render_timeout, render_memory)
 
     def lint_root(root: str) -> LintRun:
         if manifests is not None:
@@ -215,7 +231,14 @@ def lint(
 
             return lint_manifests(manifests, options, rules or ())
         return lint_project(
-            root, options, rules or (), changed=changed, renderer=renderer.value, cache_dir=cache_dir, limits=limits
+            root,
+            options,
+            rules or (),
+            changed=changed,
+            renderer=renderer.value,
+            cache_dir=cache_dir,
+            limits=limits,
+            render_bounds=bounds,
         )
 
     runs: list[LintRun] = []

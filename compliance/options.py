@@ -47,3 +47,21 @@ RendererOption = Annotated[
     RendererName, typer.Option(help="Render charts with Helm for the rendered rules: first available, or none.")
 ]
 NoCacheOption = Annotated[bool, typer.Option("--no-cache", help="Render again; do not read or write the render cache.")]
+RenderTimeoutOption = Annotated[
+    float | None,
+    typer.Option(
+        "--render-timeout",
+        metavar="SECONDS",
+        min=0.1,
+        help="Wall time one chart render may take (default 60); beyond it the render is stopped (RND004).",
+    ),
+]
+RenderMemoryOption = Annotated[
+    int | None,
+    typer.Option(
+        "--render-memory",
+        metavar="MB",
+        min=256,
+        help="Memory (address space) one chart render may use (default 2048); beyond it it is stopped (RND004).",
+    ),
+]

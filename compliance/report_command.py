@@ -15,6 +15,8 @@ from compliance.options import (
     NoInlineOption,
     RendererName,
     RendererOption,
+    RenderMemoryOption,
+    RenderTimeoutOption,
     RulesOption,
     SelectOption,
     TodayOption,
@@ -37,6 +39,8 @@ def report(
     today: TodayOption = None,
     renderer: RendererOption = RendererName.auto,
     no_cache: NoCacheOption = False,
+    render_timeout: RenderTimeoutOption = None,
+    render_memory: RenderMemoryOption = None,
 ) -> None:
     """Write a self-contained HTML report for auditors (with --bundle, also the evidence to re-verify it).
 
@@ -44,7 +48,7 @@ def report(
     """
     from compliance import __version__, evidence
     from compliance.api import lint_project
-    from compliance.cli import _render_setup, usage_error
+    from compliance.cli import _render_setup, render_bounds, usage_error
     from compliance.config import ConfigError
     from compliance.config_command import overrides
     from compliance.engine import LintOptions, SelectionError, release_contexts
@@ -68,7 +72,10 @@ def report(
     options = overrides(config, select, ignore, None, var, no_inline_suppressions, today)
     cache_dir = _render_setup(renderer, no_cache, None, True)
     try:
-        run = lint_project(path, options, rules or (), renderer=renderer.value, cache_dir=cache_dir)
+        bounds = render_bounds(render_timeout, render_memory)
+        run = lint_project(
+            path, options, rules or (), renderer=renderer.value, cache_dir=cache_dir, render_bounds=bounds
+        )
     except (PluginError, SelectionError, InputError, ConfigError, RendererUnavailable) as error:
         raise usage_error(str(error)) from None
     settings = run.settings
