@@ -257,3 +257,10 @@ def test_the_helm_binary_is_bounded_too(tmp_path: Path, monkeypatch: pytest.Monk
     findings = lint_fixture(repo, select=("RND",), renderer="helm", render_bounds=Bounds(2, 1024))
     assert [(f.rule, f.location.path) for f in findings] == [("RND004", "Chart.yaml")]
     assert bound in findings[0].message
+
+
+def test_a_template_name_in_a_message_cannot_locate_a_finding_outside_the_chart(tmp_path: Path) -> None:
+    escape = "x/templates/" + "../" * 12 + "etc/hostname:1:1"
+    repo = chart(tmp_path / "repo", {"x.yaml": f'{{{{ fail "see {escape}" }}}}\n'})
+    (finding,) = lint_fixture(repo, select=("RND",), renderer="sdk")
+    assert (finding.rule, finding.location.path, finding.location.line) == ("RND001", "templates/x.yaml", 1)

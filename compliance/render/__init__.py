@@ -266,19 +266,26 @@ class _Job:
         return output
 
     def _template_lines(self, rel: str) -> list[str] | None:
+        """The lines of a regular file of the repository (never read through a link out of it)."""
         if rel not in self._templates:
-            try:
-                with open(os.path.join(self.repo.root, rel), encoding="utf-8", errors="replace") as handle:
-                    self._templates[rel] = handle.read().splitlines()
-            except OSError:
-                self._templates[rel] = None
+            from compliance.files import read_inside
+
+            data = read_inside(self.repo.root, rel)
+            self._templates[rel] = data.decode("utf-8", errors="replace").splitlines() if data is not None else None
         return self._templates[rel]
 
     def _template_file(self, chart: Chart, template: str) -> str | None:
-        """`bp-newapi/templates/x.yaml` (Helm names the chart, not its folder) -> repo-relative path."""
+        """`bp-newapi/templates/x.yaml` (Helm names the chart, not its folder) -> repo-relative path.
+        The name comes from Helm's message, which a template can write (`fail "x/templates/../../.."`):
+        a name that leaves the chart folder names no file."""
+        import posixpath
+
         _, _, inside = template.partition("/")
-        rel = f"{chart.directory}/{inside}" if chart.directory else inside
-        return rel if inside and self._template_lines(rel) is not None else None
+        normal = posixpath.normpath(inside) if inside else ""
+        if not normal or normal.startswith(("../", "/")) or normal == "..":
+            return None
+        rel = f"{chart.directory}/{normal}" if chart.directory else normal
+        return rel if self._template_lines(rel) is not None else None
 
     def _locator(self, chart: Chart) -> TemplateLocator:
         def locate(template: str, kind: str, nth: int) -> tuple[str | None, int]:
