@@ -28,7 +28,8 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^\s/@:\"'<>]*:[^\s/@\"'<>]*@"), rf"\1{MASK}@"),
     # Authorization / extraheader values: the scheme and everything after it on the line
     (re.compile(r"(?i)\b(authorization\s*[:=]\s*)(?:basic|bearer|token|digest)?\s*[^\s\"'<>]+"), rf"\1{MASK}"),
-    (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}"), rf"\1 {MASK}"),
+    # a credential after Bearer/Basic has digits or padding ("basic authentication" is prose)
+    (re.compile(r"(?i)\b(bearer|basic)\s+(?=[A-Za-z._~+/-]*[0-9=])[A-Za-z0-9._~+/=-]{8,}"), rf"\1 {MASK}"),
     # well-known token shapes
     (re.compile(r"\bgh[pousr]_[A-Za-z0-9]{20,}"), MASK),
     (re.compile(r"\bgithub_pat_[A-Za-z0-9_]{20,}"), MASK),

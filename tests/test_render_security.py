@@ -53,7 +53,7 @@ def test_scrub_masks_credential_shapes() -> None:
     text = (
         f"https://user:{TOKEN}@github.com/x AUTHORIZATION: basic {BASIC} password=hunter2 "
         "ghp_abcdefghijklmnopqrstuvwxyz0123456789 github_pat_11ABCDEFG0123456789_abcdefghijklmnop "
-        "glpat-abcdefghij0123456789xy AKIAIOSFODNN7EXAMPLE Bearer abcdefghijklmnop.qrs "
+        "glpat-abcdefghij0123456789xy AKIAIOSFODNN7EXAMPLE Bearer abcdefgh1jklmnop.qrs "
         "-----BEGIN RSA PRIVATE KEY-----\nMIIEabc\n-----END RSA PRIVATE KEY----- done"
     )
     cleaned = scrub(text)
@@ -65,14 +65,13 @@ def test_scrub_masks_credential_shapes() -> None:
         "github_pat_11",
         "glpat-abc",
         "AKIAIOSF",
-        "abcdefghijklmnop.",
+        "abcdefgh1",
         "MIIE",
     ):
         assert secret not in cleaned, secret
     assert cleaned.startswith("https://***@github.com/x") and cleaned.endswith("done")
-    assert scrub("template foo.yaml:12: nil pointer evaluating .Values.a") == (
-        "template foo.yaml:12: nil pointer evaluating .Values.a"
-    )
+    for prose in ("template foo.yaml:12: nil pointer evaluating .Values.a", "needs basic authentication"):
+        assert scrub(prose) == prose
 
 
 def test_redact_bounds_the_message_after_scrubbing() -> None:
@@ -126,6 +125,13 @@ def test_a_chart_at_the_root_links_into_git(tmp_path: Path) -> None:
     os.symlink("../.git/config", repo / "templates" / "cfg")
     (finding,) = [f for f in lint_fixture(repo, select=("RND",), renderer="sdk") if f.rule == "RND001"]
     assert finding.message == "chart not rendered: templates/cfg: symbolic link into .git"
+
+
+def test_bad_bounds_are_usage_errors(tmp_path: Path) -> None:
+    repo = chart(tmp_path / "repo", {"x.yaml": "{{/* x */}}\n"})
+    for option in (("--render-timeout", "0"), ("--render-memory", "16")):
+        result = run(str(repo), "--no-cache", *option)
+        assert result.returncode == 2 and option[0] in result.stderr
 
 
 # --- cache poisoning ---------------------------------------------------------------------------
