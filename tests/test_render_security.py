@@ -270,3 +270,12 @@ def test_a_template_name_in_a_message_cannot_locate_a_finding_outside_the_chart(
     repo = chart(tmp_path / "repo", {"x.yaml": f'{{{{ fail "see {escape}" }}}}\n'})
     (finding,) = lint_fixture(repo, select=("RND",), renderer="sdk")
     assert (finding.rule, finding.location.path, finding.location.line) == ("RND001", "templates/x.yaml", 1)
+
+
+def test_a_fifo_with_a_newline_in_its_name_is_named_on_one_line(tmp_path: Path) -> None:
+    repo = chart(tmp_path / "repo", {"x.yaml": "{{/* x */}}\n"})
+    os.mkfifo(repo / "templates" / "a\nb.yaml")  # a render that opened it would block forever
+    (finding,) = lint_fixture(repo, select=("RND",), renderer="sdk")
+    assert (
+        finding.message == 'chart not rendered: "templates/a\\nb.yaml": not a regular file (a FIFO, socket or device)'
+    )

@@ -45,9 +45,18 @@ def _frame(data: bytes) -> bytes:
     return len(data).to_bytes(8, "big") + data
 
 
+def _shown(rel: str) -> str:
+    """A file name as a message shows it: quoted when it holds a newline or another control character."""
+    import json
+
+    return rel if rel.isprintable() else json.dumps(rel)
+
+
 def _collect(chart_dir: str, root: str) -> list[tuple[str, bytes]]:
     """(chart-relative name, bytes) of every file Helm may read, sorted by name."""
     real_root, real_chart = os.path.realpath(root), os.path.realpath(chart_dir)
+    if not inside(chart_dir, real_root) or ".git" in os.path.relpath(real_chart, real_root).split(os.sep):
+        raise _Refused("the chart folder is a link out of the repository or into .git")
     found: list[tuple[str, bytes]] = []
     total = 0
     # (folder on disk, its chart-relative name, real folders above it: a link back to one is a loop)
@@ -67,26 +76,26 @@ def _collect(chart_dir: str, root: str) -> list[tuple[str, bytes]]:
             real = os.path.realpath(entry.path)
             if entry.is_symlink():
                 if not inside(entry.path, real_root):
-                    raise _Refused(f"{rel}: symbolic link leaves the repository")
+                    raise _Refused(f"{_shown(rel)}: symbolic link leaves the repository")
                 if not inside(entry.path, real_chart):
-                    raise _Refused(f"{rel}: symbolic link leaves the chart folder")
+                    raise _Refused(f"{_shown(rel)}: symbolic link leaves the chart folder")
                 if ".git" in os.path.relpath(real, real_chart).split(os.sep):
-                    raise _Refused(f"{rel}: symbolic link into .git")
+                    raise _Refused(f"{_shown(rel)}: symbolic link into .git")
             try:
                 mode = os.stat(entry.path).st_mode
             except OSError:
-                raise _Refused(f"{rel}: broken symbolic link or link loop") from None
+                raise _Refused(f"{_shown(rel)}: broken symbolic link or link loop") from None
             if stat.S_ISDIR(mode):
                 if real in above:
-                    raise _Refused(f"{rel}: symbolic link loop")
+                    raise _Refused(f"{_shown(rel)}: symbolic link loop")
                 subfolders.append((entry.path, f"{rel}/", above | {real}))
                 continue
             if not stat.S_ISREG(mode):
-                raise _Refused(f"{rel}: not a regular file (a FIFO, socket or device)")
+                raise _Refused(f"{_shown(rel)}: not a regular file (a FIFO, socket or device)")
             try:
                 data = read_regular(entry.path, MAX_BYTES - total + 1)
             except OSError as error:
-                raise _Refused(f"{rel}: cannot read ({error.strerror or error})") from None
+                raise _Refused(f"{_shown(rel)}: cannot read ({error.strerror or error})") from None
             total += len(data)
             found.append((rel, data))
             if total > MAX_BYTES or len(found) > MAX_FILES:
