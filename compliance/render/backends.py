@@ -135,41 +135,60 @@ def _read_text(path: str) -> str:
 
 
 class HelmSdk:
-    """Helm's Go SDK in worker processes (`compliance.render.worker`) under the render bounds: one
-    per render thread, started on first use and reused, so a cheap render costs no process start.
-    A worker that hits a bound is killed, and the next render starts a new one."""
+    """Helm's Go SDK in worker processes (`compliance.render.worker`) under the render bounds, started
+    on demand and reused, so a cheap render costs no process start. A render thread waits a moment
+    for a busy worker before starting another (loading Helm costs ~0.1 s of CPU), so cheap renders
+    share one worker and slow ones get one per thread. A worker that hits a bound is killed, and
+    the next render starts a new one."""
 
     name = "sdk"
+    patience = 0.25  # seconds a render waits for a busy worker before starting another
 
     def __init__(self, bounds: Bounds | None = None) -> None:
         self.bounds = bounds or Bounds()
         self._idle: list[_Worker] = []
-        self._lock = threading.Lock()
+        self._live = 0  # workers started and not stopped
+        self._ready = threading.Condition()
 
     def identity(self) -> str:
         return f"sdk:{_installed_version(SDK_DISTRIBUTION)}"
 
+    def _take(self) -> _Worker | None:
+        """An idle worker, or None after counting a new one the caller must start."""
+        with self._ready:
+            if not self._idle and self._live:
+                self._ready.wait_for(lambda: bool(self._idle), timeout=self.patience)
+            if self._idle:
+                return self._idle.pop()
+            self._live += 1
+            return None
+
     def render(self, request: RenderRequest) -> RenderOutput:
         from compliance.render.stream import stream_from_templates
 
-        with self._lock:
-            worker = self._idle.pop() if self._idle else None
+        worker = self._take()
         if worker is None:
             try:
                 worker = _Worker(self.bounds)
             except OSError as error:
+                with self._ready:
+                    self._live -= 1
                 return RenderOutput(error=f"could not start the Helm SDK worker: {error}")
         answer = worker.ask(request)
-        if worker.alive():
-            with self._lock:
+        with self._ready:
+            if worker.alive():
                 self._idle.append(worker)
+                self._ready.notify()
+            else:
+                self._live -= 1
         if answer.exceeded or answer.error:
             return answer
         return RenderOutput(stream=stream_from_templates(answer.templates), warnings=answer.warnings)
 
     def close(self) -> None:
-        with self._lock:
+        with self._ready:
             idle, self._idle = self._idle, []
+            self._live -= len(idle)
         for worker in idle:
             worker.stop()
 
