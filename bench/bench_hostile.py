@@ -1,6 +1,6 @@
 """Benchmark: time and peak memory of loading hostile inputs stay bounded.
 
-Usage: python3 bench/bench_hostile.py [--lint] [--only NAME]
+Usage: python3 bench/bench_hostile.py [--lint] [--render [--render-timeout S]] [--only NAME]
 
 Each input is written to a temporary folder and loaded in its own subprocess (so one input's memory
 cannot hide another's): the wall-clock seconds and the child's peak RSS are printed, with what the
@@ -10,6 +10,11 @@ input instead. The first row is the floor: a child that imports the loader and r
 A second table lints whole hostile repositories (a copy of fixtures/clean changed by each case, with
 `--renderer none`): many files that each fit the per-file limits (the run's total budget), and
 hostile configSchemas (catastrophic patterns, a `$ref` to a FIFO).
+
+`--render` adds the render rows: `compliance lint --renderer sdk` on a chart whose template loops or
+allocates without end, under the default render bounds (`--render-timeout` to shorten the wait).
+Seconds and peak RSS include the render worker (the child waits for it). The first render row is the
+floor: a chart with one trivial template.
 """
 
 from __future__ import annotations
@@ -111,6 +116,18 @@ RUNS: dict[str, Callable[[Path], None]] = {
     "$ref to a FIFO": _fifo_ref,
 }
 
+CHART = "apiVersion: v2\nname: hostile\nversion: 0.1.0\n"
+# name -> template (rendered by the SDK worker under the render bounds: RND004 beyond them)
+RENDER_INPUTS: dict[str, str] = {
+    "render: trivial (floor)": "{{/* nothing */}}\n",
+    "render: 3 nested until 10000": (
+        "{{- range until 10000 }}{{ range until 10000 }}{{ range until 10000 }}{{ end }}{{ end }}{{ end }}\n"
+    ),
+    "render: randBytes 1e11": "data: {{ randBytes 100000000000 | quote }}\n",
+    "render: 200 MB of output": 'data: {{ repeat 200000000 "x" | quote }}\n',
+    "render: fail with .git/config": '{{ fail (.Files.Get ".git/config") }}\n',
+}
+
 LOAD = """
 import sys
 from compliance.yamlload import load_yaml
@@ -144,6 +161,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lint", action="store_true", help="run `compliance lint` on a repository holding each input")
     parser.add_argument("--only", help="run only inputs whose name contains this")
+    parser.add_argument("--render", action="store_true", help="add the render rows (needs compliance[helm])")
+    parser.add_argument("--render-timeout", help="passed to `compliance lint` for the render rows")
     args = parser.parse_args()
 
     print(f"{'input':<30} {'size':>9} {'seconds':>8} {'peak RSS':>9}  result")
@@ -176,6 +195,25 @@ def main() -> None:
             argv = [sys.executable, "-m", "compliance", "lint", str(repo), "--renderer", "none", "--format", "json"]
             seconds, rss, result = _child(argv, ROOT, summary=True)
             print(f"{name:<34} {seconds:>8.2f} {rss:>7.0f}Mi  {result[:70]}")
+        if args.render:
+            _render_rows(base, args.only, args.render_timeout)
+
+
+def _render_rows(base: Path, only: str | None, timeout: str | None) -> None:
+    for name, template in RENDER_INPUTS.items():
+        if only and only not in name:
+            continue
+        repo = base / "chart"
+        shutil.rmtree(repo, ignore_errors=True)
+        (repo / "templates").mkdir(parents=True)
+        (repo / ".git").mkdir()
+        (repo / ".git" / "config").write_text("url = https://x-access-token:ghs_notarealtoken0123456789@github.com/\n")
+        (repo / "Chart.yaml").write_text(CHART)
+        (repo / "templates" / "x.yaml").write_text(template)
+        argv = [sys.executable, "-m", "compliance", "lint", str(repo), "--renderer", "sdk", "--no-cache"]
+        argv += ["--select", "RND", "--format", "github"] + (["--render-timeout", timeout] if timeout else [])
+        seconds, rss, result = _child(argv, ROOT)
+        print(f"{name:<30} {len(template) / MiB:>7.2f}Mi {seconds:>8.2f} {rss:>7.0f}Mi  {result[:70]}")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from compliance.exceptions import Suppressed, govern
 from compliance.findings import Finding
 from compliance.model import Repository
 from compliance.registry import RuleSpec
+from compliance.render.bounds import Bounds
 from compliance.repository import load_repository
 from compliance.yamlload import Limits
 
@@ -62,10 +63,12 @@ def lint_path(
     cache_dir: str | None = None,
     limits: Limits = Limits(),
     trust_repository_rules: bool = False,
+    render_bounds: Bounds | None = None,
 ) -> LintRun:
     """Lint the repository at `path`; with `changed` (repo-relative files), only what those files affect.
 
-    `renderer` (auto, helm, sdk, none) renders charts for the rendered rules, cached in `cache_dir`.
+    `renderer` (auto, helm, sdk, none) renders charts for the rendered rules, cached in `cache_dir`,
+    each render under `render_bounds` (time, memory: beyond them, RND004).
     `limits` bound what one file may cost (size, nesting, alias expansion): beyond them, YML003.
 
     `settings` (a project config under the command line: `lint_project`) replaces select, ignore,
@@ -91,6 +94,7 @@ def lint_path(
         affected=affected,
         renderer=renderer,
         cache_dir=cache_dir,
+        render_bounds=render_bounds or Bounds(),
     )
     evaluated: set[Evaluation] = set()
     findings = lint(repo, rules, options, evaluated)
@@ -109,6 +113,7 @@ def lint_project(
     cache_dir: str | None = None,
     limits: Limits = Limits(),
     trust_repository_rules: bool = False,
+    render_bounds: Bounds | None = None,
 ) -> LintRun:
     """Lint `path` as the command line does: its project config (`compliance.config`) under `overrides`."""
     specs = load_rules(rule_paths, roots=(path,), trust_repository_rules=trust_repository_rules)
@@ -122,6 +127,7 @@ def lint_project(
         cache_dir=cache_dir,
         limits=limits,
         trust_repository_rules=trust_repository_rules,
+        render_bounds=render_bounds,
     )
 
 

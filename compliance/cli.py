@@ -23,6 +23,8 @@ from compliance.options import (
     PublicVarOption,
     RendererName,
     RendererOption,
+    RenderMemoryOption,
+    RenderTimeoutOption,
     RulesOption,
     SelectOption,
     TodayOption,
@@ -35,6 +37,9 @@ from compliance.verify import verify as verify_command
 
 if TYPE_CHECKING:
     from compliance.redaction import Redactor
+
+if TYPE_CHECKING:
+    from compliance.render.bounds import Bounds
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -187,6 +192,14 @@ def _render_setup(renderer: RendererName, no_cache: bool, manifests: str | None,
     return default_cache_dir()
 
 
+def render_bounds(seconds: float | None, memory_mb: int | None) -> Bounds:
+    """`--render-timeout`/`--render-memory` over the defaults of compliance.render.bounds."""
+    from compliance.render.bounds import Bounds
+
+    default = Bounds()
+    return Bounds(seconds if seconds is not None else default.seconds, memory_mb or default.memory_mb)
+
+
 @app.command()
 def lint(
     paths: Annotated[list[str] | None, typer.Argument(help="Repository roots (or files) to lint.")] = None,
@@ -229,6 +242,8 @@ def lint(
     ] = False,
     renderer: RendererOption = RendererName.auto,
     no_cache: NoCacheOption = False,
+    render_timeout: RenderTimeoutOption = None,
+    render_memory: RenderMemoryOption = None,
     manifests: Annotated[
         str | None,
         typer.Option(metavar="FILE", help="Lint a rendered manifest stream (`helm template` output; - for stdin)."),
@@ -276,6 +291,7 @@ def lint(
     cache_dir = _render_setup(renderer, no_cache, manifests, bool(paths or changed_files or diff_base))
 
     limits = input_limits(Limits(), max_file_size, max_total_size, max_total_nodes)
+    bounds = render_bounds(render_timeout, render_memory)
 
     def lint_root(root: str, options: Overrides) -> LintRun:
         if manifests is not None:
@@ -291,6 +307,7 @@ def lint(
             cache_dir=cache_dir,
             limits=limits,
             trust_repository_rules=trust_repository_rules,
+            render_bounds=bounds,
         )
 
     runs: list[LintRun] = []

@@ -11,6 +11,7 @@ from compliance.effective import ChartDefaults, compose_channels, effective_valu
 from compliance.findings import Finding, Location, Severity, Violation, sort_findings
 from compliance.model import Blueprint, Chart, Cluster, HelmRelease, RenderedManifests, Repository
 from compliance.registry import RuleSpec, Scope
+from compliance.render.bounds import Bounds
 
 if TYPE_CHECKING:
     from compliance.affected import Affected
@@ -32,6 +33,7 @@ class LintOptions:
     affected: Affected | None = None  # pre-commit: evaluate only what the changed files affect
     renderer: str = "none"  # auto | helm | sdk | none: render charts for the rendered rules (compliance.render)
     cache_dir: str | None = None  # render cache folder; None: render every time
+    render_bounds: Bounds = field(default_factory=Bounds)  # what one render may cost (RND004 beyond)
     manifests: RenderedManifests | None = None  # `--manifests`: lint this stream instead of rendering
 
 

@@ -61,27 +61,3 @@ def folders(start: str) -> Iterator[tuple[str, list[os.DirEntry[str]] | OSError,
         enter: list[str] = []
         yield folder, entries, enter
         stack.extend(reversed(enter))
-
-
-def unsafe_entry(directory: str, root: str) -> str | None:
-    """The first entry under ``directory`` a tool that reads the whole folder (Helm) must not be given:
-    a FIFO, socket or device, a broken link or link loop, or a link out of ``root``. None if there is none.
-
-    Links inside ``root`` are followed, as Helm follows them; each folder is entered once."""
-    real_root = os.path.realpath(root)
-    for folder, entries, enter in folders(directory):
-        if isinstance(entries, OSError):
-            return f"{os.path.relpath(folder, root)}: cannot read folder ({entries.strerror or entries})"
-        for entry in entries:
-            rel = os.path.relpath(entry.path, root).replace(os.sep, "/")
-            if entry.is_symlink() and not inside(entry.path, real_root):
-                return f"{rel}: symbolic link leaves the repository"
-            try:
-                mode = os.stat(entry.path).st_mode
-            except OSError:
-                return f"{rel}: broken symbolic link or link loop"
-            if stat.S_ISDIR(mode):
-                enter.append(entry.path)
-            elif not stat.S_ISREG(mode):
-                return f"{rel}: not a regular file (a FIFO, socket or device)"
-    return None

@@ -74,3 +74,21 @@ MaxTotalNodesOption = Annotated[
         metavar="N", min=1, help="YAML nodes loaded in the whole run (default 2 000 000); the file past it is YML003."
     ),
 ]
+RenderTimeoutOption = Annotated[
+    float | None,
+    typer.Option(
+        "--render-timeout",
+        metavar="SECONDS",
+        min=0.1,
+        help="Wall time one chart render may take (default 60); beyond it the render is stopped (RND004).",
+    ),
+]
+RenderMemoryOption = Annotated[
+    int | None,
+    typer.Option(
+        "--render-memory",
+        metavar="MB",
+        min=256,
+        help="Memory (address space) one chart render may use (default 2048); beyond it it is stopped (RND004).",
+    ),
+]

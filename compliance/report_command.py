@@ -15,6 +15,8 @@ from compliance.options import (
     PublicVarOption,
     RendererName,
     RendererOption,
+    RenderMemoryOption,
+    RenderTimeoutOption,
     RulesOption,
     SelectOption,
     TodayOption,
@@ -40,6 +42,8 @@ def report(
     today: TodayOption = None,
     renderer: RendererOption = RendererName.auto,
     no_cache: NoCacheOption = False,
+    render_timeout: RenderTimeoutOption = None,
+    render_memory: RenderMemoryOption = None,
 ) -> None:
     """Write a self-contained HTML report for auditors (with --bundle, also the evidence to re-verify it).
 
@@ -47,7 +51,7 @@ def report(
     """
     from compliance import __version__, evidence
     from compliance.api import lint_project, load_rules
-    from compliance.cli import _render_setup, redactor, usage_error
+    from compliance.cli import _render_setup, redactor, render_bounds, usage_error
     from compliance.config import ConfigError
     from compliance.config_command import overrides
     from compliance.engine import LintOptions, SelectionError, release_contexts
@@ -73,6 +77,7 @@ def report(
     hide = redactor(var, public_var)
     cache_dir = _render_setup(renderer, no_cache, None, True)
     try:
+        bounds = render_bounds(render_timeout, render_memory)
         run = lint_project(
             path,
             options,
@@ -80,6 +85,7 @@ def report(
             renderer=renderer.value,
             cache_dir=cache_dir,
             trust_repository_rules=trust_repository_rules,
+            render_bounds=bounds,
         )
         # the same rule set the run loaded (already registered: nothing is imported twice)
         specs = load_rules(rules or (), roots=(path,), trust_repository_rules=trust_repository_rules)

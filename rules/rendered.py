@@ -164,6 +164,41 @@ def render_warning(ctx: RenderedContext) -> Iterator[Violation]:
     yield from _problems(ctx, "RND003")
 
 
+@rule("RND004", "Render exceeded its time or memory bound", Severity.ERROR, Scope.RENDERED, "rendered")
+def render_bound(ctx: RenderedContext) -> Iterator[Violation]:
+    """
+    ## What it does
+    Reports a (blueprint, cluster) pair whose render was stopped because it ran longer than
+    `--render-timeout` (default 60 s), needed more memory than `--render-memory` (default
+    2048 MB) or printed more than 64 MiB, at the chart's `Chart.yaml`. Each render runs in its
+    own process under these bounds; the other pairs are rendered and checked as usual.
+
+    ## Why it matters
+    Templates are programs: nested `until` loops or `randBytes` with a huge count would hang the
+    gate or kill it without a word, and a pull request could use that to stop the check. The
+    same chart would also stall or crash Flux's helm-controller.
+
+    ## Example
+    ```yaml
+    # templates/slow.yaml
+    {{- range until 10000 }}{{ range until 10000 }}{{ range until 10000 }}{{ end }}{{ end }}{{ end }}
+    # templates/big.yaml
+    data: {{ randBytes 100000000000 | quote }}
+    ```
+
+    ## Use instead
+    ```yaml
+    {{- range .Values.replicas }}   # loops bounded by real data
+    data: {{ randBytes 32 | quote }}
+    ```
+
+    ## How to fix
+    Make the template's loops and generated data proportional to its values. If a legitimate
+    chart needs more, raise `--render-timeout SECONDS` or `--render-memory MB` for that run.
+    """
+    yield from _problems(ctx, "RND004")
+
+
 # ── Channels: the attestation checks of rules/attestation.py on the rendered list ─
 
 

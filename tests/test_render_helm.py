@@ -93,8 +93,10 @@ def test_the_replayed_streams_are_what_the_sdk_renders() -> None:
 def test_helm_template_gets_release_namespace_and_the_effective_values(fake_helm: Path) -> None:
     findings = lint_fixture(FIXTURE, select=("RND", "RM"), renderer="helm")
     recorded = {call["args"][1]: call for call in calls(fake_helm)}
-    chart = str(FIXTURE / "platform/newapi/chart")
     beta = requests()["beta"]
+    # helm gets a private copy of the chart (compliance.render.snapshot), never the repository's folder
+    chart = recorded["gateway-bp-newapi"]["args"][2]
+    assert not chart.startswith(str(FIXTURE)) and os.path.basename(os.path.dirname(chart)).startswith("compliance-")
     assert recorded["gateway-bp-newapi"]["args"][:6] == [
         "template",
         "gateway-bp-newapi",

@@ -3,8 +3,11 @@
 The values are the effective values the release rules see (`compliance.effective`), the release
 name and namespace come from the HelmRelease. Only charts with a `templates/` directory are
 rendered, so a repository of values-only charts costs nothing. Renders run in parallel and are
-cached (`compliance.render.cache`). A render that fails is an RND001 problem carrying Helm's
-message at the template and line Helm names; missing vendored dependencies are RND002.
+cached (`compliance.render.cache`). Helm is given a private copy of the chart's own files
+(`compliance.render.snapshot`: never `.git/`, never a link out of the chart) and runs in a bounded
+process (`compliance.render.bounds`). A render that fails is an RND001 problem carrying Helm's
+message (scrubbed of credentials, `compliance.redact`) at the template and line Helm names; missing
+vendored dependencies are RND002; a render stopped by a bound is RND004.
 See docs/rendering.md.
 """
 
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +27,7 @@ if TYPE_CHECKING:  # the back ends are imported only when a chart has templates 
     from compliance.engine import LintOptions
     from compliance.render.backends import Renderer, RenderOutput, RenderRequest
     from compliance.render.cache import RenderCache
+    from compliance.render.snapshot import Snapshot
     from compliance.render.stream import TemplateLocator
 
 __all__ = [
@@ -69,7 +74,7 @@ def rendered_contexts(
         return []
     from compliance.render.backends import choose
 
-    renderer, why = choose(options.renderer)
+    renderer, why = choose(options.renderer, options.render_bounds)
     if renderer is None:
         if options.renderer != "auto":
             raise RendererUnavailable(why)
@@ -78,16 +83,24 @@ def rendered_contexts(
         problem = RenderProblem("RND000", why, chart.chart_file.locate(()))
         empty = RenderedManifests(chart.chart_file.file, "", ())
         return [context_for(empty, None, (problem,), options.rule_options)]
+    import tempfile
+
     from compliance.render.cache import RenderCache
 
-    job = _Job(repo, renderer, RenderCache(options.cache_dir) if options.cache_dir else None, options.rule_options)
-    workers = min(len(pairs), os.cpu_count() or 1)
-    if workers == 1:
-        return [job.run(pair) for pair in pairs]
-    from concurrent.futures import ThreadPoolExecutor
+    cache = RenderCache(options.cache_dir) if options.cache_dir else None
+    # the charts' private copies (compliance.render.snapshot) live as long as this run's renders
+    with tempfile.TemporaryDirectory(prefix="compliance-charts-") as snapshots:
+        job = _Job(repo, renderer, cache, options.rule_options, snapshots)
+        try:
+            workers = min(len(pairs), os.cpu_count() or 1)
+            if workers == 1:
+                return [job.run(pair) for pair in pairs]
+            from concurrent.futures import ThreadPoolExecutor
 
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="render") as pool:
-        return list(pool.map(job.run, pairs))
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="render") as pool:
+                return list(pool.map(job.run, pairs))
+        finally:
+            renderer.close()
 
 
 def has_templates(root: str, chart: Chart) -> bool:
@@ -141,14 +154,17 @@ def missing_dependencies(root: str, chart: Chart) -> list[tuple[int, str]]:
 class _Job:
     """Renders pairs of one run; everything per chart (digest, template files) is computed once."""
 
-    def __init__(self, repo: Repository, renderer: Renderer, cache: RenderCache | None, options: RuleOptions) -> None:
+    def __init__(
+        self, repo: Repository, renderer: Renderer, cache: RenderCache | None, options: RuleOptions, snapshots: str
+    ) -> None:
         self.repo = repo
         self.renderer = renderer
         self.cache = cache
         self.options = options
+        self.snapshots = snapshots
         self._identity: str | None = None
-        self._digests: dict[str, str] = {}
-        self._unsafe_entries: dict[str, str | None] = {}
+        self._snapshots: dict[str, Snapshot] = {}
+        self._snapshot_lock = threading.Lock()
         self._templates: dict[str, list[str] | None] = {}
 
     def identity(self) -> str:
@@ -174,9 +190,9 @@ class _Job:
                 for index, name in missing
             ]
             return context_for(RenderedManifests(source, "", ()), context, problems, self.options)
-        unsafe = self._unsafe(chart)
-        if unsafe is not None:  # Helm reads the whole chart folder: a FIFO would hang it, a link leak a file
-            problem = RenderProblem("RND001", f"chart not rendered: {unsafe}", chart.chart_file.locate(()))
+        snapshot = self._snapshot(chart)
+        if snapshot.problem is not None:  # Helm reads the whole chart folder: a FIFO would hang it, a link leak a file
+            problem = RenderProblem("RND001", f"chart not rendered: {snapshot.problem}", chart.chart_file.locate(()))
             return context_for(RenderedManifests(source, "", ()), context, [problem], self.options)
         release, namespace = (
             (context.release.release_name, context.release.target_namespace or "default")
@@ -192,11 +208,14 @@ class _Job:
             return context_for(RenderedManifests(source, "", ()), context, [problem], self.options)
         from compliance.render.backends import RenderRequest
 
-        output = self._render(chart, RenderRequest(self._absolute(chart), release, namespace, values_json))
+        output = self._render(snapshot, RenderRequest(snapshot.directory, release, namespace, values_json))
         locate = self._locator(chart)
-        problems = [self._warning(context, chart, warning) for warning in output.warnings]
+        problems = [self._warning(context, chart, self._message(snapshot, warning)) for warning in output.warnings]
+        if output.exceeded:
+            problems.insert(0, RenderProblem("RND004", output.exceeded, chart.chart_file.locate(())))
+            return context_for(RenderedManifests(source, "", ()), context, problems, self.options)
         if output.error:
-            message = " ".join(line.strip() for line in output.error.splitlines() if line.strip())
+            message = self._message(snapshot, output.error)
             problems.insert(0, RenderProblem("RND001", message, self._error_location(chart, message)))
             return context_for(RenderedManifests(source, "", ()), context, problems, self.options)
         from compliance.render.stream import parse_stream
@@ -204,25 +223,36 @@ class _Job:
         manifests = parse_stream(output.stream, source, False, namespace, locate)
         return context_for(manifests, context, problems, self.options)
 
-    def _unsafe(self, chart: Chart) -> str | None:
-        if chart.directory not in self._unsafe_entries:
-            from compliance.files import unsafe_entry
+    def _snapshot(self, chart: Chart) -> Snapshot:
+        """The chart's private copy, made once per run (compliance.render.snapshot)."""
+        with self._snapshot_lock:
+            if chart.directory not in self._snapshots:
+                from compliance.render.snapshot import take
 
-            self._unsafe_entries[chart.directory] = unsafe_entry(self._absolute(chart), self.repo.root)
-        return self._unsafe_entries[chart.directory]
+                into = os.path.join(self.snapshots, str(len(self._snapshots)))
+                self._snapshots[chart.directory] = take(self._absolute(chart), self.repo.root, into)
+            return self._snapshots[chart.directory]
+
+    def _message(self, snapshot: Snapshot, text: str) -> str:
+        """What Helm said, on one line, naming no temporary folder, scrubbed of credentials and bounded:
+        a template can `fail` with any text it can reach."""
+        from compliance.redact import redact
+
+        text = text.replace(snapshot.directory + os.sep, "").replace(snapshot.directory, ".")
+        return redact(" ".join(line.strip() for line in text.splitlines() if line.strip()))
 
     def _absolute(self, chart: Chart) -> str:
         return os.path.join(self.repo.root, chart.directory) if chart.directory else self.repo.root
 
-    def _render(self, chart: Chart, request: RenderRequest) -> RenderOutput:
+    def _render(self, snapshot: Snapshot, request: RenderRequest) -> RenderOutput:
         if self.cache is None:
             return self.renderer.render(request)
-        from compliance.render.cache import chart_digest, entry_key
+        from compliance.render.cache import entry_key
 
-        digest = self._digests.get(chart.directory)
-        if digest is None:
-            digest = self._digests[chart.directory] = chart_digest(request.chart_dir)
-        key = entry_key(self.identity(), digest, request.values_json, request.release_name, request.namespace)
+        bounds = self.renderer.bounds.key()
+        key = entry_key(
+            self.identity(), snapshot.digest, request.values_json, request.release_name, request.namespace, bounds
+        )
         entry = self.cache.get(key)
         if entry is not None:
             from compliance.render.backends import RenderOutput
@@ -231,23 +261,31 @@ class _Job:
                 str(entry.get("stream", "")), str(entry.get("error", "")), tuple(entry.get("warnings", ()))
             )
         output = self.renderer.render(request)
-        self.cache.put(key, {"stream": output.stream, "error": output.error, "warnings": list(output.warnings)})
+        if not output.exceeded:  # a bound hit may be the machine's load: the next run tries again
+            self.cache.put(key, {"stream": output.stream, "error": output.error, "warnings": list(output.warnings)})
         return output
 
     def _template_lines(self, rel: str) -> list[str] | None:
+        """The lines of a regular file of the repository (never read through a link out of it)."""
         if rel not in self._templates:
-            try:
-                with open(os.path.join(self.repo.root, rel), encoding="utf-8", errors="replace") as handle:
-                    self._templates[rel] = handle.read().splitlines()
-            except OSError:
-                self._templates[rel] = None
+            from compliance.files import read_inside
+
+            data = read_inside(self.repo.root, rel)
+            self._templates[rel] = data.decode("utf-8", errors="replace").splitlines() if data is not None else None
         return self._templates[rel]
 
     def _template_file(self, chart: Chart, template: str) -> str | None:
-        """`bp-newapi/templates/x.yaml` (Helm names the chart, not its folder) -> repo-relative path."""
+        """`bp-newapi/templates/x.yaml` (Helm names the chart, not its folder) -> repo-relative path.
+        The name comes from Helm's message, which a template can write (`fail "x/templates/../../.."`):
+        a name that leaves the chart folder names no file."""
+        import posixpath
+
         _, _, inside = template.partition("/")
-        rel = f"{chart.directory}/{inside}" if chart.directory else inside
-        return rel if inside and self._template_lines(rel) is not None else None
+        normal = posixpath.normpath(inside) if inside else ""
+        if not normal or normal.startswith(("../", "/")) or normal == "..":
+            return None
+        rel = f"{chart.directory}/{normal}" if chart.directory else normal
+        return rel if self._template_lines(rel) is not None else None
 
     def _locator(self, chart: Chart) -> TemplateLocator:
         def locate(template: str, kind: str, nth: int) -> tuple[str | None, int]:

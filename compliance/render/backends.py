@@ -1,7 +1,10 @@
 """The two ways to run Helm's template engine, behind one interface.
 
 - `helm`: the `helm` binary on PATH, `helm template <release> <chart> --namespace <ns> -f <values>`.
-- `sdk`: the `helm-python-sdk` package (`compliance[helm]`), Helm's Go SDK loaded in process.
+- `sdk`: the `helm-python-sdk` package (`compliance[helm]`), Helm's Go SDK in worker processes.
+
+Either way a render is a separate process under `compliance.render.bounds`; a render that hits a
+bound comes back as `exceeded`, never as a hung or dead run.
 
 Both return `helm template`'s text, or Helm's own error message; lines Helm prints as warnings are
 kept apart and never turn a render into a failure.
@@ -16,16 +19,16 @@ import shutil
 import subprocess
 import tempfile
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
+
+from compliance.render.bounds import OUTPUT_LIMIT, Bounds, classify
+from compliance.render.workerclient import Worker as _Worker
 
 RENDERERS = ("auto", "helm", "sdk", "none")
 SDK_MODULE = "helm_python"
 SDK_DISTRIBUTION = "helm-python-sdk"
 LOG_PREFIX = re.compile(r"^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d(?:\.\d+)? ")  # Go's log timestamp
-HELM_TIMEOUT_SECONDS = 300
 # what helm says about the machine, not the chart (a group-readable kubeconfig)
 ENVIRONMENT_NOISE = ("WARNING: Kubernetes configuration file",)
 
@@ -43,16 +46,23 @@ class RenderOutput:
     stream: str = ""  # `helm template` output
     error: str = ""  # Helm's message when the render failed
     warnings: tuple[str, ...] = field(default=())
+    exceeded: str = ""  # which bound the render hit, when it was stopped (RND004)
+    templates: dict[str, str] = field(default_factory=dict)  # the SDK worker's answer, before streaming
 
 
 class Renderer(Protocol):
     name: str
+    bounds: Bounds
 
     def identity(self) -> str:
         """What tells two versions of this back end apart (part of the cache key)."""
         ...
 
     def render(self, request: RenderRequest) -> RenderOutput: ...
+
+    def close(self) -> None:
+        """End what the back end started (the SDK's worker processes)."""
+        ...
 
 
 def _warnings(text: str) -> tuple[str, ...]:
@@ -61,12 +71,13 @@ def _warnings(text: str) -> tuple[str, ...]:
 
 
 class HelmBinary:
-    """`helm template` in a subprocess; parallel renders are parallel processes."""
+    """`helm template` in a subprocess under the render bounds; parallel renders are parallel processes."""
 
     name = "helm"
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, bounds: Bounds | None = None) -> None:
         self.path = path
+        self.bounds = bounds or Bounds()
 
     def identity(self) -> str:
         real = os.path.realpath(self.path)
@@ -76,22 +87,41 @@ class HelmBinary:
             return f"helm:{real}"
         return f"helm:{real}:{stat.st_size}:{stat.st_mtime_ns}"
 
+    def close(self) -> None:
+        pass
+
     def render(self, request: RenderRequest) -> RenderOutput:
+        bounds = self.bounds
         with tempfile.TemporaryDirectory(prefix="compliance-render-") as directory:
             values_file = os.path.join(directory, "values.yaml")
             with open(values_file, "w", encoding="utf-8") as handle:
                 handle.write(request.values_json)
-            command = [self.path, "template", request.release_name, request.chart_dir]
-            command += ["--namespace", request.namespace, "-f", values_file]
-            try:
-                done = subprocess.run(
-                    command, capture_output=True, text=True, timeout=HELM_TIMEOUT_SECONDS, stdin=subprocess.DEVNULL
-                )
-            except (OSError, subprocess.TimeoutExpired) as error:
-                return RenderOutput(error=f"could not run {self.path}: {error}")
-        lines = [line for line in done.stderr.splitlines() if not line.startswith(ENVIRONMENT_NOISE)]
+            # ulimit in a shell that then becomes helm: the limits are set before helm starts, with no
+            # preexec_fn (unsafe in a threaded parent); output goes to files RLIMIT_FSIZE caps
+            limits = (
+                f"ulimit -v {bounds.memory_bytes // 1024} && ulimit -t {bounds.cpu_seconds}"
+                f" && ulimit -f {OUTPUT_LIMIT // 512}"
+            )
+            command = ["/bin/sh", "-c", f'{limits} && exec "$0" "$@"', self.path, "template", request.release_name]
+            command += [request.chart_dir, "--namespace", request.namespace, "-f", values_file]
+            out_path, err_path = os.path.join(directory, "out"), os.path.join(directory, "err")
+            with open(out_path, "wb") as out, open(err_path, "wb") as err:
+                try:
+                    done = subprocess.run(
+                        command, stdout=out, stderr=err, timeout=bounds.seconds, stdin=subprocess.DEVNULL, cwd=directory
+                    )
+                except subprocess.TimeoutExpired:
+                    return RenderOutput(exceeded=bounds.exceeded("time"))
+                except OSError as error:
+                    return RenderOutput(error=f"could not run {self.path}: {error}")
+            stdout, stderr = (_read_text(path) for path in (out_path, err_path))
+        if done.returncode not in (0, 1):  # 1 is helm's own error; anything else is a crash or a signal
+            bound = classify(done.returncode, stderr)
+            if bound is not None:
+                return RenderOutput(exceeded=bounds.exceeded(bound))
+        lines = [line for line in stderr.splitlines() if not line.startswith(ENVIRONMENT_NOISE)]
         if done.returncode == 0:
-            return RenderOutput(stream=done.stdout, warnings=_warnings("\n".join(lines)))
+            return RenderOutput(stream=stdout, warnings=_warnings("\n".join(lines)))
         # what precedes helm's `Error:` line are warnings; the error may span several lines
         first_error = next((i for i, line in enumerate(lines) if line.startswith("Error: ")), 0)
         error = "\n".join(lines[first_error:]).removeprefix("Error: ").strip()
@@ -99,56 +129,68 @@ class HelmBinary:
         return RenderOutput(error=error or f"helm exited with status {done.returncode}", warnings=warnings)
 
 
+def _read_text(path: str) -> str:
+    with open(path, "rb") as handle:
+        return handle.read(OUTPUT_LIMIT).decode("utf-8", errors="replace")
+
+
 class HelmSdk:
-    """Helm's Go SDK in process. Renders take milliseconds; they are serialised because the SDK
-    writes its warnings to the process's stderr, which we capture per render."""
+    """Helm's Go SDK in worker processes (`compliance.render.worker`) under the render bounds, started
+    on demand and reused, so a cheap render costs no process start. A render thread waits a moment
+    for a busy worker before starting another (loading Helm costs ~0.1 s of CPU), so cheap renders
+    share one worker and slow ones get one per thread. A worker that hits a bound is killed, and
+    the next render starts a new one."""
 
     name = "sdk"
+    patience = 0.25  # seconds a render waits for a busy worker before starting another
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._charts: dict[str, Any] = {}
+    def __init__(self, bounds: Bounds | None = None) -> None:
+        self.bounds = bounds or Bounds()
+        self._idle: list[_Worker] = []
+        self._live = 0  # workers started and not stopped
+        self._ready = threading.Condition()
 
     def identity(self) -> str:
         return f"sdk:{_installed_version(SDK_DISTRIBUTION)}"
 
+    def _take(self) -> _Worker | None:
+        """An idle worker, or None after counting a new one the caller must start."""
+        with self._ready:
+            if not self._idle and self._live:
+                self._ready.wait_for(lambda: bool(self._idle), timeout=self.patience)
+            if self._idle:
+                return self._idle.pop()
+            self._live += 1
+            return None
+
     def render(self, request: RenderRequest) -> RenderOutput:
-        import json
-
-        import helm_python
-
         from compliance.render.stream import stream_from_templates
 
-        values = json.loads(request.values_json)
-        with self._lock, _captured_stderr() as captured:
+        worker = self._take()
+        if worker is None:
             try:
-                chart = self._charts.get(request.chart_dir)
-                if chart is None:
-                    chart = self._charts[request.chart_dir] = helm_python.Chart.load(request.chart_dir)
-                rendered = chart.render(values, name=request.release_name, namespace=request.namespace)
-                error = ""
-            except helm_python.HelmError as failure:
-                rendered, error = {}, str(failure.detail or failure)
-        warnings = _warnings(captured[0])
-        if error:
-            return RenderOutput(error=error, warnings=warnings)
-        return RenderOutput(stream=stream_from_templates(rendered), warnings=warnings)
+                worker = _Worker(self.bounds)
+            except OSError as error:
+                with self._ready:
+                    self._live -= 1
+                return RenderOutput(error=f"could not start the Helm SDK worker: {error}")
+        answer = worker.ask(request)
+        with self._ready:
+            if worker.alive():
+                self._idle.append(worker)
+                self._ready.notify()
+            else:
+                self._live -= 1
+        if answer.exceeded or answer.error:
+            return answer
+        return RenderOutput(stream=stream_from_templates(answer.templates), warnings=answer.warnings)
 
-
-@contextmanager
-def _captured_stderr() -> Iterator[list[str]]:
-    """What native code writes to file descriptor 2 meanwhile (Go's log package writes there)."""
-    captured = [""]
-    with tempfile.TemporaryFile() as sink:
-        saved = os.dup(2)
-        os.dup2(sink.fileno(), 2)
-        try:
-            yield captured
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-            sink.seek(0)
-            captured[0] = sink.read().decode("utf-8", errors="replace")
+    def close(self) -> None:
+        with self._ready:
+            idle, self._idle = self._idle, []
+            self._live -= len(idle)
+        for worker in idle:
+            worker.stop()
 
 
 def _installed_version(distribution: str) -> str:
@@ -171,19 +213,19 @@ def sdk_available() -> bool:
     return importlib.util.find_spec(SDK_MODULE) is not None
 
 
-def choose(name: str) -> tuple[Renderer | None, str]:
-    """The back end for `--renderer NAME`, or None and why it is unavailable."""
+def choose(name: str, bounds: Bounds | None = None) -> tuple[Renderer | None, str]:
+    """The back end for `--renderer NAME` under ``bounds``, or None and why it is unavailable."""
     if name == "none":
         return None, ""
     if name in ("auto", "helm"):
         path = shutil.which("helm")
         if path is not None:
-            return HelmBinary(path), ""
+            return HelmBinary(path, bounds), ""
         if name == "helm":
             return None, "`--renderer helm` needs the `helm` binary on PATH"
     if name in ("auto", "sdk"):
         if sdk_available():
-            return HelmSdk(), ""
+            return HelmSdk(bounds), ""
         if name == "sdk":
             return None, f"`--renderer sdk` needs the {SDK_DISTRIBUTION} package: pip install 'compliance[helm]'"
     return None, (

@@ -1,4 +1,4 @@
-"""The render cache: one JSON file per (chart files, values, renderer, release, namespace).
+"""The render cache: one JSON file per (chart files, values, renderer, release, namespace, bounds).
 
 It lives outside the linted repository (`$XDG_CACHE_HOME/compliance/render`, default
 `~/.cache/compliance/render`), entries are written atomically, and a cache that cannot be read or
@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-FORMAT = 1  # bump when what an entry holds changes
+FORMAT = 2  # bump when what an entry holds or what the key covers changes
 
 
 def default_cache_dir() -> str:
@@ -18,30 +18,14 @@ def default_cache_dir() -> str:
     return os.path.join(base, "compliance")
 
 
-def chart_digest(chart_dir: str) -> str:
-    """A hash of every file under the chart (templates, values, vendored charts), names and bytes."""
-    import hashlib
-
-    digest = hashlib.sha256()
-    for directory, dirs, files in os.walk(chart_dir):
-        dirs.sort()
-        for name in sorted(files):
-            path = os.path.join(directory, name)
-            digest.update(os.path.relpath(path, chart_dir).replace(os.sep, "/").encode("utf-8") + b"\0")
-            try:
-                with open(path, "rb") as handle:
-                    digest.update(handle.read())
-            except OSError as error:  # the render will say what is wrong; the key just must differ
-                digest.update(f"unreadable: {error.strerror}".encode())
-            digest.update(b"\0")
-    return digest.hexdigest()
-
-
-def entry_key(renderer: str, chart: str, values_json: str, release: str, namespace: str) -> str:
+def entry_key(renderer: str, chart: str, values_json: str, release: str, namespace: str, bounds: str) -> str:
+    """``chart`` is the snapshot's digest (`compliance.render.snapshot`), ``renderer`` the back end's
+    identity and version, ``bounds`` the render's time and memory bounds: everything that reaches a
+    render. JSON frames each part, so no two different inputs share a key."""
     import hashlib
     import json
 
-    text = json.dumps([FORMAT, renderer, chart, values_json, release, namespace])
+    text = json.dumps([FORMAT, renderer, chart, values_json, release, namespace, bounds])
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
