@@ -224,7 +224,7 @@ def two_charts(root: Path, hostile: str) -> Path:
 
 @pytest.mark.parametrize(
     ("template", "options", "bound"),
-    [(LOOP, ("--render-timeout", "2"), "time bound of 2 s"), (ALLOCATE, ("--render-memory", "1024"), "memory bound")],
+    [(LOOP, ("--render-timeout", "2"), "time bound of 2 s"), (ALLOCATE, ("--render-memory", "2048"), "memory bound")],
 )
 def test_a_render_that_exceeds_a_bound_is_a_located_finding(
     tmp_path: Path, template: str, options: tuple[str, ...], bound: str
