@@ -159,3 +159,23 @@ def test_a_missing_entry_path_is_data_and_bad_usage_exits_2(oracle: Path) -> Non
     usage = subprocess.run([oracle, "--root", FIXTURES / "flux-unlisted"], capture_output=True, text=True)
     assert usage.returncode == 2
     assert "usage: oracle" in usage.stderr
+
+
+def test_values_from_composition_with_helm_controller_precedence(oracle: Path) -> None:
+    data = run_oracle(FIXTURES / "flux-values-from", "clusters/dev")
+    assert data["errors"] == []
+    web = releases(data)["web"]
+    # chart < valuesFrom ConfigMap < spec.values; targetPath from a Secret (stringData); optional miss skipped
+    assert web["values"] == {
+        "replicas": 5,
+        "debug": True,
+        "image": {"repository": "web", "tag": "2.0"},
+        "auth": {"password": "s3cr3t"},
+    }
+    # kustomize's configMapGenerator hash suffix is not propagated into HelmRelease valuesFrom
+    api = releases(data)["api"]
+    assert api["values"] is None
+    assert 'configmaps "api-values" not found' in api["error"]
+    generated = {o["name"] for o in data["objects"] if o["kind"] == "ConfigMap"}
+    assert "web-values" in generated
+    assert any(name.startswith("api-values-") for name in generated)

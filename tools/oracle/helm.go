@@ -73,6 +73,13 @@ func (o Oracle) release(ctx context.Context, kube client.Client, a applied, out 
 		r.Error = "load chart: " + err.Error()
 		return r
 	}
+	for _, dep := range ch.Metadata.Dependencies {
+		if !hasSubchart(ch, dep.Name) {
+			out.NotModelled = append(out.NotModelled, NotModelled{Object: id, What: fmt.Sprintf(
+				"chart dependency %q (%s) is not vendored under %s/charts: source-controller would fetch it; its values.yaml defaults are missing here",
+				dep.Name, dep.Repository, r.ChartPath)})
+		}
+	}
 	vals := deepCopy(r.ComposedValues)
 	if err := chartutil.ProcessDependencies(ch, vals); err != nil {
 		r.Error = "chart dependencies processing failed: " + err.Error()
@@ -124,6 +131,15 @@ func (o Oracle) findChart(hr *unstructured.Unstructured) (string, string) {
 		}
 	}
 	return matches[0].dir, ""
+}
+
+func hasSubchart(ch *chart.Chart, name string) bool {
+	for _, sub := range ch.Dependencies() {
+		if sub.Name() == name {
+			return true
+		}
+	}
+	return false
 }
 
 type inRepoChart struct{ dir, version string }

@@ -44,6 +44,7 @@ type KsOut struct {
 	PostBuild       bool              `json:"postBuild"`
 	Variables       map[string]string `json:"variables"`
 	SubstituteFrom  []string          `json:"substituteFrom"`
+	RemoteCluster   bool              `json:"remoteCluster"`
 	Built           bool              `json:"built"`
 }
 
@@ -232,6 +233,8 @@ func describeKustomization(ks *unstructured.Unstructured, appliedBy string) KsOu
 			out.DependsOn = append(out.DependsOn, ns+"/"+name)
 		}
 	}
+	kc, ok, _ := unstructured.NestedFieldNoCopy(ks.Object, "spec", "kubeConfig")
+	out.RemoteCluster = ok && kc != nil // applied to another cluster through spec.kubeConfig
 	pb, ok, _ := unstructured.NestedFieldNoCopy(ks.Object, "spec", "postBuild")
 	out.PostBuild = ok && pb != nil
 	if vars, ok, _ := unstructured.NestedStringMap(ks.Object, "spec", "postBuild", "substitute"); ok {
