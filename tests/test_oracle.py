@@ -179,3 +179,24 @@ def test_values_from_composition_with_helm_controller_precedence(oracle: Path) -
     generated = {o["name"] for o in data["objects"] if o["kind"] == "ConfigMap"}
     assert "web-values" in generated
     assert any(name.startswith("api-values-") for name in generated)
+
+
+def test_patch_semantics_and_generated_kustomizations(oracle: Path) -> None:
+    data = run_oracle(FIXTURES / "flux-patch-semantics", "clusters/dev")
+    demo = releases(data)["demo"]
+    # strategic merge: the list is replaced; `deleteme: null` removes the key from spec.values, so the chart's
+    # default comes back, while `nulled: null` written in the HelmRelease reaches Helm and deletes the default
+    assert demo["userValues"] == {"added": "yes", "image": {"tag": "9"}, "list": ["z"], "nulled": None}
+    assert demo["values"] == {"added": "yes", "deleteme": "chart", "image": {"tag": "9"}, "list": ["z"], "replicas": 1}
+    # no kustomization.yaml at spec.path: Flux generates one from every manifest below it, nested folders too,
+    # and targetNamespace moves the release
+    nested = releases(data)["nested"]
+    assert (nested["namespace"], nested["kustomization"]) == ("gen", "flux-system/generated")
+    # ...and a YAML file that is not a Kubernetes object fails that Kustomization
+    assert [(e["kustomization"], e["message"]) for e in data["errors"]] == [
+        (
+            "flux-system/not-kubernetes",
+            "failed to decode Kubernetes YAML from /not-kubernetes/values.yaml: missing Resource metadata",
+        )
+    ]
+    assert "never" not in releases(data)
