@@ -81,6 +81,10 @@ def test_the_graph_of_kustomizations(oracle: Path) -> None:
     assert apps["variables"] == {"cluster_env": "production", "region": "eu-west-1"}
     assert apps["substituteFrom"] == ["ConfigMap/cluster-vars"]
     assert all(k["built"] for k in data["kustomizations"])
+    # entering at the bootstrap folder: its gotk-sync Kustomization takes over, as on a bootstrapped cluster
+    boot = run_oracle(FIXTURES / "flux-kustomize-helm", "clusters/production/flux-system")
+    assert boot["kustomizations"] == data["kustomizations"]
+    assert boot["releases"] == data["releases"]
 
 
 def test_a_release_not_listed_in_resources_is_not_applied(oracle: Path) -> None:
