@@ -204,3 +204,32 @@ def test_patch_semantics_and_generated_kustomizations(oracle: Path) -> None:
         )
     ]
     assert "never" not in releases(data)
+
+
+def test_envsubst_operators_strategy_and_scalar_typing(oracle: Path) -> None:
+    data = run_oracle(FIXTURES / "flux-substitution", "clusters/dev")
+    by_name = {r["name"]: r["userValues"] for r in data["releases"]}
+    assert by_name["ops"]["o"] == {
+        "len": 15,  # "${#v}": quotes dropped, retyped as an int
+        "up": "Api.example.com",
+        "sub": "pi",
+        "repl": "bpi.example.com",
+        "trim": "example.com",
+        "trimall": "com",
+        "suf": "api.example",
+        "def": "d",
+        "plus": "api.example.com",  # ${v:+alt} behaves like ${v:-alt}
+        "nested": "api.example.com-x",
+    }
+    # ${v-d} does not parse: the whole Kustomization fails
+    assert [(e["kustomization"], e["message"].rsplit(": ", 1)[-1]) for e in data["errors"]] == [
+        ("flux-system/dashdefault", "missing closing brace")
+    ]
+    assert by_name["always"] == {"x": "fallback"}  # substituteStrategy: Always, no variables
+    assert by_name["novars"] == {"x": "${nothing:=fallback}"}  # postBuild without variables: no substitution
+    # go-yaml v3 (kyaml) typing of literal scalars, the same with and without a substitution pass
+    expected = {"a": "yes", "b": 15, "c": 15, "d": 31, "e": 1000, "f": 1000, "g": 8, "h": None}
+    expected |= {"i": "2001-12-14 21:59:43.10 -5", "j": "0123", "k": "y", "l": 1, "m": 12345678901234567000}
+    expected |= {"n": "true", "o": 5, "p": 12, "q": "hello"}
+    assert by_name["plain"]["s"] == expected
+    assert by_name["vars"]["s"] == expected
