@@ -38,8 +38,12 @@ func (o *Oracle) buildKustomization(ctx context.Context, ks *unstructured.Unstru
 		return res, err
 	}
 	defer os.RemoveAll(tmp)
-	// Error messages must not depend on the scratch directory's random name.
+	// Error messages must not depend on the scratch directory's random name; a panic in a library is an
+	// error of this Kustomization (the controller recovers the same way), never a crash of the oracle.
 	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("recovered from panic: %v", r)
+		}
 		if err != nil {
 			err = errors.New(strings.ReplaceAll(err.Error(), tmp, ""))
 		}

@@ -25,10 +25,16 @@ import (
 // release computes one HelmRelease's values the way helm-controller does:
 // ChartValuesFromReferences(namespace, spec.values, spec.valuesFrom...) gives the user values,
 // then Helm v4's install path runs ProcessDependencies and CoalesceValues with the chart.
-func (o Oracle) release(ctx context.Context, kube client.Client, a applied, out *Output) ReleaseOut {
+func (o Oracle) release(ctx context.Context, kube client.Client, a applied, out *Output) (r ReleaseOut) {
+	defer func() {
+		if p := recover(); p != nil {
+			r.Values = nil
+			r.Error = fmt.Sprintf("recovered from panic: %v", p)
+		}
+	}()
 	hr := a.obj
 	id := "HelmRelease/" + key(hr)
-	r := ReleaseOut{Name: hr.GetName(), Namespace: namespaceOf(hr), Kustomization: key(a.ks)}
+	r = ReleaseOut{Name: hr.GetName(), Namespace: namespaceOf(hr), Kustomization: key(a.ks)}
 	r.KsPath, _, _ = unstructured.NestedString(a.ks.Object, "spec", "path")
 	r.Chart, _, _ = unstructured.NestedFieldCopy(hr.Object, "spec", "chart")
 	r.ChartRef, _, _ = unstructured.NestedFieldCopy(hr.Object, "spec", "chartRef")

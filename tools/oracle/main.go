@@ -6,7 +6,7 @@
 // (chartutil.ChartValuesFromReferences, then Helm's ProcessDependencies + CoalesceValues).
 //
 // Usage: oracle --root REPO --entry PATH [--json] [--strict]
-// Exit 0 with a JSON document on stdout (build failures are data), 2 on bad usage.
+// Exit 0 with a JSON document on stdout (build failures are data), 2 on bad usage, 1 on an internal error.
 package main
 
 import (
@@ -22,7 +22,14 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-func run(args []string, stdout, stderr io.Writer) int {
+func run(args []string, stdout, stderr io.Writer) (code int) {
+	// A Go panic exits 2, which is this program's usage status: report an internal failure as 1.
+	defer func() {
+		if p := recover(); p != nil {
+			fmt.Fprintf(stderr, "oracle: internal error: %v\n", p)
+			code = 1
+		}
+	}()
 	fs := flag.NewFlagSet("oracle", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	root := fs.String("root", "", "repository root (never written to)")
