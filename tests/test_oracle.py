@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import FIXTURES
-from tests.oracle import oracle_or_skip, run_oracle
+from tests.oracle import cache_root, oracle_binary, oracle_or_skip, run_oracle, source_hash
 
 
 @pytest.fixture(scope="module")
@@ -233,3 +233,9 @@ def test_envsubst_operators_strategy_and_scalar_typing(oracle: Path) -> None:
     expected |= {"n": "true", "o": 5, "p": 12, "q": "hello"}
     assert by_name["plain"]["s"] == expected
     assert by_name["vars"]["s"] == expected
+
+
+def test_the_binary_is_cached_per_source_hash(oracle: Path) -> None:
+    assert oracle == cache_root() / source_hash() / "oracle"
+    assert oracle_binary() == oracle
+    assert not [p for p in oracle.parent.iterdir() if p.name.startswith(".oracle-")]  # no temp build left behind
