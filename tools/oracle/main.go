@@ -1,0 +1,64 @@
+// Command oracle prints what Flux would apply for one cluster of a repository, built with
+// Flux's and kustomize's own libraries, and each HelmRelease's final values coalesced by
+// Helm v4's own code. It is a test oracle for the Python build stage (issue 12): it models
+// kustomize-controller's build (internal/controller/kustomization_controller.go: generate,
+// SecureBuild, SubstituteVariables) and helm-controller's values composition
+// (chartutil.ChartValuesFromReferences, then Helm's ProcessDependencies + CoalesceValues).
+//
+// Usage: oracle --root REPO --entry PATH [--json] [--strict]
+// Exit 0 with a JSON document on stdout (build failures are data), 2 on bad usage, 1 on an internal error.
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) (code int) {
+	// A Go panic exits 2, which is this program's usage status: report an internal failure as 1.
+	defer func() {
+		if p := recover(); p != nil {
+			fmt.Fprintf(stderr, "oracle: internal error: %v\n", p)
+			code = 1
+		}
+	}()
+	fs := flag.NewFlagSet("oracle", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	root := fs.String("root", "", "repository root (never written to)")
+	entry := fs.String("entry", "", "path of the cluster's flux-system Kustomization, relative to --root")
+	_ = fs.Bool("json", true, "print JSON (the only format)")
+	strict := fs.Bool("strict", false, "strict post-build substitution (feature gate StrictPostBuildSubstitutions)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *root == "" || *entry == "" || fs.NArg() != 0 {
+		fmt.Fprintln(stderr, "usage: oracle --root REPO --entry PATH [--json] [--strict]")
+		return 2
+	}
+	abs, err := filepath.Abs(*root)
+	if err != nil {
+		fmt.Fprintf(stderr, "oracle: %v\n", err)
+		return 2
+	}
+	if st, err := os.Stat(abs); err != nil || !st.IsDir() {
+		fmt.Fprintf(stderr, "oracle: --root %s is not a directory\n", *root)
+		return 2
+	}
+	out := Oracle{Root: abs, Entry: *entry, Strict: *strict}.Run()
+	enc := json.NewEncoder(stdout)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(out); err != nil {
+		fmt.Fprintf(stderr, "oracle: %v\n", err)
+		return 1
+	}
+	return 0
+}
