@@ -130,7 +130,7 @@ RENDER_INPUTS: dict[str, str] = {
 
 LOAD = """
 import sys
-from compliance.yamlload import load_yaml
+from compliance.yaml import load_yaml
 with open(sys.argv[1], "rb") as handle:
     loaded = load_yaml(handle.read())
 codes = sorted({p.code for p in loaded.problems})

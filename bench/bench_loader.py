@@ -1,4 +1,4 @@
-"""Benchmark: compliance.yamlload.load_yaml vs PyYAML's C loader on a corpus of YAML files.
+"""Benchmark: compliance.yaml.load_yaml vs PyYAML's C loader on a corpus of YAML files.
 
 Usage: python3 bench/bench_loader.py [CORPUS_DIR] [--repeat N]
 
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from compliance.yamlload import load_yaml
+from compliance.yaml import load_yaml
 
 DEFAULT_CORPUS = "/work/shared/corpus/openova/snapshot-2026-04-30"
 

@@ -55,10 +55,10 @@ def measure(cmd: list[str], cwd: Path, repeat: int) -> tuple[float, float, float
 def breakdown(corpus: Path, changed: str) -> tuple[dict[str, float], int, int]:
     """Seconds per phase of one scoped run in this process (imports already paid), and the finding counts."""
     sys.path.insert(0, str(REPO_ROOT))
-    from compliance.affected import affected_by
-    from compliance.api import load_rules
-    from compliance.engine import LintOptions, lint
-    from compliance.repository import load_repository
+    from compliance.app.api import load_rules
+    from compliance.engine.affected import affected_by
+    from compliance.engine.evaluate import LintOptions, lint
+    from compliance.load.repository import load_repository
 
     rules = load_rules()
     start = time.perf_counter()

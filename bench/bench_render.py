@@ -22,11 +22,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from compliance.engine import LintOptions, release_contexts
+from compliance.engine.evaluate import LintOptions, release_contexts
+from compliance.load.repository import load_repository
 from compliance.render import has_templates, helm_values, missing_dependencies, rendered_contexts
 from compliance.render.backends import RenderRequest, choose
 from compliance.render.stream import parse_stream
-from compliance.repository import load_repository
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_REPO = ROOT / "fixtures" / "render"

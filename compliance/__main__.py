@@ -31,7 +31,7 @@ def main() -> None:
 
         print(f"compliance {__version__}")
         return
-    from compliance.cli import run
+    from compliance.cli.main import run
 
     run()
 

@@ -26,7 +26,7 @@ def _summary(loaded: Any) -> tuple[Any, ...]:
 
 
 def check(data: bytes) -> None:
-    from compliance.yamlload import Limits, load_yaml
+    from compliance.yaml import Limits, load_yaml
 
     # A tenth of the node budget: the same code paths, at a cost libFuzzer's -timeout does not mistake for
     # a hang under coverage instrumentation (bench/bench_hostile.py measures the real limits).
@@ -49,7 +49,7 @@ def main() -> None:
     import atheris
 
     with atheris.instrument_imports():
-        import compliance.yamlload  # noqa: F401  (instrumented for coverage feedback)
+        import compliance.yaml  # noqa: F401  (instrumented for coverage feedback)
 
     atheris.Setup(sys.argv, check)
     atheris.Fuzz()

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from compliance.api import lint_path
-from compliance.findings import Finding
-from compliance.reporters import ReportData
+from compliance.app.api import lint_path
+from compliance.model.findings import Finding
+from compliance.report import ReportData
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"

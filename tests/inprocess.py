@@ -13,7 +13,7 @@ from tests.conftest import ROOT
 def run(*args: str, env: dict[str, str] | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     from typer.testing import CliRunner
 
-    from compliance.cli import app
+    from compliance.cli.main import app
 
     previous = os.getcwd()
     os.chdir(cwd)  # relative paths in args are relative to the repository root, as for tests/test_cli.run

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from compliance import baseline
-from compliance.api import lint_path
-from compliance.config import Settings
+from compliance.app.api import lint_path
+from compliance.governance import baseline
+from compliance.settings.config import Settings
 from tests.conftest import FIXTURES
 from tests.inprocess import run
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from compliance.api import LintRun, lint_project
-from compliance.config import SCHEMA, ConfigError, Overrides, load_settings
+from compliance.app.api import LintRun, lint_project
+from compliance.settings.config import SCHEMA, ConfigError, Overrides, load_settings
 from tests.conftest import FIXTURES, ROOT
 from tests.inprocess import run
 from tests.test_cli import run as run_process
@@ -229,8 +229,8 @@ def test_config_command_prints_effective_settings_and_their_sources() -> None:
 def test_the_schema_is_valid_and_the_fast_validator_agrees_with_jsonschema() -> None:
     from jsonschema import Draft202012Validator
 
-    from compliance.config import _read_yaml
-    from compliance.schemacheck import fast_validator
+    from compliance.schema.check import fast_validator
+    from compliance.settings.config import _read_yaml
 
     Draft202012Validator.check_schema(SCHEMA)
     fast = fast_validator(SCHEMA)

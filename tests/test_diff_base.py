@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from compliance.diffbase import compare
-from compliance.findings import Finding, Location, Severity
+from compliance.governance.diffbase import compare
+from compliance.model.findings import Finding, Location, Severity
 from tests.conftest import FIXTURES
 from tests.gitrepo import commit_all, compliance, edit, git, init_repo
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from compliance.context import ReleaseContext
-from compliance.engine import LintOptions, release_contexts
-from compliance.fluxvars import Unresolved
-from compliance.repository import load_repository
+from compliance.effective.fluxvars import Unresolved
+from compliance.engine.context import ReleaseContext
+from compliance.engine.evaluate import LintOptions, release_contexts
+from compliance.load.repository import load_repository
 from tests.conftest import FIXTURES
 
 VALUES = "platform/app/chart/values.yaml"

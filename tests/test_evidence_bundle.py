@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from compliance import evidence
-from compliance.api import lint_path
-from compliance.verify import MANIFEST, parse_manifest
+from compliance.app.api import lint_path
+from compliance.evidence import bundle as evidence
+from compliance.evidence.verify import MANIFEST, parse_manifest
 from tests.conftest import FIXTURES
 from tests.inprocess import run
 

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from compliance.valuesview import render_values
+from compliance.app.valuesview import render_values
 
 # Raw YAML scalar texts and what type Helm reads them as (go-yaml v2, YAML 1.1, then float64 numbers).
 STRINGS = [

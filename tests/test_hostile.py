@@ -17,10 +17,10 @@ from typing import Any
 
 import pytest
 
-from compliance.api import lint_path
-from compliance.findings import Finding
-from compliance.repository import InputError, load_repository
-from compliance.yamlload import Limits
+from compliance.app.api import lint_path
+from compliance.load.repository import InputError, load_repository
+from compliance.model.findings import Finding
+from compliance.yaml import Limits
 from tests.conftest import FIXTURES
 from tests.test_cli import run as run_process
 
@@ -375,7 +375,7 @@ def test_nothing_outside_the_requested_outputs_is_written(repo: Path, tmp_path: 
 
 
 def test_a_config_link_leaving_the_root_is_not_read(tmp_path: Path) -> None:
-    from compliance.config import find_config
+    from compliance.settings.config import find_config
 
     outside = tmp_path / "outside.yaml"
     outside.write_text("select: [ATT]\n")

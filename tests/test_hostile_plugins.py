@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from compliance.api import lint_path
-from compliance.registry import PluginError
-from compliance.trust import option_files, untrusted_location
+from compliance.app.api import lint_path
+from compliance.engine.registry import PluginError
+from compliance.engine.trust import option_files, untrusted_location
 from tests.conftest import FIXTURES
 from tests.gitrepo import git, git_env
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from compliance.yamlload import load_yaml
+from compliance.yaml import load_yaml
 from tests.conftest import FIXTURES, ROOT
 from tests.test_yamlload import all_paths
 

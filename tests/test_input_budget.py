@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from compliance.api import lint_path
-from compliance.inputbudget import input_limits
-from compliance.repository import load_repository
-from compliance.yamlload import Limits, load_yaml
+from compliance.app.api import lint_path
+from compliance.load.budget import input_limits
+from compliance.load.repository import load_repository
+from compliance.yaml import Limits, load_yaml
 from tests.conftest import FIXTURES
 from tests.test_cli import run as run_process
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from compliance.effective import coalesce, go_truthy, merge_maps
-from compliance.fluxvars import Unresolved, substitute
+from compliance.effective.fluxvars import Unresolved, substitute
+from compliance.effective.values import coalesce, go_truthy, merge_maps
 
 
 def test_coalesce_matches_the_notes_example() -> None:

@@ -18,10 +18,10 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from compliance.api import load_rules
-from compliance.findings import Finding, Location, Severity, TraceStep
-from compliance.reporters import REPORTERS, ReportData, reporter
-from compliance.reporters import html as html_reporter
+from compliance.app.api import load_rules
+from compliance.model.findings import Finding, Location, Severity, TraceStep
+from compliance.report import REPORTERS, ReportData, reporter
+from compliance.report import html as html_reporter
 from tests.conftest import FIXTURES
 from tests.inprocess import run
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from compliance.api import lint_path
-from compliance.findings import Finding
+from compliance.app.api import lint_path
+from compliance.model.findings import Finding
 from tests.conftest import FIXTURES, ROOT, brief
 from tests.gitrepo import compliance, edit, git, git_env, init_repo
 

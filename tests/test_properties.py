@@ -5,7 +5,7 @@
 - The output is deterministic: the same input twice gives identical findings.
 - Every position is inside its input: the line exists, the column is at most the line's length + 1.
 - Coalescing agrees with a reference written here from the Helm v4.2 rules in
-  helm-flux-yaml-semantics.md §1, independently of compliance.effective.
+  helm-flux-yaml-semantics.md §1, independently of compliance.effective.values.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from compliance.api import lint_path
-from compliance.effective import coalesce
-from compliance.findings import Finding
-from compliance.yamlload import LoadedFile, load_yaml
+from compliance.app.api import lint_path
+from compliance.effective.values import coalesce
+from compliance.model.findings import Finding
+from compliance.yaml import LoadedFile, load_yaml
 from tests.conftest import FIXTURES
 
 # libyaml's line breaks (the loader counts lines as it does)
@@ -227,7 +227,7 @@ def reference_coalesce(defaults: dict[str, Any], user: dict[str, Any], depth: in
         elif user[key] is None:  # a user null deletes the default key...
             if depth > 0 and defaults[key] is None:
                 # ...except nested over a null default, where it stays null: not in §1, measured on Helm
-                # v4.2.3 (docstring of compliance.effective; the SDK equivalence test proves it).
+                # v4.2.3 (docstring of compliance.effective.values; the SDK equivalence test proves it).
                 result[key] = None
         elif isinstance(user[key], dict) and isinstance(defaults[key], dict):  # maps merge, user wins per key
             result[key] = reference_coalesce(defaults[key], user[key], depth + 1)

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from compliance.context import RenderedContext
-from compliance.engine import LintOptions, release_contexts
+from compliance.engine.context import RenderedContext
+from compliance.engine.evaluate import LintOptions, release_contexts
+from compliance.load.repository import load_repository
 from compliance.render import backends as render_backends
 from compliance.render import rendered_contexts
 from compliance.render.backends import HelmSdk
-from compliance.repository import load_repository
 from tests.conftest import FIXTURES, brief, lint_fixture
 
 pytest.importorskip("helm_python", reason="the SDK back end needs compliance[helm] (helm-python-sdk)")

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from compliance.engine import LintOptions, release_contexts
+from compliance.engine.evaluate import LintOptions, release_contexts
+from compliance.load.repository import load_repository
 from compliance.render import helm_values
 from compliance.render.backends import HelmBinary, HelmSdk, RenderRequest, choose
-from compliance.repository import load_repository
 from tests.conftest import FIXTURES, ROOT, brief, lint_fixture
 
 STREAMS = FIXTURES / "render-streams"

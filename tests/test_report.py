@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from compliance.evidence import REDACTED, names_reference, names_secret, redact, redact_finding
-from compliance.findings import Finding, Location, Severity, TraceStep
+from compliance.evidence.bundle import REDACTED, names_reference, names_secret, redact, redact_finding
+from compliance.model.findings import Finding, Location, Severity, TraceStep
 from tests.conftest import FIXTURES
 from tests.gitrepo import edit, git, init_repo
 from tests.test_cli import run
@@ -237,7 +237,7 @@ def test_scope_of_a_subfolder_of_a_work_tree(tmp_path: Path) -> None:
 
 
 def test_rule_catalog_has_rationale(audit: Audit) -> None:
-    from compliance.api import load_rules
+    from compliance.app.api import load_rules
 
     text = audit.html
     for spec in load_rules():
@@ -377,7 +377,7 @@ def test_bundle_values_are_effective_and_redacted(audit: Audit) -> None:
 
 def test_bundle_on_the_real_corpus(corpus: Path, tmp_path: Path) -> None:
     archive = make_bundle(corpus, tmp_path / "evidence.zip")
-    from compliance.repository import load_repository
+    from compliance.load.repository import load_repository
 
     repo = load_repository(str(corpus))
     names = set(archive.namelist())

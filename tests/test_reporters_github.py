@@ -7,7 +7,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from compliance.reporters import github
+from compliance.report import github
 from tests.conftest import FIXTURES, report_data
 from tests.test_reporters_sarif import DAG, OVERLAY, SELECT, VALUES, position
 

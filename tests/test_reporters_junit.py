@@ -7,7 +7,7 @@ from pathlib import Path
 
 from junitparser import Failure, JUnitXml
 
-from compliance.reporters import junit
+from compliance.report import junit
 from tests.conftest import FIXTURES, report_data
 from tests.test_reporters_sarif import DAG, OVERLAY, SELECT, VALUES, position
 

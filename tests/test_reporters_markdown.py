@@ -9,7 +9,7 @@ import pytest
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from compliance.reporters import markdown
+from compliance.report import markdown
 from tests.conftest import FIXTURES, ROOT, report_data
 from tests.gitrepo import edit, git, init_repo
 from tests.test_cli import run

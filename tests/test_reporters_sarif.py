@@ -12,7 +12,7 @@ from urllib.parse import unquote, urlparse
 import pytest
 from jsonschema.validators import validator_for
 
-from compliance.reporters import common, sarif
+from compliance.report import common, sarif
 from tests.conftest import FIXTURES, report_data
 
 FIXTURE = FIXTURES / "report-ci"

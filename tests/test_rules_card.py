@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from compliance.context import RuleOptions
+from compliance.engine.context import RuleOptions
 from tests.conftest import FIXTURES, brief, lint_fixture
 
 

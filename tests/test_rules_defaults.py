@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from compliance.findings import Finding
-from compliance.registry import get_rule
+from compliance.engine.registry import get_rule
+from compliance.model.findings import Finding
 from tests.conftest import brief, lint_fixture
 
 SELECT = ("DEF", "ESO")

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from compliance.context import RuleOptions
-from compliance.findings import Finding
-from compliance.registry import get_rule
+from compliance.engine.context import RuleOptions
+from compliance.engine.registry import get_rule
+from compliance.model.findings import Finding
 from tests.conftest import brief, lint_fixture
 
 SELECT = ("AUP", "AUD", "BYK", "RSL", "ADM")

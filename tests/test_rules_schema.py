@@ -6,10 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from compliance.app.api import lint_path
+from compliance.engine.evaluate import LintOptions, release_contexts
 from compliance_rules.schema import _Identity, _validator, describes
-
-from compliance.api import lint_path
-from compliance.engine import LintOptions, release_contexts
 from tests.conftest import FIXTURES, brief, lint_fixture
 
 TEMPLATE = "clusters/_template/bootstrap-kit/80-newapi.yaml"
@@ -84,7 +83,7 @@ def test_a_schema_of_another_layer_is_not_applied() -> None:
 
 
 def test_importing_the_rule_pack_does_not_import_jsonschema() -> None:
-    code = "import sys; from compliance import api; api.load_rules(); print('jsonschema' in sys.modules)"
+    code = "import sys; from compliance.app import api; api.load_rules(); print('jsonschema' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

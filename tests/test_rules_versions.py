@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from compliance_rules.versions import is_semver, pin_admits
 
+from compliance_rules.versions import is_semver, pin_admits
 from tests.conftest import FIXTURES, brief, lint_fixture
 
 FIXTURE = FIXTURES / "bad-versions"

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 import yaml
 
-from compliance.api import lint_path
-from compliance.schemaguard import confined_validator, matches, scan
+from compliance.app.api import lint_path
+from compliance.schema.guard import confined_validator, matches, scan
 from tests.conftest import FIXTURES
 from tests.test_cli import run as run_process
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from compliance.api import LintRun, lint_path
-from compliance.config import Settings
+from compliance.app.api import LintRun, lint_path
+from compliance.settings.config import Settings
 from tests.conftest import FIXTURES, brief
 from tests.inprocess import run
 from tests.test_cli import run as run_process

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 import yaml
 
-from compliance.engine import LintOptions, release_contexts
-from compliance.reporters.values import document, jsonable, scalar
-from compliance.repository import load_repository
-from compliance.yamlload import load_yaml
+from compliance.engine.evaluate import LintOptions, release_contexts
+from compliance.load.repository import load_repository
+from compliance.report.values import document, jsonable, scalar
+from compliance.yaml import load_yaml
 from tests.conftest import FIXTURES, ROOT
 
 NEWAPI = FIXTURES / "values-newapi"
@@ -30,7 +30,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
     """`compliance values ARGS` in process (the CLI's own parsing and exit codes)."""
     from typer.testing import CliRunner
 
-    from compliance.cli import app
+    from compliance.cli.main import app
 
     result = CliRunner().invoke(app, ["values", *args])
     if result.exception is not None and not isinstance(result.exception, SystemExit):
@@ -67,8 +67,8 @@ def context(root: Path, cluster: str, name: str = "bp-newapi", **variables: str)
 
 DUMP_RULE = '''
 import json
-from compliance.findings import Severity, Violation
-from compliance.registry import Scope, rule
+from compliance.model.findings import Severity, Violation
+from compliance.engine.registry import Scope, rule
 
 
 @rule("DMP001", "Dump the values a rule sees", Severity.INFO, Scope.RELEASE, "test")

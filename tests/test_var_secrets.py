@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from compliance.findings import Finding, Location, Severity, TraceStep
-from compliance.redaction import REDACTED, Redactor
-from compliance.reporters import REPORTERS
+from compliance.model.findings import Finding, Location, Severity, TraceStep
+from compliance.report import REPORTERS
+from compliance.report.redaction import REDACTED, Redactor
 from tests.conftest import FIXTURES
 from tests.inprocess import run
 

@@ -1,4 +1,4 @@
-"""compliance.yamlload: values exactly as Helm (go-yaml v2 + JSON round trip) sees them, with positions.
+"""compliance.yaml: values exactly as Helm (go-yaml v2 + JSON round trip) sees them, with positions.
 
 Expected values come from the measured table in helm-flux-yaml-semantics.md (section 4 and its Appendix).
 """
@@ -17,8 +17,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compliance.yamlload import Limits as LoaderLimits
-from compliance.yamlload import LoadedFile, LoadProblem, Mark, Path, load_yaml
+from compliance.yaml import Limits as LoaderLimits
+from compliance.yaml import LoadedFile, LoadProblem, Mark, Path, load_yaml
 
 
 def value_of(scalar: str) -> Any:

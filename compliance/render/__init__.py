@@ -1,6 +1,6 @@
 """Rendering: each (blueprint, cluster) pair through Helm's own template engine, for the rendered rules.
 
-The values are the effective values the release rules see (`compliance.effective`), the release
+The values are the effective values the release rules see (`compliance.effective.values`), the release
 name and namespace come from the HelmRelease. Only charts with a `templates/` directory are
 rendered, so a repository of values-only charts costs nothing. Renders run in parallel and are
 cached (`compliance.render.cache`). Helm is given a private copy of the chart's own files
@@ -19,12 +19,12 @@ import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from compliance.context import ReleaseContext, RenderedContext, RuleOptions
-from compliance.findings import Location
+from compliance.engine.context import ReleaseContext, RenderedContext, RuleOptions
 from compliance.model import Chart, RenderedManifests, RenderProblem, Repository
+from compliance.model.findings import Location
 
 if TYPE_CHECKING:  # the back ends are imported only when a chart has templates to render
-    from compliance.engine import LintOptions
+    from compliance.engine.evaluate import LintOptions
     from compliance.render.backends import Renderer, RenderOutput, RenderRequest
     from compliance.render.cache import RenderCache
     from compliance.render.snapshot import Snapshot
@@ -110,7 +110,7 @@ def has_templates(root: str, chart: Chart) -> bool:
 def helm_values(context: ReleaseContext) -> dict[str, Any]:
     """The effective values as a values file: a key the overlay deleted with `null` stays `null`,
     so Helm's own coalescing with the chart defaults deletes it again."""
-    from compliance.effective import merge_maps
+    from compliance.effective.values import merge_maps
 
     defaults: Any = {}
     for layer in context.values.layers:
@@ -268,7 +268,7 @@ class _Job:
     def _template_lines(self, rel: str) -> list[str] | None:
         """The lines of a regular file of the repository (never read through a link out of it)."""
         if rel not in self._templates:
-            from compliance.files import read_inside
+            from compliance.load.files import read_inside
 
             data = read_inside(self.repo.root, rel)
             self._templates[rel] = data.decode("utf-8", errors="replace").splitlines() if data is not None else None

@@ -24,7 +24,7 @@ import os
 import stat
 from dataclasses import dataclass
 
-from compliance.files import inside, read_regular
+from compliance.load.files import inside, read_regular
 
 MAX_FILES = 10_000
 MAX_BYTES = 100 * 1024 * 1024  # Helm's own cap on a decompressed chart

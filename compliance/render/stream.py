@@ -11,12 +11,12 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from compliance.context import RenderedChannels
-from compliance.effective import Channel
-from compliance.findings import Location
-from compliance.fluxvars import Unresolved, substitute
+from compliance.effective.fluxvars import Unresolved, substitute
+from compliance.effective.values import Channel
+from compliance.engine.context import RenderedChannels
 from compliance.model import RenderedManifests, RenderedObject, RenderProblem, YamlDocument
-from compliance.yamlload import LoadedDocument, load_yaml
+from compliance.model.findings import Location
+from compliance.yaml import LoadedDocument, load_yaml
 
 SOURCE = re.compile(r"^# Source: (.+?)\s*$")
 SEPARATOR = re.compile(r"^---(?:\s|$)")

@@ -1,0 +1,169 @@
+"""The programmatic entry point: load rules and a repository, evaluate, return findings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from compliance.engine import registry, trust
+from compliance.engine.context import RuleOptions
+from compliance.engine.evaluate import Evaluation, LintOptions, lint, select_rules
+from compliance.engine.registry import RuleSpec
+from compliance.governance.exceptions import Suppressed, govern
+from compliance.load.repository import load_repository
+from compliance.model import Repository
+from compliance.model.findings import Finding
+from compliance.render.bounds import Bounds
+from compliance.settings.config import Overrides, Settings, load_settings
+from compliance.yaml import Limits
+
+
+@dataclass(frozen=True, slots=True)
+class LintRun:
+    repo: Repository
+    rules: tuple[RuleSpec, ...]
+    findings: tuple[Finding, ...]
+    evaluated: frozenset[Evaluation] = frozenset()  # every (rule, blueprint, cluster) checked, passing or not
+    suppressed: tuple[Suppressed, ...] = ()  # findings a governed exception covers (not in `findings`)
+    settings: Settings | None = None  # the effective configuration the run used
+
+
+def load_rules(
+    rule_paths: Iterable[str] = (),
+    entry_points: bool = True,
+    roots: Sequence[str] = (),
+    trust_repository_rules: bool = False,
+) -> list[RuleSpec]:
+    """The built-in pack, then `--rules` paths, then installed `compliance.rules` entry points.
+
+    `roots` are the folders being linted: they and the git checkouts holding them are hostile content,
+    never a rule provider. A rule path inside one is a PluginError unless `trust_repository_rules`;
+    entry points declared inside one are skipped (or, if their module would be imported from inside
+    one, a PluginError), again unless trusted.
+    """
+    registry.load_builtin()
+    roots = trust.untrusted_roots(roots)
+    for path in rule_paths:
+        registry.load_path(path, roots, trust_repository_rules)
+    if entry_points:  # trusting the repository's rules trusts its distributions too
+        registry.load_entry_points(() if trust_repository_rules else roots)
+    return registry.all_rules()
+
+
+def lint_path(
+    path: str,
+    select: Iterable[str] = (),
+    ignore: Iterable[str] = (),
+    variables: Mapping[str, str] | None = None,
+    rule_paths: Iterable[str] = (),
+    rule_options: RuleOptions | None = None,
+    changed: Iterable[str] | None = None,
+    settings: Settings | None = None,
+    renderer: str = "none",
+    cache_dir: str | None = None,
+    limits: Limits = Limits(),
+    trust_repository_rules: bool = False,
+    render_bounds: Bounds | None = None,
+) -> LintRun:
+    """Lint the repository at `path`; with `changed` (repo-relative files), only what those files affect.
+
+    `renderer` (auto, helm, sdk, none) renders charts for the rendered rules, cached in `cache_dir`,
+    each render under `render_bounds` (time, memory: beyond them, RND004).
+    `limits` bound what one file may cost (size, nesting, alias expansion): beyond them, YML003.
+
+    `settings` (a project config under the command line: `lint_project`) replaces select, ignore,
+    variables and rule_options. Inline suppressions in the repository apply either way.
+    """
+    if settings is None:
+        settings = Settings(
+            tuple(select), tuple(ignore), variables=dict(variables or {}), rule_options=rule_options or RuleOptions()
+        )
+    specs = load_rules(rule_paths, roots=(path,), trust_repository_rules=trust_repository_rules)
+    rules = select_rules(specs, settings.select, settings.ignore)
+    repo = load_repository(path, exclude=settings.excluded(path), limits=limits)
+    affected = None
+    if changed is not None:
+        from compliance.engine.affected import affected_by
+
+        affected = affected_by(repo, changed)
+    options = LintOptions(
+        settings.select,
+        settings.ignore,
+        dict(settings.variables),
+        settings.rule_options,
+        affected=affected,
+        renderer=renderer,
+        cache_dir=cache_dir,
+        render_bounds=render_bounds or Bounds(),
+    )
+    evaluated: set[Evaluation] = set()
+    findings = lint(repo, rules, options, evaluated)
+    known, ran = {s.id for s in specs}, {s.id for s in rules}
+    # a partial run (`changed`) cannot tell that a suppression matched nothing
+    governed = govern(findings, repo.suppressions, settings, known, ran, judge_unused=changed is None)
+    return LintRun(repo, tuple(rules), governed.findings, frozenset(evaluated), governed.suppressed, settings)
+
+
+def lint_project(
+    path: str,
+    overrides: Overrides | None = None,
+    rule_paths: Iterable[str] = (),
+    changed: Iterable[str] | None = None,
+    renderer: str = "none",
+    cache_dir: str | None = None,
+    limits: Limits = Limits(),
+    trust_repository_rules: bool = False,
+    render_bounds: Bounds | None = None,
+) -> LintRun:
+    """Lint `path` as the command line does: its project config (`compliance.settings.config`) under `overrides`."""
+    specs = load_rules(rule_paths, roots=(path,), trust_repository_rules=trust_repository_rules)
+    settings = load_settings(path, overrides or Overrides(), {s.id for s in specs})
+    return lint_path(
+        path,
+        rule_paths=rule_paths,
+        changed=changed,
+        settings=settings,
+        renderer=renderer,
+        cache_dir=cache_dir,
+        limits=limits,
+        trust_repository_rules=trust_repository_rules,
+        render_bounds=render_bounds,
+    )
+
+
+def lint_manifests(
+    stream: str,
+    overrides: Overrides | None = None,
+    rule_paths: Iterable[str] = (),
+    trust_repository_rules: bool = False,
+) -> LintRun:
+    """Lint a rendered manifest stream (`helm template` output) with the rendered rules: a file, or `-`
+    for standard input. Findings sit in the stream file (`<stdin>` for standard input)."""
+    import os
+    import sys
+
+    from compliance.engine.registry import Scope
+    from compliance.load.repository import InputError
+    from compliance.render.stream import parse_stream
+
+    # the config comes from the working directory, so it is a linted root as much as the stream's folder
+    roots = (".",) if stream == "-" else (".", stream)
+    specs = load_rules(rule_paths, roots=roots, trust_repository_rules=trust_repository_rules)
+    settings = load_settings(".", overrides or Overrides(), {s.id for s in specs})
+    rules = [s for s in select_rules(specs, settings.select, settings.ignore) if s.scope is Scope.RENDERED]
+    if stream == "-":
+        root, source, text = os.getcwd(), "<stdin>", sys.stdin.read()
+    else:
+        try:
+            with open(stream, encoding="utf-8", errors="replace") as handle:
+                text = handle.read()
+        except OSError as error:
+            raise InputError(f"--manifests {stream}: {error.strerror or error}") from None
+        root, source = os.path.dirname(os.path.abspath(stream)), os.path.basename(stream)
+    manifests = parse_stream(text, source, in_file=True)
+    repo = Repository(root, (), (), (), (), None, (), {})
+    options = LintOptions(settings.select, settings.ignore, rule_options=settings.rule_options, manifests=manifests)
+    evaluated: set[Evaluation] = set()
+    findings = lint(repo, rules, options, evaluated)
+    governed = govern(findings, (), settings, {s.id for s in specs}, {s.id for s in rules}, judge_unused=False)
+    return LintRun(repo, tuple(rules), governed.findings, frozenset(evaluated), governed.suppressed, settings)

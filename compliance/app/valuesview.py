@@ -1,0 +1,297 @@
+"""What one cluster deploys for one blueprint: selection, the origin of every leaf, cluster differences.
+
+The values are `ReleaseContext.values` from `engine.release_contexts`, the very object the rules evaluate,
+so `compliance values` and the rules cannot disagree. `compliance.report.values` renders what this
+module computes; `compliance.cli.values_command` is the command line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from compliance.effective.fluxvars import Unresolved
+from compliance.model import MISSING, get_path
+
+if TYPE_CHECKING:
+    from compliance.effective.values import EffectiveValues
+    from compliance.engine.context import ReleaseContext
+    from compliance.model import Repository
+    from compliance.model.findings import Location
+    from compliance.yaml import Path
+
+
+class ValuesUsageError(ValueError):
+    """The cluster or blueprint asked for does not exist (the message lists those that do)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Overridden:
+    """A value a lower layer set at the same path, which the effective value replaced."""
+
+    location: Location
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where an effective value came from: the file that set it and everything it overrode."""
+
+    location: Location
+    overrode: tuple[Overridden, ...] = ()
+    unresolved: tuple[str, ...] = ()  # Flux variables without a value inside it
+
+
+@dataclass(frozen=True, slots=True)
+class Side:
+    """One cluster's side of a difference; `present` is False when the key is absent there."""
+
+    cluster: str
+    present: bool
+    value: Any = None
+    origins: Mapping[Path, Origin] | None = None  # the origins of this value and everything inside it
+    deleted: Origin | None = None  # when absent because a `null` deleted it: where, and what it deleted
+
+
+@dataclass(frozen=True, slots=True)
+class Difference:
+    path: Path
+    left: Side
+    right: Side
+
+
+# ── selection ────────────────────────────────────────────────────────────────
+
+
+def select_context(
+    repo: Repository, contexts: list[ReleaseContext], cluster: str | None, blueprint: str | None
+) -> ReleaseContext:
+    """The one (blueprint, cluster) context the user named; anything else is a usage error."""
+    clusters = sorted(c.name for c in repo.clusters)
+    if cluster is None or cluster not in clusters:
+        said = "--cluster is required" if cluster is None else f"unknown cluster: {cluster}"
+        raise ValuesUsageError(f"{said}; clusters: {_listing(clusters)}")
+    in_cluster = [c for c in contexts if c.cluster is not None and c.cluster.name == cluster]
+    if blueprint is None:
+        blueprints = {c.blueprint.name for c in contexts if c.blueprint is not None}
+        if len(in_cluster) == 1:
+            return in_cluster[0]
+        if len(blueprints) == 1:
+            blueprint = next(iter(blueprints))
+        else:
+            names = _listing(sorted({_label(c) for c in in_cluster}))
+            raise ValuesUsageError(f"cluster {cluster} deploys several blueprints; pick one with --blueprint: {names}")
+    matches = [c for c in in_cluster if blueprint in _names(c)]
+    if len(matches) > 1:  # one chart installed by several HelmReleases: the release name decides
+        matches = [c for c in matches if c.release is not None and c.release.name == blueprint] or matches
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        names = _listing(sorted({_label(c) for c in in_cluster}))
+        raise ValuesUsageError(f"cluster {cluster} deploys no blueprint or chart {blueprint}; it deploys: {names}")
+    releases = _listing(sorted(f"{c.release.name} ({c.release.document.file})" for c in matches if c.release))
+    raise ValuesUsageError(f"{blueprint} is installed by several HelmReleases in {cluster}; name one: {releases}")
+
+
+def _names(context: ReleaseContext) -> set[str]:
+    """What --blueprint may say for a context: blueprint, chart or HelmRelease name."""
+    names = {context.name}
+    if context.blueprint is not None:
+        names.add(context.blueprint.name)
+    if context.chart is not None:
+        names.add(context.chart.name)
+    if context.release is not None:
+        names.add(context.release.name)
+    return names - {""}
+
+
+def _label(context: ReleaseContext) -> str:
+    release = context.release
+    if release is not None and release.name != context.name:
+        return f"{context.name} (HelmRelease {release.name})"
+    return context.name
+
+
+def _listing(names: list[str]) -> str:
+    return ", ".join(names) if names else "(none)"
+
+
+# ── origins ──────────────────────────────────────────────────────────────────
+
+
+def origin(values: EffectiveValues, path: Path) -> Origin:
+    """The origin of the value at `path`, built from `EffectiveValues.trace` (what findings show)."""
+    steps = values.trace(path)
+    overrode: list[Overridden] = []
+    for step in steps[1:]:
+        # the trace shows maps as None; show the value that was really replaced
+        layer = next((lay for lay in values.layers if lay.location(path) == step.location), None)
+        overrode.append(Overridden(step.location, get_path(layer.value, path, None) if layer else step.value))
+    value = values.get(path, None)
+    unresolved = value.variables if isinstance(value, Unresolved) else ()
+    return Origin(steps[0].location, tuple(overrode), unresolved)
+
+
+def walk_units(value: Any, path: Path = ()) -> Iterator[tuple[Path, Any]]:
+    """Every leaf under `value` plus every non-empty list (a list replaces as one unit), in order."""
+    if isinstance(value, dict) and value:
+        for key, item in value.items():
+            yield from walk_units(item, (*path, key))
+    elif isinstance(value, list) and value:
+        if path:
+            yield path, value
+        for index, item in enumerate(value):
+            yield from walk_units(item, (*path, index))
+    elif path:
+        yield path, value
+
+
+def origins(values: EffectiveValues, base: Path = ()) -> dict[Path, Origin]:
+    """The origin of every leaf (and non-empty list) of the effective values, or of the subtree at `base`."""
+    start = values.get(base, None) if base else values.values
+    found = {base + path: origin(values, base + path) for path, _ in walk_units(start)}
+    if base and base not in found:
+        found[base] = origin(values, base)
+    return found
+
+
+def deletions(values: EffectiveValues) -> dict[Path, Origin]:
+    """Keys a `null` removed (a user null deletes the default; a default null is dropped), by path.
+
+    Only keys whose parent map survives are listed: a deleted map hides what it held.
+    """
+    found: dict[Path, Origin] = {}
+    for layer in values.layers:
+        for path in _null_keys(layer.value):
+            if path not in found and values.get(path) is MISSING and isinstance(values.get(path[:-1], None), dict):
+                found[path] = deletion(values, path)
+    return found
+
+
+def deletion(values: EffectiveValues, path: Path) -> Origin:
+    """The highest `null` written at `path` and the values it removed from lower layers."""
+    index = max(i for i, lay in enumerate(values.layers) if get_path(lay.value, path, MISSING) is None)
+    layer = values.layers[index]
+    removed = [
+        Overridden(location, get_path(lower.value, path))
+        for lower in reversed(values.layers[:index])
+        if (location := lower.location(path)) is not None and get_path(lower.value, path, None) is not None
+    ]
+    return Origin(layer.location(path) or values.locate(path), tuple(removed))
+
+
+def deleted_at(deleted: Mapping[Path, Origin], path: Path) -> Origin | None:
+    """The deletion that removed `path` or one of its ancestors."""
+    return next((deleted[path[:end]] for end in range(len(path), 0, -1) if path[:end] in deleted), None)
+
+
+def _null_keys(value: Any, path: Path = ()) -> Iterator[Path]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if item is None:
+                yield (*path, key)
+            else:
+                yield from _null_keys(item, (*path, key))
+
+
+# ── differences between two clusters ─────────────────────────────────────────
+
+
+def differences(left: ReleaseContext, right: ReleaseContext) -> list[Difference]:
+    """What differs between two contexts: maps recurse, lists of equal length compare item by item."""
+    assert left.cluster is not None and right.cluster is not None
+    found: list[Difference] = []
+    deleted = {id(left): deletions(left.values), id(right): deletions(right.values)}
+
+    def side(context: ReleaseContext, path: Path, value: Any) -> Side:
+        assert context.cluster is not None
+        if value is MISSING:
+            return Side(context.cluster.name, False, deleted=deleted_at(deleted[id(context)], path))
+        return Side(context.cluster.name, True, value, origins(context.values, path))
+
+    def visit(path: Path, a: Any, b: Any) -> None:
+        only = b if a is MISSING else a if b is MISSING else None  # a value present on one side only
+        if isinstance(a, dict) and isinstance(b, dict) and (a or b):
+            for key in [*a, *(k for k in b if k not in a)]:
+                visit((*path, key), a.get(key, MISSING), b.get(key, MISSING))
+        elif isinstance(a, list) and isinstance(b, list) and a and len(a) == len(b):
+            for index, (item_a, item_b) in enumerate(zip(a, b, strict=True)):
+                visit((*path, index), item_a, item_b)
+        elif isinstance(only, dict) and only:  # a map on one side only: one entry per key
+            for key, item in only.items():
+                visit((*path, key), MISSING if a is MISSING else item, item if a is MISSING else MISSING)
+        elif typed(a) != typed(b):
+            found.append(Difference(path, side(left, path, a), side(right, path, b)))
+
+    visit((), left.values.values, right.values.values)
+    return found
+
+
+def typed(value: Any) -> Any:
+    """A comparable form in which `true` is not `1` and an unresolved `${X}` is not the string `${X}`."""
+    if isinstance(value, bool):
+        return ("bool", value)
+    if isinstance(value, (int, float)):
+        return ("number", float(value))  # Helm has one number type, float64
+    if isinstance(value, Unresolved):
+        return ("unresolved", str(value))
+    if isinstance(value, dict):
+        return ("map", frozenset((k, typed(v)) for k, v in value.items()))
+    if isinstance(value, list):
+        return ("list", tuple(typed(v) for v in value))
+    return (type(value).__name__, value)
+
+
+# ── the command's output ─────────────────────────────────────────────────────
+
+
+def render_values(
+    root: str,
+    cluster: str | None,
+    blueprint: str | None = None,
+    output_format: str = "yaml",
+    blame: bool = False,
+    variables: Mapping[str, str] | None = None,
+    against: str | None = None,
+) -> tuple[str, list[str]]:
+    """The command's output for a repository root, and warnings about the files it read."""
+    from compliance.engine.evaluate import LintOptions, release_contexts
+    from compliance.load.repository import load_repository
+    from compliance.report import values as report
+
+    repo = load_repository(root)
+    contexts = release_contexts(repo, LintOptions(variables=dict(variables or {})))
+    chosen = select_context(repo, contexts, cluster, blueprint)
+    warnings = _warnings(repo, chosen)
+    if against is None:
+        if output_format == "json":
+            return report.values_json(chosen), warnings
+        return report.values_yaml(chosen, blame), warnings
+    other = _counterpart(repo, contexts, against, chosen)
+    warnings += [w for w in _warnings(repo, other) if w not in warnings]
+    found = differences(chosen, other)
+    if output_format == "json":
+        return report.differences_json(chosen, other, found), warnings
+    return report.differences_text(chosen, other, found), warnings
+
+
+def _counterpart(
+    repo: Repository, contexts: list[ReleaseContext], cluster: str, chosen: ReleaseContext
+) -> ReleaseContext:
+    """The same blueprint in another cluster: by HelmRelease name first, then by blueprint name."""
+    names = [chosen.release.name] if chosen.release is not None else []
+    error: ValuesUsageError | None = None
+    for name in dict.fromkeys([*names, chosen.name]):
+        try:
+            return select_context(repo, contexts, cluster, name)
+        except ValuesUsageError as failure:
+            error = failure
+    assert error is not None
+    raise error
+
+
+def _warnings(repo: Repository, context: ReleaseContext) -> list[str]:
+    """Load problems in the files these values came from (their values may be incomplete)."""
+    files = {layer.file for layer in context.values.layers}
+    return [f"{p.location}: {p.problem.message} ({p.problem.code})" for p in repo.problems if p.file in files]

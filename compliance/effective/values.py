@@ -1,0 +1,292 @@
+"""What a cluster deploys: chart defaults coalesced with the overlay, Helm's rules, with provenance.
+
+This is the one place Helm's and Flux's value semantics live (merge, `null` deletion, variable
+substitution, channel composition). Rules and the `values` command both read `EffectiveValues`.
+
+Helm version: Flux helm-controller v1.6 embeds Helm v4, so we follow Helm v4.2 coalescing: a user
+`null` deletes a default key, a user `null` with no default is kept, a default `null` the user leaves
+alone is dropped (`cleanNilValues`), below the top level a user `null` over a `null` default stays
+`null` (measured on v4.2.3), lists and scalars replace, the user side wins type conflicts,
+and a chart `values.yaml` with several documents merges them in order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from compliance.effective.fluxvars import Unresolved, substitute
+from compliance.model import MISSING, Chart, HelmRelease, YamlDocument, get_path
+from compliance.model.findings import Location, TraceStep
+from compliance.yaml import Mark, Path, load_yaml
+
+
+@dataclass(frozen=True, slots=True)
+class Layer:
+    """One source of values, lowest precedence first in `EffectiveValues.layers`."""
+
+    label: str  # "chart" or "overlay"
+    file: str
+    value: Any
+    positions: Mapping[Path, Mark]
+    prefix: Path = ()
+
+    def mark(self, path: Path) -> Mark | None:
+        return self.positions.get(self.prefix + path)
+
+    def location(self, path: Path) -> Location | None:
+        mark = self.mark(path)
+        return Location(self.file, mark.line, mark.column) if mark else None
+
+
+@dataclass(frozen=True, slots=True)
+class EffectiveValues:
+    values: dict[str, Any]
+    layers: tuple[Layer, ...]
+    unresolved: Mapping[Path, tuple[str, ...]]  # values paths whose Flux variables had no value
+
+    def get(self, path: Path, default: Any = MISSING) -> Any:
+        return get_path(self.values, path, default)
+
+    def setter(self, path: Path) -> Layer | None:
+        """The highest-precedence layer that wrote `path` (a leaf's source, a map's last writer)."""
+        for layer in reversed(self.layers):
+            if layer.mark(path) is not None:
+                return layer
+        return None
+
+    def locate(self, path: Path) -> Location:
+        """Where `path` was set; for a missing key, the nearest enclosing mapping that exists."""
+        for end in range(len(path), -1, -1):
+            layer = self.setter(path[:end])
+            if layer is not None:
+                location = layer.location(path[:end])
+                if location is not None:
+                    return location
+        first = self.layers[-1] if self.layers else None
+        return Location(first.file if first else "", 1, 1)
+
+    def trace(self, path: Path) -> tuple[TraceStep, ...]:
+        """Where the value at `path` was set and, for a leaf, every value it overrode."""
+        top = self.setter(path)
+        if top is None:
+            return (TraceStep("set", self.locate(path), None),)
+        value = self.get(path, None)
+        steps = [TraceStep("set", top.location(path) or self.locate(path), _leaf(value))]
+        if isinstance(value, dict) or not self._reached_by_merge(top, path):
+            return tuple(steps)
+        index = self.layers.index(top)
+        for lower in reversed(self.layers[:index]):
+            location = lower.location(path)
+            if location is not None:
+                steps.append(TraceStep("overrode", location, _leaf(get_path(lower.value, path, None))))
+        return tuple(steps)
+
+    def _reached_by_merge(self, layer: Layer, path: Path) -> bool:
+        """True when every ancestor of `path` in `layer` is a map (no list replaced wholesale)."""
+        return all(isinstance(get_path(layer.value, path[:end], None), dict) for end in range(len(path)))
+
+    def leaves(self) -> Iterator[tuple[Path, Any]]:
+        """Every leaf (scalar, empty map or list item scalar) with its path, in document order."""
+        stack: list[tuple[Path, Any]] = [((), self.values)]
+        while stack:
+            path, value = stack.pop()
+            if isinstance(value, dict) and value:
+                stack.extend((path + (k,), v) for k, v in reversed(list(value.items())))
+            elif isinstance(value, list) and value:
+                stack.extend((path + (i,), v) for i, v in reversed(list(enumerate(value))))
+            elif path:
+                yield path, value
+
+
+def _leaf(value: Any) -> Any:
+    """What a trace shows of a value: scalars and lists as they are, maps as None."""
+    return None if isinstance(value, dict) else value
+
+
+# ── Helm coalescing ──────────────────────────────────────────────────────────
+
+
+def merge_maps(base: Any, override: Any) -> Any:
+    """Helm's plain file merge (`MergeMaps`): maps recurse, everything else replaces, nulls kept."""
+    if not isinstance(base, dict) or not isinstance(override, dict):
+        return override
+    result = dict(base)
+    for key, value in override.items():
+        result[key] = merge_maps(result[key], value) if key in result else value
+    return result
+
+
+def _drop_nulls(value: Any) -> Any:
+    if not isinstance(value, dict):
+        return value
+    return {k: _drop_nulls(v) for k, v in value.items() if v is not None}
+
+
+def coalesce(defaults: Any, user: Any, nested: bool = False, clean: Any = None) -> Any:
+    """Helm v4.2 `CoalesceValues(chart defaults, user values)`; the user side is authoritative.
+
+    `clean` is `defaults` with nulls already dropped (`ChartDefaults`), so untouched subtrees are shared
+    instead of rebuilt for every cluster.
+    """
+    if not isinstance(defaults, dict) or not isinstance(user, dict):
+        return user
+    result: dict[str, Any] = {}
+    for key, default in defaults.items():
+        if key in user:
+            value = user[key]
+            if value is None:
+                if nested and default is None:
+                    result[key] = None  # below the top level, null over a null default stays (measured, v4.2.3)
+                continue  # a user null deletes the default key
+            if isinstance(default, dict):
+                result[key] = coalesce(default, value, True, clean.get(key) if isinstance(clean, dict) else None)
+            else:
+                result[key] = value
+        elif default is not None:
+            result[key] = clean[key] if isinstance(clean, dict) else _drop_nulls(default)
+    for key, value in user.items():
+        if key not in defaults:
+            result[key] = value
+    return result
+
+
+# ── Flux substitution over an overlay's values ──────────────────────────────
+
+
+def substitute_values(
+    values: Any, prefix: Path, plain: frozenset[Path], variables: Mapping[str, str]
+) -> tuple[Any, dict[Path, tuple[str, ...]]]:
+    """Apply Flux post-build substitution to every string; plain scalars are re-typed."""
+    unresolved: dict[Path, tuple[str, ...]] = {}
+
+    def visit(value: Any, path: Path) -> Any:
+        if isinstance(value, dict):
+            return {k: visit(v, path + (k,)) for k, v in value.items()}
+        if isinstance(value, list):
+            return [visit(v, path + (i,)) for i, v in enumerate(value)]
+        if not isinstance(value, str) or "$" not in value:
+            return value
+        text, missing = substitute(value, variables)
+        if missing:
+            unresolved[path] = missing
+            return Unresolved(text, missing)
+        if prefix + path in plain:
+            loaded = load_yaml(text)
+            if len(loaded.documents) == 1 and not any(p.code == "YML000" for p in loaded.problems):
+                return loaded.documents[0].value
+        return text
+
+    return visit(values, ()), unresolved
+
+
+# ── Building a (chart, overlay) pair ─────────────────────────────────────────
+
+
+def chart_layers(chart: Chart) -> list[Layer]:
+    return [_document_layer("chart", doc) for doc in chart.values]
+
+
+def _document_layer(label: str, document: YamlDocument, prefix: Path = ()) -> Layer:
+    return Layer(label, document.file, get_path(document.value, prefix, {}), document.doc.positions, prefix)
+
+
+@dataclass(frozen=True, slots=True)
+class ChartDefaults:
+    """A chart's values.yaml documents merged, and cleaned of nulls, once for all its clusters."""
+
+    layers: tuple[Layer, ...]
+    raw: Any
+    clean: Any
+
+    @staticmethod
+    def of(chart: Chart | None) -> ChartDefaults:
+        layers = chart_layers(chart) if chart is not None else []
+        raw: Any = {}
+        for layer in layers:
+            raw = merge_maps(raw, layer.value)
+        return ChartDefaults(tuple(layers), raw, _drop_nulls(raw))
+
+
+def effective_values(
+    chart: Chart | None,
+    release: HelmRelease | None,
+    variables: Mapping[str, str],
+    defaults: ChartDefaults | None = None,
+) -> EffectiveValues:
+    defaults = defaults if defaults is not None else ChartDefaults.of(chart)
+    layers = list(defaults.layers)
+    unresolved: dict[Path, tuple[str, ...]] = {}
+    user: Any = {}
+    if release is not None:
+        raw = release.values
+        user, unresolved = substitute_values(
+            raw, release.values_prefix, release.document.doc.plain_templates, variables
+        )
+        base = _document_layer("overlay", release.document, release.values_prefix)
+        layers.append(Layer(base.label, base.file, user, base.positions, base.prefix))
+    values = coalesce(defaults.raw, user if isinstance(user, dict) else {}, clean=defaults.clean)
+    return EffectiveValues(values if isinstance(values, dict) else {}, tuple(layers), unresolved)
+
+
+# ── Channels as the chart renders them ───────────────────────────────────────
+
+
+def go_truthy(value: Any) -> bool:
+    """Go template truthiness: false, 0, "", nil and empty collections are false."""
+    return value not in (None, False, 0, "") and value != [] and value != {} and value is not MISSING
+
+
+@dataclass(frozen=True, slots=True)
+class Channel:
+    index: int  # position in the rendered channels list
+    source: Path  # where its values live: ("channels", 2) or ("defaultChannels", "vllm")
+    spec: Mapping[str, Any]  # the composed channel as rendered
+
+    @property
+    def enabled(self) -> bool:
+        return self.spec.get("enabled", True) is not False
+
+    @property
+    def name(self) -> str:
+        name = self.spec.get("name")
+        return str(name) if name is not None else f"#{self.index}"
+
+    def path(self, *keys: str | int) -> Path:
+        return self.source + keys
+
+
+def compose_channels(values: Mapping[str, Any]) -> tuple[Channel, ...]:
+    """`defaultChannels.qwenPartner` + `channels` + `defaultChannels.vllm`, as `effectiveChannels`."""
+    composed: list[Channel] = []
+    defaults = values.get("defaultChannels")
+    defaults = defaults if isinstance(defaults, dict) else {}
+    partner = defaults.get("qwenPartner")
+    if isinstance(partner, dict) and go_truthy(partner.get("enabled")) and not _unknown(partner.get("enabled")):
+        spec = dict(partner)
+        spec["type"] = "openai-compatible"
+        if not go_truthy(spec.get("attestation")):
+            spec["attestation"] = {"kind": "commercial-contract"}
+        composed.append(Channel(len(composed), ("defaultChannels", "qwenPartner"), spec))
+    channels = values.get("channels")
+    for position, item in enumerate(channels if isinstance(channels, list) else []):
+        if isinstance(item, dict):
+            composed.append(Channel(len(composed), ("channels", position), item))
+    vllm = defaults.get("vllm")
+    if (
+        isinstance(vllm, dict)
+        and go_truthy(vllm.get("enabled"))
+        and not _unknown(vllm.get("enabled"))
+        and go_truthy(vllm.get("endpoint"))
+    ):
+        spec = dict(vllm)
+        spec["type"] = "vllm"
+        if not go_truthy(spec.get("attestation")):
+            spec["attestation"] = {"kind": "in-cluster"}
+        composed.append(Channel(len(composed), ("defaultChannels", "vllm"), spec))
+    return tuple(composed)
+
+
+def _unknown(value: Any) -> bool:
+    return isinstance(value, Unresolved)

@@ -1,0 +1,231 @@
+"""What a rule is given. Contexts locate values so rules never deal with files or positions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from compliance.effective.fluxvars import Unresolved
+from compliance.effective.values import Channel, EffectiveValues
+from compliance.model import (
+    MISSING,
+    Blueprint,
+    Chart,
+    Cluster,
+    HelmRelease,
+    RenderedManifests,
+    RenderedObject,
+    RenderProblem,
+    Repository,
+    YamlDocument,
+    format_path,
+)
+from compliance.model.findings import Location, Severity, Violation
+from compliance.yaml import Path
+
+SANCTIONED_BASELINE = ("IR", "KP", "SY", "CU", "RU-occupied-UA")
+
+
+@dataclass(frozen=True, slots=True)
+class RuleOptions:
+    """Knobs of the built-in pack (a project config can change them)."""
+
+    sanctioned_baseline: tuple[str, ...] = SANCTIONED_BASELINE
+    commercial_types: frozenset[str] = frozenset({"openai-compatible", "anthropic"})
+    min_retention_days: int = 730
+    required_card_fields: tuple[str, ...] = ("title", "summary")
+    listed_card_fields: tuple[str, ...] = ("category", "license")
+
+
+def is_unknown(value: Any) -> bool:
+    """True for values that depend on Flux variables nobody supplied."""
+    return isinstance(value, Unresolved)
+
+
+def is_blank(value: Any) -> bool:
+    """Absent, null or an empty/whitespace string (an unknown value is not blank)."""
+    if value is MISSING or value is None:
+        return True
+    return isinstance(value, str) and not is_unknown(value) and not value.strip()
+
+
+def _violation(document: YamlDocument, path: Path, message: str, severity: Severity | None) -> Violation:
+    return Violation(message, document.locate(path), format_path(path), (), severity)
+
+
+@dataclass(frozen=True, slots=True)
+class RepositoryContext:
+    repo: Repository
+    options: RuleOptions = field(default_factory=RuleOptions)
+
+    def at(self, location: Location, message: str, severity: Severity | None = None, value_path: str = "") -> Violation:
+        return Violation(message, location, value_path, (), severity)
+
+    def in_document(
+        self, document: YamlDocument, path: Path, message: str, severity: Severity | None = None
+    ) -> Violation:
+        return _violation(document, path, message, severity)
+
+
+@dataclass(frozen=True, slots=True)
+class BlueprintContext:
+    repo: Repository
+    blueprint: Blueprint
+    options: RuleOptions = field(default_factory=RuleOptions)
+
+    @property
+    def chart(self) -> Chart | None:
+        return self.blueprint.chart
+
+    def at_blueprint(self, path: Path, message: str, severity: Severity | None = None) -> Violation:
+        return _violation(self.blueprint.document, path, message, severity)
+
+    def at_chart(self, path: Path, message: str, severity: Severity | None = None) -> Violation:
+        assert self.chart is not None
+        return _violation(self.chart.chart_file, path, message, severity)
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseContext:
+    """One blueprint (or bare chart) as one cluster deploys it; `cluster` is None for chart defaults."""
+
+    repo: Repository
+    blueprint: Blueprint | None
+    chart: Chart | None
+    cluster: Cluster | None
+    release: HelmRelease | None
+    values: EffectiveValues
+    channels: tuple[Channel, ...]
+    options: RuleOptions = field(default_factory=RuleOptions)
+
+    @property
+    def name(self) -> str:
+        if self.blueprint is not None and self.blueprint.name:
+            return self.blueprint.name
+        if self.chart is not None:
+            return self.chart.name
+        return self.release.name if self.release else ""
+
+    def get(self, path: Path, default: Any = MISSING) -> Any:
+        return self.values.get(path, default)
+
+    def at(self, path: Path, message: str, severity: Severity | None = None) -> Violation:
+        """A violation located where the value at `path` was set, with its trace."""
+        return Violation(message, self.values.locate(path), format_path(path), self.values.trace(path), severity)
+
+    def at_release(self, path: Path, message: str, severity: Severity | None = None) -> Violation:
+        assert self.release is not None
+        return _violation(self.release.document, path, message, severity)
+
+    def is_commercial(self, channel: Channel) -> bool:
+        return channel.spec.get("type") in self.options.commercial_types
+
+    @property
+    def enabled_channels(self) -> list[Channel]:
+        return [channel for channel in self.channels if channel.enabled]
+
+    @property
+    def commercial_channels(self) -> list[Channel]:
+        return [channel for channel in self.enabled_channels if self.is_commercial(channel)]
+
+    @property
+    def is_gateway(self) -> bool:
+        """Values shaped like the LLM marketplace gateway (the contract's rules apply)."""
+        return "channels" in self.values.values or "defaultChannels" in self.values.values
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedChannels:
+    """The channel list a rendered ConfigMap carries in its `channels.yaml` document."""
+
+    obj: RenderedObject
+    key: Path  # where the document sits in the ConfigMap: ("data", "channels.yaml")
+    channels: tuple[Channel, ...]  # each Channel.source is its item's path inside the document: (index,)
+    document: YamlDocument | None  # the parsed document; None when it does not parse
+    offset: tuple[int, int] | None = None  # (lines, columns) from document positions to the stream file
+    error: str = ""  # why the document does not parse
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedContext:
+    """One release's rendered manifests (`release` is its values side), or a stream given with `--manifests`.
+
+    Findings name the object and its template, and sit where the values that fed it were set when
+    the rule knows that value, else in the stream file (`--manifests`), else in the template.
+    """
+
+    manifests: RenderedManifests
+    release: ReleaseContext | None = None
+    problems: tuple[RenderProblem, ...] = ()
+    channel_lists: tuple[RenderedChannels, ...] = ()
+    options: RuleOptions = field(default_factory=RuleOptions)
+
+    @property
+    def blueprint_name(self) -> str | None:
+        return (self.release.name or None) if self.release is not None else None
+
+    @property
+    def cluster_name(self) -> str | None:
+        cluster = self.release.cluster if self.release is not None else None
+        return cluster.name if cluster is not None else None
+
+    @property
+    def primary(self) -> Location:
+        if self.release is not None:
+            return self.release.values.locate(())
+        return Location(self.manifests.source)
+
+    def objects(self, *kinds: str) -> list[RenderedObject]:
+        return [obj for obj in self.manifests.objects if not kinds or obj.kind in kinds]
+
+    def at_problem(self, problem: RenderProblem) -> Violation:
+        return Violation(problem.message, problem.location, problem.value_path)
+
+    def at_values(self, path: Path, message: str, severity: Severity | None = None) -> Violation:
+        assert self.release is not None
+        return self.release.at(path, message, severity)
+
+    def at_object(
+        self,
+        obj: RenderedObject,
+        path: Path,
+        message: str,
+        severity: Severity | None = None,
+        values_path: Path | None = None,
+    ) -> Violation:
+        """A violation on `obj` at `path`, named by object and template, located as the class says."""
+        message = f"{message} ({obj.ref}, rendered from {obj.template_file or obj.template or self.manifests.source})"
+        if values_path is not None and self.release is not None:
+            values = self.release.values
+            return Violation(
+                message, values.locate(values_path), format_path(values_path), values.trace(values_path), severity
+            )
+        value_path = f"{obj.kind}/{obj.name}:{format_path(path)}"
+        if self.manifests.in_file:
+            return Violation(message, obj.document.locate(path), value_path, (), severity)
+        return Violation(message, self._template_location(obj), value_path, (), severity)
+
+    def at_channel(
+        self,
+        channels: RenderedChannels,
+        channel: Channel,
+        keys: Path,
+        message: str,
+        severity: Severity | None = None,
+        values_path: Path | None = None,
+    ) -> Violation:
+        """Like `at_object` for a key of one rendered channel; in a stream file, inside `channels.yaml`."""
+        path = channel.path(*keys)
+        if values_path is None and self.manifests.in_file and channels.offset and channels.document is not None:
+            inner = channels.document.locate(path)
+            lines, columns = channels.offset
+            violation = self.at_object(channels.obj, channels.key, message, severity)
+            location = Location(self.manifests.source, inner.line + lines, inner.column + columns)
+            return Violation(violation.message, location, violation.value_path + format_path(path), (), severity)
+        return self.at_object(channels.obj, (*channels.key, *path), message, severity, values_path)
+
+    def _template_location(self, obj: RenderedObject) -> Location:
+        if obj.template_file is not None:
+            return Location(obj.template_file, obj.template_line)
+        chart = self.release.chart if self.release is not None else None
+        return chart.chart_file.locate(()) if chart is not None else Location(self.manifests.source)

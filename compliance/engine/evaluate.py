@@ -1,0 +1,155 @@
+"""Evaluation: build every rule context from the model, run the rules, collect sorted findings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from compliance.effective.values import ChartDefaults, compose_channels, effective_values
+from compliance.engine.context import BlueprintContext, ReleaseContext, RepositoryContext, RuleOptions
+from compliance.engine.registry import RuleSpec, Scope
+from compliance.model import Blueprint, Chart, Cluster, HelmRelease, RenderedManifests, Repository
+from compliance.model.findings import Finding, Location, Severity, Violation, sort_findings
+from compliance.render.bounds import Bounds
+
+if TYPE_CHECKING:
+    from compliance.engine.affected import Affected
+
+
+Evaluation = tuple[str, str | None, str | None]  # (rule id, blueprint, cluster): one check that ran
+
+
+class SelectionError(ValueError):
+    """--select/--ignore named something that is not a rule id or prefix."""
+
+
+@dataclass(frozen=True, slots=True)
+class LintOptions:
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    variables: Mapping[str, str] = field(default_factory=dict)
+    rule_options: RuleOptions = field(default_factory=RuleOptions)
+    affected: Affected | None = None  # pre-commit: evaluate only what the changed files affect
+    renderer: str = "none"  # auto | helm | sdk | none: render charts for the rendered rules (compliance.render)
+    cache_dir: str | None = None  # render cache folder; None: render every time
+    render_bounds: Bounds = field(default_factory=Bounds)  # what one render may cost (RND004 beyond)
+    manifests: RenderedManifests | None = None  # `--manifests`: lint this stream instead of rendering
+
+
+def select_rules(rules: Iterable[RuleSpec], select: Iterable[str], ignore: Iterable[str]) -> list[RuleSpec]:
+    """Rules chosen by id or id prefix (`ATT` selects ATT001..ATT004); unknown names are errors."""
+    rules = list(rules)
+    ids = [spec.id for spec in rules]
+    for name in (*select, *ignore):
+        if not any(rule_id.startswith(name.upper()) for rule_id in ids):
+            raise SelectionError(f"unknown rule id or prefix: {name}")
+    selected = [s for s in rules if not select or any(s.id.startswith(n.upper()) for n in select)]
+    return [s for s in selected if not any(s.id.startswith(n.upper()) for n in ignore)]
+
+
+def release_contexts(repo: Repository, options: LintOptions) -> list[ReleaseContext]:
+    """One context per (blueprint, cluster) that deploys it, plus chart defaults for undeployed charts."""
+    contexts: list[ReleaseContext] = []
+    deployed: set[int] = set()
+    defaults: dict[int, ChartDefaults] = {}  # one merge of each chart's values.yaml for all its clusters
+
+    def context(
+        blueprint: Blueprint | None,
+        chart: Chart | None,
+        cluster: Cluster | None,
+        release: HelmRelease | None,
+        variables: Mapping[str, str],
+    ) -> ReleaseContext:
+        if id(chart) not in defaults:
+            defaults[id(chart)] = ChartDefaults.of(chart)
+        values = effective_values(chart, release, variables, defaults[id(chart)])
+        channels = compose_channels(values.values)
+        return ReleaseContext(repo, blueprint, chart, cluster, release, values, channels, options.rule_options)
+
+    for cluster in repo.clusters:
+        variables = {**options.variables, **cluster.variables}
+        for release in cluster.releases:
+            chart, blueprint = repo.resolve_release(release)
+            if chart is None and blueprint is None:
+                continue  # a third-party chart we do not have: nothing to evaluate
+            if chart is not None:
+                deployed.add(id(chart))
+            if options.affected is not None and not options.affected.release(blueprint, chart, cluster):
+                continue
+            contexts.append(context(blueprint, chart, cluster, release, variables))
+    for chart in repo.charts:
+        if id(chart) not in deployed:
+            blueprint = repo.blueprint_for_chart(chart)
+            if options.affected is not None and not options.affected.release(blueprint, chart, None):
+                continue
+            contexts.append(context(blueprint, chart, None, None, options.variables))
+    return contexts
+
+
+def _run(spec: RuleSpec, context: object, primary: Location) -> Iterable[Violation]:
+    try:
+        return list(spec.check(context))
+    except Exception as error:  # a broken rule must not lose the other findings
+        message = f"rule {spec.id} ({spec.provider}) crashed: {type(error).__name__}: {error}"
+        return [Violation(message, primary, severity=Severity.ERROR)]
+
+
+def lint(
+    repo: Repository,
+    rules: Iterable[RuleSpec],
+    options: LintOptions = LintOptions(),
+    evaluated: set[Evaluation] | None = None,
+) -> list[Finding]:
+    """Findings of `rules` on `repo`; `evaluated`, if given, receives every check that ran (passing ones too)."""
+    rules = list(rules)
+    findings: list[Finding] = []
+
+    def emit(spec: RuleSpec, violations: Iterable[Violation], blueprint: str | None, cluster: str | None) -> None:
+        if evaluated is not None:
+            evaluated.add((spec.id, blueprint, cluster))
+        for v in violations:
+            findings.append(
+                Finding(
+                    spec.id,
+                    v.severity or spec.severity,
+                    v.message,
+                    v.location,
+                    blueprint,
+                    cluster,
+                    v.value_path,
+                    v.trace,
+                )
+            )
+
+    affected = options.affected
+    by_scope = {scope: [s for s in rules if s.scope is scope] for scope in Scope}
+    if by_scope[Scope.REPOSITORY]:
+        context = RepositoryContext(repo if affected is None else affected.narrow(repo), options.rule_options)
+        for spec in by_scope[Scope.REPOSITORY]:
+            violations = _run(spec, context, Location("."))
+            if affected is not None:
+                violations = [v for v in violations if affected.repository_finding(v.location.path)]
+            emit(spec, violations, None, None)
+    for blueprint in repo.blueprints if by_scope[Scope.BLUEPRINT] else ():
+        if affected is not None and not affected.blueprint(blueprint):
+            continue
+        context = BlueprintContext(repo, blueprint, options.rule_options)
+        primary = blueprint.document.locate(())
+        for spec in by_scope[Scope.BLUEPRINT]:
+            emit(spec, _run(spec, context, primary), blueprint.name or None, None)
+    rendering = by_scope[Scope.RENDERED] and options.manifests is None and options.renderer != "none"
+    wanted = by_scope[Scope.RELEASE] or rendering
+    contexts = release_contexts(repo, options) if wanted else []
+    for release_context in contexts if by_scope[Scope.RELEASE] else ():
+        primary = release_context.values.locate(())
+        cluster = release_context.cluster.name if release_context.cluster else None
+        for spec in by_scope[Scope.RELEASE]:
+            emit(spec, _run(spec, release_context, primary), release_context.name or None, cluster)
+    if by_scope[Scope.RENDERED]:
+        from compliance.render import rendered_contexts
+
+        for rendered in rendered_contexts(repo, contexts, options):
+            for spec in by_scope[Scope.RENDERED]:
+                emit(spec, _run(spec, rendered, rendered.primary), rendered.blueprint_name, rendered.cluster_name)
+    return sort_findings(findings)

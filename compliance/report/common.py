@@ -1,0 +1,95 @@
+"""What the CI reporters (sarif, github, markdown, junit) share: paths as a checkout sees them, rule-doc links.
+
+CI services resolve a file against the root of the checkout, not against the folder that was linted, so
+paths are written relative to the nearest enclosing git work tree (or the linted root outside git).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from compliance.engine.registry import RuleSpec
+    from compliance.model.findings import Location
+
+BUILTIN_PROVIDER = "compliance_rules"
+VALUE_WIDTH = 80  # longest value text shown in a trace message
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRoot:
+    """The checkout holding the linted root, and the linted root's '/'-ended path inside it ('' at its top)."""
+
+    checkout: str
+    prefix: str
+
+    def path(self, location: Location) -> str:
+        if location.path in ("", "."):
+            return self.prefix.rstrip("/") or "."
+        return self.prefix + location.path
+
+
+def source_root(root: str) -> SourceRoot:
+    linted = os.path.abspath(root)
+    probe = linted
+    while not os.path.exists(os.path.join(probe, ".git")):
+        parent = os.path.dirname(probe)
+        if parent == probe:
+            return SourceRoot(linted, "")
+        probe = parent
+    inside = os.path.relpath(linted, probe)
+    return SourceRoot(probe, "" if inside == "." else inside.replace(os.sep, "/") + "/")
+
+
+def docs_base() -> str | None:
+    """The `Documentation` project URL from the installed package's metadata, '/'-ended, if it declares one."""
+    from importlib.metadata import PackageNotFoundError, metadata
+
+    try:
+        urls = metadata("compliance").get_all("Project-URL") or []
+    except PackageNotFoundError:
+        return None
+    for entry in urls:
+        label, _, url = entry.partition(",")
+        if label.strip().lower() == "documentation" and url.strip():
+            return url.strip().rstrip("/") + "/"
+    return None
+
+
+def rule_doc(spec: RuleSpec, base: str | None) -> str | None:
+    """The rule's section in docs/rules/<family>.md: absolute under `base`, else repository-relative.
+
+    Plugin rules have no page there (`compliance explain ID` shows their docstring), so they get none.
+    """
+    if spec.provider != BUILTIN_PROVIDER:
+        return None
+    return f"{base or ''}docs/rules/{spec.family}.md#{spec.id.lower()}"
+
+
+def value_text(value: object) -> str:
+    """A value as YAML/JSON readers write it (`false`, `""`, `["IR", "KP"]`), cut to VALUE_WIDTH."""
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= VALUE_WIDTH else text[: VALUE_WIDTH - 1] + "…"
+
+
+def step_text(role: str, value: object) -> str:
+    """A trace step as words: `set to "x"`, `overrode ""` (a map is set without a value to show)."""
+    if role == "set":
+        return "set here" if value is None else f"set to {value_text(value)}"
+    return f"{role} {value_text(value)}"
+
+
+# A line the CI runner obeys as a command: GitHub's `::cmd::` and its older `##[cmd]`, after leading blanks.
+_RUNNER_COMMAND = re.compile(r"\s*(::|##\[)")
+
+
+def command_safe(path: str) -> str:
+    """A path that starts a line of output (text headers, JUnit details), never read as a runner command.
+
+    `./` keeps it the same path: `::stop-commands::x.yaml` is shown as `./::stop-commands::x.yaml`.
+    """
+    return "./" + path if _RUNNER_COMMAND.match(path) else path

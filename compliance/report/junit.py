@@ -1,0 +1,88 @@
+"""JUnit XML for CI test views (GitLab, Jenkins, Azure): one test case per rule per blueprint/cluster checked.
+
+A suite per rule; a case per (rule, blueprint, cluster) the engine evaluated, so passing checks show as
+passed tests; a case with findings fails and lists them with file:line.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections import defaultdict
+from itertools import groupby
+from typing import TYPE_CHECKING
+
+from compliance.engine.registry import RuleSpec, Scope
+from compliance.model.findings import Finding
+from compliance.report import ReportData
+from compliance.report.common import SourceRoot, command_safe, source_root
+
+if TYPE_CHECKING:
+    from compliance.engine.evaluate import Evaluation
+
+# XML 1.0 cannot carry most control characters, which a quoted YAML string may hold
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_text(text: str) -> str:
+    return _NOT_XML.sub("\ufffd", text)
+
+
+def _one_line(text: str) -> str:
+    """A finding's message on one line: a break in a hostile value must not start a line (a runner command)."""
+    return text.replace("\r", "\\r").replace("\n", "\\n").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def _case_name(rule: str, blueprint: str | None, cluster: str | None, spec: RuleSpec | None) -> str:
+    if cluster is not None:
+        return f"{rule} {blueprint or '?'} @ {cluster}"
+    if blueprint is None:
+        return f"{rule} (repository)"
+    if spec is not None and spec.scope is Scope.RELEASE:
+        return f"{rule} {blueprint} (chart defaults)"
+    return f"{rule} {blueprint}"
+
+
+def _failure(case: ET.Element, findings: list[Finding], root: SourceRoot) -> None:
+    worst = max(findings, key=lambda f: f.severity.rank)
+    message = findings[0].message if len(findings) == 1 else f"{len(findings)} findings: {findings[0].message}"
+    where = [
+        f"{command_safe(_one_line(root.path(f.location)))}:{f.location.line}:{f.location.column}" for f in findings
+    ]
+    details = "\n".join(f"{place}: {_one_line(f.message)}" for place, f in zip(where, findings, strict=True))
+    failure = ET.SubElement(case, "failure", message=_xml_text(message), type=worst.severity.value)
+    failure.text = _xml_text(details + "\n")
+    case.set("file", _xml_text(root.path(findings[0].location)))
+
+
+def render(data: ReportData, color: bool = False) -> str:
+    root = source_root(data.root)
+    specs = {spec.id: spec for spec in data.rules}
+    by_check: dict[Evaluation, list[Finding]] = defaultdict(list)
+    for finding in data.findings:
+        by_check[finding.rule, finding.blueprint, finding.cluster].append(finding)
+    checks = sorted(set(data.evaluated) | set(by_check), key=lambda c: (c[0], c[1] or "", c[2] or ""))
+    suites = ET.Element("testsuites", name="compliance")
+    total = failed = 0
+    for rule, group in groupby(checks, key=lambda check: check[0]):
+        spec = specs.get(rule)
+        suite = ET.SubElement(suites, "testsuite", name=f"{rule} {spec.title}" if spec else rule)
+        tests = failures = 0
+        for _, blueprint, cluster in group:
+            family = spec.family if spec else "rules"
+            case = ET.SubElement(
+                suite,
+                "testcase",
+                classname=f"compliance.{family}.{rule}",
+                name=_xml_text(_case_name(rule, blueprint, cluster, spec)),
+                time="0",
+            )
+            tests += 1
+            if findings := by_check.get((rule, blueprint, cluster)):
+                _failure(case, findings, root)
+                failures += 1
+        suite.attrib.update(tests=str(tests), failures=str(failures), errors="0", skipped="0", time="0")
+        total, failed = total + tests, failed + failures
+    suites.attrib.update(tests=str(total), failures=str(failed), errors="0", skipped="0", time="0")
+    ET.indent(suites)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"

@@ -1,0 +1,106 @@
+"""Human output: findings grouped by file with the offending line, then a summary per severity."""
+
+from __future__ import annotations
+
+import io
+import re
+from itertools import groupby
+from typing import TYPE_CHECKING
+
+from compliance.model.findings import Severity
+from compliance.report import ReportData, summary
+from compliance.report.common import command_safe
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x80-\x9f\n\u2028\u2029]")
+
+
+def _safe(text: str) -> str:
+    """Rich-escaped text with control characters shown, not obeyed (no terminal or CI-command injection)."""
+    from rich.markup import escape
+
+    return escape(_CONTROL.sub(lambda match: repr(match.group())[1:-1], text))
+
+
+STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+
+
+def _source_line(root: str, path: str, line: int, cache: dict[str, list[str]]) -> str | None:
+    if path not in cache:
+        from compliance.load.files import read_inside
+
+        # never through a link out of the root, nor from a FIFO: the finding may be about exactly that
+        data = read_inside(root, path)
+        cache[path] = data.decode("utf-8", errors="replace").splitlines() if data is not None else []
+    lines = cache[path]
+    return lines[line - 1] if 0 < line <= len(lines) else None
+
+
+def _clip(line: str, column: int, room: int = 160) -> str:
+    """A very long line (minified or hostile input) shown around the column, not in full."""
+    if len(line) <= room:
+        return line
+    start = max(0, min(column - 1 - room // 4, len(line) - room))
+    return ("…" if start else "") + line[start : start + room] + ("…" if start + room < len(line) else "")
+
+
+def render(data: ReportData, color: bool, width: int = 100) -> str:
+    from rich.console import Console
+
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer, force_terminal=color, no_color=not color, width=width, highlight=False, soft_wrap=True
+    )
+    findings, root = data.findings, data.root
+    cache: dict[str, list[str]] = {}
+    for path, group in groupby(findings, key=lambda f: f.location.path):
+        console.print(f"[bold underline]{_safe(command_safe(path))}[/]")  # a line of its own: never `::cmd::`
+        for finding in group:
+            loc = finding.location
+            where = f" [dim]\\[{_safe(finding.cluster)}][/]" if finding.cluster else ""
+            console.print(
+                f"  {loc.line}:{loc.column}  [{STYLE[finding.severity]}]{finding.severity.value:<7}[/] "
+                f"[bold]{finding.rule}[/] {_safe(finding.message)}{where}"
+            )
+            source = _source_line(root, path, loc.line, cache)
+            if source is not None and source.strip():
+                console.print(f"      [dim]{loc.line:>4} |[/] {_safe(_clip(source.rstrip(), loc.column))}")
+            for step in finding.trace[1:]:
+                console.print(f"      [dim]overrode {_safe(str(step.location))} ({_safe(repr(step.value))})[/]")
+        console.print()
+    counts = summary(findings)
+    parts = [f"[{STYLE[s]}]{counts[s.value]} {s.value}{'s' if counts[s.value] != 1 else ''}[/]" for s in Severity]
+    suppressed = f"; {len(data.suppressed)} suppressed" if data.suppressed else ""
+    console.print(f"{len(findings)} finding{'s' if len(findings) != 1 else ''}: " + ", ".join(parts) + suppressed)
+    diff = data.extra.get("diff_base")
+    if isinstance(diff, dict):
+        console.print(
+            f"compared with {_safe(str(diff['ref']))} ({str(diff['commit'])[:12]}): {diff['new']} new, "
+            f"{diff['unchanged']} unchanged (not shown), {diff['fixed']} fixed"
+        )
+    known = data.extra.get("baseline")
+    if isinstance(known, dict):
+        console.print(f"baseline: {known['new']} new, {known['known']} known (not shown), {known['fixed']} fixed")
+    for finding in data.fixed:
+        where = f" [dim]\\[{_safe(finding.cluster)}][/]" if finding.cluster else ""
+        place = _safe(str(finding.location))
+        console.print(f"  [green]fixed[/] [bold]{finding.rule}[/] {place} {_safe(finding.message)}{where}")
+    _gate(console, data)
+    return buffer.getvalue()
+
+
+def _gate(console: Console, data: ReportData) -> None:
+    """Who chose the configuration, and each setting that weakens the gate (`compliance.governance.gatesettings`)."""
+    from compliance.governance.gatesettings import GateSettings
+
+    gate = data.extra.get("gate")
+    if not isinstance(gate, GateSettings):
+        return
+    if gate.note:
+        console.print(_safe(gate.note))
+    if gate.weakenings:
+        console.print(f"[bold yellow]{_safe(gate.headline)}:[/]")
+        for weakening in gate.weakenings:
+            console.print(f"  [yellow]{_safe(weakening.text)}[/]")

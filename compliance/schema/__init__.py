@@ -1,0 +1,3 @@
+"""JSON Schema checking for blueprint `configSchema`s: a fast validator for the subset blueprints use, confined
+to the schema's own document.
+"""

@@ -1,0 +1,568 @@
+"""The project configuration: `.compliance.yaml` at the linted root (or `[tool.compliance]` in its
+pyproject.toml, or `--config FILE`), validated against `SCHEMA`, under the command line's overrides.
+
+Precedence: command line > config file > defaults. `Settings.sources` says where each value came from
+(`compliance config` prints it). A config that cannot be used is a `ConfigError` naming file:line.
+
+Which config file: one pinned from outside the repository (`--config FILE`, else COMPLIANCE_CONFIG), else
+the `--diff-base` ref's (`compliance.app.gaterun`: the pull request does not choose its own gate), else the
+repository's. `Settings.config_origin` says which, `Settings.ignored_config` names the repository's when
+it did not govern; `compliance.governance.gatesettings` judges what in the result weakens the gate.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timezone
+from fnmatch import fnmatchcase
+from typing import Any
+
+from compliance.engine.context import RuleOptions
+from compliance.load.files import inside, read_regular
+from compliance.load.globs import path_matches
+from compliance.model import format_path
+from compliance.model.findings import Finding, Location, Severity
+from compliance.yaml import Path
+
+CONFIG_NAME = ".compliance.yaml"
+MAX_CONFIG_BYTES = 1024 * 1024  # a config file is a few lines; a bigger one is not ours to read
+PYPROJECT_NAME = "pyproject.toml"
+FAIL_ON = ("error", "warning", "info", "never")
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+_STRINGS = {"type": "array", "items": {"type": "string", "minLength": 1}}
+SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "compliance project configuration",
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "select": _STRINGS,
+        "ignore": _STRINGS,
+        "severity": {"type": "object", "additionalProperties": {"enum": ["error", "warning", "info"]}},
+        "fail-on": {"enum": list(FAIL_ON)},
+        "exclude": _STRINGS,
+        "variables": {"type": "object", "additionalProperties": {"type": ["string", "number", "boolean"]}},
+        "options": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "sanctioned-baseline": _STRINGS,
+                "commercial-channel-types": _STRINGS,
+                "min-audit-retention-days": {"type": "integer", "minimum": 0},
+                "required-card-fields": _STRINGS,
+                "listed-card-fields": _STRINGS,
+            },
+        },
+        "exceptions": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["rule", "reason"],
+                "properties": {
+                    "rule": {"type": "string", "minLength": 1},
+                    "blueprint": {"type": "string", "minLength": 1},
+                    "cluster": {"type": "string", "minLength": 1},
+                    "path": {"type": "string", "minLength": 1},
+                    "reason": {"type": "string", "pattern": r"\S"},
+                    "until": {"type": "string", "pattern": DATE_PATTERN},
+                    "owner": {"type": "string", "minLength": 1},
+                },
+            },
+        },
+    },
+}
+# Config key -> RuleOptions field, and how the YAML value becomes the field's type.
+OPTION_FIELDS: dict[str, tuple[str, type]] = {
+    "sanctioned-baseline": ("sanctioned_baseline", tuple),
+    "commercial-channel-types": ("commercial_types", frozenset),
+    "min-audit-retention-days": ("min_retention_days", int),
+    "required-card-fields": ("required_card_fields", tuple),
+    "listed-card-fields": ("listed_card_fields", tuple),
+}
+DEFAULT = "default"
+COMMAND_LINE = "command line"
+CONFIG_ENV = "COMPLIANCE_CONFIG"  # a trusted config pinned from outside the repository (CI)
+
+
+class ConfigError(Exception):
+    """A config file, or a setting in it, that cannot be used (exit 2)."""
+
+
+def utc_today() -> date:
+    return datetime.now(timezone.utc).date()
+
+
+def parse_date(text: str, what: str) -> date:
+    """A YYYY-MM-DD date, or a ConfigError that says what was wrong with `what`."""
+    try:
+        if len(text) == 10:
+            return date.fromisoformat(text)
+    except ValueError:
+        pass
+    raise ConfigError(f"{what}: {text!r} is not a date (expected YYYY-MM-DD)")
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigException:
+    """A central exception (`exceptions:` in the config) for findings in files that cannot carry comments."""
+
+    rule: str
+    reason: str
+    location: Location  # where it stands in the config file
+    blueprint: str | None = None  # globs; None matches anything
+    cluster: str | None = None
+    path: str | None = None
+    until: date | None = None
+    owner: str | None = None
+
+    def matches(self, finding: Finding) -> bool:
+        return (
+            finding.rule == self.rule
+            and (self.blueprint is None or fnmatchcase(finding.blueprint or "", self.blueprint))
+            and (self.cluster is None or fnmatchcase(finding.cluster or "", self.cluster))
+            and (self.path is None or path_matches(finding.location.path, self.path))
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Overrides:
+    """What the command line says; None (or empty) means "not given", so the config or default applies."""
+
+    config: str | None = None
+    config_origin: str = "--config"  # who pinned `config`: "--config" or the COMPLIANCE_CONFIG variable
+    governing: BaseConfig | None = None  # --diff-base: the base ref's config governs (`compliance.app.gaterun`)
+    select: tuple[str, ...] | None = None
+    ignore: tuple[str, ...] | None = None
+    fail_on: str | None = None
+    variables: Mapping[str, str] = field(default_factory=dict)
+    inline_suppressions: bool | None = None
+    today: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The effective configuration of one lint run."""
+
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    severity: Mapping[str, Severity] = field(default_factory=dict)
+    fail_on: str = "error"
+    exclude: tuple[str, ...] = ()
+    variables: Mapping[str, str] = field(default_factory=dict)
+    rule_options: RuleOptions = field(default_factory=RuleOptions)
+    exceptions: tuple[ConfigException, ...] = ()
+    inline_suppressions: bool = True
+    today: date = field(default_factory=utc_today)
+    config_file: str | None = None  # the file read, as found (None: no config)
+    sources: Mapping[str, str] = field(default_factory=dict)  # setting (`variables.NAME`...) -> where from
+    config_origin: str = "repository"  # what chose the config: repository, --config, COMPLIANCE_CONFIG, base REF
+    ignored_config: str | None = None  # the repository's own config when something else governs the run
+
+    def excluded(self, root: str) -> tuple[str, ...]:
+        """The `exclude` globs, plus the config files under the root (they are not input), read or ignored."""
+        files = (
+            (self.ignored_config,)
+            if self.config_origin.startswith("base ")
+            else (self.config_file, self.ignored_config)
+        )
+        found = []
+        for file in files:
+            if file is None:
+                continue
+            rel = os.path.relpath(os.path.abspath(file), os.path.abspath(root))
+            if not rel.startswith(os.pardir) and not os.path.isabs(rel):
+                found.append(rel.replace(os.sep, "/"))
+        return (*self.exclude, *found)
+
+
+# --------------------------------------------------------------------------------------------
+# Reading the file
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigFile:
+    path: str  # as found or given
+    data: Mapping[str, Any]
+    positions: Mapping[Path, tuple[int, int]]  # (line, column) by path; TOML: best effort
+    text: str = ""
+    location_path: str | None = None  # the root-relative path findings name (a base ref's config: as in the PR)
+
+    def mark(self, path: Path) -> tuple[int, int]:
+        """(line, column) of `path`, or of its nearest ancestor that has one."""
+        for end in range(len(path), -1, -1):
+            mark = self.positions.get(path[:end])
+            if mark is not None:
+                return mark
+        return (1, 1)
+
+    def where(self, path: Path) -> str:
+        line, column = self.mark(path)
+        return f"{self.path}:{line}:{column}"
+
+    def where_key(self, path: Path) -> str:
+        """Where the key that ends `path` is written (a scalar's position is its value's)."""
+        line, column = self.mark(path)
+        lines = self.text.splitlines()
+        if path and isinstance(path[-1], str) and path in self.positions and 0 < line <= len(lines):
+            found = lines[line - 1].find(path[-1])
+            if 0 <= found < column - 1:
+                column = found + 1
+        return f"{self.path}:{line}:{column}"
+
+
+@dataclass(frozen=True, slots=True)
+class BaseConfig:
+    """The configuration at the `--diff-base` ref, which governs both trees (None: the base had none)."""
+
+    ref: str
+    config: ConfigFile | None
+
+
+def find_config(root: str, explicit: str | None = None, origin: str = "--config") -> str | None:
+    """`--config FILE`, else `.compliance.yaml` at the root, else a pyproject.toml with `[tool.compliance]`."""
+    if explicit is not None:
+        if not os.path.isfile(explicit):
+            named = f"{origin}={explicit}" if origin == CONFIG_ENV else f"{origin} {explicit}"
+            raise ConfigError(f"{named}: no such file")
+        return explicit
+    directory = root if os.path.isdir(root) else os.path.dirname(os.path.abspath(root))
+    # found in the linted tree, so untrusted: only a regular file that stays inside the root counts
+    real_root = os.path.realpath(directory)
+    candidate = os.path.join(directory, CONFIG_NAME)
+    if os.path.isfile(candidate) and inside(candidate, real_root):
+        return candidate
+    pyproject = os.path.join(directory, PYPROJECT_NAME)
+    if os.path.isfile(pyproject) and inside(pyproject, real_root):
+        import re
+
+        try:
+            text = read_regular(pyproject, MAX_CONFIG_BYTES)
+        except OSError:
+            return None
+        if re.search(rb"^\s*\[\[?\s*tool\.compliance(?![\w-])", text, re.MULTILINE):
+            return pyproject
+    return None
+
+
+def read_config(path: str) -> ConfigFile:
+    """Parse and validate a config file (YAML, or TOML's `[tool.compliance]` table)."""
+    try:
+        data = read_regular(path, MAX_CONFIG_BYTES + 1)
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{path}: larger than {MAX_CONFIG_BYTES} bytes; not a config file")
+    config = _read_toml(path, data) if path.endswith(".toml") else _read_yaml(path, data)
+    _validate(config)
+    return config
+
+
+def _read_yaml(path: str, data: bytes) -> ConfigFile:
+    from compliance.yaml import load_yaml
+
+    loaded = load_yaml(data)
+    for problem in loaded.problems:
+        if problem.code in ("YML000", "YML002", "YML003"):
+            raise ConfigError(f"{path}:{problem.line}:{problem.column}: {problem.message}")
+    if len(loaded.documents) > 1:
+        raise ConfigError(f"{path}: expected one YAML document, found {len(loaded.documents)}")
+    document = loaded.documents[0] if loaded.documents else None
+    value = document.value if document is not None else None
+    if value is None:
+        value = {}
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}:1:1: the configuration must be a mapping of settings (select:, ignore:, ...)")
+    positions = {p: (m.line, m.column) for p, m in document.positions.items()} if document is not None else {}
+    return ConfigFile(path, value, positions, data.decode("utf-8", errors="replace"))
+
+
+def _read_toml(path: str, data: bytes) -> ConfigFile:
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
+    text = data.decode("utf-8", errors="replace")
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: {error}") from None
+    table = document.get("tool", {}).get("compliance")
+    if table is None:
+        raise ConfigError(f"{path}: no [tool.compliance] table")
+    return ConfigFile(path, _plain(table), _toml_positions(text, table), text)
+
+
+def _plain(value: Any) -> Any:
+    """TOML dates as the YYYY-MM-DD strings YAML gives."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def _toml_positions(text: str, table: Mapping[str, Any]) -> dict[Path, tuple[int, int]]:
+    """Best effort: the line of each top-level key of [tool.compliance] (and its sub-tables)."""
+    import re
+
+    positions: dict[Path, tuple[int, int]] = {}
+    section = ""
+    exceptions = -1
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = re.match(r"\s*\[\[?\s*([^\]]+?)\s*\]\]?", line)
+        if header:
+            section = header.group(1).replace('"', "")
+            if section == "tool.compliance":
+                positions.setdefault((), (number, 1))
+            elif section.startswith("tool.compliance."):
+                key = section.removeprefix("tool.compliance.")
+                if line.lstrip().startswith("[[") and key == "exceptions":
+                    exceptions += 1
+                    positions[(key, exceptions)] = (number, 1)
+                else:
+                    positions.setdefault((key,), (number, 1))
+            continue
+        assignment = re.match(r"(\s*)\"?([A-Za-z0-9_-]+)\"?\s*=", line)
+        if assignment is None:
+            continue
+        key, column = assignment.group(2), len(assignment.group(1)) + 1
+        if section == "tool.compliance" and key in table:
+            positions.setdefault((key,), (number, column))
+        elif section == "tool.compliance.exceptions" and exceptions >= 0:
+            positions.setdefault(("exceptions", exceptions, key), (number, column))
+        elif section.startswith("tool.compliance."):
+            positions.setdefault((section.removeprefix("tool.compliance."), key), (number, column))
+    return positions
+
+
+def _validate(config: ConfigFile) -> None:
+    import re
+
+    from compliance.schema.check import fast_validator
+
+    validator: Any = fast_validator(SCHEMA)
+    if validator is None:  # the schema grew beyond the fast subset
+        from jsonschema import Draft202012Validator
+
+        validator = Draft202012Validator(SCHEMA)
+    problems: list[tuple[tuple[int, int], str]] = []
+    for error in validator.iter_errors(config.data):
+        path = tuple(error.absolute_path)
+        for at, message in _explain(error, path):
+            problems.append((config.mark(at), f"{config.where_key(at)}: {format_path(at) or 'config'}: {message}"))
+    for index, entry in enumerate(config.data.get("exceptions") or ()):
+        until = entry.get("until") if isinstance(entry, dict) else None
+        if isinstance(until, str) and re.match(DATE_PATTERN, until):
+            at = ("exceptions", index, "until")
+            try:
+                parse_date(until, "")
+            except ConfigError:
+                message = f"{config.where_key(at)}: {format_path(at)}: {until!r} is not a date"
+                problems.append((config.mark(at), message))
+    if problems:
+        raise ConfigError("\n".join(message for _, message in sorted(set(problems))))
+
+
+def _explain(error: Any, path: Path) -> list[tuple[Path, str]]:
+    """jsonschema's messages, made specific: the unknown key itself, the expected date format."""
+    if error.validator == "additionalProperties":
+        known = sorted(_properties_at(path))
+        extras = [key for key in error.instance if key not in known]
+        hint = f" (expected one of: {', '.join(known)})" if known else ""
+        return [((*path, key), f"unknown key {key!r}{hint}") for key in extras]
+    if error.validator == "pattern" and error.validator_value == DATE_PATTERN:
+        return [(path, f"{error.instance!r} is not a date (expected YYYY-MM-DD)")]
+    if error.validator in ("minLength", "pattern"):  # the only other pattern: a reason that is not blank
+        return [(path, "must not be empty")]
+    return [(path, error.message)]
+
+
+def _properties_at(path: Path) -> dict[str, Any]:
+    """The `properties` of the schema node that describes `path`."""
+    node: Any = SCHEMA
+    for step in path:
+        node = node.get("items", {}) if isinstance(step, int) else node.get("properties", {}).get(step, {})
+    return node.get("properties", {})
+
+
+# --------------------------------------------------------------------------------------------
+# Settings: the file under the command line
+# --------------------------------------------------------------------------------------------
+
+
+def load_settings(root: str, overrides: Overrides = Overrides(), rule_ids: Collection[str] = ()) -> Settings:
+    """The effective settings for linting `root`; `rule_ids` (every loaded rule) checks ids in the file.
+
+    A pinned config (`--config`, COMPLIANCE_CONFIG) wins, then the base ref's (`--diff-base`), then the
+    repository's own; when one of the first two governs, the repository's is not read, only named.
+    """
+    if overrides.config is not None:
+        path = find_config(root, overrides.config, overrides.config_origin)
+        config = read_config(path) if path is not None else None
+        origin, ignored = overrides.config_origin, find_config(root)
+    elif overrides.governing is not None:
+        config, ignored = overrides.governing.config, find_config(root)
+        origin = f"base {overrides.governing.ref}"
+    else:
+        path = find_config(root)
+        config = read_config(path) if path is not None else None
+        origin, ignored = "repository" if path is not None else "none", None
+    settings = resolve(root, config, overrides, rule_ids)
+    return replace(settings, config_origin=origin, ignored_config=ignored)
+
+
+def resolve(root: str, config: ConfigFile | None, overrides: Overrides, rule_ids: Collection[str]) -> Settings:
+    data: Mapping[str, Any] = config.data if config is not None else {}
+    sources: dict[str, str] = {}
+
+    def origin(key: str, given: Any, path: Path | None = None) -> Any:
+        """The command line's value if given, else the file's, else None (the caller's default)."""
+        if given is not None:
+            sources[key] = COMMAND_LINE
+            return given
+        if config is not None and key in data:
+            sources[key] = config.where_key(path or (key,))
+            return data[key]
+        sources[key] = DEFAULT
+        return None
+
+    def checked_ids(key: str, names: Any) -> tuple[str, ...]:
+        names = tuple(names or ())
+        if sources[key] not in (DEFAULT, COMMAND_LINE) and rule_ids and config is not None:
+            for index, name in enumerate(names):
+                if not any(rule_id.startswith(name.upper()) for rule_id in rule_ids):
+                    raise ConfigError(f"{config.where_key((key, index))}: {key}: unknown rule id or prefix {name!r}")
+        return names
+
+    select = checked_ids("select", origin("select", overrides.select))
+    ignore = checked_ids("ignore", origin("ignore", overrides.ignore))
+    fail_on = origin("fail-on", overrides.fail_on) or "error"
+    exclude = tuple(origin("exclude", None) or ())
+
+    severity: dict[str, Severity] = {}
+    for rule_id, level in (data.get("severity") or {}).items():
+        assert config is not None
+        if rule_ids and rule_id.upper() not in rule_ids:
+            raise ConfigError(f"{config.where_key(('severity', rule_id))}: severity: unknown rule id {rule_id!r}")
+        severity[rule_id.upper()] = Severity(level)
+        sources[f"severity.{rule_id.upper()}"] = config.where_key(("severity", rule_id))
+
+    variables: dict[str, str] = {}
+    for name, value in (data.get("variables") or {}).items():
+        assert config is not None
+        variables[name] = _variable_text(value)
+        sources[f"variables.{name}"] = config.where_key(("variables", name))
+    for name, value in overrides.variables.items():
+        variables[name] = value
+        sources[f"variables.{name}"] = COMMAND_LINE
+
+    options: dict[str, Any] = {}
+    for key, value in (data.get("options") or {}).items():
+        assert config is not None
+        name, kind = OPTION_FIELDS[key]
+        options[name] = kind(value)
+        sources[f"options.{key}"] = config.where_key(("options", key))
+    for key in OPTION_FIELDS:
+        sources.setdefault(f"options.{key}", DEFAULT)
+
+    exceptions = tuple(_exceptions(root, config)) if config is not None else ()
+    sources["exceptions"] = config.where_key(("exceptions",)) if config is not None and exceptions else DEFAULT
+    inline = overrides.inline_suppressions is not False
+    sources["inline-suppressions"] = COMMAND_LINE if overrides.inline_suppressions is not None else DEFAULT
+    sources["today"] = COMMAND_LINE if overrides.today is not None else "default (today's date, UTC)"
+    return Settings(
+        select=select,
+        ignore=ignore,
+        severity=severity,
+        fail_on=fail_on,
+        exclude=exclude,
+        variables=variables,
+        rule_options=RuleOptions(**options),
+        exceptions=exceptions,
+        inline_suppressions=inline,
+        today=overrides.today or utc_today(),
+        config_file=config.path if config is not None else None,
+        sources=sources,
+    )
+
+
+def _variable_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _exceptions(root: str, config: ConfigFile) -> list[ConfigException]:
+    base = root if os.path.isdir(root) else os.path.dirname(os.path.abspath(root))
+    rel = config.location_path or os.path.relpath(os.path.abspath(config.path), os.path.abspath(base))
+    rel = rel.replace(os.sep, "/")
+    found: list[ConfigException] = []
+    for index, entry in enumerate(config.data.get("exceptions") or ()):
+        line, column = config.mark(("exceptions", index))
+        until = entry.get("until")
+        found.append(
+            ConfigException(
+                rule=entry["rule"].strip().upper(),
+                reason=entry["reason"],
+                location=Location(rel, line, column),
+                blueprint=entry.get("blueprint"),
+                cluster=entry.get("cluster"),
+                path=entry.get("path"),
+                until=parse_date(until, config.where(("exceptions", index, "until"))) if until else None,
+                owner=entry.get("owner"),
+            )
+        )
+    return found
+
+
+def describe(settings: Settings) -> str:
+    """The effective configuration as YAML, each setting followed by where it came from."""
+    import json
+
+    def show(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    options = settings.rule_options
+    rows: list[tuple[str, str, str]] = [
+        ("select", show(list(settings.select)), settings.sources.get("select", DEFAULT)),
+        ("ignore", show(list(settings.ignore)), settings.sources.get("ignore", DEFAULT)),
+        ("fail-on", settings.fail_on, settings.sources.get("fail-on", DEFAULT)),
+        ("exclude", show(list(settings.exclude)), settings.sources.get("exclude", DEFAULT)),
+        ("inline-suppressions", show(settings.inline_suppressions), settings.sources.get("inline-suppressions", "")),
+        ("today", settings.today.isoformat(), settings.sources.get("today", "")),
+    ]
+    lines = [f"# config file: {settings.config_file or 'none (defaults)'}"]
+    if settings.config_origin not in ("repository", "none"):
+        lines.append(f"# chosen by: {settings.config_origin}")
+    if settings.ignored_config is not None:
+        lines.append(f"# ignored: {settings.ignored_config} (the repository's config does not govern this run)")
+    lines += [f"{key}: {value}  # {source}" for key, value, source in rows]
+    lines.append("severity:" + ("" if settings.severity else " {}  # default"))
+    lines += [
+        f"  {rule_id}: {level.value}  # {settings.sources.get(f'severity.{rule_id}', '')}"
+        for rule_id, level in sorted(settings.severity.items())
+    ]
+    lines.append("variables:" + ("" if settings.variables else " {}  # default"))
+    lines += [
+        f"  {name}: {show(value)}  # {settings.sources.get(f'variables.{name}', '')}"
+        for name, value in sorted(settings.variables.items())
+    ]
+    lines.append("options:")
+    for key, (name, _) in OPTION_FIELDS.items():
+        value = getattr(options, name)
+        value = sorted(value) if isinstance(value, frozenset) else list(value) if isinstance(value, tuple) else value
+        shown = show(value)
+        lines.append(f"  {key}: {shown}  # {settings.sources.get(f'options.{key}', DEFAULT)}")
+    lines.append("exceptions:" + ("" if settings.exceptions else " []  # default"))
+    for entry in settings.exceptions:
+        lines.append(f"  - rule: {entry.rule}  # {settings.config_file}:{entry.location.line}:{entry.location.column}")
+        for key in ("blueprint", "cluster", "path", "reason", "until", "owner"):
+            value = getattr(entry, key)
+            if value is not None:
+                lines.append(f"    {key}: {show(value.isoformat() if isinstance(value, date) else value)}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,32 @@
+"""Helpers the gateway-contract families share: how unknown values and values are named in messages,
+and which commercial channels are enabled for certain. No rules live here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from compliance.effective.values import Channel
+from compliance.engine.context import ReleaseContext, is_unknown
+from compliance.model import MISSING
+
+
+def unknown_names(value: Any) -> str:
+    """`${A}, ${B}`: the Flux variables an unknown value depends on."""
+    names = getattr(value, "variables", ()) or ("?",)
+    return ", ".join(f"${{{name}}}" for name in names)
+
+
+def as_yaml(value: Any) -> str:
+    """A value as a reader of the YAML would write it: `false`, `null`, `'text'`, `42`."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if value is None or value is MISSING:
+        return "null"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def proven_commercial(ctx: ReleaseContext) -> list[Channel]:
+    """Commercial channels that are enabled for certain (not through an unset Flux variable)."""
+    return [c for c in ctx.commercial_channels if not is_unknown(c.spec.get("enabled"))]

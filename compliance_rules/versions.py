@@ -1,0 +1,446 @@
+"""Versions: the blueprint, its chart and the overlays that pin it agree (VER).
+
+A blueprint is released as the OCI chart `<chart name>:<Chart.yaml version>`; the catalog shows
+`spec.version` of blueprint.yaml. The two must move in lockstep, be SemVer 2.0, and every cluster's
+HelmRelease must pin a version expression the chart in the tree satisfies.
+
+Version expressions are read as Flux source-controller reads `spec.chart.spec.version`: an exact
+match of the version string first, then a Masterminds/semver v3 constraint (`*`, `1.4.x`,
+`>=1.0.0 <2.0.0`, `^1.2`, `~1.2`, `1.0 - 1.4`, `||`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from compliance.effective.fluxvars import substitute
+from compliance.engine.context import BlueprintContext, ReleaseContext, is_blank, is_unknown
+from compliance.engine.registry import Scope, rule
+from compliance.model import MISSING
+from compliance.model.findings import Severity, Violation
+
+# semver.org's suggested regular expression (SemVer 2.0.0), ASCII digits only.
+SEMVER = re.compile(
+    r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)"
+    r"(?:-((?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
+    r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?"
+)
+
+
+def is_semver(text: str) -> bool:
+    """True for a strict SemVer 2.0.0 version (no `v` prefix, no missing part, no leading zero)."""
+    return SEMVER.fullmatch(text) is not None
+
+
+def _as_text(value: Any) -> str | None:
+    """A version as written, or None when it is absent or not a scalar."""
+    if value is MISSING or value is None or isinstance(value, (dict, list, bool)):
+        return None
+    return str(value)
+
+
+# ── Masterminds/semver v3 (what Flux uses to resolve `spec.chart.spec.version`) ──────────────
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    major: int
+    minor: int
+    patch: int
+    pre: str = ""
+
+    def key(self) -> tuple[int, int, int]:
+        return (self.major, self.minor, self.patch)
+
+    def compare(self, other: Version) -> int:
+        if self.key() != other.key():
+            return -1 if self.key() < other.key() else 1
+        return _compare_prerelease(self.pre, other.pre)
+
+
+_LOOSE_VERSION = re.compile(
+    r"v?([0-9]+)(\.[0-9]+)?(\.[0-9]+)?(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?"
+)
+
+
+def parse_version(text: str) -> Version | None:
+    """Masterminds `NewVersion`: a `v` prefix and missing minor/patch parts are accepted."""
+    match = _LOOSE_VERSION.fullmatch(text.strip())
+    if match is None:
+        return None
+    major, minor, patch, pre = match.groups()
+    return Version(int(major), int(minor[1:]) if minor else 0, int(patch[1:]) if patch else 0, pre or "")
+
+
+def _compare_prerelease(left: str, right: str) -> int:
+    """SemVer precedence of prerelease strings (a release sorts after its prereleases)."""
+    if left == right:
+        return 0
+    if not left or not right:
+        return 1 if not left else -1
+    ours, theirs = left.split("."), right.split(".")
+    for a, b in zip(ours, theirs, strict=False):
+        if a == b:
+            continue
+        if a.isdigit() and b.isdigit():
+            return -1 if int(a) < int(b) else 1
+        if a.isdigit() != b.isdigit():
+            return -1 if a.isdigit() else 1  # numeric identifiers sort first
+        return -1 if a < b else 1
+    return -1 if len(ours) < len(theirs) else 1
+
+
+_OPS = r"=|!=|>|<|>=|=>|<=|=<|~|~>|\^|"
+_PART = r"[0-9xX*]+"
+_PRE = r"-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*"
+_BUILD = r"\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*"
+_CV = rf"v?{_PART}(?:\.{_PART})?(?:\.{_PART})?(?:{_PRE})?(?:{_BUILD})?"
+_ONE = re.compile(rf"\s*({_OPS})\s*v?({_PART})(\.{_PART})?(\.{_PART})?({_PRE})?(?:{_BUILD})?\s*")
+_FIND = re.compile(rf"(?:{_OPS})\s*{_CV}")
+_VALID = re.compile(rf"\s*(?:{_OPS})\s*{_CV}\s*(?:(?:\s+|,\s*)(?:{_OPS})\s*{_CV}\s*)*")
+_RANGE = re.compile(rf"\s*({_CV})\s+-\s+({_CV})\s*")
+
+
+@dataclass(frozen=True, slots=True)
+class Constraint:
+    op: str
+    con: Version
+    dirty: bool = False
+    minor_dirty: bool = False
+    patch_dirty: bool = False
+
+    def check(self, v: Version) -> bool:
+        return _CHECKS[self.op](v, self)
+
+
+def _is_x(part: str | None) -> bool:
+    return part in ("x", "X", "*")
+
+
+def _parse_one(text: str) -> Constraint | None:
+    match = _ONE.fullmatch(text)
+    if match is None:
+        return None
+    op, major, minor, patch, pre = match.groups()
+    pre = pre or ""
+    minor_part = (minor or "")[1:]
+    patch_part = (patch or "")[1:]
+    dirty = minor_dirty = patch_dirty = False
+    if _is_x(major):
+        text, dirty = f"0.0.0{pre}", True
+    elif _is_x(minor_part) or not minor:
+        text, dirty, minor_dirty = f"{major}.0.0{pre}", True, True
+    elif _is_x(patch_part) or not patch:
+        text, dirty, patch_dirty = f"{major}.{minor_part}.0{pre}", True, True
+    else:
+        text = f"{major}.{minor_part}.{patch_part}{pre}"
+    version = parse_version(text)
+    if version is None:
+        return None
+    return Constraint(op, version, dirty, minor_dirty, patch_dirty)
+
+
+def parse_constraint(text: str) -> list[list[Constraint]] | None:
+    """Masterminds `NewConstraint`: OR groups of AND-ed constraints; None when it is invalid."""
+    text = _RANGE.sub(lambda m: f" >= {m.group(1)}, <= {m.group(2)} ", text)
+    groups: list[list[Constraint]] = []
+    for part in text.split("||"):
+        if _VALID.fullmatch(part) is None:
+            return None
+        group: list[Constraint] = []
+        for found in _FIND.finditer(part):
+            constraint = _parse_one(found.group(0))
+            if constraint is None:
+                return None
+            group.append(constraint)
+        groups.append(group)
+    return groups
+
+
+def satisfies(version: Version, groups: list[list[Constraint]]) -> bool:
+    return any(all(c.check(version) for c in group) for group in groups)
+
+
+def _excluded_prerelease(v: Version, c: Constraint) -> bool:
+    """A prerelease never satisfies a constraint that does not itself name a prerelease."""
+    return bool(v.pre) and not c.con.pre
+
+
+def _tilde(v: Version, c: Constraint) -> bool:
+    if _excluded_prerelease(v, c) or v.compare(c.con) < 0:
+        return False
+    if c.con.key() == (0, 0, 0) and not c.minor_dirty and not c.patch_dirty:
+        return True
+    return v.major == c.con.major and (v.minor == c.con.minor or c.minor_dirty)
+
+
+def _tilde_or_equal(v: Version, c: Constraint) -> bool:
+    if _excluded_prerelease(v, c):
+        return False
+    return _tilde(v, c) if c.dirty else v.compare(c.con) == 0
+
+
+def _not_equal(v: Version, c: Constraint) -> bool:
+    if c.dirty:
+        if _excluded_prerelease(v, c):
+            return False
+        if c.con.major != v.major:
+            return True
+        if c.minor_dirty:
+            return False
+        if c.con.minor != v.minor:
+            return True
+        if c.patch_dirty:
+            return bool(v.pre or c.con.pre) and _compare_prerelease(v.pre, c.con.pre) != 0
+    return v.compare(c.con) != 0
+
+
+def _greater(v: Version, c: Constraint) -> bool:
+    if _excluded_prerelease(v, c):
+        return False
+    if not c.dirty:
+        return v.compare(c.con) > 0
+    if v.major != c.con.major:
+        return v.major > c.con.major
+    if c.minor_dirty:
+        return False
+    if c.patch_dirty:
+        return v.minor > c.con.minor
+    return v.compare(c.con) > 0
+
+
+def _less(v: Version, c: Constraint) -> bool:
+    return not _excluded_prerelease(v, c) and v.compare(c.con) < 0
+
+
+def _greater_equal(v: Version, c: Constraint) -> bool:
+    return not _excluded_prerelease(v, c) and v.compare(c.con) >= 0
+
+
+def _less_equal(v: Version, c: Constraint) -> bool:
+    if _excluded_prerelease(v, c):
+        return False
+    if not c.dirty:
+        return v.compare(c.con) <= 0
+    if v.major > c.con.major:
+        return False
+    return not (v.major == c.con.major and v.minor > c.con.minor and not c.minor_dirty)
+
+
+def _caret(v: Version, c: Constraint) -> bool:
+    if _excluded_prerelease(v, c) or v.compare(c.con) < 0:
+        return False
+    if c.con.major > 0 or c.minor_dirty:
+        return v.major == c.con.major
+    if v.major > 0:
+        return False
+    if c.con.minor > 0 or c.patch_dirty:
+        return v.minor == c.con.minor
+    if v.minor > 0:
+        return False
+    return v.patch == c.con.patch
+
+
+_CHECKS = {
+    "": _tilde_or_equal,
+    "=": _tilde_or_equal,
+    "!=": _not_equal,
+    ">": _greater,
+    "<": _less,
+    ">=": _greater_equal,
+    "=>": _greater_equal,
+    "<=": _less_equal,
+    "=<": _less_equal,
+    "~": _tilde,
+    "~>": _tilde,
+    "^": _caret,
+}
+
+
+def pin_admits(pin: str, version: str) -> bool | None:
+    """Does the Flux version expression `pin` select `version`? None when it cannot be read."""
+    if pin == version:
+        return True  # source-controller looks for an exact version string first
+    groups = parse_constraint(pin if pin.strip() else "*")
+    if groups is None:
+        return None
+    parsed = parse_version(version)
+    return None if parsed is None else satisfies(parsed, groups)
+
+
+# ── Rules ───────────────────────────────────────────────────────────────────────────────────
+
+
+@rule(
+    "VER001",
+    "Chart version differs from blueprint version",
+    Severity.ERROR,
+    Scope.BLUEPRINT,
+    "versions",
+)
+def version_lockstep(ctx: BlueprintContext) -> Iterator[Violation]:
+    """
+    ## What it does
+    Compares the chart's `Chart.yaml` `version` with the blueprint's `spec.version`, as written.
+
+    ## Why it matters
+    The catalog advertises `spec.version`, but Flux installs the chart version. When they drift,
+    operators approve one release and run another, and the release pipeline publishes a card
+    that describes a chart nobody built.
+
+    ## Example
+    ```yaml
+    # platform/newapi/blueprint.yaml          # platform/newapi/chart/Chart.yaml
+    spec:                                     name: bp-newapi
+      version: 1.0.0                          version: 1.1.0
+    ```
+
+    ## Use instead
+    ```yaml
+    spec:                                     name: bp-newapi
+      version: 1.1.0                          version: 1.1.0
+    ```
+
+    ## How to fix
+    Bump both files in the same change; the chart is the source of truth for what ships.
+    """
+    chart = ctx.chart
+    if chart is None:
+        return
+    blueprint_version = _as_text(ctx.blueprint.version)
+    chart_version = _as_text(chart.version)
+    if blueprint_version is None or chart_version is None or blueprint_version == chart_version:
+        return
+    where = chart.chart_file.locate(("version",))
+    yield ctx.at_blueprint(
+        ("spec", "version"),
+        f"blueprint spec.version {blueprint_version} differs from the chart version "
+        f"{chart_version} ({where.path}:{where.line})",
+    )
+
+
+@rule("VER002", "Version is not SemVer 2.0", Severity.ERROR, Scope.BLUEPRINT, "versions")
+def version_not_semver(ctx: BlueprintContext) -> Iterator[Violation]:
+    """
+    ## What it does
+    Checks that the blueprint's `spec.version` and its chart's `Chart.yaml` `version` are strict
+    SemVer 2.0.0 versions (`MAJOR.MINOR.PATCH`, optional `-prerelease` and `+build`, no `v`
+    prefix, no leading zeros). A missing version is reported too.
+
+    ## Why it matters
+    Helm and OCI registries order releases by SemVer; Flux resolves `spec.chart.spec.version`
+    ranges against it. `1.10` is read by YAML as the number 1.1, and `v1.0` or `1.0` are
+    accepted by some tools and rejected by others: upgrades silently pick the wrong release.
+
+    ## Example
+    ```yaml
+    spec:
+      version: v1.2
+    ```
+
+    ## Use instead
+    ```yaml
+    spec:
+      version: 1.2.0
+    ```
+
+    ## How to fix
+    Write the full three-part version, without a `v` prefix.
+    """
+    written = _as_text(ctx.blueprint.version)
+    if written is None or is_blank(written):
+        yield ctx.at_blueprint(("spec", "version"), "blueprint has no spec.version")
+    elif not is_semver(written):
+        yield ctx.at_blueprint(("spec", "version"), f"blueprint spec.version '{written}' is not SemVer 2.0.0")
+    chart = ctx.chart
+    if chart is None:
+        return
+    written = _as_text(chart.version)
+    if written is None or is_blank(written):
+        yield ctx.at_chart(("version",), f"chart {chart.name} has no version in Chart.yaml")
+    elif not is_semver(written):
+        yield ctx.at_chart(("version",), f"chart {chart.name} version '{written}' is not SemVer 2.0.0")
+
+
+@rule(
+    "VER003",
+    "Overlay pins a chart version the chart does not have",
+    Severity.WARNING,
+    Scope.RELEASE,
+    "versions",
+)
+def pinned_version(ctx: ReleaseContext) -> Iterator[Violation]:
+    """
+    ## What it does
+    Reads the HelmRelease's `spec.chart.spec.version` as Flux does (an exact version, `*`,
+    `1.4.x`, `>=1.0.0 <2.0.0`, `^1.2`, `~1.2`, `||`) and warns when the chart version in the
+    tree does not satisfy it, when the pin is not a valid expression, and when it is an unquoted
+    number (`version: 1.10` is the float 1.1 to YAML; the HelmRelease API wants a string). A pin
+    made of Flux variables nobody supplied is not judged, and neither is one whose source is a
+    `GitRepository` or `Bucket` (Flux ignores it there).
+
+    ## Why it matters
+    The cluster does not run the chart you are reviewing: it keeps the pinned release, so a fix
+    merged into the chart never reaches it (or a range silently skips a prerelease).
+
+    ## Example
+    ```yaml
+    spec:
+      chart:
+        spec:
+          chart: bp-newapi
+          version: 1.0.x      # platform/newapi/chart/Chart.yaml says 1.1.0
+    ```
+
+    ## Use instead
+    ```yaml
+    spec:
+      chart:
+        spec:
+          chart: bp-newapi
+          version: 1.1.x
+    ```
+
+    ## How to fix
+    Move the pin to the chart's version (or widen the range) when you bump the chart.
+    """
+    release, chart = ctx.release, ctx.chart
+    if release is None or chart is None:
+        return
+    pin = release.chart_version
+    path = ("spec", "chart", "spec", "version")
+    if pin is MISSING or pin is None or isinstance(pin, (dict, list)) or is_unknown(pin):
+        return
+    if release.document.get(("spec", "chart", "spec", "sourceRef", "kind"), "") in (
+        "GitRepository",
+        "Bucket",
+    ):
+        return  # Flux ignores the version of a chart built from a Git or Bucket source
+    if not isinstance(pin, str):
+        kind = "boolean" if isinstance(pin, bool) else "number"
+        yield ctx.at_release(
+            path,
+            f"chart version pin is the {kind} {pin!r}, not a string: unquoted, YAML reads it as "
+            f"a {kind} and the HelmRelease API rejects it; quote the version",
+        )
+        return
+    if "$" in pin:
+        pin, missing = substitute(pin, ctx.cluster.variables if ctx.cluster else {})
+        if missing:
+            return
+    version = _as_text(chart.version)
+    parsed = parse_version(version) if version is not None else None
+    if version is None or parsed is None:
+        return  # VER002 reports a chart version that cannot be ordered
+    admitted = pin_admits(pin, version)
+    if admitted is None:
+        yield ctx.at_release(path, f"chart version pin '{pin}' is not a valid version or range")
+    elif not admitted:
+        hint = " (a range selects a prerelease only when it names one)" if parsed.pre else ""
+        yield ctx.at_release(
+            path,
+            f"chart version pin '{pin}' does not select {chart.name} {version}, the chart in the tree{hint}",
+        )
