@@ -12,17 +12,20 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from compliance.effective.fluxvars import Unresolved
+from compliance.errors import UsageError
 from compliance.model import MISSING, get_path
 
 if TYPE_CHECKING:
+    from compliance.app.run import Run
     from compliance.effective.values import EffectiveValues
     from compliance.engine.context import ReleaseContext
     from compliance.model import Repository
     from compliance.model.findings import Location
+    from compliance.report.redaction import Redactor
     from compliance.yaml import Path
 
 
-class ValuesUsageError(ValueError):
+class ValuesUsageError(UsageError, ValueError):
     """The cluster or blueprint asked for does not exist (the message lists those that do)."""
 
 
@@ -255,13 +258,30 @@ def render_values(
     variables: Mapping[str, str] | None = None,
     against: str | None = None,
 ) -> tuple[str, list[str]]:
-    """The command's output for a repository root, and warnings about the files it read."""
-    from compliance.engine.evaluate import LintOptions, release_contexts
-    from compliance.load.repository import load_repository
+    """The command's output for a repository root (its project config applies), and warnings about the files
+    it read; `variables` are shown as given."""
+    from compliance.app.run import RunRequest, build_run
+    from compliance.report.redaction import Redactor
+    from compliance.settings.config import Overrides
+
+    run = build_run(RunRequest(root, Overrides(variables=dict(variables or {})), evaluate=False))
+    return show_values(run, Redactor.of({}), cluster, blueprint, output_format, blame, against)
+
+
+def show_values(
+    run: Run,
+    hide: Redactor,
+    cluster: str | None,
+    blueprint: str | None = None,
+    output_format: str = "yaml",
+    blame: bool = False,
+    against: str | None = None,
+) -> tuple[str, list[str]]:
+    """What `run` deploys for one (blueprint, cluster), as text in `output_format`, and load warnings."""
     from compliance.report import values as report
 
-    repo = load_repository(root)
-    contexts = release_contexts(repo, LintOptions(variables=dict(variables or {})))
+    repo = run.lint.repo
+    contexts = run.shown_contexts(hide)
     chosen = select_context(repo, contexts, cluster, blueprint)
     warnings = _warnings(repo, chosen)
     if against is None:

@@ -27,18 +27,17 @@ from compliance.cli.options import (
 
 if TYPE_CHECKING:
     from compliance.app.api import LintRun
+    from compliance.app.run import Run
     from compliance.governance.baseline import Comparison
     from compliance.model.findings import Finding
-    from compliance.settings.config import Overrides
-
-STRICTEST_FIRST = ("info", "warning", "error", "never")
+    from compliance.settings.config import FailOn, Overrides
 
 
 def overrides(
     config: str | None = None,
     select: list[str] | None = None,
     ignore: list[str] | None = None,
-    fail_on: str | None = None,
+    fail_on: FailOn | None = None,
     var: list[str] | None = None,
     no_inline_suppressions: bool = False,
     today: str | None = None,
@@ -48,26 +47,21 @@ def overrides(
     A config pinned by `--config FILE`, else by the COMPLIANCE_CONFIG environment variable, replaces the
     repository's own (which is then not read at all).
     """
-    from compliance.cli.main import _split, _variables, usage_error
-    from compliance.settings.config import CONFIG_ENV, FAIL_ON, ConfigError, Overrides, parse_date
+    from compliance.cli.main import parse_variables, split_ids
+    from compliance.settings.config import CONFIG_ENV, Overrides, parse_date
 
     origin = "--config"
     if config is None and os.environ.get(CONFIG_ENV):  # the CI's pinned config; --config still wins
         config, origin = os.environ[CONFIG_ENV], CONFIG_ENV
 
-    try:
-        day = parse_date(today, "--today") if today is not None else None
-    except ConfigError as error:
-        raise usage_error(str(error)) from None
-    if fail_on is not None and fail_on not in FAIL_ON:
-        raise usage_error(f"--fail-on {fail_on!r}: choose from {', '.join(FAIL_ON)}")
+    day = parse_date(today, "--today") if today is not None else None
     return Overrides(
         config=config,
         config_origin=origin,
-        select=_split(select) if select else None,
-        ignore=_split(ignore) if ignore else None,
-        fail_on=fail_on,
-        variables=_variables(var),
+        select=split_ids(select) if select else None,
+        ignore=split_ids(ignore) if ignore else None,
+        fail_on=fail_on.value if fail_on is not None else None,
+        variables=parse_variables(var),
         inline_suppressions=False if no_inline_suppressions else None,
         today=day,
     )
@@ -75,17 +69,14 @@ def overrides(
 
 def apply_baseline(path: str, findings: Sequence[Finding]) -> Comparison:
     """Compare with the baseline at `path`; a broken baseline is a usage error (exit 2)."""
-    from compliance.cli.main import usage_error
     from compliance.governance import baseline
 
-    try:
-        return baseline.compare(findings, baseline.load(path))
-    except baseline.BaselineError as error:
-        raise usage_error(str(error)) from None
+    return baseline.compare(findings, baseline.load(path))
 
 
 def fails(runs: Sequence[LintRun], reported: Sequence[Finding], fail_on: str | None) -> bool:
     """True when a reported finding is at or above its run's fail-on (the command line's, else its config's)."""
+    from compliance.governance.gatesettings import STRICTEST_FIRST
     from compliance.model.findings import Severity
 
     def threshold(run: LintRun | None) -> str:
@@ -103,20 +94,13 @@ def fails(runs: Sequence[LintRun], reported: Sequence[Finding], fail_on: str | N
     return False
 
 
-def _lint(path: str, options: Overrides, rules: list[str] | None, trust_repository_rules: bool) -> LintRun:
-    from compliance.app.api import lint_project
-    from compliance.cli.main import usage_error
-    from compliance.engine.evaluate import SelectionError
-    from compliance.engine.registry import PluginError
-    from compliance.load.repository import InputError
-    from compliance.settings.config import ConfigError
+def run_of(path: str, options: Overrides, rules: list[str] | None, trust: bool, evaluate: bool = True) -> Run:
+    from compliance.app.run import RunRequest, build_run
+    from compliance.errors import UsageError
 
     if not os.path.exists(path):
-        raise usage_error(f"path does not exist: {path}")
-    try:
-        return lint_project(path, options, rules or (), trust_repository_rules=trust_repository_rules)
-    except (PluginError, SelectionError, InputError, ConfigError) as error:
-        raise usage_error(str(error)) from None
+        raise UsageError(f"path does not exist: {path}")
+    return build_run(RunRequest(path, options, tuple(rules or ()), trust, evaluate=evaluate))
 
 
 def config_command(
@@ -135,24 +119,15 @@ def config_command(
     """Print the effective configuration and where each setting came from (command line, config file, default)."""
     from dataclasses import replace
 
-    from compliance.app.api import load_rules
-    from compliance.cli.main import redactor, usage_error
-    from compliance.engine.registry import PluginError
-    from compliance.settings.config import ConfigError, describe, load_settings
+    from compliance.cli.main import redactor
+    from compliance.governance.gatesettings import assess
+    from compliance.settings.config import describe
 
     options = overrides(config, select, ignore, fail_on, var, no_inline_suppressions, today)
-    if not os.path.exists(path):
-        raise usage_error(f"path does not exist: {path}")
-    try:
-        specs = load_rules(rules or (), roots=(path,), trust_repository_rules=trust_repository_rules)
-        settings = load_settings(path, options, {s.id for s in specs})
-    except (PluginError, ConfigError) as error:
-        raise usage_error(str(error)) from None
-    settings = replace(settings, variables=redactor(var, public_var).variables(settings.variables))
+    run = run_of(path, options, rules, trust_repository_rules, evaluate=False)
+    settings = replace(run.settings, variables=redactor(var, public_var).variables(run.settings.variables))
     typer.echo(describe(settings), nl=False)
-    from compliance.governance.gatesettings import assess
-
-    for weakening in assess(settings, path, specs).weakenings:  # the same list every lint report carries
+    for weakening in assess(settings, path, run.specs).weakenings:  # the same list every lint report carries
         typer.echo(f"# weakens the gate: {weakening.text}")
 
 
@@ -182,16 +157,17 @@ def create(
     today: TodayOption = None,
 ) -> None:
     """Record every current finding by fingerprint (never by line), sorted, one entry per line, atomically."""
-    from compliance.cli.main import redactor, usage_error
+    from compliance.cli.main import redactor
+    from compliance.errors import UsageError
     from compliance.governance import baseline
     from compliance.output import write_atomic
 
     options = overrides(config, select, ignore, None, var, no_inline_suppressions, today)
-    run = _lint(path, options, rules, trust_repository_rules)
+    findings = run_of(path, options, rules, trust_repository_rules).lint.findings
     target = output or os.path.join(path if os.path.isdir(path) else os.path.dirname(path), baseline.DEFAULT_NAME)
     try:
-        write_atomic(target, baseline.render(redactor(var, public_var).findings(run.findings)))
+        write_atomic(target, baseline.render(redactor(var, public_var).findings(findings)))
     except OSError as error:
-        raise usage_error(f"cannot write {target}: {error.strerror or error}") from None
-    count = len(run.findings)
+        raise UsageError(f"cannot write {target}: {error.strerror or error}") from None
+    count = len(findings)
     typer.echo(f"wrote {count} finding{'s' if count != 1 else ''} to {target}", err=True)

@@ -1,10 +1,16 @@
-"""The command line: parse options, run, pick reporters, choose the exit code. Nothing else."""
+"""The command line: parse options, run, pick reporters, choose the exit code. Nothing else.
+
+One handler (`_Commands.main`) maps what a command raises to the exit code: a `compliance.errors.UsageError`
+is the user's to fix (its message, exit 2), any other exception is a bug (exit 3, "internal error");
+`COMPLIANCE_DEBUG=1` prints the traceback of either.
+"""
 
 from __future__ import annotations
 
 import os
 import sys
-from enum import Enum
+import traceback
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -14,7 +20,10 @@ from compliance import __version__
 from compliance.cli.config_command import baseline_app, config_command
 from compliance.cli.options import (
     BaselineOption,
+    ConfigFromName,
+    ConfigFromOption,
     ConfigOption,
+    FailOnOption,
     IgnoreOption,
     MaxTotalNodesOption,
     MaxTotalSizeOption,
@@ -33,6 +42,7 @@ from compliance.cli.options import (
 )
 from compliance.cli.report_command import report as report_command
 from compliance.cli.values_command import values as values_command
+from compliance.errors import UsageError
 from compliance.evidence.verify import verify as verify_command
 
 if TYPE_CHECKING:
@@ -42,18 +52,40 @@ if TYPE_CHECKING:
     from compliance.render.bounds import Bounds
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+DEBUG_ENV = "COMPLIANCE_DEBUG"  # =1: print the traceback of an error
+
+
+def _debugging() -> bool:
+    return os.environ.get(DEBUG_ENV, "") not in ("", "0")
 
 
 class _Commands(typer.core.TyperGroup):
-    """Refuses a file name that would be read as an option (`compliance.engine.trust.option_files`), before any
-    command parses its options: pre-commit appends the changed files to the hook's arguments without `--`."""
+    """The one place an error becomes an exit code; refuses a file name that would be read as an option
+    (`compliance.engine.trust.option_files`) before any command parses its options: pre-commit appends the
+    changed files to the hook's arguments without `--`."""
+
+    def main(self, *args: object, **kwargs: object) -> object:  # type: ignore[override]
+        try:
+            return super().main(*args, **kwargs)  # type: ignore[arg-type]
+        except UsageError as error:
+            if _debugging():
+                traceback.print_exc()
+            typer.echo(f"compliance: error: {error}", err=True)
+            sys.exit(EXIT_USAGE)
+        except Exception as error:  # a bug: say what broke; the traceback only when asked for
+            if _debugging():
+                traceback.print_exc()
+            typer.echo(f"compliance: internal error: {type(error).__name__}: {error}", err=True)
+            if not _debugging():
+                typer.echo(f"compliance: set {DEBUG_ENV}=1 to see the traceback, and please report it", err=True)
+            sys.exit(EXIT_INTERNAL)
 
     def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
         from compliance.engine.trust import option_file_message, option_files
 
         clashes = option_files(args)
         if clashes:
-            raise usage_error(option_file_message(clashes[0]))
+            raise UsageError(option_file_message(clashes[0]))
         return super().parse_args(ctx, args)
 
 
@@ -68,33 +100,16 @@ app = typer.Typer(
 )
 
 
-class ConfigFrom(str, Enum):
-    base = "base"
-    head = "head"
-
-
-class FailOn(str, Enum):
-    error = "error"
-    warning = "warning"
-    info = "info"
-    never = "never"
-
-
-def usage_error(message: str) -> typer.Exit:
-    typer.echo(f"compliance: error: {message}", err=True)
-    return typer.Exit(EXIT_USAGE)
-
-
-def _split(values: list[str] | None) -> tuple[str, ...]:
+def split_ids(values: Sequence[str] | None) -> tuple[str, ...]:
     return tuple(item.strip() for value in values or () for item in value.split(",") if item.strip())
 
 
-def _variables(pairs: list[str] | None) -> dict[str, str]:
+def parse_variables(pairs: Sequence[str] | None) -> dict[str, str]:
     variables: dict[str, str] = {}
     for number, pair in enumerate(pairs or (), 1):
         name, sep, value = pair.partition("=")
         if not sep or not name:  # never echoed: it may be a secret given without its NAME=
-            raise usage_error(f"--var expects NAME=VALUE: --var number {number} has no NAME= (value not shown)")
+            raise UsageError(f"--var expects NAME=VALUE: --var number {number} has no NAME= (value not shown)")
         variables[name] = value
     return variables
 
@@ -103,7 +118,7 @@ def redactor(var: list[str] | None, public_var: list[str] | None) -> Redactor:
     """What hides the `--var` values not named by `--public-var` in everything shown."""
     from compliance.report.redaction import Redactor
 
-    return Redactor.of(_variables(var), _split(public_var))
+    return Redactor.of(parse_variables(var), split_ids(public_var))
 
 
 def _version(value: bool) -> None:
@@ -129,21 +144,21 @@ def _outputs(formats: list[str] | None, output: str | None) -> list[tuple[str, s
     for value in formats or ["text"]:
         name, sep, file = value.partition(":")
         if name not in REPORTERS:
-            raise usage_error(f"unknown format {name!r} in --format {value} (choose from {', '.join(REPORTERS)})")
+            raise UsageError(f"unknown format {name!r} in --format {value} (choose from {', '.join(REPORTERS)})")
         if sep and not file:
-            raise usage_error(f"--format {value!r} has no file after ':'")
+            raise UsageError(f"--format {value!r} has no file after ':'")
         outputs.append((name, file or None))
     if output is not None:
         bare = [index for index, (_, file) in enumerate(outputs) if file is None]
         if len(bare) != 1:
-            raise usage_error("--output is the file of exactly one --format given without ':FILE'")
+            raise UsageError("--output is the file of exactly one --format given without ':FILE'")
         outputs[bare[0]] = (outputs[bare[0]][0], output)
     files = [os.path.abspath(file) for _, file in outputs if file]
     if len(set(files)) != len(files):
-        raise usage_error("two --format outputs name the same file")
+        raise UsageError("two --format outputs name the same file")
     for file in files:
         if not os.path.isdir(os.path.dirname(file)):
-            raise usage_error(f"cannot write {file}: its folder does not exist")
+            raise UsageError(f"cannot write {file}: its folder does not exist")
     _remove_stale(files)
     return outputs
 
@@ -158,7 +173,7 @@ def _remove_stale(files: list[str]) -> None:
         except FileNotFoundError:
             pass
         except OSError as error:
-            raise usage_error(f"cannot replace {file}: {error.strerror or error}") from None
+            raise UsageError(f"cannot replace {file}: {error.strerror or error}") from None
 
 
 def _write_reports(reports: list[tuple[str | None, str]]) -> None:
@@ -172,19 +187,17 @@ def _write_reports(reports: list[tuple[str | None, str]]) -> None:
         try:
             write_atomic(file, report)
         except OSError as error:
-            raise usage_error(f"cannot write {file}: {error.strerror or error}") from None
+            raise UsageError(f"cannot write {file}: {error.strerror or error}") from None
 
 
 def _render_setup(renderer: RendererName, no_cache: bool, manifests: str | None, other_inputs: bool) -> str | None:
     """The render cache folder (None: no cache); usage errors for what cannot be done."""
     if manifests is not None and other_inputs:
-        raise usage_error("--manifests lints one stream: it takes no PATHS, --files or --diff-base")
-    if renderer in (RendererName.helm, RendererName.sdk):
-        from compliance.render.backends import choose
+        raise UsageError("--manifests lints one stream: it takes no PATHS, --files or --diff-base")
+    if manifests is not None:  # the stream is not rendered, but a renderer asked for must exist all the same
+        from compliance.app.run import choose_renderer
 
-        backend, why = choose(renderer.value)
-        if backend is None:
-            raise usage_error(why)
+        choose_renderer(renderer.value)
     if no_cache or renderer is RendererName.none:
         return None
     from compliance.render.cache import default_cache_dir
@@ -215,9 +228,7 @@ def lint(
     output: Annotated[
         str | None, typer.Option("--output", "-o", help="Write the report of the --format given without a FILE here.")
     ] = None,
-    fail_on: Annotated[
-        FailOn | None, typer.Option(help="Lowest severity that fails the run (default: the config's, else error).")
-    ] = None,
+    fail_on: FailOnOption = None,
     select: SelectOption = None,
     ignore: IgnoreOption = None,
     var: VarOption = None,
@@ -231,12 +242,7 @@ def lint(
     diff_base: Annotated[
         str | None, typer.Option(metavar="REF", help="Report and fail only on findings new since this git ref.")
     ] = None,
-    config_from: Annotated[
-        ConfigFrom | None,
-        typer.Option(
-            help="With --diff-base: whose config governs, the base ref's (default) or the pull request's (head)."
-        ),
-    ] = None,
+    config_from: ConfigFromOption = None,
     changed_files: Annotated[
         bool, typer.Option("--files", help="PATHS are changed files (pre-commit): lint what they affect in '.'.")
     ] = False,
@@ -256,38 +262,36 @@ def lint(
     max_total_nodes: MaxTotalNodesOption = None,
 ) -> None:
     """Lint a blueprint repository and report located findings."""
-    from compliance.app.api import LintRun, lint_project, load_rules
+    from compliance.app.api import LintRun, load_rules
     from compliance.app.gaterun import gate_report, lint_against_base
+    from compliance.app.run import RunRequest, build_run
     from compliance.cli.config_command import apply_baseline, fails, overrides
     from compliance.engine.affected import repo_relative
-    from compliance.engine.evaluate import SelectionError
-    from compliance.engine.registry import PluginError
-    from compliance.governance.diffbase import Comparison, DiffBaseError, merge
+    from compliance.governance.diffbase import Comparison, merge
     from compliance.load.budget import input_limits
-    from compliance.load.repository import InputError
     from compliance.model.findings import Finding, sort_findings
     from compliance.report import ReportData, reporter
-    from compliance.settings.config import ConfigError, Overrides
+    from compliance.settings.config import Overrides
     from compliance.yaml import Limits
 
     outputs = _outputs(formats, output)  # first: it removes stale report files before anything can fail
     fail_level = fail_on.value if fail_on is not None else None
-    options = overrides(config, select, ignore, fail_level, var, no_inline_suppressions, today)
+    options = overrides(config, select, ignore, fail_on, var, no_inline_suppressions, today)
     hide = redactor(var, public_var)
     if baseline is not None and diff_base is not None:
-        raise usage_error("--baseline and --diff-base cannot be combined")
+        raise UsageError("--baseline and --diff-base cannot be combined")
     if config_from is not None and diff_base is None:
-        raise usage_error("--config-from chooses between the --diff-base ref's config and the pull request's")
+        raise UsageError("--config-from chooses between the --diff-base ref's config and the pull request's")
     if config_from is not None and options.config is not None:
-        raise usage_error(f"--config-from and a pinned config ({options.config_origin}) cannot be combined")
-    config_from = config_from or ConfigFrom.base
+        raise UsageError(f"--config-from and a pinned config ({options.config_origin}) cannot be combined")
+    config_from = config_from or ConfigFromName.base
     roots = paths or ["."]
     changed = repo_relative(".", paths or ()) if changed_files else None
     if changed_files:
         roots = ["."]
     for root in roots:
         if not os.path.exists(root):
-            raise usage_error(f"path does not exist: {root}")
+            raise UsageError(f"path does not exist: {root}")
     cache_dir = _render_setup(renderer, no_cache, manifests, bool(paths or changed_files or diff_base))
 
     limits = input_limits(Limits(), max_file_size, max_total_size, max_total_nodes)
@@ -298,33 +302,31 @@ def lint(
             from compliance.app.api import lint_manifests
 
             return lint_manifests(manifests, options, rules or (), trust_repository_rules)
-        return lint_project(
+        request = RunRequest(
             root,
             options,
-            rules or (),
-            changed=changed,
+            tuple(rules or ()),
+            trust_repository_rules,
+            changed=tuple(changed) if changed is not None else None,
             renderer=renderer.value,
             cache_dir=cache_dir,
             limits=limits,
-            trust_repository_rules=trust_repository_rules,
             render_bounds=bounds,
         )
+        return build_run(request).lint
 
     runs: list[LintRun] = []
     comparisons: list[Comparison] = []
     gate: list[Finding] = []
-    try:
-        specs = load_rules(rules or (), roots=roots, trust_repository_rules=trust_repository_rules)
-        for root in roots:
-            if diff_base is None:
-                runs.append(lint_root(root, options))
-                continue
-            governed = lint_against_base(root, diff_base, options, config_from.value, lint_root, specs)
-            runs.append(governed.run)
-            comparisons.append(governed.comparison)
-            gate += governed.gate
-    except (PluginError, SelectionError, InputError, DiffBaseError, ConfigError) as error:
-        raise usage_error(str(error)) from None
+    specs = load_rules(rules or (), roots=roots, trust_repository_rules=trust_repository_rules)
+    for root in roots:
+        if diff_base is None:
+            runs.append(lint_root(root, options))
+            continue
+        governed = lint_against_base(root, diff_base, options, config_from.value, lint_root, specs)
+        runs.append(governed.run)
+        comparisons.append(governed.comparison)
+        gate += governed.gate
     findings = sort_findings([f for run in runs for f in run.findings])
     diff = merge(comparisons) if comparisons else None
     if diff is not None:  # only new findings are reported and counted, and the pull request's config changes
@@ -361,12 +363,8 @@ def list_rules(
 ) -> None:
     """List every rule: id, default severity, family and title."""
     from compliance.app.api import load_rules
-    from compliance.engine.registry import PluginError
 
-    try:
-        specs = load_rules(rules or ())
-    except PluginError as error:
-        raise usage_error(str(error)) from None
+    specs = load_rules(rules or ())
     width = max((len(s.family) for s in specs), default=6)
     for spec in specs:
         typer.echo(f"{spec.id}  {spec.severity.value:<7}  {spec.family:<{width}}  {spec.title}")
@@ -379,15 +377,12 @@ def explain(
 ) -> None:
     """Print a rule's documentation: what it does, why, examples, how to fix."""
     from compliance.app.api import load_rules
-    from compliance.engine.registry import PluginError, get_rule
+    from compliance.engine.registry import get_rule
 
-    try:
-        load_rules(rules or ())
-    except PluginError as error:
-        raise usage_error(str(error)) from None
+    load_rules(rules or ())
     spec = get_rule(rule_id)
     if spec is None:
-        raise usage_error(f"unknown rule id: {rule_id} (see `compliance rules`)")
+        raise UsageError(f"unknown rule id: {rule_id} (see `compliance rules`)")
     typer.echo(f"{spec.id}: {spec.title}")
     typer.echo(f"severity: {spec.severity.value}   family: {spec.family}   scope: {spec.scope.value}")
     typer.echo(f"provider: {spec.provider}\n")
@@ -403,11 +398,6 @@ app.command("verify")(verify_command)
 
 def run() -> None:
     try:
-        app()
-    except SystemExit:
-        raise
+        app()  # errors become exit codes in `_Commands.main`
     except KeyboardInterrupt:
         sys.exit(130)
-    except Exception as error:  # never a traceback for the user; say what broke
-        typer.echo(f"compliance: internal error: {type(error).__name__}: {error}", err=True)
-        sys.exit(EXIT_INTERNAL)

@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from compliance.settings.config import FailOn
+
 ConfigOption = Annotated[
     str | None,
     typer.Option(
@@ -46,8 +48,20 @@ TrustRulesOption = Annotated[
     ),
 ]
 FailOnOption = Annotated[
-    str | None,
-    typer.Option(metavar="error|warning|info|never", help="Lowest severity that fails the run (default: error)."),
+    FailOn | None, typer.Option(help="Lowest severity that fails the run (default: the config's, else error).")
+]
+
+
+class ConfigFromName(str, Enum):
+    """`--config-from`: whose config governs a `--diff-base` run (`compliance.app.gaterun.CONFIG_FROM`)."""
+
+    base = "base"
+    head = "head"
+
+
+ConfigFromOption = Annotated[
+    ConfigFromName | None,
+    typer.Option(help="With --diff-base: whose config governs, the base ref's (default) or the pull request's (head)."),
 ]
 
 

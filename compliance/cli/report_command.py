@@ -50,53 +50,36 @@ def report(
     Without --output or --bundle the HTML goes to stdout. Same inputs, same bytes; the time honours SOURCE_DATE_EPOCH.
     """
     from compliance import __version__
-    from compliance.app.api import lint_project, load_rules
     from compliance.app.gaterun import gate_report
+    from compliance.app.run import RunRequest, build_run
     from compliance.cli.config_command import overrides
-    from compliance.cli.main import _render_setup, redactor, render_bounds, usage_error
-    from compliance.engine.evaluate import LintOptions, SelectionError, release_contexts
-    from compliance.engine.registry import PluginError
+    from compliance.cli.main import _render_setup, redactor, render_bounds
+    from compliance.errors import UsageError
     from compliance.evidence import bundle as evidence
-    from compliance.load.repository import InputError
-    from compliance.render import RendererUnavailable
-    from compliance.render.backends import choose
     from compliance.report import ReportData
     from compliance.report import html as html_reporter
     from compliance.report import json as json_reporter
-    from compliance.settings.config import ConfigError
 
     if not os.path.exists(path):
-        raise usage_error(f"path does not exist: {path}")
-    try:
-        when, time_source = evidence.generated_at()
-        zip_time = evidence.zip_time()
-    except evidence.EvidenceError as error:
-        raise usage_error(str(error)) from None
+        raise UsageError(f"path does not exist: {path}")
+    when, time_source = evidence.generated_at()
+    zip_time = evidence.zip_time()
     if today is None and time_source == "SOURCE_DATE_EPOCH":
         today = when.date().isoformat()  # a re-run later judges `until` dates as this one did
     options = overrides(config, select, ignore, None, var, no_inline_suppressions, today)
     hide = redactor(var, public_var)
     cache_dir = _render_setup(renderer, no_cache, None, True)
-    try:
-        bounds = render_bounds(render_timeout, render_memory)
-        run = lint_project(
-            path,
-            options,
-            rules or (),
-            renderer=renderer.value,
-            cache_dir=cache_dir,
-            trust_repository_rules=trust_repository_rules,
-            render_bounds=bounds,
-        )
-        # the same rule set the run loaded (already registered: nothing is imported twice)
-        specs = load_rules(rules or (), roots=(path,), trust_repository_rules=trust_repository_rules)
-    except (PluginError, SelectionError, InputError, ConfigError, RendererUnavailable) as error:
-        raise usage_error(str(error)) from None
-    settings = run.settings
-    assert settings is not None  # lint_project always records the settings it used
-
-    backend, why = choose(renderer.value)
-    renderer_label = backend.identity().split(":")[:2] if backend is not None else None
+    request = RunRequest(
+        path,
+        options,
+        tuple(rules or ()),
+        trust_repository_rules,
+        renderer=renderer.value,
+        cache_dir=cache_dir,
+        render_bounds=render_bounds(render_timeout, render_memory),
+    )
+    shared = build_run(request)  # one run: its rules, its renderer, its contexts
+    run, settings, specs = shared.lint, shared.settings, shared.specs
     scope = evidence.AuditScope(
         root=run.repo.root,
         path=path,
@@ -109,8 +92,8 @@ def report(
         ignore=settings.ignore,
         variables=tuple(sorted(settings.variables)),
         rule_paths=tuple(rules or ()),
-        inputs=evidence.inventory(run.repo, backend is not None, settings.config_file),
-        renderer=" ".join(renderer_label) if renderer_label else f"none ({why or 'not asked for'})",
+        inputs=evidence.inventory(run.repo, shared.renderer.label is not None, settings.config_file),
+        renderer=shared.renderer.label or f"none ({shared.renderer.why_none or 'not asked for'})",
         config_file=settings.config_file,
         judged_on=settings.today.isoformat(),
     )
@@ -129,16 +112,14 @@ def report(
     if output:
         written.append((output, page))
     if bundle:
-        # the values are only shown, never judged: computed with the secret --var values already hidden
-        variables = hide.variables(settings.variables)
-        values_options = LintOptions(settings.select, settings.ignore, variables, settings.rule_options)
+        # the values are only shown, never judged: the secret --var values hidden
         files = evidence.bundle_files(
             scope,
             run.repo,
             run.rules,
             run.evaluated,
             data.findings,
-            release_contexts(run.repo, values_options),
+            shared.shown_contexts(hide),
             page,
             json_reporter.render(data),
         )
@@ -154,5 +135,5 @@ def report(
         try:
             write_atomic(target, payload)
         except OSError as error:
-            raise usage_error(f"cannot write {target}: {error.strerror or error}") from None
+            raise UsageError(f"cannot write {target}: {error.strerror or error}") from None
         typer.echo(f"compliance: wrote {target}", err=True)

@@ -29,19 +29,13 @@ def values(
     output: Annotated[str | None, typer.Option("--output", "-o", help="Write the output to FILE.")] = None,
 ) -> None:
     """Print the effective values one cluster deploys for a blueprint, with the origin of every leaf."""
-    import os
+    from compliance.app.valuesview import show_values
+    from compliance.cli.config_command import overrides, run_of
+    from compliance.cli.main import redactor
 
-    from compliance.app.valuesview import ValuesUsageError, render_values
-    from compliance.cli.main import _variables, redactor, usage_error
-    from compliance.load.repository import InputError
-
-    variables = redactor(var, public_var).variables(_variables(var))  # shown, never judged: secrets hidden
-    if not os.path.exists(path):
-        raise usage_error(f"path does not exist: {path}")
-    try:
-        text, warnings = render_values(path, cluster, blueprint, output_format.value, blame, variables, against)
-    except (ValuesUsageError, InputError) as error:
-        raise usage_error(str(error)) from None
+    run = run_of(path, overrides(var=var), None, False, evaluate=False)  # the project config applies, as in lint
+    hide = redactor(var, public_var)  # shown, never judged: secrets hidden
+    text, warnings = show_values(run, hide, cluster, blueprint, output_format.value, blame, against)
     for warning in warnings:
         typer.echo(f"compliance: warning: {warning}", err=True)
     if output:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from compliance.effective.values import ChartDefaults, compose_channels, effective_values
 from compliance.engine.context import BlueprintContext, ReleaseContext, RepositoryContext, RuleOptions
 from compliance.engine.registry import RuleSpec, Scope
+from compliance.errors import UsageError
 from compliance.model import Blueprint, Chart, Cluster, HelmRelease, RenderedManifests, Repository
 from compliance.model.findings import Finding, Location, Severity, Violation, sort_findings
 from compliance.render.bounds import Bounds
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 Evaluation = tuple[str, str | None, str | None]  # (rule id, blueprint, cluster): one check that ran
 
 
-class SelectionError(ValueError):
+class SelectionError(UsageError, ValueError):
     """--select/--ignore named something that is not a rule id or prefix."""
 
 

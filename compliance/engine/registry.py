@@ -21,6 +21,7 @@ from enum import Enum
 from typing import Any
 
 from compliance.engine import trust
+from compliance.errors import UsageError
 from compliance.model.findings import Severity, Violation
 
 ENTRY_POINT_GROUP = "compliance.rules"
@@ -37,7 +38,7 @@ class Scope(str, Enum):
     RENDERED = "rendered"
 
 
-class PluginError(Exception):
+class PluginError(UsageError):
     """A rule provider that cannot be loaded or declares an invalid rule."""
 
 

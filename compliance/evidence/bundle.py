@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from compliance.errors import UsageError
 from compliance.gitcmd import run_git
 from compliance.model import InputFile, Repository
 from compliance.model.findings import Finding, TraceStep
@@ -49,7 +50,7 @@ GIT_TIMEOUT = 10
 SAFE_NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-")
 
 
-class EvidenceError(ValueError):
+class EvidenceError(UsageError, ValueError):
     """A setting that makes the evidence impossible to produce (e.g. a malformed SOURCE_DATE_EPOCH)."""
 
 

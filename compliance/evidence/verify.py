@@ -17,13 +17,15 @@ from typing import Annotated
 
 import typer
 
+from compliance.errors import UsageError
+
 MANIFEST = "manifest.sha256"
 MAX_MEMBERS = 100_000
 MAX_MEMBER_BYTES = 1 << 30  # no member of a real bundle comes near it; more is refused, not read
 _LINE = re.compile(r"(\\?)([0-9a-f]{64})  (.+)")
 
 
-class BundleError(ValueError):
+class BundleError(UsageError, ValueError):
     """The bundle cannot be checked at all: not a zip, no manifest, a malformed manifest."""
 
 
@@ -113,12 +115,9 @@ def verify_bundle(path: str) -> Verdict:
 
 def verify(bundle: Annotated[str, typer.Argument(metavar="BUNDLE", help="An evidence bundle (.zip).")]) -> None:
     """Check every member of an evidence bundle against its manifest (exit 0 intact, 1 bad members, 2 unreadable)."""
-    from compliance.cli.main import EXIT_FINDINGS, usage_error
+    from compliance.cli.main import EXIT_FINDINGS
 
-    try:
-        verdict = verify_bundle(bundle)
-    except BundleError as error:
-        raise usage_error(str(error)) from None
+    verdict = verify_bundle(bundle)  # a BundleError is a usage error (exit 2)
     for problem in verdict.problems:
         typer.echo(f"compliance: verify: {problem}")
     if verdict.problems:

@@ -12,13 +12,14 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from compliance.errors import UsageError
 from compliance.model.findings import Finding, Location, Severity
 
 DEFAULT_NAME = ".compliance-baseline.json"
 FORMAT_VERSION = 1
 
 
-class BaselineError(Exception):
+class BaselineError(UsageError):
     """A baseline file that cannot be read (exit 2)."""
 
 

@@ -20,11 +20,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from compliance.errors import UsageError
 from compliance.gitcmd import run_git
 from compliance.model.findings import Finding, sort_findings
 
 
-class DiffBaseError(Exception):
+class DiffBaseError(UsageError):
     """The base cannot be read: not a git repository, an unknown ref, git missing."""
 
 

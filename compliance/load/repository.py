@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from compliance.errors import UsageError
 from compliance.load.budget import InputBudget
 from compliance.load.comments import scan as scan_comments
 from compliance.load.files import folders, inside, read_regular
@@ -38,7 +39,7 @@ SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__", 
 DAG_FILE_NAME = "expected-bootstrap-deps.yaml"
 
 
-class InputError(Exception):
+class InputError(UsageError):
     """A path the user gave cannot be linted (missing, unreadable)."""
 
 

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from compliance.engine.context import ReleaseContext, RenderedContext, RuleOptions
+from compliance.errors import UsageError
 from compliance.model import Chart, RenderedManifests, RenderProblem, Repository
 from compliance.model.findings import Location
 
@@ -45,7 +46,7 @@ TEMPLATE_REF_COLUMN = re.compile(r":(?P<column>\d+)")
 SKIPPED_VALUE = re.compile(r"skipped value for (?P<path>[\w.-]+)")
 
 
-class RendererUnavailable(ValueError):
+class RendererUnavailable(UsageError, ValueError):
     """`--renderer helm|sdk` was asked for and is not installed."""
 
 

@@ -16,10 +16,12 @@ import os
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
+from enum import Enum
 from fnmatch import fnmatchcase
 from typing import Any
 
 from compliance.engine.context import RuleOptions
+from compliance.errors import UsageError
 from compliance.load.files import inside, read_regular
 from compliance.load.globs import path_matches
 from compliance.model import format_path
@@ -29,7 +31,18 @@ from compliance.yaml import Path
 CONFIG_NAME = ".compliance.yaml"
 MAX_CONFIG_BYTES = 1024 * 1024  # a config file is a few lines; a bigger one is not ours to read
 PYPROJECT_NAME = "pyproject.toml"
-FAIL_ON = ("error", "warning", "info", "never")
+
+
+class FailOn(str, Enum):
+    """The lowest severity that fails a run (`fail-on`, `--fail-on`); `never`: no finding fails it."""
+
+    error = "error"
+    warning = "warning"
+    info = "info"
+    never = "never"
+
+
+FAIL_ON = tuple(level.value for level in FailOn)
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
 _STRINGS = {"type": "array", "items": {"type": "string", "minLength": 1}}
@@ -88,7 +101,7 @@ COMMAND_LINE = "command line"
 CONFIG_ENV = "COMPLIANCE_CONFIG"  # a trusted config pinned from outside the repository (CI)
 
 
-class ConfigError(Exception):
+class ConfigError(UsageError):
     """A config file, or a setting in it, that cannot be used (exit 2)."""
 
 

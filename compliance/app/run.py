@@ -1,0 +1,107 @@
+"""One run of the pipeline, shared by every command: settings, rules, repository, contexts, findings.
+
+`lint`, `report`, `values`, `config` and `baseline create` all take their view of a repository from the
+`Run` that `build_run` makes, so they cannot disagree: `values` shows the contexts the rules judged, under
+the same project configuration (its Flux `variables:` included), and `report` reuses the renderer the run
+chose instead of choosing again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from compliance.app.api import LintRun, lint_path, load_rules
+from compliance.engine.context import ReleaseContext
+from compliance.engine.evaluate import LintOptions, release_contexts, select_rules
+from compliance.engine.registry import RuleSpec
+from compliance.render.bounds import Bounds
+from compliance.report.redaction import Redactor
+from compliance.settings.config import Overrides, Settings, load_settings
+from compliance.yaml import Limits
+
+
+@dataclass(frozen=True, slots=True)
+class RunRequest:
+    """What the command line asks of one run over one repository root."""
+
+    path: str
+    overrides: Overrides = field(default_factory=Overrides)
+    rule_paths: tuple[str, ...] = ()
+    trust_repository_rules: bool = False
+    changed: tuple[str, ...] | None = None  # repo-relative changed files: lint only what they affect
+    renderer: str = "none"
+    cache_dir: str | None = None
+    limits: Limits = Limits()
+    render_bounds: Bounds | None = None
+    evaluate: bool = True  # False: settings, rules and repository only (`config`, `values`)
+
+
+@dataclass(frozen=True, slots=True)
+class Renderer:
+    """The chart renderer the run used: its identity, or why there is none."""
+
+    label: str | None  # "helm v3.14.0" and the like; None: charts are checked from their values only
+    why_none: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    settings: Settings
+    specs: tuple[RuleSpec, ...]  # every rule loaded (the selected ones are `lint.rules`)
+    lint: LintRun  # repository, selected rules, findings, evaluations and governed suppressions
+    renderer: Renderer
+
+    def shown_contexts(self, hide: Redactor) -> list[ReleaseContext]:
+        """What each (blueprint, cluster) deploys, as shown to a reader: the secret `--var` values hidden.
+
+        The rules judged the real values; these are only displayed (values view, evidence bundle)."""
+        settings = self.settings
+        options = LintOptions(
+            settings.select, settings.ignore, hide.variables(settings.variables), settings.rule_options
+        )
+        return release_contexts(self.lint.repo, options)
+
+
+def choose_renderer(name: str) -> Renderer:
+    """The renderer `--renderer NAME` gets; RendererUnavailable when one named explicitly is missing."""
+    from compliance.render import RendererUnavailable
+    from compliance.render.backends import choose
+
+    backend, why = choose(name)
+    if backend is None:
+        if name in ("helm", "sdk"):
+            raise RendererUnavailable(why)
+        return Renderer(None, why)
+    return Renderer(" ".join(backend.identity().split(":")[:2]))
+
+
+def validate_selection(specs: Sequence[RuleSpec], settings: Settings) -> None:
+    """`--select`/`--ignore` (or the config's) must name rules or prefixes: a SelectionError otherwise."""
+    select_rules(specs, settings.select, settings.ignore)
+
+
+def build_run(request: RunRequest) -> Run:
+    """Load the rules and the project configuration, then the repository, then evaluate (when asked)."""
+    path, trust = request.path, request.trust_repository_rules
+    specs = tuple(load_rules(request.rule_paths, roots=(path,), trust_repository_rules=trust))
+    settings = load_settings(path, request.overrides, {s.id for s in specs})
+    validate_selection(specs, settings)
+    renderer = choose_renderer(request.renderer)
+    if not request.evaluate:
+        from compliance.load.repository import load_repository
+
+        repo = load_repository(path, exclude=settings.excluded(path), limits=request.limits)
+        return Run(settings, specs, LintRun(repo, (), (), settings=settings), renderer)
+    lint = lint_path(
+        path,
+        rule_paths=request.rule_paths,
+        changed=request.changed,
+        settings=settings,
+        renderer=request.renderer,
+        cache_dir=request.cache_dir,
+        limits=request.limits,
+        trust_repository_rules=trust,
+        render_bounds=request.render_bounds,
+    )
+    return Run(settings, specs, lint, renderer)
