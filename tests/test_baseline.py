@@ -12,8 +12,7 @@ import pytest
 from compliance.app.api import lint_path
 from compliance.governance import baseline
 from compliance.settings.config import Settings
-from tests.conftest import FIXTURES
-from tests.inprocess import run
+from tests.helpers import FIXTURES, run
 
 OVERLAY = "clusters/acme/bootstrap-kit/80-newapi.yaml"
 FLAGS = ("--today", "2026-05-01", "--no-inline-suppressions")  # seven findings, no SUP rules

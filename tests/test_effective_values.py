@@ -6,7 +6,7 @@ from compliance.effective.fluxvars import Unresolved
 from compliance.engine.context import ReleaseContext
 from compliance.engine.evaluate import LintOptions, release_contexts
 from compliance.load.repository import load_repository
-from tests.conftest import FIXTURES
+from tests.helpers import FIXTURES
 
 VALUES = "platform/app/chart/values.yaml"
 

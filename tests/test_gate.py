@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES
-from tests.gitrepo import commit_all, compliance, edit, git_env, init_repo
+from tests.helpers import FIXTURES, edit
+from tests.helpers.gitrepo import commit_all, compliance, git_env, init_repo
 
 WEAKENING = FIXTURES / "hostile" / "gate"
 OVERLAY = "clusters/acme/bootstrap-kit/80-newapi.yaml"

@@ -22,8 +22,8 @@ import pytest
 from compliance.app.api import lint_path
 from compliance.engine.registry import PluginError
 from compliance.engine.trust import option_files, untrusted_location
-from tests.conftest import FIXTURES
-from tests.gitrepo import git, git_env
+from tests.helpers import FIXTURES
+from tests.helpers.gitrepo import git, git_env
 
 OVERLAY = "clusters/acme/bootstrap-kit/80-newapi.yaml"
 

@@ -13,7 +13,7 @@ from compliance.load.repository import load_repository
 from compliance.render import backends as render_backends
 from compliance.render import rendered_contexts
 from compliance.render.backends import HelmSdk
-from tests.conftest import FIXTURES, brief, lint_fixture
+from tests.helpers import FIXTURES, brief, lint_fixture
 
 pytest.importorskip("helm_python", reason="the SDK back end needs compliance[helm] (helm-python-sdk)")
 

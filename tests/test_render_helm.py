@@ -17,7 +17,7 @@ from compliance.engine.evaluate import LintOptions, release_contexts
 from compliance.load.repository import load_repository
 from compliance.render import helm_values
 from compliance.render.backends import HelmBinary, HelmSdk, RenderRequest, choose
-from tests.conftest import FIXTURES, ROOT, brief, lint_fixture
+from tests.helpers import FIXTURES, ROOT, brief, lint_fixture
 
 STREAMS = FIXTURES / "render-streams"
 FIXTURE = FIXTURES / "render"

@@ -15,7 +15,7 @@ import pytest
 from compliance.redact import redact, scrub
 from compliance.render import backends as render_backends
 from compliance.render.backends import HelmSdk
-from tests.conftest import ROOT, lint_fixture
+from tests.helpers import ROOT, lint_fixture
 
 TOKEN = "ghs_" + "S3cr3tT0k3nFromTheRunner0123456789"
 BASIC = "eC1hY2Nlc3MtdG9rZW46" + "Z2hzX3NlY3JldA=="

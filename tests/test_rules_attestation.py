@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import FIXTURES, brief, lint_fixture
+from tests.helpers import FIXTURES, brief, lint_fixture
 
 OVERLAY = "clusters/acme/bootstrap-kit/80-newapi.yaml"
 VALUES = "platform/newapi/chart/values.yaml"

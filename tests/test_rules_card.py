@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from compliance.engine.context import RuleOptions
-from tests.conftest import FIXTURES, brief, lint_fixture
+from tests.helpers import FIXTURES, brief, lint_fixture
 
 
 def line_of(rel: str, text: str) -> int:

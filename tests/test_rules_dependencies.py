@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from compliance_rules.dependencies import _cycles, _strongly_connected
-from tests.conftest import FIXTURES, brief, lint_fixture
+from tests.helpers import FIXTURES, brief, lint_fixture
 
 KIT = "clusters/_template/bootstrap-kit"
 ACME = "clusters/acme/bootstrap-kit"

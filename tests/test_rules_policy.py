@@ -9,7 +9,7 @@ import pytest
 from compliance.engine.context import RuleOptions
 from compliance.engine.registry import get_rule
 from compliance.model.findings import Finding
-from tests.conftest import brief, lint_fixture
+from tests.helpers import brief, lint_fixture
 
 SELECT = ("AUP", "AUD", "BYK", "RSL", "ADM")
 RULES = ("AUP001", "AUD001", "AUD002", "BYK001", "RSL001", "ADM001")

@@ -9,7 +9,7 @@ from pathlib import Path
 from compliance.app.api import lint_path
 from compliance.engine.evaluate import LintOptions, release_contexts
 from compliance_rules.schema import _Identity, _validator, describes
-from tests.conftest import FIXTURES, brief, lint_fixture
+from tests.helpers import FIXTURES, brief, lint_fixture
 
 TEMPLATE = "clusters/_template/bootstrap-kit/80-newapi.yaml"
 ACME = "clusters/acme/bootstrap-kit/80-newapi.yaml"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from compliance_rules.versions import is_semver, pin_admits
-from tests.conftest import FIXTURES, brief, lint_fixture
+from tests.helpers import FIXTURES, brief, lint_fixture
 
 FIXTURE = FIXTURES / "bad-versions"
 ACME = "clusters/acme/bootstrap-kit"

@@ -18,8 +18,7 @@ import yaml
 
 from compliance.app.api import lint_path
 from compliance.schema.guard import confined_validator, matches, scan
-from tests.conftest import FIXTURES
-from tests.test_cli import run as run_process
+from tests.helpers import FIXTURES, run_process
 
 BLUEPRINT = "platform/cnpg/blueprint.yaml"
 VALUES = "platform/cnpg/chart/values.yaml"

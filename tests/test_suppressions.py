@@ -13,9 +13,7 @@ import pytest
 
 from compliance.app.api import LintRun, lint_path
 from compliance.settings.config import Settings
-from tests.conftest import FIXTURES, brief
-from tests.inprocess import run
-from tests.test_cli import run as run_process
+from tests.helpers import FIXTURES, brief, run, run_process
 
 FIXTURE = FIXTURES / "suppressions"
 OVERLAY = "clusters/acme/bootstrap-kit/80-newapi.yaml"

@@ -17,7 +17,7 @@ from compliance.engine.evaluate import LintOptions, release_contexts
 from compliance.load.repository import load_repository
 from compliance.report.values import document, jsonable, scalar
 from compliance.yaml import load_yaml
-from tests.conftest import FIXTURES, ROOT
+from tests.helpers import FIXTURES, ROOT
 
 NEWAPI = FIXTURES / "values-newapi"
 CHART_VALUES = "platform/newapi/chart/values.yaml"
