@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.helpers import FIXTURES, ROOT
+from tests.helpers import FIXTURES, ROOT, line_of
 
 STREAM = FIXTURES / "render-streams" / "beta.yaml"
 
@@ -25,12 +25,6 @@ def lint(*args: str, stdin: str | None = None, cwd: Path = ROOT) -> subprocess.C
     )
 
 
-def line_of(needle: str, after: str = "") -> int:
-    lines = STREAM.read_text().splitlines()
-    start = next(i for i, line in enumerate(lines) if after in line) if after else 0
-    return next(i for i, line in enumerate(lines) if i >= start and needle in line) + 1
-
-
 def located(report: dict) -> list[tuple[str, str, int, int]]:
     return [(f["rule"], f["path"], f["line"], f["column"]) for f in report["findings"]]
 
@@ -40,12 +34,12 @@ def test_a_stream_file_is_checked_at_its_own_lines() -> None:
     assert result.returncode == 1, result.stderr
     report = json.loads(result.stdout)
     assert located(report) == [
-        ("RM005", "beta.yaml", line_of("byok-api-key:"), 17),
+        ("RM005", "beta.yaml", line_of(STREAM, "byok-api-key:"), 17),
         # inside the channels.yaml block: `legacy` has an attestation without accountId
-        ("RM002", "beta.yaml", line_of("attestation:", after='name: "legacy"'), 7),
-        ("RM003", "beta.yaml", line_of('key: ""'), 14),
+        ("RM002", "beta.yaml", line_of(STREAM, "attestation:", after='name: "legacy"'), 7),
+        ("RM003", "beta.yaml", line_of(STREAM, 'key: ""'), 14),
         # masterKey mode is read from the Deployment's MASTER_KEY; the admin host reported once
-        ("RM004", "beta.yaml", line_of("- host: admin.beta.example.com"), 13),
+        ("RM004", "beta.yaml", line_of(STREAM, "- host: admin.beta.example.com"), 13),
     ]
     messages = {f["rule"]: f["message"] for f in report["findings"]}
     assert "rendered from bp-newapi/templates/ingress.yaml" in messages["RM004"]

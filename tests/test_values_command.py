@@ -17,7 +17,7 @@ from compliance.engine.evaluate import LintOptions, release_contexts
 from compliance.load.repository import load_repository
 from compliance.report.values import document, jsonable, scalar
 from compliance.yaml import load_yaml
-from tests.helpers import FIXTURES, ROOT
+from tests.helpers import FIXTURES, ROOT, line_of
 
 NEWAPI = FIXTURES / "values-newapi"
 CHART_VALUES = "platform/newapi/chart/values.yaml"
@@ -42,13 +42,6 @@ def values_json(*args: str) -> dict[str, Any]:
     result = run(*args, "--format", "json")
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
-
-
-def line_of(root: Path, rel: str, text: str, after: str | None = None) -> int:
-    """1-based line of the first line containing `text` (after the first line containing `after`)."""
-    lines = (root / rel).read_text().splitlines()
-    start = next(i for i, item in enumerate(lines) if after in item) if after else 0
-    return next(i for i, item in enumerate(lines) if i >= start and text in item) + 1
 
 
 def context(root: Path, cluster: str, name: str = "bp-newapi", **variables: str) -> Any:
@@ -166,19 +159,19 @@ def test_blame_points_every_leaf_at_the_line_that_set_it() -> None:
         return lines[key]["file"], int(lines[key]["line"]), lines[key]["rest"]
 
     # a leaf only the chart sets; a leaf a Flux variable set, with what it overrode
-    assert origin('adminHost: ""')[:2] == (CHART_VALUES, line_of(NEWAPI, CHART_VALUES, "adminHost:"))
+    assert origin('adminHost: ""')[:2] == (CHART_VALUES, line_of(NEWAPI / CHART_VALUES, "adminHost:"))
     file, line, rest = origin("host: api.acme.example")
-    assert (file, line) == (ACME, line_of(NEWAPI, ACME, "host: api.${SOVEREIGN_FQDN}"))
-    assert rest == f'  overrode "" ({CHART_VALUES}:{line_of(NEWAPI, CHART_VALUES, "host:")})'
+    assert (file, line) == (ACME, line_of(NEWAPI / ACME, "host: api.${SOVEREIGN_FQDN}"))
+    assert rest == f'  overrode "" ({CHART_VALUES}:{line_of(NEWAPI / CHART_VALUES, "host:")})'
     # replicas: the overlay beat both chart documents (Helm v4 merges them, the later first in the chain)
-    second, first = line_of(NEWAPI, CHART_VALUES, "replicas: 2"), line_of(NEWAPI, CHART_VALUES, "replicas: 1")
+    second, first = line_of(NEWAPI / CHART_VALUES, "replicas: 2"), line_of(NEWAPI / CHART_VALUES, "replicas: 1")
     assert origin("replicas: 3")[2] == f"  overrode 2 ({CHART_VALUES}:{second}), 1 ({CHART_VALUES}:{first})"
     # a replaced list carries what it replaced on its key; "NO" stays a quoted string
     assert 'overrode ["NO", "SE", "DK"]' in origin("servedRegions:")[2]
     assert origin('- "NO"')[0] == ACME
     # a default map the overlay deleted with null is shown, commented out, with what it deleted
     file, line, rest = origin("# qwenPartner: deleted by null")
-    assert (file, line) == (ACME, line_of(NEWAPI, ACME, "qwenPartner: null"))
+    assert (file, line) == (ACME, line_of(NEWAPI / ACME, "qwenPartner: null"))
     assert rest.startswith('  overrode {"enabled": false')
 
 
@@ -190,7 +183,7 @@ def test_blame_on_the_template_cluster_flags_unresolved_variables() -> None:
     assert host.endswith("unresolved ${SOVEREIGN_FQDN}")
     # `${LLM_PARTNER_BASE_URL:-}` substitutes to nothing: a YAML null, which deletes the chart's endpoint
     deleted = next(line for line in result.stdout.splitlines() if "# endpoint: deleted by null" in line)
-    assert f"{TEMPLATE}:{line_of(FIXTURES / 'clean', TEMPLATE, 'endpoint: ${LLM_PARTNER_BASE_URL')}" in deleted
+    assert f"{TEMPLATE}:{line_of(FIXTURES / 'clean' / TEMPLATE, 'endpoint: ${LLM_PARTNER_BASE_URL')}" in deleted
 
 
 def test_plain_yaml_is_only_the_values() -> None:
@@ -209,14 +202,14 @@ def test_json_origins_of_leaves_lists_and_deleted_keys() -> None:
     origins = report["origins"]
     assert set(origins) >= {path for path in _leaf_paths(report["values"])}  # every leaf has an origin
     block = origins["geo.sanctionedRegions.block[5]"]
-    assert (block["path"], block["line"], block["overrode"]) == (ACME, line_of(NEWAPI, ACME, "block:"), [])
+    assert (block["path"], block["line"], block["overrode"]) == (ACME, line_of(NEWAPI / ACME, "block:"), [])
     whole = origins["geo.sanctionedRegions.block"]
     assert [(o["path"], o["value"]) for o in whole["overrode"]] == [
         (CHART_VALUES, ["IR", "KP", "SY", "CU", "RU-occupied-UA"])
     ]
     tag = origins["replicas"]
     assert [o["value"] for o in tag["overrode"]] == [2, 1] and "unresolved" not in tag
-    assert report["deleted"]["defaultChannels.qwenPartner"]["line"] == line_of(NEWAPI, ACME, "qwenPartner: null")
+    assert report["deleted"]["defaultChannels.qwenPartner"]["line"] == line_of(NEWAPI / ACME, "qwenPartner: null")
     assert report["deleted"]["defaultChannels.qwenPartner"]["overrode"][0]["value"]["existingSecret"] == (
         "newapi-channel-qwen-partner"
     )
@@ -297,7 +290,7 @@ def test_against_lists_each_difference_with_both_origins() -> None:
     channels = found["channels"]  # lists of different lengths differ as a whole
     assert channels["against"]["value"] == [] and len(channels["cluster"]["value"]) == 2
     assert channels["cluster"]["origins"]["channels[0].attestation.contractRef"]["line"] == line_of(
-        clean, "clusters/acme/bootstrap-kit/80-newapi.yaml", "contractRef:"
+        clean / "clusters/acme/bootstrap-kit/80-newapi.yaml", "contractRef:"
     )
     endpoint = found["defaultChannels.qwenPartner.endpoint"]  # deleted in _template by a substituted null
     assert endpoint["against"]["present"] is False
