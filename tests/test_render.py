@@ -13,17 +13,13 @@ from compliance.load.repository import load_repository
 from compliance.render import backends as render_backends
 from compliance.render import rendered_contexts
 from compliance.render.backends import HelmSdk
-from tests.helpers import FIXTURES, brief, line_of, lint_fixture
+from tests.helpers import FIXTURES, brief, line_of, lint_fixture, overlay
 
 pytest.importorskip("helm_python", reason="the SDK back end needs compliance[helm] (helm-python-sdk)")
 
 FIXTURE = FIXTURES / "render"
 CHART = "platform/newapi/chart"
 VALUES = f"{CHART}/values.yaml"
-
-
-def overlay(cluster: str) -> str:
-    return f"clusters/{cluster}/bootstrap-kit/80-newapi.yaml"
 
 
 def render(root: Path, **options: object) -> list[RenderedContext]:

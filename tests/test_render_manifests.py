@@ -3,26 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
-from tests.helpers import FIXTURES, ROOT, line_of
+from tests.helpers import FIXTURES, ROOT, line_of, run_process
 
 STREAM = FIXTURES / "render-streams" / "beta.yaml"
 
 
 def lint(*args: str, stdin: str | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "compliance", "lint", *args],
-        capture_output=True,
-        text=True,
-        input=stdin,
-        cwd=cwd,
-        env={**os.environ, "NO_COLOR": "1"},
-        timeout=120,
-    )
+    return run_process("lint", *args, env={"NO_COLOR": "1"}, cwd=cwd, stdin=stdin)
 
 
 def located(report: dict) -> list[tuple[str, str, int, int]]:
