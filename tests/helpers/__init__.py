@@ -17,6 +17,7 @@ from typing import Any
 from compliance.app.api import lint_path
 from compliance.model.findings import Finding
 from compliance.report import ReportData
+from compliance.yaml import Path as NodePath
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "fixtures"
@@ -57,7 +58,7 @@ def edit(file: Path, old: str, new: str, count: int = -1) -> None:
     file.write_text(text.replace(old, new, count), encoding="utf-8")
 
 
-def all_paths(value: Any, prefix: tuple[Any, ...] = ()) -> set[tuple[Any, ...]]:
+def all_paths(value: Any, prefix: NodePath = ()) -> set[NodePath]:
     """Every node path of a loaded YAML value, root included."""
     out = {prefix}
     todo = [(value, prefix)]
