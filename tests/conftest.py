@@ -1,3 +1,6 @@
+"""Session fixtures only: the corpus, the SARIF schema, a temporary render cache. Shared helpers live in
+tests/helpers."""
+
 from __future__ import annotations
 
 import os
@@ -5,29 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from compliance.app.api import lint_path
-from compliance.model.findings import Finding
-from compliance.report import ReportData
-
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = ROOT / "fixtures"
-
-
-def lint_fixture(name: str | Path, select: tuple[str, ...] = (), **kwargs: object) -> list[Finding]:
-    """Findings of the built-in pack on `fixtures/<name>` (or any path)."""
-    path = Path(name) if Path(name).is_absolute() else FIXTURES / name
-    return list(lint_path(str(path), select=select, **kwargs).findings)  # type: ignore[arg-type]
-
-
-def report_data(path: Path, select: tuple[str, ...] = ()) -> ReportData:
-    """What `compliance lint PATH [--select ...]` hands its reporters, built the way the CLI builds it."""
-    run = lint_path(str(path), select=select)
-    return ReportData(run.findings, run.rules, run.repo.root, (run.repo,), evaluated=run.evaluated)
-
-
-def brief(findings: list[Finding]) -> list[tuple[str, str, str, int, str | None]]:
-    """(rule, severity, path, line, cluster) for compact assertions."""
-    return [(f.rule, f.severity.value, f.location.path, f.location.line, f.cluster) for f in findings]
+from tests.helpers import ROOT
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-SOURCE = Path(__file__).resolve().parent.parent / "tools" / "oracle"
+from tests.helpers import ROOT
+
+SOURCE = ROOT / "tools" / "oracle"
 # The first build compiles Kubernetes, kustomize and Helm: minutes on a shared 2-core machine.
 BUILD_TIMEOUT = 1800
 RUN_TIMEOUT = 300

@@ -12,8 +12,7 @@ import pytest
 from compliance.app.api import lint_path
 from compliance.governance import baseline
 from compliance.settings.config import Settings
-from tests.conftest import FIXTURES
-from tests.inprocess import run
+from tests.helpers import FIXTURES, edit, run
 
 OVERLAY = "clusters/acme/bootstrap-kit/80-newapi.yaml"
 FLAGS = ("--today", "2026-05-01", "--no-inline-suppressions")  # seven findings, no SUP rules
@@ -36,13 +35,6 @@ def lint(repo: Path, file: Path, *args: str) -> tuple[int, dict]:
     result = run("lint", str(repo), *FLAGS, "--baseline", str(file), "--format", "json", *args)
     assert result.returncode in (0, 1), result.stderr
     return result.returncode, json.loads(result.stdout)
-
-
-def edit(repo: Path, rel: str, old: str, new: str) -> None:
-    path = repo / rel
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 def test_the_file_is_sorted_stable_one_entry_per_line(repo: Path) -> None:
@@ -83,7 +75,7 @@ def test_an_unchanged_tree_reports_nothing(repo: Path) -> None:
 
 def test_edits_above_a_finding_do_not_churn_it(repo: Path) -> None:
     file = create(repo)
-    edit(repo, OVERLAY, "spec:\n", "# moved down by a comment\n\nspec:\n  # and another\n")
+    edit(repo / OVERLAY, "spec:\n", "# moved down by a comment\n\nspec:\n  # and another\n", count=1)  # the first spec:
     code, report = lint(repo, file)
     assert (code, report["findings"]) == (0, [])
 
@@ -98,14 +90,18 @@ def test_the_same_violation_in_another_cluster_or_file_is_new(repo: Path) -> Non
     assert {(f["rule"], f["cluster"]) for f in report["findings"]} == {
         ("AUD001", "beta"), ("COM001", "beta"), ("COM002", "beta"), ("AUD002", "beta"),
     }  # fmt: skip
-    edit(repo, "platform/cnpg/chart/Chart.yaml", "version: 1.0.0\n", "version: 1.0.0\nannotations:\n  x/listed: yes\n")
+    edit(
+        repo / "platform/cnpg/chart/Chart.yaml",
+        "version: 1.0.0\n",
+        "version: 1.0.0\nannotations:\n  x/listed: yes\n",
+    )
     _, report = lint(repo, file, "--select", "YML")
     assert [(f["rule"], f["path"]) for f in report["findings"]] == [("YML001", "platform/cnpg/chart/Chart.yaml")]
 
 
 def test_fixed_entries_are_listed_and_the_baseline_can_shrink(repo: Path) -> None:
     file = create(repo)
-    edit(repo, OVERLAY, 'contractRef: ""', "contractRef: LEGAL-2026-031")
+    edit(repo / OVERLAY, 'contractRef: ""', "contractRef: LEGAL-2026-031")
     code, report = lint(repo, file)
     assert (code, report["findings"]) == (0, [])
     assert [(f["rule"], f["path"], f["cluster"]) for f in report["fixed"]] == [("COM002", OVERLAY, "acme")]

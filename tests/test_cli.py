@@ -3,27 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES, ROOT
-
-
-def run(*args: str, env: dict[str, str] | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, **(env or {})}
-    full_env.pop("FORCE_COLOR", None)
-    return subprocess.run(
-        [sys.executable, "-m", "compliance", *args], capture_output=True, text=True, env=full_env, cwd=cwd, timeout=120
-    )
+from tests.helpers import FIXTURES, run_process
 
 
 def test_clean_fixture_passes_with_exit_0() -> None:
-    result = run("lint", str(FIXTURES / "clean"))
+    result = run_process("lint", str(FIXTURES / "clean"))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 findings" in result.stdout
 
@@ -33,18 +22,18 @@ def test_findings_at_or_above_fail_on_exit_1(tmp_path: Path) -> None:
     shutil.copytree(FIXTURES / "clean", repo)
     overlay = repo / "clusters/acme/bootstrap-kit/80-newapi.yaml"
     overlay.write_text(overlay.read_text().replace("accountId: acme-anthropic-001", 'accountId: ""'))
-    assert run("lint", str(repo)).returncode == 1
-    assert run("lint", str(repo), "--fail-on", "never").returncode == 0
-    assert run("lint", str(repo), "--ignore", "COM001").returncode == 0
+    assert run_process("lint", str(repo)).returncode == 1
+    assert run_process("lint", str(repo), "--fail-on", "never").returncode == 0
+    assert run_process("lint", str(repo), "--ignore", "COM001").returncode == 0
 
 
 def test_usage_errors_exit_2() -> None:
-    assert run("lint", "/nonexistent/path").returncode == 2
-    assert run("lint", "--no-such-flag").returncode == 2
-    unknown = run("lint", str(FIXTURES / "clean"), "--select", "NOPE999")
+    assert run_process("lint", "/nonexistent/path").returncode == 2
+    assert run_process("lint", "--no-such-flag").returncode == 2
+    unknown = run_process("lint", str(FIXTURES / "clean"), "--select", "NOPE999")
     assert unknown.returncode == 2 and "NOPE999" in unknown.stderr
-    assert run("lint", "--var", "NOEQUALS").returncode == 2
-    assert run("explain", "XYZ999").returncode == 2
+    assert run_process("lint", "--var", "NOEQUALS").returncode == 2
+    assert run_process("explain", "XYZ999").returncode == 2
 
 
 def test_json_report_shape_and_output_file(tmp_path: Path) -> None:
@@ -53,7 +42,7 @@ def test_json_report_shape_and_output_file(tmp_path: Path) -> None:
     overlay = repo / "clusters/acme/bootstrap-kit/80-newapi.yaml"
     overlay.write_text(overlay.read_text().replace("contractRef: LEGAL-2026-014", "contractRef: ''"))
     out = tmp_path / "report.json"
-    result = run("lint", str(repo), "--format", "json", "--output", str(out))
+    result = run_process("lint", str(repo), "--format", "json", "--output", str(out))
     assert result.returncode == 1 and result.stdout == ""
     report = json.loads(out.read_text())
     assert report["tool"] == {"name": "compliance", "version": report["tool"]["version"]}
@@ -74,7 +63,7 @@ def test_text_output_respects_no_color_and_shows_the_line(tmp_path: Path) -> Non
     shutil.copytree(FIXTURES / "clean", repo)
     overlay = repo / "clusters/acme/bootstrap-kit/80-newapi.yaml"
     overlay.write_text(overlay.read_text().replace("kind: byok\n", "kind: trusted\n"))
-    result = run("lint", str(repo), "--select", "ATT", env={"NO_COLOR": "1"})
+    result = run_process("lint", str(repo), "--select", "ATT", env={"NO_COLOR": "1"})
     assert "\x1b[" not in result.stdout
     assert "clusters/acme/bootstrap-kit/80-newapi.yaml" in result.stdout
     assert "ATT002" in result.stdout and "kind: trusted" in result.stdout
@@ -82,10 +71,10 @@ def test_text_output_respects_no_color_and_shows_the_line(tmp_path: Path) -> Non
 
 
 def test_rules_and_explain_print_the_rule_docs() -> None:
-    listing = run("rules")
+    listing = run_process("rules")
     assert listing.returncode == 0
     assert "ATT001" in listing.stdout and "YML001" in listing.stdout
-    explained = run("explain", "att001")
+    explained = run_process("explain", "att001")
     assert explained.returncode == 0
     for heading in ("## What it does", "## Why it matters", "## Example", "## Use instead", "## How to fix"):
         assert heading in explained.stdout
@@ -96,16 +85,16 @@ def test_plugin_rules_from_a_folder(tmp_path: Path) -> None:
     shutil.copytree(FIXTURES / "clean", repo)
     overlay = repo / "clusters/_template/bootstrap-kit/80-newapi.yaml"
     overlay.write_text(overlay.read_text().replace("  values:\n", "  values:\n    replicas: 3\n"))
-    result = run("lint", str(repo), "--rules", str(FIXTURES / "plugins"), "--format", "json", "--select", "ORG")
+    result = run_process("lint", str(repo), "--rules", str(FIXTURES / "plugins"), "--format", "json", "--select", "ORG")
     report = json.loads(result.stdout)
     assert [(f["rule"], f["cluster"]) for f in report["findings"]] == [("ORG001", "_template")]
-    assert run("explain", "ORG001", "--rules", str(FIXTURES / "plugins")).returncode == 0
+    assert run_process("explain", "ORG001", "--rules", str(FIXTURES / "plugins")).returncode == 0
 
 
 def test_broken_plugin_is_a_clear_usage_error(tmp_path: Path) -> None:
     # a copy: a rule module in the checkout that holds the linted root would be refused before loading
     repo = shutil.copytree(FIXTURES / "clean", tmp_path / "repo")
-    result = run("lint", str(repo), "--rules", str(FIXTURES / "plugins-broken"))
+    result = run_process("lint", str(repo), "--rules", str(FIXTURES / "plugins-broken"))
     assert result.returncode == 2
     assert "broken_rule.py" in result.stderr and "compliance_does_not_exist" in result.stderr
     assert "Traceback" not in result.stderr
@@ -119,11 +108,11 @@ def test_plugin_rules_from_an_installed_entry_point(tmp_path: Path) -> None:
         "Metadata-Version: 2.1\nName: acme-rules\nVersion: 1.0\n"
     )
     (site / "acme_rules-1.0.dist-info" / "entry_points.txt").write_text("[compliance.rules]\nacme = acme_rules\n")
-    result = run("rules", env={"PYTHONPATH": str(site)})
+    result = run_process("rules", env={"PYTHONPATH": str(site)})
     assert result.returncode == 0, result.stderr
     assert "ORG001" in result.stdout
 
 
 @pytest.mark.parametrize("args", [("--version",), ("lint", "--help")])
 def test_cheap_commands_work(args: tuple[str, ...]) -> None:
-    assert run(*args).returncode == 0
+    assert run_process(*args).returncode == 0

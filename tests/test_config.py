@@ -11,9 +11,7 @@ import pytest
 
 from compliance.app.api import LintRun, lint_project
 from compliance.settings.config import SCHEMA, ConfigError, Overrides, load_settings
-from tests.conftest import FIXTURES, ROOT
-from tests.inprocess import run
-from tests.test_cli import run as run_process
+from tests.helpers import FIXTURES, ROOT, run, run_process
 
 FIXTURE = FIXTURES / "config"
 TEMPLATE = "clusters/_template/bootstrap-kit/80-newapi.yaml"

@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.helpers import run_process
+
 
 def lint_json(path: Path) -> tuple[subprocess.CompletedProcess[str], dict]:
-    result = subprocess.run(
-        [sys.executable, "-m", "compliance", "lint", str(path), "--format", "json"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    result = run_process("lint", str(path), "--format", "json", timeout=300)
     return result, json.loads(result.stdout)
 
 

@@ -12,8 +12,8 @@ import pytest
 
 from compliance.governance.diffbase import compare
 from compliance.model.findings import Finding, Location, Severity
-from tests.conftest import FIXTURES
-from tests.gitrepo import commit_all, compliance, edit, git, init_repo
+from tests.helpers import FIXTURES, edit
+from tests.helpers.gitrepo import commit_all, compliance, git, init_repo
 
 OVERLAY = "clusters/acme/bootstrap-kit/80-newapi.yaml"
 

@@ -6,7 +6,7 @@ import re
 
 from compliance.app.api import load_rules
 from compliance.app.docs import pages, rule_table
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 SECTIONS = ("## What it does", "## Why it matters", "## Example", "## Use instead", "## How to fix")
 

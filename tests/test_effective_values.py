@@ -6,19 +6,15 @@ from compliance.effective.fluxvars import Unresolved
 from compliance.engine.context import ReleaseContext
 from compliance.engine.evaluate import LintOptions, release_contexts
 from compliance.load.repository import load_repository
-from tests.conftest import FIXTURES
+from tests.helpers import FIXTURES, line_of
 
+FIXTURE = FIXTURES / "merge"
 VALUES = "platform/app/chart/values.yaml"
 
 
 def contexts(**variables: str) -> dict[str | None, ReleaseContext]:
-    repo = load_repository(str(FIXTURES / "merge"))
+    repo = load_repository(str(FIXTURE))
     return {c.cluster.name if c.cluster else None: c for c in release_contexts(repo, LintOptions(variables=variables))}
-
-
-def line(rel: str, text: str) -> int:
-    lines = (FIXTURES / "merge" / rel).read_text().splitlines()
-    return next(i for i, item in enumerate(lines) if text in item) + 1
 
 
 def test_helm_merge_of_defaults_and_overlay() -> None:
@@ -54,15 +50,15 @@ def test_every_leaf_knows_where_it_was_set_and_what_it_overrode() -> None:
     overlay = "clusters/east/apps/app.yaml"
     trace = east.trace(("image", "tag"))
     assert [(s.role, s.location.path, s.location.line) for s in trace] == [
-        ("set", overlay, line(overlay, "tag:")),
-        ("overrode", VALUES, line(VALUES, 'tag: "1.1"')),
-        ("overrode", VALUES, line(VALUES, 'tag: "1.0"')),
+        ("set", overlay, line_of(FIXTURE / overlay, "tag:")),
+        ("overrode", VALUES, line_of(FIXTURE / VALUES, 'tag: "1.1"')),
+        ("overrode", VALUES, line_of(FIXTURE / VALUES, 'tag: "1.0"')),
     ]
-    assert east.locate(("image", "repository")).line == line(VALUES, "repository:")
+    assert east.locate(("image", "repository")).line == line_of(FIXTURE / VALUES, "repository:")
     # a missing key is located at the nearest mapping that exists
     assert east.locate(("flags", "absent")) == east.locate(("flags",))
 
 
 def test_multi_document_values_merge_in_order_for_undeployed_defaults() -> None:
     west = contexts()["west"].values
-    assert west.trace(("image", "repository"))[0].location.line == line(VALUES, "repository:")
+    assert west.trace(("image", "repository"))[0].location.line == line_of(FIXTURE / VALUES, "repository:")

@@ -18,8 +18,7 @@ import pytest
 from compliance.app.api import lint_path
 from compliance.evidence import bundle as evidence
 from compliance.evidence.verify import MANIFEST, parse_manifest
-from tests.conftest import FIXTURES
-from tests.inprocess import run
+from tests.helpers import FIXTURES, run
 
 EPOCH = {"SOURCE_DATE_EPOCH": "1767225600"}
 

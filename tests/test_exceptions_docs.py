@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
-from tests.inprocess import run
+from tests.helpers import ROOT, run
 
 DOC = ROOT / "docs" / "exceptions.md"
 EXAMPLE = re.compile(r"<!-- (fixture|output): (.+?) -->\n```[a-z]*\n(.*?)```\n", re.S)

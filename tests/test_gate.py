@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES
-from tests.gitrepo import commit_all, compliance, edit, git_env, init_repo
+from tests.helpers import FIXTURES, edit
+from tests.helpers.gitrepo import commit_all, compliance, init_repo
 
 WEAKENING = FIXTURES / "hostile" / "gate"
 OVERLAY = "clusters/acme/bootstrap-kit/80-newapi.yaml"
@@ -40,30 +38,17 @@ def _tree(path: Path) -> Path:
     return path
 
 
-def _run(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    environment = {**git_env(), **(env or {})}
-    environment.pop("FORCE_COLOR", None)
-    return subprocess.run(
-        [sys.executable, "-m", "compliance", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=environment,
-        timeout=120,
-    )
-
-
 # --- every output names the weakening settings --------------------------------------------------------
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_a_weakening_config_is_named_with_its_line_in_every_output(tmp_path: Path, name: str) -> None:
     repo = _tree(tmp_path / "repo")
-    assert _run("lint", ".", cwd=repo).returncode == 1  # two errors without the config
+    assert compliance("lint", ".", cwd=repo).returncode == 1  # two errors without the config
     shutil.copy(WEAKENING / name, repo / ".compliance.yaml")
     setting, line = CASES[name]
     where = f".compliance.yaml:{line}:"
-    result = _run(
+    result = compliance(
         "lint",
         ".",
         "-f",
@@ -102,24 +87,24 @@ def test_a_weakening_config_is_named_with_its_line_in_every_output(tmp_path: Pat
     summary = (repo / "s.md").read_text()
     assert "the gate is weakened by" in summary and where in summary and setting in summary
 
-    html = _run("report", ".", cwd=repo).stdout
+    html = compliance("report", ".", cwd=repo).stdout
     assert "Gate settings" in html and "Weakened" in html and where in html
 
 
 def test_the_defaults_weaken_nothing(tmp_path: Path) -> None:
     repo = _tree(tmp_path / "repo")
-    data = json.loads(_run("lint", ".", "-f", "json", cwd=repo).stdout)
+    data = json.loads(compliance("lint", ".", "-f", "json", cwd=repo).stdout)
     assert data["gate"] == {
         "config": {"file": None, "origin": "none", "ignored": None},
         "weakened": False,
         "weakenings": [],
     }
-    assert "weakened" not in _run("lint", ".", cwd=repo).stdout
+    assert "weakened" not in compliance("lint", ".", cwd=repo).stdout
 
 
 def test_command_line_weakenings_say_so(tmp_path: Path) -> None:
     repo = _tree(tmp_path / "repo")
-    result = _run("lint", ".", "--fail-on", "never", "--ignore", "COM", "-f", "json", cwd=repo)
+    result = compliance("lint", ".", "--fail-on", "never", "--ignore", "COM", "-f", "json", cwd=repo)
     assert result.returncode == 0
     weakenings = json.loads(result.stdout)["gate"]["weakenings"]
     assert [(w["setting"], w["source"], w["path"]) for w in weakenings] == [
@@ -220,14 +205,14 @@ def test_a_pinned_config_ignores_the_repositorys(tmp_path: Path, how: str) -> No
     trusted = tmp_path / "trusted.yaml"
     trusted.write_text("fail-on: error\n")
     args, env = (["--config", str(trusted)], {}) if how == "--config" else ([], {"COMPLIANCE_CONFIG": str(trusted)})
-    result = _run("lint", ".", *args, "-f", "json", cwd=repo, env=env)
+    result = compliance("lint", ".", *args, "-f", "json", cwd=repo, env=env)
     assert result.returncode == 1, result.stderr  # the repository's fail-on: never does not count
     gate = json.loads(result.stdout)["gate"]
     assert gate["config"] == {"file": str(trusted), "origin": how, "ignored": "./.compliance.yaml"}
     assert gate["weakenings"] == []
-    text = _run("lint", ".", *args, cwd=repo, env=env).stdout
+    text = compliance("lint", ".", *args, cwd=repo, env=env).stdout
     assert f"from {how}; the repository's ./.compliance.yaml is ignored" in text
-    github = _run("lint", ".", *args, "-f", "github", cwd=repo, env=env).stdout
+    github = compliance("lint", ".", *args, "-f", "github", cwd=repo, env=env).stdout
     assert "::notice title=compliance configuration::" in github and "ignored" in github
 
 
@@ -236,7 +221,9 @@ def test_a_pinned_config_governs_a_diff_base_too(repo: Path, tmp_path: Path) -> 
     shutil.copy(WEAKENING / "fail-on-never.yaml", repo / ".compliance.yaml")
     trusted = tmp_path / "trusted.yaml"
     trusted.write_text("fail-on: error\n")
-    result = _run("lint", ".", "--diff-base", "HEAD", "-f", "json", cwd=repo, env={"COMPLIANCE_CONFIG": str(trusted)})
+    result = compliance(
+        "lint", ".", "--diff-base", "HEAD", "-f", "json", cwd=repo, env={"COMPLIANCE_CONFIG": str(trusted)}
+    )
     assert result.returncode == 1
     data = json.loads(result.stdout)
     assert [f["rule"] for f in data["findings"]] == ["COM001"]  # the repository's config is not even compared
@@ -245,7 +232,7 @@ def test_a_pinned_config_governs_a_diff_base_too(repo: Path, tmp_path: Path) -> 
 
 def test_a_missing_pinned_config_is_a_usage_error(tmp_path: Path) -> None:
     repo = _tree(tmp_path / "repo")
-    result = _run("lint", ".", cwd=repo, env={"COMPLIANCE_CONFIG": str(tmp_path / "nowhere.yaml")})
+    result = compliance("lint", ".", cwd=repo, env={"COMPLIANCE_CONFIG": str(tmp_path / "nowhere.yaml")})
     assert result.returncode == 2
     assert "COMPLIANCE_CONFIG=" in result.stderr and "no such file" in result.stderr
 
@@ -253,7 +240,7 @@ def test_a_missing_pinned_config_is_a_usage_error(tmp_path: Path) -> None:
 def test_compliance_config_lists_what_weakens_the_gate(tmp_path: Path) -> None:
     repo = _tree(tmp_path / "repo")
     shutil.copy(WEAKENING / "severity-lowered.yaml", repo / ".compliance.yaml")
-    result = _run("config", ".", cwd=repo)
+    result = compliance("config", ".", cwd=repo)
     assert result.returncode == 0, result.stderr
     assert '# weakens the gate: severity.COM002: "info" — COM002 findings lowered from error to info' in result.stdout
     assert "(from ./.compliance.yaml:1:" in result.stdout
@@ -265,7 +252,7 @@ def test_the_gate_report_cannot_forge_a_workflow_command(tmp_path: Path) -> None
     (repo / ".compliance.yaml").write_text(
         'exceptions:\n  - {rule: COM002, reason: r, cluster: "x\\n::error file=forged.yaml::pwned"}\n'
     )
-    result = _run("lint", ".", "-f", "github", "-f", "markdown", cwd=repo)
+    result = compliance("lint", ".", "-f", "github", "-f", "markdown", cwd=repo)
     lines = result.stdout.splitlines()
     assert any("title=compliance gate weakened" in line for line in lines)
     assert not any(line.startswith("::error file=forged.yaml") for line in lines)

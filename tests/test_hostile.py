@@ -21,8 +21,7 @@ from compliance.app.api import lint_path
 from compliance.load.repository import InputError, load_repository
 from compliance.model.findings import Finding
 from compliance.yaml import Limits
-from tests.conftest import FIXTURES
-from tests.test_cli import run as run_process
+from tests.helpers import FIXTURES, run_process
 
 HOSTILE = FIXTURES / "hostile"
 DROP = "clusters/acme/bootstrap-kit/99-hostile.yaml"  # where a hostile file lands in the copy

@@ -22,8 +22,8 @@ import pytest
 from compliance.app.api import lint_path
 from compliance.engine.registry import PluginError
 from compliance.engine.trust import option_files, untrusted_location
-from tests.conftest import FIXTURES
-from tests.gitrepo import git, git_env
+from tests.helpers import FIXTURES
+from tests.helpers.gitrepo import compliance, git, git_env
 
 OVERLAY = "clusters/acme/bootstrap-kit/80-newapi.yaml"
 
@@ -43,20 +43,6 @@ def repo(tmp_path: Path) -> Path:
 @pytest.fixture
 def marker(tmp_path: Path) -> Path:
     return tmp_path / "code-ran"
-
-
-def compliance(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """`python -m compliance ARGS` in `cwd`, as CI would run it inside the checkout."""
-    environment = {**git_env(), **(env or {})}
-    environment.pop("FORCE_COLOR", None)
-    return subprocess.run(
-        [sys.executable, "-m", "compliance", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=environment,
-        timeout=120,
-    )
 
 
 # ── a file name is never an option ───────────────────────────────────────────────────────────

@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from compliance.yaml import load_yaml
-from tests.conftest import FIXTURES, ROOT
-from tests.test_yamlload import all_paths
+from tests.helpers import FIXTURES, ROOT, all_paths
 
 HOSTILE = FIXTURES / "hostile"
 INPUTS = sorted([*HOSTILE.glob("*.yaml"), *(HOSTILE / "regressions").iterdir()])

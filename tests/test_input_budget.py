@@ -13,8 +13,7 @@ from compliance.app.api import lint_path
 from compliance.load.budget import input_limits
 from compliance.load.repository import load_repository
 from compliance.yaml import Limits, load_yaml
-from tests.conftest import FIXTURES
-from tests.test_cli import run as run_process
+from tests.helpers import FIXTURES, run_process
 
 BULK = "zz-bulk"  # sorts after every file of fixtures/clean, so the clean files are read first
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import FIXTURES
+from tests.helpers import FIXTURES
 from tests.oracle import cache_root, oracle_binary, oracle_or_skip, run_oracle, source_hash
 
 

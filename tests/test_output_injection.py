@@ -22,8 +22,7 @@ from compliance.app.api import load_rules
 from compliance.model.findings import Finding, Location, Severity, TraceStep
 from compliance.report import REPORTERS, ReportData, reporter
 from compliance.report import html as html_reporter
-from tests.conftest import FIXTURES
-from tests.inprocess import run
+from tests.helpers import FIXTURES, run
 
 RUNNER_COMMAND = re.compile(r"\s*(::|##\[)")
 HOSTILE = [

@@ -14,8 +14,8 @@ import pytest
 
 from compliance.app.api import lint_path
 from compliance.model.findings import Finding
-from tests.conftest import FIXTURES, ROOT, brief
-from tests.gitrepo import compliance, edit, git, git_env, init_repo
+from tests.helpers import FIXTURES, ROOT, brief, edit
+from tests.helpers.gitrepo import compliance, git, git_env, init_repo
 
 ACME = "clusters/acme/bootstrap-kit/80-newapi.yaml"
 VALUES = "platform/newapi/chart/values.yaml"

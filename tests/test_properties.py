@@ -25,7 +25,7 @@ from compliance.app.api import lint_path
 from compliance.effective.values import coalesce
 from compliance.model.findings import Finding
 from compliance.yaml import LoadedFile, load_yaml
-from tests.conftest import FIXTURES
+from tests.helpers import FIXTURES
 
 # libyaml's line breaks (the loader counts lines as it does)
 BREAKS = re.compile("\r\n|[\r\n\x85\u2028\u2029]")

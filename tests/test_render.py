@@ -13,24 +13,13 @@ from compliance.load.repository import load_repository
 from compliance.render import backends as render_backends
 from compliance.render import rendered_contexts
 from compliance.render.backends import HelmSdk
-from tests.conftest import FIXTURES, brief, lint_fixture
+from tests.helpers import FIXTURES, brief, line_of, lint_fixture, overlay
 
 pytest.importorskip("helm_python", reason="the SDK back end needs compliance[helm] (helm-python-sdk)")
 
 FIXTURE = FIXTURES / "render"
 CHART = "platform/newapi/chart"
 VALUES = f"{CHART}/values.yaml"
-
-
-def overlay(cluster: str) -> str:
-    return f"clusters/{cluster}/bootstrap-kit/80-newapi.yaml"
-
-
-def line_of(rel: str, text: str, after: str = "", root: Path = FIXTURE, nth: int = 0) -> int:
-    """1-based line of the `nth` line containing `text` (after the first line containing `after`)."""
-    lines = (root / rel).read_text().splitlines()
-    start = next(i for i, line in enumerate(lines) if after in line) if after else 0
-    return [i for i, line in enumerate(lines) if i >= start and text in line][nth] + 1
 
 
 def render(root: Path, **options: object) -> list[RenderedContext]:
@@ -67,7 +56,7 @@ def test_objects_name_their_template_and_its_line() -> None:
     assert admin.template == "bp-newapi/templates/ingress.yaml"
     assert admin.template_file == f"{CHART}/templates/ingress.yaml"
     # the second Ingress of the template, not the first
-    assert admin.template_line == line_of(f"{CHART}/templates/ingress.yaml", "kind: Ingress", nth=1)
+    assert admin.template_line == line_of(FIXTURE / f"{CHART}/templates/ingress.yaml", "kind: Ingress", nth=1)
 
 
 def test_unknown_flux_variables_render_as_their_literal_text() -> None:
@@ -90,27 +79,27 @@ def test_rendered_rules_report_what_only_the_render_shows() -> None:
     beta = overlay("beta")
     assert brief(findings) == [
         # the admin Ingress while the admin UI runs on the master key: located at the host that fed it
-        ("RM004", "error", beta, line_of(beta, "adminHost:"), "beta"),
+        ("RM004", "error", beta, line_of(FIXTURE / beta, "adminHost:"), "beta"),
         # `legacy` is disabled in the values, the template writes it out without `enabled`
-        ("RM002", "error", beta, line_of(beta, 'accountId: ""'), "beta"),
+        ("RM002", "error", beta, line_of(FIXTURE / beta, 'accountId: ""'), "beta"),
         (
             "RND002",
             "warning",
             "platform/metering/chart/Chart.yaml",
-            line_of("platform/metering/chart/Chart.yaml", "- name: nats"),
+            line_of(FIXTURE / "platform/metering/chart/Chart.yaml", "- name: nats"),
             None,
         ),
         (
             "RM005",
             "error",
             f"{CHART}/templates/channel-keys.yaml",
-            line_of(f"{CHART}/templates/channel-keys.yaml", "kind: Secret"),
+            line_of(FIXTURE / f"{CHART}/templates/channel-keys.yaml", "kind: Secret"),
             "beta",
         ),
         # Helm's own message at the template line and column Helm names
         ("RND001", "error", f"{CHART}/templates/configmap.yaml", 1, "gamma"),
         # the empty key the ExternalSecret got, at the values key that fed it
-        ("RM003", "error", VALUES, line_of(VALUES, 'key: ""'), "beta"),
+        ("RM003", "error", VALUES, line_of(FIXTURE / VALUES, 'key: ""'), "beta"),
     ]
     by_rule = {f.rule: f for f in findings}
     assert by_rule["RND001"].location.column == 17
@@ -135,7 +124,9 @@ def test_a_template_that_drops_a_contract_reference_is_caught(tmp_path: Path) ->
     configmap.write_text(configmap.read_text().replace("{{- with .contractRef }}", "{{- with .nothing }}"))
     findings = lint_fixture(root, select=("RM002",), renderer="sdk")
     acme = [f for f in findings if f.cluster == "acme"]
-    assert brief(acme) == [("RM002", "error", overlay("acme"), line_of(overlay("acme"), "contractRef:"), "acme")]
+    assert brief(acme) == [
+        ("RM002", "error", overlay("acme"), line_of(FIXTURE / overlay("acme"), "contractRef:"), "acme")
+    ]
     assert acme[0].value_path == "channels[0].attestation.contractRef"  # the values that fed it
     assert "ConfigMap newapi/newapi-bp-newapi-config" in acme[0].message
 
@@ -159,7 +150,7 @@ def test_a_helm_warning_is_reported_and_the_chart_still_renders(tmp_path: Path) 
     assert "skipped value for bp-newapi.replicas" in warning.message
     assert (warning.location.path, warning.location.line) == (
         overlay("acme"),
-        line_of(overlay("acme"), "replicas:", root=root),
+        line_of(root / overlay("acme"), "replicas:"),
     )
     assert any(o.kind == "Deployment" for o in acme.manifests.objects)
 
@@ -213,7 +204,7 @@ def test_the_real_chart_without_its_vendored_dependency(corpus: Path) -> None:
     chart = "platform/newapi/chart/Chart.yaml"
     root = corpus / "newapi-latest"
     # Chart.yaml declares the `common` library chart and the tree does not vendor it: Helm refuses
-    assert brief(findings) == [("RND002", "warning", chart, line_of(chart, "- name: common", root=root), "_template")]
+    assert brief(findings) == [("RND002", "warning", chart, line_of(root / chart, "- name: common"), "_template")]
 
 
 def test_the_real_chart_renders_for_the_template_cluster(corpus: Path, tmp_path: Path) -> None:
@@ -242,7 +233,7 @@ def test_the_real_chart_renders_for_the_template_cluster(corpus: Path, tmp_path:
     (failure,) = failing
     deployment = "platform/newapi/chart/templates/deployment.yaml"
     assert (failure.rule, failure.location.path) == ("RND001", deployment)
-    assert failure.location.line == line_of(deployment, "checksum/config:", root=root)
+    assert failure.location.line == line_of(root / deployment, "checksum/config:")
     assert "defaultChannels.qwenPartner.endpoint is empty" in failure.message
 
 
@@ -259,6 +250,6 @@ def test_a_template_that_drops_an_enabled_channel_is_caught(tmp_path: Path) -> N
     helpers.write_text(helpers.read_text().replace(composing, dropping))
     findings = lint_fixture(root, select=("RM006",), renderer="sdk")
     acme = overlay("acme")
-    assert brief(findings) == [("RM006", "warning", acme, line_of(acme, "- name: claude", root=root), "acme")]
+    assert brief(findings) == [("RM006", "warning", acme, line_of(root / acme, "- name: claude"), "acme")]
     assert "'claude'" in findings[0].message and "ConfigMap newapi/newapi-bp-newapi-config" in findings[0].message
     assert lint_fixture(FIXTURE, select=("RM006",), renderer="sdk") == []

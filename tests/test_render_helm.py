@@ -7,7 +7,6 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from compliance.engine.evaluate import LintOptions, release_contexts
 from compliance.load.repository import load_repository
 from compliance.render import helm_values
 from compliance.render.backends import HelmBinary, HelmSdk, RenderRequest, choose
-from tests.conftest import FIXTURES, ROOT, brief, lint_fixture
+from tests.helpers import FIXTURES, brief, lint_fixture, run_process
 
 STREAMS = FIXTURES / "render-streams"
 FIXTURE = FIXTURES / "render"
@@ -144,14 +143,8 @@ def test_a_failing_helm_is_a_located_finding(fake_helm: Path) -> None:
 
 
 def test_asking_for_helm_without_it_is_a_usage_error(tmp_path: Path) -> None:
-    env = {**os.environ, "PATH": str(tmp_path), "XDG_CACHE_HOME": str(tmp_path / "cache")}
-    result = subprocess.run(
-        [sys.executable, "-m", "compliance", "lint", str(FIXTURE), "--renderer", "helm"],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-    )
+    env = {"PATH": str(tmp_path), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    result = run_process("lint", str(FIXTURE), "--renderer", "helm", env=env)
     assert result.returncode == 2 and "needs the `helm` binary on PATH" in result.stderr
 
 

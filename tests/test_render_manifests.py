@@ -3,32 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
-from tests.conftest import FIXTURES, ROOT
+from tests.helpers import FIXTURES, ROOT, line_of, run_process
 
 STREAM = FIXTURES / "render-streams" / "beta.yaml"
 
 
 def lint(*args: str, stdin: str | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "compliance", "lint", *args],
-        capture_output=True,
-        text=True,
-        input=stdin,
-        cwd=cwd,
-        env={**os.environ, "NO_COLOR": "1"},
-        timeout=120,
-    )
-
-
-def line_of(needle: str, after: str = "") -> int:
-    lines = STREAM.read_text().splitlines()
-    start = next(i for i, line in enumerate(lines) if after in line) if after else 0
-    return next(i for i, line in enumerate(lines) if i >= start and needle in line) + 1
+    return run_process("lint", *args, env={"NO_COLOR": "1"}, cwd=cwd, stdin=stdin)
 
 
 def located(report: dict) -> list[tuple[str, str, int, int]]:
@@ -40,12 +24,12 @@ def test_a_stream_file_is_checked_at_its_own_lines() -> None:
     assert result.returncode == 1, result.stderr
     report = json.loads(result.stdout)
     assert located(report) == [
-        ("RM005", "beta.yaml", line_of("byok-api-key:"), 17),
+        ("RM005", "beta.yaml", line_of(STREAM, "byok-api-key:"), 17),
         # inside the channels.yaml block: `legacy` has an attestation without accountId
-        ("RM002", "beta.yaml", line_of("attestation:", after='name: "legacy"'), 7),
-        ("RM003", "beta.yaml", line_of('key: ""'), 14),
+        ("RM002", "beta.yaml", line_of(STREAM, "attestation:", after='name: "legacy"'), 7),
+        ("RM003", "beta.yaml", line_of(STREAM, 'key: ""'), 14),
         # masterKey mode is read from the Deployment's MASTER_KEY; the admin host reported once
-        ("RM004", "beta.yaml", line_of("- host: admin.beta.example.com"), 13),
+        ("RM004", "beta.yaml", line_of(STREAM, "- host: admin.beta.example.com"), 13),
     ]
     messages = {f["rule"]: f["message"] for f in report["findings"]}
     assert "rendered from bp-newapi/templates/ingress.yaml" in messages["RM004"]

@@ -15,7 +15,7 @@ import pytest
 from compliance.redact import redact, scrub
 from compliance.render import backends as render_backends
 from compliance.render.backends import HelmSdk
-from tests.conftest import ROOT, lint_fixture
+from tests.helpers import lint_fixture, run_process
 
 TOKEN = "ghs_" + "S3cr3tT0k3nFromTheRunner0123456789"
 BASIC = "eC1hY2Nlc3MtdG9rZW46" + "Z2hzX3NlY3JldA=="
@@ -36,11 +36,10 @@ def chart(root: Path, templates: dict[str, str], name: str = "hostile") -> Path:
     return root
 
 
-def run(*args: str, cache: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "XDG_CACHE_HOME": str(cache)} if cache else None
-    command = [sys.executable, "-m", "compliance", "lint", *args, "--renderer", "sdk"]
-    # the timeout only turns a hang (the bug) into a failure; the bounds under test are far below it
-    return subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=ROOT, env=env)
+def lint_sdk(*args: str, cache: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """`compliance lint ARGS --renderer sdk` as a process (its timeout turns a hang, the bug, into a failure)."""
+    env = {"XDG_CACHE_HOME": str(cache)} if cache else None
+    return run_process("lint", *args, "--renderer", "sdk", env=env)
 
 
 sdk = pytest.importorskip("helm_python", reason="rendering needs compliance[helm] (helm-python-sdk)")
@@ -89,7 +88,7 @@ def test_git_config_read_by_a_template_reaches_no_output(tmp_path: Path) -> None
     (repo / "notes.txt").write_text(f"token={TOKEN}\nkey ghp_{'a' * 36}\n")
     outputs = {}
     for fmt in ("text", "json", "sarif", "github"):
-        result = run(str(repo), "--no-cache", "--format", fmt)
+        result = lint_sdk(str(repo), "--no-cache", "--format", fmt)
         assert result.returncode == 1, result.stderr
         outputs[fmt] = result.stdout + result.stderr
     for fmt, text in outputs.items():
@@ -130,7 +129,7 @@ def test_a_chart_at_the_root_links_into_git(tmp_path: Path) -> None:
 def test_bad_bounds_are_usage_errors(tmp_path: Path) -> None:
     repo = chart(tmp_path / "repo", {"x.yaml": "{{/* x */}}\n"})
     for option in (("--render-timeout", "0"), ("--render-memory", "16")):
-        result = run(str(repo), "--no-cache", *option)
+        result = lint_sdk(str(repo), "--no-cache", *option)
         assert result.returncode == 2 and option[0] in result.stderr
 
 
@@ -230,7 +229,7 @@ def test_a_render_that_exceeds_a_bound_is_a_located_finding(
     tmp_path: Path, template: str, options: tuple[str, ...], bound: str
 ) -> None:
     repo = two_charts(tmp_path / "repo", template)
-    result = run(str(repo), "--no-cache", "--format", "json", *options)
+    result = lint_sdk(str(repo), "--no-cache", "--format", "json", *options)
     assert result.returncode == 1, result.stderr
     found = {(f["rule"], f["path"]): f["message"] for f in json.loads(result.stdout)["findings"]}
     assert bound in found[("RND004", "hostile/Chart.yaml")]

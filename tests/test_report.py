@@ -17,9 +17,8 @@ import pytest
 
 from compliance.evidence.bundle import REDACTED, names_reference, names_secret, redact, redact_finding
 from compliance.model.findings import Finding, Location, Severity, TraceStep
-from tests.conftest import FIXTURES
-from tests.gitrepo import edit, git, init_repo
-from tests.test_cli import run
+from tests.helpers import FIXTURES, edit, run_process
+from tests.helpers.gitrepo import git, init_repo
 
 FIXTURE = FIXTURES / "report-audit"
 EPOCH = "1700000000"  # 2023-11-14 22:13:20 UTC
@@ -71,7 +70,7 @@ class Page(HTMLParser):
 
 def report(root: Path, *args: str, epoch: str | None = EPOCH) -> subprocess.CompletedProcess[str]:
     env = {"SOURCE_DATE_EPOCH": epoch} if epoch is not None else {}
-    return run("report", str(root), *args, env=env)
+    return run_process("report", str(root), *args, env=env)
 
 
 @pytest.fixture
@@ -332,7 +331,8 @@ def test_bundle_contents(audit: Audit) -> None:
         "values/clusters/acme.json",
     }
     assert {info.date_time for info in archive.infolist()} == {(2023, 11, 14, 22, 13, 20)}
-    lint = run("lint", str(repo), "--format", "json", "--today", "2023-11-14")  # the day SOURCE_DATE_EPOCH names
+    # --today: the day SOURCE_DATE_EPOCH names
+    lint = run_process("lint", str(repo), "--format", "json", "--today", "2023-11-14")
     assert json.loads(archive.read("findings.json"))["findings"] == json.loads(lint.stdout)["findings"]
     assert archive.read("report.html") == audit.html.encode("utf-8")
     manifest = json.loads(archive.read("inputs.json"))

@@ -7,16 +7,14 @@ from pathlib import Path
 
 from junitparser import JUnitXml
 
-from tests.conftest import FIXTURES
-from tests.test_cli import run
-from tests.test_reporters_sarif import SELECT
+from tests.helpers import FIXTURES, REPORT_CI_SELECT, run_process
 
 FIXTURE = str(FIXTURES / "report-ci")
-SELECTED = ("--select", ",".join(SELECT))
+SELECTED = ("--select", ",".join(REPORT_CI_SELECT))
 
 
 def test_several_formats_in_one_run(tmp_path: Path) -> None:
-    result = run(
+    result = run_process(
         "lint",
         FIXTURE,
         *SELECTED,
@@ -45,18 +43,19 @@ def test_several_formats_in_one_run(tmp_path: Path) -> None:
 
 
 def test_output_is_the_file_of_the_format_given_without_one(tmp_path: Path) -> None:
-    result = run("lint", FIXTURE, *SELECTED, "--format", "github", "--format", "sarif:r.sarif", cwd=tmp_path)
+    result = run_process("lint", FIXTURE, *SELECTED, "--format", "github", "--format", "sarif:r.sarif", cwd=tmp_path)
     assert result.returncode == 1
     findings = [line for line in result.stdout.splitlines() if "title=compliance gate weakened" not in line]
     assert result.stdout.startswith("::error file=") and len(findings) == 8
     assert json.loads((tmp_path / "r.sarif").read_text(encoding="utf-8"))["version"] == "2.1.0"
-    result = run(
+    result = run_process(
         "lint", FIXTURE, *SELECTED, "--format", "junit", "--output", "j.xml", "-f", "markdown:s.md", cwd=tmp_path
     )
     assert result.returncode == 1 and result.stdout == ""
     assert JUnitXml.fromfile(str(tmp_path / "j.xml")).failures == 8 and (tmp_path / "s.md").is_file()
     (tmp_path / "old.txt").write_text("stale report\n")
-    assert run("lint", FIXTURE, *SELECTED, "--output", "old.txt", cwd=tmp_path).stdout == ""  # the default format, text
+    # no --format: the default format, text
+    assert run_process("lint", FIXTURE, *SELECTED, "--output", "old.txt", cwd=tmp_path).stdout == ""
     assert "8 findings" in (tmp_path / "old.txt").read_text(encoding="utf-8")
 
 
@@ -71,7 +70,7 @@ def test_bad_format_options_are_usage_errors_before_anything_is_written(tmp_path
         ("--format", "sarif:a-folder"): "cannot write a-folder",
     }
     for args, message in cases.items():
-        result = run("lint", FIXTURE, *SELECTED, *args, cwd=tmp_path)
+        result = run_process("lint", FIXTURE, *SELECTED, *args, cwd=tmp_path)
         assert result.returncode == 2 and message in result.stderr, (args, result.stderr)
         assert "Traceback" not in result.stderr
     assert [p.name for p in tmp_path.iterdir()] == ["a-folder"] and not any((tmp_path / "a-folder").iterdir())

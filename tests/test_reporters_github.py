@@ -8,10 +8,12 @@ import subprocess
 from pathlib import Path
 
 from compliance.report import github
-from tests.conftest import FIXTURES, report_data
-from tests.test_reporters_sarif import DAG, OVERLAY, SELECT, VALUES, position
+from tests.helpers import FIXTURES, REPORT_CI_SELECT, position, report_data
 
 FIXTURE = FIXTURES / "report-ci"
+DAG = "scripts/expected-bootstrap-deps.yaml"
+OVERLAY = "clusters/acme/bootstrap-kit/80-newapi.yaml"
+VALUES = "platform/newapi/chart/values.yaml"
 COMMAND = re.compile(r"^::(?P<command>\w+) (?P<properties>[^:]*)::(?P<data>.*)$")
 
 
@@ -40,7 +42,7 @@ def parse(output: str) -> list[tuple[str, dict[str, str], str]]:
 
 
 def test_one_annotation_per_finding_at_its_repo_relative_place() -> None:
-    data = report_data(FIXTURE, SELECT)
+    data = report_data(FIXTURE, REPORT_CI_SELECT)
     commands = parse(github.render(data))
     assert len(commands) == len(data.findings) == 8
     inside = FIXTURE.relative_to(git_toplevel(FIXTURE)).as_posix()
@@ -55,18 +57,20 @@ def test_one_annotation_per_finding_at_its_repo_relative_place() -> None:
         (props["title"].split()[0], props["file"]): (command, props, message) for command, props, message in commands
     }
     command, properties, message = by_rule["ATT003", prefix + OVERLAY]
-    assert (int(properties["line"]), int(properties["col"])) == position(OVERLAY, "in-cluster", after="eu|partner")
+    assert (int(properties["line"]), int(properties["col"])) == position(
+        FIXTURE / OVERLAY, "in-cluster", after="eu|partner"
+    )
     assert properties["title"] == "ATT003 Attestation kind does not fit the channel type"
     assert message.startswith("channel 'eu|partner <b>50%</b>, tier:gold\n::error::injected' of type openai-compatible")
     assert message.endswith("\ncluster acme, blueprint bp-newapi")
     command, properties, message = by_rule["AUP001", prefix + OVERLAY]
-    line = position(VALUES, '"provider-strictest"')[0]
+    line = position(FIXTURE / VALUES, '"provider-strictest"')[0]
     assert message.endswith(f'\noverrode "provider-strictest" at {prefix}{VALUES}:{line}')
     assert by_rule["DAG003", prefix + DAG][0] == "notice"
 
 
 def test_a_line_break_in_a_value_cannot_start_a_command_of_its_own() -> None:
-    output = github.render(report_data(FIXTURE, SELECT))
+    output = github.render(report_data(FIXTURE, REPORT_CI_SELECT))
     assert "\n::error::injected" not in output
     assert "%0A::error::injected" in output
     assert not [line for line in output.splitlines() if line.startswith("::error::")]
@@ -76,7 +80,7 @@ def test_properties_escape_colons_commas_and_percent(tmp_path: Path) -> None:
     checkout = tmp_path / "checkout"
     subprocess.run(["git", "init", "-q", str(checkout)], check=True)
     shutil.copytree(FIXTURE, checkout / "team,eu:prod 100%")
-    output = github.render(report_data(checkout / "team,eu:prod 100%", SELECT))
+    output = github.render(report_data(checkout / "team,eu:prod 100%", REPORT_CI_SELECT))
     assert output.startswith("::error file=team%2Ceu%3Aprod 100%25/clusters/_template/bootstrap-kit/80-newapi.yaml,")
     (_, properties, _), *_ = parse(output)
     assert properties["file"] == "team,eu:prod 100%/clusters/_template/bootstrap-kit/80-newapi.yaml"

@@ -8,21 +8,23 @@ from pathlib import Path
 from junitparser import Failure, JUnitXml
 
 from compliance.report import junit
-from tests.conftest import FIXTURES, report_data
-from tests.test_reporters_sarif import DAG, OVERLAY, SELECT, VALUES, position
+from tests.helpers import FIXTURES, REPORT_CI_SELECT, position, report_data
 
 FIXTURE = FIXTURES / "report-ci"
+DAG = "scripts/expected-bootstrap-deps.yaml"
+OVERLAY = "clusters/acme/bootstrap-kit/80-newapi.yaml"
+VALUES = "platform/newapi/chart/values.yaml"
 
 
 def read(path: Path = FIXTURE) -> tuple[JUnitXml, dict[str, list[Failure]]]:
     """The parsed report and every case's failures by case name."""
-    xml = JUnitXml.fromstring(junit.render(report_data(path, SELECT)).encode("utf-8"))
+    xml = JUnitXml.fromstring(junit.render(report_data(path, REPORT_CI_SELECT)).encode("utf-8"))
     failures = {case.name: [r for r in case.result if isinstance(r, Failure)] for suite in xml for case in suite}
     return xml, failures
 
 
 def test_one_case_per_rule_per_blueprint_and_cluster_that_was_checked() -> None:
-    data = report_data(FIXTURE, SELECT)
+    data = report_data(FIXTURE, REPORT_CI_SELECT)
     xml, failures = read()
     assert len(failures) == len(data.evaluated) == xml.tests
     assert [suite.name.split()[0] for suite in xml] == sorted({rule for rule, _, _ in data.evaluated})
@@ -53,19 +55,22 @@ def test_failures_carry_the_findings_with_file_and_line() -> None:
     (aup,) = failures["AUP001 bp-newapi @ acme"]
     assert aup.type == "error"
     assert aup.message.startswith("aup.enforcement is off while commercial channel 'qwen', 'claude'")
-    line, column = position(OVERLAY, '"off"')
+    line, column = position(FIXTURE / OVERLAY, '"off"')
     assert aup.text.startswith(f"fixtures/report-ci/{OVERLAY}:{line}:{column}: aup.enforcement is off")
     (com,) = failures["COM001 bp-newapi @ acme"]
-    assert f"report-ci/{VALUES}:{position(VALUES, 'accountId')[0]}:" in com.text
+    assert f"report-ci/{VALUES}:{position(FIXTURE / VALUES, 'accountId')[0]}:" in com.text
     (dag,) = failures["DAG003 (repository)"]
-    assert dag.type == "info" and f"{DAG}:{position(DAG, 'slot: 90')[0]}:" in dag.text
+    assert dag.type == "info" and f"{DAG}:{position(FIXTURE / DAG, 'slot: 90')[0]}:" in dag.text
     case = next(case for suite in xml for case in suite if case.name == "ATT004 bp-newapi @ acme")
     assert case.classname == "compliance.attestation.ATT004"
 
 
 def test_a_clean_repository_passes_every_case() -> None:
     xml, failures = read(FIXTURES / "clean")
-    assert xml.tests == len(failures) == len(report_data(FIXTURES / "clean", SELECT).evaluated) and xml.failures == 0
+    assert (
+        xml.tests == len(failures) == len(report_data(FIXTURES / "clean", REPORT_CI_SELECT).evaluated)
+        and xml.failures == 0
+    )
 
 
 def test_control_characters_from_yaml_cannot_break_the_xml(tmp_path: Path) -> None:

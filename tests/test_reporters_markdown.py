@@ -10,12 +10,12 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from compliance.report import markdown
-from tests.conftest import FIXTURES, ROOT, report_data
-from tests.gitrepo import edit, git, init_repo
-from tests.test_cli import run
-from tests.test_reporters_sarif import DAG, OVERLAY, SELECT
+from tests.helpers import FIXTURES, REPORT_CI_SELECT, ROOT, edit, report_data, run_process
+from tests.helpers.gitrepo import git, init_repo
 
 FIXTURE = FIXTURES / "report-ci"
+DAG = "scripts/expected-bootstrap-deps.yaml"
+OVERLAY = "clusters/acme/bootstrap-kit/80-newapi.yaml"
 
 
 def tables(text: str) -> list[list[list[Token]]]:
@@ -43,7 +43,7 @@ def link(cell: Token) -> str | None:
 
 
 def test_counts_per_severity_and_per_cluster() -> None:
-    text = markdown.render(report_data(FIXTURE, SELECT))
+    text = markdown.render(report_data(FIXTURE, REPORT_CI_SELECT))
     assert text.startswith("### compliance: 8 findings (6 errors, 1 warning, 1 info)\n")
     counts, _ = tables(text)
     assert [[plain(cell) for cell in row] for row in counts] == [
@@ -56,7 +56,7 @@ def test_counts_per_severity_and_per_cluster() -> None:
 
 
 def test_the_table_lists_every_finding_most_severe_first_with_escaped_cells() -> None:
-    data = report_data(FIXTURE, SELECT)
+    data = report_data(FIXTURE, REPORT_CI_SELECT)
     text = markdown.render(data)
     _, findings = tables(text)
     header, *rows = findings
@@ -73,7 +73,7 @@ def test_the_table_lists_every_finding_most_severe_first_with_escaped_cells() ->
 
 
 def test_rules_link_to_their_section_of_the_rule_docs() -> None:
-    _, findings = tables(markdown.render(report_data(FIXTURE, SELECT)))
+    _, findings = tables(markdown.render(report_data(FIXTURE, REPORT_CI_SELECT)))
     for row in findings[1:]:
         rule, href = plain(row[1]), link(row[1])
         page, anchor = href.split("#")
@@ -82,11 +82,11 @@ def test_rules_link_to_their_section_of_the_rule_docs() -> None:
 
 
 def test_passing_checks_and_a_clean_run() -> None:
-    data = report_data(FIXTURE, SELECT)
+    data = report_data(FIXTURE, REPORT_CI_SELECT)
     failing = {(f.rule, f.blueprint, f.cluster) for f in data.findings}
     expected = f"{len(data.evaluated) - len(failing)} of {len(data.evaluated)} checks passed."
     assert f"\n{expected}\n" in markdown.render(data)
-    clean = markdown.render(report_data(FIXTURES / "clean", SELECT))
+    clean = markdown.render(report_data(FIXTURES / "clean", REPORT_CI_SELECT))
     assert clean.startswith("### compliance: 0 findings (0 errors, 0 warnings, 0 infos)\n")
     assert tables(clean) == [] and "checks passed." in clean
 
@@ -94,7 +94,7 @@ def test_passing_checks_and_a_clean_run() -> None:
 def test_rows_beyond_the_first_fold_into_details_and_the_table_is_capped(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(markdown, "OPEN_ROWS", 3)
     monkeypatch.setattr(markdown, "MAX_ROWS", 6)
-    text = markdown.render(report_data(FIXTURE, SELECT))
+    text = markdown.render(report_data(FIXTURE, REPORT_CI_SELECT))
     _, shown, folded = tables(text)
     assert (len(shown), len(folded)) == (4, 4)  # header + 3 rows each
     before, folded_part = text.split("<details><summary>3 more findings</summary>\n\n")
@@ -117,7 +117,9 @@ def test_with_a_diff_base_only_new_findings_are_listed_and_fixed_ones_fold(tmp_p
     edit(
         repo / DAG, "    name: bp-billing\n", "    name: bp-billing\n  - slot: 95\n    name: bp-search\n"
     )  # a new DAG003
-    result = run("lint", ".", "--select", ",".join(SELECT), "--diff-base", "HEAD", "--format", "markdown", cwd=repo)
+    result = run_process(
+        "lint", ".", "--select", ",".join(REPORT_CI_SELECT), "--diff-base", "HEAD", "--format", "markdown", cwd=repo
+    )
     assert result.returncode == 0, result.stderr  # the only new finding is informational
     commit = git(repo, "rev-parse", "HEAD")[:12]
     assert f"\nOnly findings new since `HEAD` ({commit}): 1 new, 7 unchanged (not shown), 1 fixed.\n" in result.stdout

@@ -13,26 +13,17 @@ import pytest
 from jsonschema.validators import validator_for
 
 from compliance.report import common, sarif
-from tests.conftest import FIXTURES, report_data
+from tests.helpers import FIXTURES, REPORT_CI_SELECT, position, report_data
 
 FIXTURE = FIXTURES / "report-ci"
 OVERLAY = "clusters/acme/bootstrap-kit/80-newapi.yaml"
 TEMPLATE = "clusters/_template/bootstrap-kit/80-newapi.yaml"
 VALUES = "platform/newapi/chart/values.yaml"
 DAG = "scripts/expected-bootstrap-deps.yaml"
-SELECT = ("ATT", "AUP", "COM", "CRD", "DAG")  # the rule families fixtures/report-ci is built for
-
-
-def position(rel: str, text: str, after: str = "", root: Path = FIXTURE) -> tuple[int, int]:
-    """1-based (line, column) where `text` starts, on the first line holding it (after a line holding `after`)."""
-    lines = (root / rel).read_text(encoding="utf-8").splitlines()
-    start = next(i for i, line in enumerate(lines) if after in line) if after else 0
-    number = next(i for i, line in enumerate(lines) if i >= start and text in line)
-    return number + 1, lines[number].index(text) + 1
 
 
 def render(path: Path = FIXTURE) -> dict[str, Any]:
-    return json.loads(sarif.render(report_data(path, SELECT)))
+    return json.loads(sarif.render(report_data(path, REPORT_CI_SELECT)))
 
 
 def validate(log: dict[str, Any], schema: dict[str, Any]) -> None:
@@ -64,7 +55,7 @@ def test_output_is_valid_sarif_2_1_0(sarif_schema: dict[str, Any]) -> None:
 def test_every_rule_is_described_with_its_documentation() -> None:
     (run,) = render()["runs"]
     rules = run["tool"]["driver"]["rules"]
-    data = report_data(FIXTURE, SELECT)
+    data = report_data(FIXTURE, REPORT_CI_SELECT)
     assert [r["id"] for r in rules] == [spec.id for spec in data.rules]
     att003 = next(r for r in rules if r["id"] == "ATT003")
     assert att003["name"] == "AttestationKindDoesNotFitTheChannelType"
@@ -87,14 +78,14 @@ def test_results_point_at_the_exact_place_in_the_fixture() -> None:
         for r in run["results"]
     ]
     assert located == [
-        ("COM001", "error", "_template", TEMPLATE, *position(TEMPLATE, "${LLM_PARTNER_ACCOUNT_ID:-}")),
-        ("COM002", "error", "_template", TEMPLATE, *position(TEMPLATE, "${LLM_PARTNER_CONTRACT_REF:-}")),
-        ("ATT003", "error", "acme", OVERLAY, *position(OVERLAY, "in-cluster", after="eu|partner")),
-        ("ATT004", "warning", "acme", OVERLAY, *position(OVERLAY, "https://llm.partner", after="vllm:")),
-        ("AUP001", "error", "acme", OVERLAY, *position(OVERLAY, '"off"')),
-        ("COM001", "error", "acme", VALUES, *position(VALUES, '""', after="accountId")),
-        ("COM002", "error", "acme", VALUES, *position(VALUES, '""', after="contractRef")),
-        ("DAG003", "note", None, DAG, *position(DAG, "slot: 90")),
+        ("COM001", "error", "_template", TEMPLATE, *position(FIXTURE / TEMPLATE, "${LLM_PARTNER_ACCOUNT_ID:-}")),
+        ("COM002", "error", "_template", TEMPLATE, *position(FIXTURE / TEMPLATE, "${LLM_PARTNER_CONTRACT_REF:-}")),
+        ("ATT003", "error", "acme", OVERLAY, *position(FIXTURE / OVERLAY, "in-cluster", after="eu|partner")),
+        ("ATT004", "warning", "acme", OVERLAY, *position(FIXTURE / OVERLAY, "https://llm.partner", after="vllm:")),
+        ("AUP001", "error", "acme", OVERLAY, *position(FIXTURE / OVERLAY, '"off"')),
+        ("COM001", "error", "acme", VALUES, *position(FIXTURE / VALUES, '""', after="accountId")),
+        ("COM002", "error", "acme", VALUES, *position(FIXTURE / VALUES, '""', after="contractRef")),
+        ("DAG003", "note", None, DAG, *position(FIXTURE / DAG, "slot: 90")),
     ]
     aup = run["results"][4]
     assert aup["properties"] == {"cluster": "acme", "blueprint": "bp-newapi", "valuePath": "aup.enforcement"}
@@ -108,8 +99,8 @@ def test_related_locations_follow_the_value_from_the_overlay_back_to_values_yaml
     aup = next(r for r in run["results"] if r["ruleId"] == "AUP001")
     related = [(r["id"], r["message"]["text"], *where(run, r["physicalLocation"])) for r in aup["relatedLocations"]]
     assert related == [
-        (1, 'set to "off"', OVERLAY, *position(OVERLAY, '"off"')),
-        (2, 'overrode "provider-strictest"', VALUES, *position(VALUES, '"provider-strictest"')),
+        (1, 'set to "off"', OVERLAY, *position(FIXTURE / OVERLAY, '"off"')),
+        (2, 'overrode "provider-strictest"', VALUES, *position(FIXTURE / VALUES, '"provider-strictest"')),
     ]
     dag = next(r for r in run["results"] if r["ruleId"] == "DAG003")
     assert "relatedLocations" not in dag
@@ -159,4 +150,4 @@ def test_help_uri_when_the_package_declares_its_documentation(
     validate(log, sarif_schema)
     rules = {rule["id"]: rule for rule in log["runs"][0]["tool"]["driver"]["rules"]}
     assert rules["ATT003"]["helpUri"] == "https://docs.example.org/compliance/docs/rules/attestation.md#att003"
-    assert common.rule_doc(report_data(FIXTURE, SELECT).rules[0], None) == "docs/rules/attestation.md#att001"
+    assert common.rule_doc(report_data(FIXTURE, REPORT_CI_SELECT).rules[0], None) == "docs/rules/attestation.md#att001"

@@ -2,59 +2,53 @@
 
 from __future__ import annotations
 
-from tests.conftest import FIXTURES, brief, lint_fixture
+from tests.helpers import FIXTURES, brief, line_of, lint_fixture
 
+FIXTURE = FIXTURES / "bad-attestation"
 OVERLAY = "clusters/acme/bootstrap-kit/80-newapi.yaml"
 VALUES = "platform/newapi/chart/values.yaml"
-
-
-def line_of(rel: str, text: str, after: str = "") -> int:
-    """1-based line of the first line containing `text` (after the first line containing `after`)."""
-    lines = (FIXTURES / "bad-attestation" / rel).read_text().splitlines()
-    start = next(i for i, line in enumerate(lines) if after in line) if after else 0
-    return next(i for i, line in enumerate(lines) if i >= start and text in line) + 1
 
 
 def test_every_attestation_defect_is_located_where_it_was_set() -> None:
     findings = lint_fixture("bad-attestation", select=("ATT", "CHN", "COM"))
     assert brief(findings) == sorted(
         [
-            ("ATT001", "error", OVERLAY, line_of(OVERLAY, "name: no-attestation"), "acme"),
-            ("ATT002", "error", OVERLAY, line_of(OVERLAY, "kind: trusted"), "acme"),
+            ("ATT001", "error", OVERLAY, line_of(FIXTURE / OVERLAY, "name: no-attestation"), "acme"),
+            ("ATT002", "error", OVERLAY, line_of(FIXTURE / OVERLAY, "kind: trusted"), "acme"),
             (
                 "ATT003",
                 "error",
                 OVERLAY,
-                line_of(OVERLAY, "kind: in-cluster", after="name: claude"),
+                line_of(FIXTURE / OVERLAY, "kind: in-cluster", after="name: claude"),
                 "acme",
             ),
             (
                 "ATT004",
                 "warning",
                 OVERLAY,
-                line_of(OVERLAY, "endpoint: https://llm-api.example.com"),
+                line_of(FIXTURE / OVERLAY, "endpoint: https://llm-api.example.com"),
                 "acme",
             ),
-            ("CHN001", "error", OVERLAY, line_of(OVERLAY, "type: gemini"), "acme"),
+            ("CHN001", "error", OVERLAY, line_of(FIXTURE / OVERLAY, "type: gemini"), "acme"),
             (
                 "CHN001",
                 "error",
                 OVERLAY,
-                line_of(OVERLAY, "existingSecret: pooled-customer-keys"),
+                line_of(FIXTURE / OVERLAY, "existingSecret: pooled-customer-keys"),
                 "acme",
             ),
-            ("CHN001", "error", OVERLAY, line_of(OVERLAY, "name: gpt"), "acme"),
-            ("COM001", "error", OVERLAY, line_of(OVERLAY, 'accountId: ""'), "acme"),
+            ("CHN001", "error", OVERLAY, line_of(FIXTURE / OVERLAY, "name: gpt"), "acme"),
+            ("COM001", "error", OVERLAY, line_of(FIXTURE / OVERLAY, 'accountId: ""'), "acme"),
             (
                 "COM002",
                 "error",
                 OVERLAY,
-                line_of(OVERLAY, "attestation:", after="name: gpt"),
+                line_of(FIXTURE / OVERLAY, "attestation:", after="name: gpt"),
                 "acme",
             ),
             # qwenPartner is enabled by the overlay, but its empty contract fields are chart defaults
-            ("COM001", "error", VALUES, line_of(VALUES, 'accountId: ""'), "acme"),
-            ("COM002", "error", VALUES, line_of(VALUES, 'contractRef: ""'), "acme"),
+            ("COM001", "error", VALUES, line_of(FIXTURE / VALUES, 'accountId: ""'), "acme"),
+            ("COM002", "error", VALUES, line_of(FIXTURE / VALUES, 'contractRef: ""'), "acme"),
         ],
         key=lambda row: (row[2], row[3], row[0]),
     )

@@ -5,12 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from compliance.engine.context import RuleOptions
-from tests.conftest import FIXTURES, brief, lint_fixture
+from tests.helpers import FIXTURES, brief, line_of, lint_fixture
 
-
-def line_of(rel: str, text: str) -> int:
-    lines = (FIXTURES / "bad-card" / rel).read_text().splitlines()
-    return next(i for i, line in enumerate(lines) if text in line) + 1
+FIXTURE = FIXTURES / "bad-card"
 
 
 def blueprint(name: str) -> str:
@@ -21,13 +18,13 @@ def test_each_missing_card_field_is_reported_at_its_mapping() -> None:
     findings = lint_fixture("bad-card", select=("CRD", "NAM"))
     cnpg, keycloak, newapi, openbao = (blueprint(n) for n in ("cnpg", "keycloak", "newapi", "openbao"))
     assert brief(findings) == [
-        ("CRD001", "error", cnpg, line_of(cnpg, "spec:"), None),  # no card at all: at spec
-        ("CRD001", "error", cnpg, line_of(cnpg, "spec:"), None),
-        ("NAM001", "warning", keycloak, line_of(keycloak, "name: keycloak"), None),
-        ("CRD001", "error", keycloak, line_of(keycloak, "card:"), None),
-        ("CRD001", "error", newapi, line_of(newapi, "spec:"), None),  # no owner: at spec
-        ("CRD001", "error", newapi, line_of(newapi, "card:"), None),
-        ("CRD001", "error", openbao, line_of(openbao, "owner:"), None),
+        ("CRD001", "error", cnpg, line_of(FIXTURE / cnpg, "spec:"), None),  # no card at all: at spec
+        ("CRD001", "error", cnpg, line_of(FIXTURE / cnpg, "spec:"), None),
+        ("NAM001", "warning", keycloak, line_of(FIXTURE / keycloak, "name: keycloak"), None),
+        ("CRD001", "error", keycloak, line_of(FIXTURE / keycloak, "card:"), None),
+        ("CRD001", "error", newapi, line_of(FIXTURE / newapi, "spec:"), None),  # no owner: at spec
+        ("CRD001", "error", newapi, line_of(FIXTURE / newapi, "card:"), None),
+        ("CRD001", "error", openbao, line_of(FIXTURE / openbao, "owner:"), None),
     ]
     messages = [f.message for f in findings]
     assert sorted(messages[:2]) == ["blueprint bp-cnpg card has no summary", "blueprint bp-cnpg card has no title"]

@@ -6,14 +6,10 @@ import pytest
 
 from compliance.engine.registry import get_rule
 from compliance.model.findings import Finding
-from tests.conftest import brief, lint_fixture
+from tests.helpers import brief, lint_fixture, only, overlay
 
 SELECT = ("DEF", "ESO")
 VALUES = "platform/newapi/chart/values.yaml"
-
-
-def overlay(cluster: str, file: str = "80-newapi.yaml") -> str:
-    return f"clusters/{cluster}/bootstrap-kit/{file}"
 
 
 EXPECTED = [
@@ -30,12 +26,6 @@ EXPECTED = [
 @pytest.fixture(scope="module")
 def findings() -> list[Finding]:
     return lint_fixture("bad-defaults", select=SELECT)
-
-
-def only(findings: list[Finding], rule: str, cluster: str | None) -> Finding:
-    matches = [f for f in findings if f.rule == rule and f.cluster == cluster]
-    assert len(matches) == 1, brief(findings)
-    return matches[0]
 
 
 def test_bad_defaults_exact_findings(findings: list[Finding]) -> None:

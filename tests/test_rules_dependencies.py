@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from compliance_rules.dependencies import _cycles, _strongly_connected
-from tests.conftest import FIXTURES, brief, lint_fixture
+from tests.helpers import FIXTURES, brief, line_of, lint_fixture
 
 KIT = "clusters/_template/bootstrap-kit"
 ACME = "clusters/acme/bootstrap-kit"
@@ -29,18 +29,13 @@ DEFERRED = [
 ]
 
 
-def line_of(fixture: str, rel: str, text: str) -> int:
-    lines = (FIXTURES / fixture / rel).read_text().splitlines()
-    return next(i for i, line in enumerate(lines) if text in line) + 1
-
-
 def test_dependson_drift_from_the_blueprint_is_located_at_the_edge() -> None:
     findings = lint_fixture("bad-deps", select=("DEP",))
     newapi, cnpg = f"{ACME}/80-newapi.yaml", f"{ACME}/16-cnpg.yaml"
     assert brief(findings) == [
-        ("DEP001", "warning", cnpg, line_of("bad-deps", cnpg, "dependsOn: []"), "acme"),
-        ("DEP001", "warning", newapi, line_of("bad-deps", newapi, "dependsOn:"), "acme"),
-        ("DEP001", "warning", newapi, line_of("bad-deps", newapi, "name: bp-gitea"), "acme"),
+        ("DEP001", "warning", cnpg, line_of(FIXTURES / "bad-deps" / cnpg, "dependsOn: []"), "acme"),
+        ("DEP001", "warning", newapi, line_of(FIXTURES / "bad-deps" / newapi, "dependsOn:"), "acme"),
+        ("DEP001", "warning", newapi, line_of(FIXTURES / "bad-deps" / newapi, "name: bp-gitea"), "acme"),
     ]
     messages = [f.message for f in findings]
     assert "requires bp-openbao" in messages[0]
@@ -61,15 +56,15 @@ def test_dag_drift_missing_and_extra_edges_cycles_and_deferred_slots() -> None:
     findings = lint_fixture("bad-dag", select=("DAG",))
     openbao, cnpg, valkey, newapi = (f"{KIT}/{n}.yaml" for n in ("08-openbao", "16-cnpg", "17-valkey", "80-newapi"))
     assert brief(findings) == [
-        ("DAG001", "error", openbao, line_of("bad-dag", openbao, "name: bp-keycloak"), None),
-        ("DAG001", "error", cnpg, line_of("bad-dag", cnpg, "name: bp-cnpg"), None),
-        ("DAG002", "error", valkey, line_of("bad-dag", valkey, "name: bp-valkey"), None),
-        ("DAG001", "error", newapi, line_of("bad-dag", newapi, "dependsOn:"), None),
-        ("DAG001", "error", newapi, line_of("bad-dag", newapi, "name: bp-gitea"), None),
-        ("DAG004", "error", DAG, line_of("bad-dag", DAG, "name: bp-keycloak") - 1, None),
-        ("DAG003", "info", DAG, line_of("bad-dag", DAG, "name: bp-stunner") - 1, None),
-        ("DAG003", "info", DAG, line_of("bad-dag", DAG, "name: bp-livekit") - 1, None),
-        ("DAG004", "error", DAG, line_of("bad-dag", DAG, "name: bp-livekit") - 1, None),
+        ("DAG001", "error", openbao, line_of(FIXTURES / "bad-dag" / openbao, "name: bp-keycloak"), None),
+        ("DAG001", "error", cnpg, line_of(FIXTURES / "bad-dag" / cnpg, "name: bp-cnpg"), None),
+        ("DAG002", "error", valkey, line_of(FIXTURES / "bad-dag" / valkey, "name: bp-valkey"), None),
+        ("DAG001", "error", newapi, line_of(FIXTURES / "bad-dag" / newapi, "dependsOn:"), None),
+        ("DAG001", "error", newapi, line_of(FIXTURES / "bad-dag" / newapi, "name: bp-gitea"), None),
+        ("DAG004", "error", DAG, line_of(FIXTURES / "bad-dag" / DAG, "name: bp-keycloak") - 1, None),
+        ("DAG003", "info", DAG, line_of(FIXTURES / "bad-dag" / DAG, "name: bp-stunner") - 1, None),
+        ("DAG003", "info", DAG, line_of(FIXTURES / "bad-dag" / DAG, "name: bp-livekit") - 1, None),
+        ("DAG004", "error", DAG, line_of(FIXTURES / "bad-dag" / DAG, "name: bp-livekit") - 1, None),
     ]
     cycles = [f.message for f in findings if f.rule == "DAG004"]
     assert cycles == [

@@ -9,15 +9,11 @@ import pytest
 from compliance.engine.context import RuleOptions
 from compliance.engine.registry import get_rule
 from compliance.model.findings import Finding
-from tests.conftest import brief, lint_fixture
+from tests.helpers import brief, lint_fixture, only, overlay
 
 SELECT = ("AUP", "AUD", "BYK", "RSL", "ADM")
 RULES = ("AUP001", "AUD001", "AUD002", "BYK001", "RSL001", "ADM001")
 VALUES = "platform/newapi/chart/values.yaml"
-
-
-def overlay(cluster: str) -> str:
-    return f"clusters/{cluster}/bootstrap-kit/80-newapi.yaml"
 
 
 EXPECTED = [
@@ -44,12 +40,6 @@ EXPECTED = [
 @pytest.fixture(scope="module")
 def findings() -> list[Finding]:
     return lint_fixture("bad-policy", select=SELECT)
-
-
-def only(findings: list[Finding], rule: str, cluster: str) -> Finding:
-    matches = [f for f in findings if f.rule == rule and f.cluster == cluster]
-    assert len(matches) == 1, brief(findings)
-    return matches[0]
 
 
 def test_bad_policy_exact_findings(findings: list[Finding]) -> None:

@@ -9,7 +9,9 @@ from pathlib import Path
 from compliance.app.api import lint_path
 from compliance.engine.evaluate import LintOptions, release_contexts
 from compliance_rules.schema import _Identity, _validator, describes
-from tests.conftest import FIXTURES, brief, lint_fixture
+from tests.helpers import FIXTURES, brief, line_of, lint_fixture
+
+FIXTURE = FIXTURES / "bad-schema"
 
 TEMPLATE = "clusters/_template/bootstrap-kit/80-newapi.yaml"
 ACME = "clusters/acme/bootstrap-kit/80-newapi.yaml"
@@ -18,24 +20,18 @@ CNPG_VALUES = "platform/cnpg/chart/values.yaml"
 GITEA_VALUES = "platform/gitea/chart/values.yaml"
 
 
-def line_of(rel: str, text: str, after: str = "") -> int:
-    lines = (FIXTURES / "bad-schema" / rel).read_text().splitlines()
-    start = next(i for i, line in enumerate(lines) if after in line) if after else 0
-    return next(i for i, line in enumerate(lines) if i >= start and text in line) + 1
-
-
 def test_each_violation_is_located_at_the_value_that_breaks_it() -> None:
     findings = lint_fixture("bad-schema", select=("SCH",))
     assert brief(findings) == [
-        ("SCH001", "error", TEMPLATE, line_of(TEMPLATE, "ingress:"), "_template"),
-        ("SCH001", "error", ACME, line_of(ACME, "enforcement: strict"), "acme"),
-        ("SCH001", "error", ACME, line_of(ACME, 'enabled: "yes"'), "acme"),
-        ("SCH001", "error", ACME, line_of(ACME, "- name: byok"), "acme"),  # required: at the item
-        ("SCH001", "error", ACME, line_of(ACME, "type: gemini"), "acme"),
-        ("SCH001", "error", CNPG_VALUES, line_of(CNPG_VALUES, '- "5432"'), "_template"),
-        ("SCH001", "error", CNPG_VALUES, line_of(CNPG_VALUES, '- "5432"'), "acme"),
-        ("SCH001", "error", GITEA_VALUES, line_of(GITEA_VALUES, "replicas: two"), None),
-        ("SCH001", "error", NEWAPI_VALUES, line_of(NEWAPI_VALUES, "replicas: 0"), "_template"),
+        ("SCH001", "error", TEMPLATE, line_of(FIXTURE / TEMPLATE, "ingress:"), "_template"),
+        ("SCH001", "error", ACME, line_of(FIXTURE / ACME, "enforcement: strict"), "acme"),
+        ("SCH001", "error", ACME, line_of(FIXTURE / ACME, 'enabled: "yes"'), "acme"),
+        ("SCH001", "error", ACME, line_of(FIXTURE / ACME, "- name: byok"), "acme"),  # required: at the item
+        ("SCH001", "error", ACME, line_of(FIXTURE / ACME, "type: gemini"), "acme"),
+        ("SCH001", "error", CNPG_VALUES, line_of(FIXTURE / CNPG_VALUES, '- "5432"'), "_template"),
+        ("SCH001", "error", CNPG_VALUES, line_of(FIXTURE / CNPG_VALUES, '- "5432"'), "acme"),
+        ("SCH001", "error", GITEA_VALUES, line_of(FIXTURE / GITEA_VALUES, "replicas: two"), None),
+        ("SCH001", "error", NEWAPI_VALUES, line_of(FIXTURE / NEWAPI_VALUES, "replicas: 0"), "_template"),
     ]
     messages = [f.message for f in findings]
     assert messages[0] == "$.ingress: 'adminHost' is a required property"

@@ -7,26 +7,21 @@ from pathlib import Path
 import pytest
 
 from compliance_rules.versions import is_semver, pin_admits
-from tests.conftest import FIXTURES, brief, lint_fixture
+from tests.helpers import FIXTURES, brief, line_of, lint_fixture
 
 FIXTURE = FIXTURES / "bad-versions"
 ACME = "clusters/acme/bootstrap-kit"
-
-
-def line_of(rel: str, text: str) -> int:
-    """1-based line of the first line of fixtures/bad-versions/<rel> containing `text`."""
-    lines = (FIXTURE / rel).read_text().splitlines()
-    return next(i for i, line in enumerate(lines) if text in line) + 1
+KIT = FIXTURE / ACME
 
 
 def test_every_version_defect_is_reported_where_it_is_written() -> None:
     findings = lint_fixture("bad-versions", select=("VER",))
     newapi, cnpg, keycloak = (f"platform/{n}/blueprint.yaml" for n in ("newapi", "cnpg", "keycloak"))
     assert brief(findings) == [
-        ("VER003", "warning", f"{ACME}/08-openbao.yaml", line_of(f"{ACME}/08-openbao.yaml", 'version: "*"'), "acme"),
-        ("VER003", "warning", f"{ACME}/09-keycloak.yaml", line_of(f"{ACME}/09-keycloak.yaml", "version: 1.10"), "acme"),
-        ("VER003", "warning", f"{ACME}/16-cnpg.yaml", line_of(f"{ACME}/16-cnpg.yaml", "version: latest"), "acme"),
-        ("VER003", "warning", f"{ACME}/80-newapi.yaml", line_of(f"{ACME}/80-newapi.yaml", "version: 1.0.x"), "acme"),
+        ("VER003", "warning", f"{ACME}/08-openbao.yaml", line_of(KIT / "08-openbao.yaml", 'version: "*"'), "acme"),
+        ("VER003", "warning", f"{ACME}/09-keycloak.yaml", line_of(KIT / "09-keycloak.yaml", "version: 1.10"), "acme"),
+        ("VER003", "warning", f"{ACME}/16-cnpg.yaml", line_of(KIT / "16-cnpg.yaml", "version: latest"), "acme"),
+        ("VER003", "warning", f"{ACME}/80-newapi.yaml", line_of(KIT / "80-newapi.yaml", "version: 1.0.x"), "acme"),
         ("VER001", "error", cnpg, 6, None),
         ("VER002", "error", cnpg, 6, None),
         ("VER002", "error", keycloak, 6, None),

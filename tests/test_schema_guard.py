@@ -18,8 +18,7 @@ import yaml
 
 from compliance.app.api import lint_path
 from compliance.schema.guard import confined_validator, matches, scan
-from tests.conftest import FIXTURES
-from tests.test_cli import run as run_process
+from tests.helpers import FIXTURES, line_of, run_process
 
 BLUEPRINT = "platform/cnpg/blueprint.yaml"
 VALUES = "platform/cnpg/chart/values.yaml"
@@ -34,10 +33,6 @@ def make_repo(tmp_path: Path, schema: dict[str, Any], values: str | None = None)
     if values is not None:
         (repo / VALUES).write_text(values)
     return repo
-
-
-def line_of(repo: Path, rel: str, text: str) -> int:
-    return next(i for i, line in enumerate((repo / rel).read_text().splitlines(), 1) if text in line)
 
 
 def schema_findings(repo: Path) -> list[tuple[str, str, str, int, str]]:
@@ -79,7 +74,7 @@ def test_an_http_reference_is_a_finding_and_no_request_is_made(tmp_path: Path, s
     url, hits = server
     repo = make_repo(tmp_path, {"properties": {"replicas": {"$ref": f"{url}/port.json"}}})
     findings = schema_findings(repo)
-    assert [f[:4] for f in findings] == [("SCH002", "error", BLUEPRINT, line_of(repo, BLUEPRINT, "$ref"))]
+    assert [f[:4] for f in findings] == [("SCH002", "error", BLUEPRINT, line_of(repo / BLUEPRINT, "$ref"))]
     assert "leaves the schema" in findings[0][4] and "not retrieved" in findings[0][4]
     assert hits == []
 
@@ -102,7 +97,7 @@ def test_a_file_reference_is_a_finding_and_the_file_is_not_read(tmp_path: Path) 
     assert result.returncode == 1, result.stderr
     findings = json.loads(result.stdout)["findings"]
     assert [(f["rule"], f["path"], f["line"]) for f in findings] == [
-        ("SCH002", BLUEPRINT, line_of(repo, BLUEPRINT, "$ref"))
+        ("SCH002", BLUEPRINT, line_of(repo / BLUEPRINT, "$ref"))
     ]
     assert "root:" not in result.stdout + result.stderr
 
@@ -155,8 +150,8 @@ def test_a_pointer_to_nothing_and_a_relative_file_are_findings(tmp_path: Path) -
     repo = make_repo(tmp_path, schema)
     findings = schema_findings(repo)
     assert [(f[0], f[3]) for f in findings] == [
-        ("SCH002", line_of(repo, BLUEPRINT, "cuont")),
-        ("SCH002", line_of(repo, BLUEPRINT, "other.json")),
+        ("SCH002", line_of(repo / BLUEPRINT, "cuont")),
+        ("SCH002", line_of(repo / BLUEPRINT, "other.json")),
     ]
     assert "points at nothing" in findings[0][4] and "leaves the schema" in findings[1][4]
 
@@ -209,8 +204,8 @@ def test_a_pattern_re2_cannot_run_is_reported_as_not_checked(tmp_path: Path) -> 
     repo = make_repo(tmp_path, schema, values="replicas: 1\nname: ab\ntag: x\n")
     findings = schema_findings(repo)
     assert [f[:4] for f in findings] == [
-        ("SCH003", "info", BLUEPRINT, line_of(repo, BLUEPRINT, "(a)")),
-        ("SCH003", "info", BLUEPRINT, line_of(repo, BLUEPRINT, "(?=")),
+        ("SCH003", "info", BLUEPRINT, line_of(repo / BLUEPRINT, "(a)")),
+        ("SCH003", "info", BLUEPRINT, line_of(repo / BLUEPRINT, "(?=")),
     ]
     assert "not checked" in findings[0][4]
 

@@ -13,9 +13,7 @@ import pytest
 
 from compliance.app.api import LintRun, lint_path
 from compliance.settings.config import Settings
-from tests.conftest import FIXTURES, brief
-from tests.inprocess import run
-from tests.test_cli import run as run_process
+from tests.helpers import FIXTURES, brief, line_of, run, run_process
 
 FIXTURE = FIXTURES / "suppressions"
 OVERLAY = "clusters/acme/bootstrap-kit/80-newapi.yaml"
@@ -23,11 +21,6 @@ VALUES = "platform/newapi/chart/values.yaml"
 BLUEPRINT = "platform/newapi/blueprint.yaml"
 CHART = "platform/newapi/chart/Chart.yaml"
 DIRECTIVE = re.compile(r"\s*#\s*compliance:.*$")
-
-
-def line_of(rel: str, text: str, root: Path = FIXTURE) -> int:
-    lines = (root / rel).read_text(encoding="utf-8").splitlines()
-    return next(number for number, line in enumerate(lines, start=1) if text in line)
 
 
 def lint(path: Path = FIXTURE, today: str = "2026-05-01", **settings: Any) -> LintRun:
@@ -45,15 +38,29 @@ def suppressed(result: LintRun) -> list[tuple[str, str, int, str | None, str, in
 
 def test_valid_suppressions_hide_their_findings_and_keep_them() -> None:
     result = lint()
-    com001, com002 = line_of(OVERLAY, "accountId"), line_of(OVERLAY, "contractRef")
-    retention = line_of(VALUES, "retentionDays")
+    com001, com002 = line_of(FIXTURE / OVERLAY, "accountId"), line_of(FIXTURE / OVERLAY, "contractRef")
+    retention = line_of(FIXTURE / VALUES, "retentionDays")
     assert suppressed(result) == [
-        ("COM001", OVERLAY, com001, "acme", "inline", line_of(OVERLAY, "ignore[COM001]")),
+        ("COM001", OVERLAY, com001, "acme", "inline", line_of(FIXTURE / OVERLAY, "ignore[COM001]")),
         ("COM002", OVERLAY, com002, "acme", "inline", com002),
-        ("CRD001", BLUEPRINT, line_of(BLUEPRINT, "card:"), None, "file", line_of(BLUEPRINT, "ignore-file")),
-        ("YML001", CHART, line_of(CHART, "listed: yes"), None, "inline", line_of(CHART, "listed: yes")),
-        ("AUD002", VALUES, retention, "_template", "inline", line_of(VALUES, "audit:")),
-        ("AUD002", VALUES, retention, "acme", "inline", line_of(VALUES, "audit:")),
+        (
+            "CRD001",
+            BLUEPRINT,
+            line_of(FIXTURE / BLUEPRINT, "card:"),
+            None,
+            "file",
+            line_of(FIXTURE / BLUEPRINT, "ignore-file"),
+        ),
+        (
+            "YML001",
+            CHART,
+            line_of(FIXTURE / CHART, "listed: yes"),
+            None,
+            "inline",
+            line_of(FIXTURE / CHART, "listed: yes"),
+        ),
+        ("AUD002", VALUES, retention, "_template", "inline", line_of(FIXTURE / VALUES, "audit:")),
+        ("AUD002", VALUES, retention, "acme", "inline", line_of(FIXTURE / VALUES, "audit:")),
     ]
     first = result.suppressed[0].suppression
     assert (first.reason, first.until, first.owner) == (
@@ -76,7 +83,7 @@ def test_a_comment_above_a_sequence_item_or_on_a_mapping_key_covers_the_collecti
 
 def test_without_a_reason_nothing_is_suppressed_and_sup001_says_so() -> None:
     findings = brief(list(lint().findings))
-    comment = line_of(OVERLAY, "ignore[AUD001]")
+    comment = line_of(FIXTURE / OVERLAY, "ignore[AUD001]")
     assert ("SUP001", "error", OVERLAY, comment, None) in findings
     assert ("AUD001", "error", OVERLAY, comment + 1, "acme") in findings
 
@@ -84,14 +91,17 @@ def test_without_a_reason_nothing_is_suppressed_and_sup001_says_so() -> None:
 def test_unknown_ids_unused_and_malformed_suppressions_are_findings() -> None:
     findings = {f.rule: f for f in lint().findings if f.rule.startswith("SUP")}
     assert sorted(findings) == ["SUP001", "SUP003", "SUP004", "SUP005"]
-    assert (findings["SUP004"].location.line, findings["SUP004"].severity.value) == (line_of(VALUES, "byok:"), "error")
+    assert (findings["SUP004"].location.line, findings["SUP004"].severity.value) == (
+        line_of(FIXTURE / VALUES, "byok:"),
+        "error",
+    )
     assert "BYK01" in findings["SUP004"].message
     assert (findings["SUP003"].location.line, findings["SUP003"].severity.value) == (
-        line_of(VALUES, "ignore[RSL001]"),
+        line_of(FIXTURE / VALUES, "ignore[RSL001]"),
         "warning",
     )
     assert (findings["SUP005"].location.line, findings["SUP005"].severity.value) == (
-        line_of(VALUES, "ignore GEO002"),
+        line_of(FIXTURE / VALUES, "ignore GEO002"),
         "error",
     )
     assert "rule ids in brackets" in findings["SUP005"].message
@@ -212,7 +222,7 @@ def test_reports_show_suppressed_findings(sarif_schema: dict[str, Any]) -> None:
     (entry,) = [e for e in report["suppressed"] if e["finding"]["rule"] == "COM002"]
     assert (entry["finding"]["path"], entry["finding"]["line"], entry["finding"]["cluster"]) == (
         OVERLAY,
-        line_of(OVERLAY, "contractRef"),
+        line_of(FIXTURE / OVERLAY, "contractRef"),
         "acme",
     )
     assert entry["suppression"] == {
@@ -221,7 +231,7 @@ def test_reports_show_suppressed_findings(sarif_schema: dict[str, Any]) -> None:
         "until": "2026-07-31",
         "owner": None,
         "path": OVERLAY,
-        "line": line_of(OVERLAY, "contractRef"),
+        "line": line_of(FIXTURE / OVERLAY, "contractRef"),
         "column": 28,
     }
     from jsonschema.validators import validator_for

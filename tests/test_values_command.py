@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -17,7 +15,7 @@ from compliance.engine.evaluate import LintOptions, release_contexts
 from compliance.load.repository import load_repository
 from compliance.report.values import document, jsonable, scalar
 from compliance.yaml import load_yaml
-from tests.conftest import FIXTURES, ROOT
+from tests.helpers import FIXTURES, line_of, run, run_process
 
 NEWAPI = FIXTURES / "values-newapi"
 CHART_VALUES = "platform/newapi/chart/values.yaml"
@@ -26,29 +24,10 @@ TEMPLATE = "clusters/_template/bootstrap-kit/80-newapi.yaml"
 COMMENT = re.compile(r"^(?P<text>.*?)\s+# (?P<file>[^\s:]+):(?P<line>\d+)(?P<rest>.*)$")
 
 
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    """`compliance values ARGS` in process (the CLI's own parsing and exit codes)."""
-    from typer.testing import CliRunner
-
-    from compliance.cli.main import app
-
-    result = CliRunner().invoke(app, ["values", *args])
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return subprocess.CompletedProcess(args, result.exit_code, result.stdout, result.stderr)
-
-
 def values_json(*args: str) -> dict[str, Any]:
-    result = run(*args, "--format", "json")
+    result = run("values", *args, "--format", "json")
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
-
-
-def line_of(root: Path, rel: str, text: str, after: str | None = None) -> int:
-    """1-based line of the first line containing `text` (after the first line containing `after`)."""
-    lines = (root / rel).read_text().splitlines()
-    start = next(i for i, item in enumerate(lines) if after in item) if after else 0
-    return next(i for i, item in enumerate(lines) if i >= start and text in item) + 1
 
 
 def context(root: Path, cluster: str, name: str = "bp-newapi", **variables: str) -> Any:
@@ -82,22 +61,9 @@ def dump(ctx):
 def test_the_command_prints_exactly_what_the_rules_see(root: Path, tmp_path: Path) -> None:
     plugin = tmp_path / "dump_rule.py"
     plugin.write_text(DUMP_RULE)
-    lint = subprocess.run(
-        [sys.executable, "-m", "compliance", "lint", str(root), "--rules", str(plugin), "--select", "DMP"]
-        + [
-            "--format",
-            "json",
-            "--fail-on",
-            "never",
-            "--var",
-            "SOVEREIGN_FQDN=t.example",
-            "--public-var",
-            "SOVEREIGN_FQDN",
-        ],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
+    lint = run_process(
+        *("lint", str(root), "--rules", str(plugin), "--select", "DMP", "--format", "json", "--fail-on", "never"),
+        *("--var", "SOVEREIGN_FQDN=t.example", "--public-var", "SOVEREIGN_FQDN"),
     )
     assert lint.returncode == 0, lint.stderr
     seen = {
@@ -147,7 +113,7 @@ def test_every_string_reads_back_as_the_same_string_in_helm_and_pyyaml() -> None
 
 
 def test_blame_points_every_leaf_at_the_line_that_set_it() -> None:
-    result = run(str(NEWAPI), "--cluster", "acme", "--blame")
+    result = run("values", str(NEWAPI), "--cluster", "acme", "--blame")
     assert result.returncode == 0, result.stderr
     text = result.stdout
     ctx = context(NEWAPI, "acme")
@@ -166,35 +132,35 @@ def test_blame_points_every_leaf_at_the_line_that_set_it() -> None:
         return lines[key]["file"], int(lines[key]["line"]), lines[key]["rest"]
 
     # a leaf only the chart sets; a leaf a Flux variable set, with what it overrode
-    assert origin('adminHost: ""')[:2] == (CHART_VALUES, line_of(NEWAPI, CHART_VALUES, "adminHost:"))
+    assert origin('adminHost: ""')[:2] == (CHART_VALUES, line_of(NEWAPI / CHART_VALUES, "adminHost:"))
     file, line, rest = origin("host: api.acme.example")
-    assert (file, line) == (ACME, line_of(NEWAPI, ACME, "host: api.${SOVEREIGN_FQDN}"))
-    assert rest == f'  overrode "" ({CHART_VALUES}:{line_of(NEWAPI, CHART_VALUES, "host:")})'
+    assert (file, line) == (ACME, line_of(NEWAPI / ACME, "host: api.${SOVEREIGN_FQDN}"))
+    assert rest == f'  overrode "" ({CHART_VALUES}:{line_of(NEWAPI / CHART_VALUES, "host:")})'
     # replicas: the overlay beat both chart documents (Helm v4 merges them, the later first in the chain)
-    second, first = line_of(NEWAPI, CHART_VALUES, "replicas: 2"), line_of(NEWAPI, CHART_VALUES, "replicas: 1")
+    second, first = line_of(NEWAPI / CHART_VALUES, "replicas: 2"), line_of(NEWAPI / CHART_VALUES, "replicas: 1")
     assert origin("replicas: 3")[2] == f"  overrode 2 ({CHART_VALUES}:{second}), 1 ({CHART_VALUES}:{first})"
     # a replaced list carries what it replaced on its key; "NO" stays a quoted string
     assert 'overrode ["NO", "SE", "DK"]' in origin("servedRegions:")[2]
     assert origin('- "NO"')[0] == ACME
     # a default map the overlay deleted with null is shown, commented out, with what it deleted
     file, line, rest = origin("# qwenPartner: deleted by null")
-    assert (file, line) == (ACME, line_of(NEWAPI, ACME, "qwenPartner: null"))
+    assert (file, line) == (ACME, line_of(NEWAPI / ACME, "qwenPartner: null"))
     assert rest.startswith('  overrode {"enabled": false')
 
 
 def test_blame_on_the_template_cluster_flags_unresolved_variables() -> None:
-    result = run(str(FIXTURES / "clean"), "--cluster", "_template", "--blueprint", "bp-newapi", "--blame")
+    result = run("values", str(FIXTURES / "clean"), "--cluster", "_template", "--blueprint", "bp-newapi", "--blame")
     assert result.returncode == 0, result.stderr
     host = next(line for line in result.stdout.splitlines() if line.startswith("  host:"))
     assert host.startswith("  host: api.${SOVEREIGN_FQDN} ")
     assert host.endswith("unresolved ${SOVEREIGN_FQDN}")
     # `${LLM_PARTNER_BASE_URL:-}` substitutes to nothing: a YAML null, which deletes the chart's endpoint
     deleted = next(line for line in result.stdout.splitlines() if "# endpoint: deleted by null" in line)
-    assert f"{TEMPLATE}:{line_of(FIXTURES / 'clean', TEMPLATE, 'endpoint: ${LLM_PARTNER_BASE_URL')}" in deleted
+    assert f"{TEMPLATE}:{line_of(FIXTURES / 'clean' / TEMPLATE, 'endpoint: ${LLM_PARTNER_BASE_URL')}" in deleted
 
 
 def test_plain_yaml_is_only_the_values() -> None:
-    result = run(str(NEWAPI), "--cluster", "acme")
+    result = run("values", str(NEWAPI), "--cluster", "acme")
     assert result.returncode == 0 and "#" not in result.stdout
     assert yaml.safe_load(result.stdout) == context(NEWAPI, "acme").values.values
 
@@ -209,14 +175,14 @@ def test_json_origins_of_leaves_lists_and_deleted_keys() -> None:
     origins = report["origins"]
     assert set(origins) >= {path for path in _leaf_paths(report["values"])}  # every leaf has an origin
     block = origins["geo.sanctionedRegions.block[5]"]
-    assert (block["path"], block["line"], block["overrode"]) == (ACME, line_of(NEWAPI, ACME, "block:"), [])
+    assert (block["path"], block["line"], block["overrode"]) == (ACME, line_of(NEWAPI / ACME, "block:"), [])
     whole = origins["geo.sanctionedRegions.block"]
     assert [(o["path"], o["value"]) for o in whole["overrode"]] == [
         (CHART_VALUES, ["IR", "KP", "SY", "CU", "RU-occupied-UA"])
     ]
     tag = origins["replicas"]
     assert [o["value"] for o in tag["overrode"]] == [2, 1] and "unresolved" not in tag
-    assert report["deleted"]["defaultChannels.qwenPartner"]["line"] == line_of(NEWAPI, ACME, "qwenPartner: null")
+    assert report["deleted"]["defaultChannels.qwenPartner"]["line"] == line_of(NEWAPI / ACME, "qwenPartner: null")
     assert report["deleted"]["defaultChannels.qwenPartner"]["overrode"][0]["value"]["existingSecret"] == (
         "newapi-channel-qwen-partner"
     )
@@ -297,7 +263,7 @@ def test_against_lists_each_difference_with_both_origins() -> None:
     channels = found["channels"]  # lists of different lengths differ as a whole
     assert channels["against"]["value"] == [] and len(channels["cluster"]["value"]) == 2
     assert channels["cluster"]["origins"]["channels[0].attestation.contractRef"]["line"] == line_of(
-        clean, "clusters/acme/bootstrap-kit/80-newapi.yaml", "contractRef:"
+        clean / "clusters/acme/bootstrap-kit/80-newapi.yaml", "contractRef:"
     )
     endpoint = found["defaultChannels.qwenPartner.endpoint"]  # deleted in _template by a substituted null
     assert endpoint["against"]["present"] is False
@@ -305,7 +271,7 @@ def test_against_lists_each_difference_with_both_origins() -> None:
     # everything not listed is equal in both clusters
     same = {"replicas", "geo.sanctionedRegions.block", "audit.retentionDays", "defaultChannels.vllm.endpoint"}
     assert not same & set(found)
-    text = run(str(clean), "--cluster", "acme", "--against", "_template", "--blueprint", "bp-newapi")
+    text = run("values", str(clean), "--cluster", "acme", "--against", "_template", "--blueprint", "bp-newapi")
     assert text.returncode == 0
     assert text.stdout.startswith(f"# bp-newapi: cluster acme against cluster _template: {len(found)} differences\n")
     assert yaml.safe_load(text.stdout)["ingress.host"] == {
@@ -330,7 +296,7 @@ def test_against_compares_types_as_helm_does(tmp_path: Path) -> None:
 
 
 def test_against_equal_clusters_reports_no_difference() -> None:
-    result = run(str(FIXTURES / "clean"), "--cluster", "acme", "--against", "acme", "--blueprint", "bp-cnpg")
+    result = run("values", str(FIXTURES / "clean"), "--cluster", "acme", "--against", "acme", "--blueprint", "bp-cnpg")
     assert result.returncode == 0 and result.stdout == "# bp-cnpg: cluster acme against cluster acme: no differences\n"
 
 
@@ -339,18 +305,18 @@ def test_against_equal_clusters_reports_no_difference() -> None:
 
 def test_unknown_cluster_or_blueprint_is_a_usage_error_listing_what_exists() -> None:
     clean = str(FIXTURES / "clean")
-    unknown = run(clean, "--cluster", "nope")
+    unknown = run("values", clean, "--cluster", "nope")
     assert unknown.returncode == 2 and "unknown cluster: nope; clusters: _template, acme" in unknown.stderr
-    missing = run(clean)
+    missing = run("values", clean)
     assert missing.returncode == 2 and "--cluster is required; clusters: _template, acme" in missing.stderr
-    several = run(clean, "--cluster", "acme")
+    several = run("values", clean, "--cluster", "acme")
     assert several.returncode == 2 and "bp-cnpg, bp-keycloak, bp-newapi, bp-openbao" in several.stderr
-    bad = run(clean, "--cluster", "acme", "--blueprint", "bp-nope")
+    bad = run("values", clean, "--cluster", "acme", "--blueprint", "bp-nope")
     assert bad.returncode == 2 and "no blueprint or chart bp-nope" in bad.stderr and "bp-newapi" in bad.stderr
-    against = run(clean, "--cluster", "acme", "--blueprint", "bp-newapi", "--against", "zz")
+    against = run("values", clean, "--cluster", "acme", "--blueprint", "bp-newapi", "--against", "zz")
     assert against.returncode == 2 and "unknown cluster: zz" in against.stderr
-    assert run("/nonexistent", "--cluster", "x").returncode == 2
-    assert run(clean, "--cluster", "acme", "--var", "NOEQUALS").returncode == 2
+    assert run("values", "/nonexistent", "--cluster", "x").returncode == 2
+    assert run("values", clean, "--cluster", "acme", "--var", "NOEQUALS").returncode == 2
     assert not any("Traceback" in r.stderr for r in (unknown, missing, several, bad, against))
 
 
@@ -360,7 +326,7 @@ def test_one_blueprint_needs_no_blueprint_option() -> None:
 
 def test_output_file_is_written_atomically(tmp_path: Path) -> None:
     out = tmp_path / "values.yaml"
-    result = run(str(NEWAPI), "--cluster", "acme", "--output", str(out))
+    result = run("values", str(NEWAPI), "--cluster", "acme", "--output", str(out))
     assert result.returncode == 0 and result.stdout == ""
     assert yaml.safe_load(out.read_text()) == context(NEWAPI, "acme").values.values
     assert [p.name for p in tmp_path.iterdir()] == ["values.yaml"]
@@ -373,14 +339,16 @@ def test_load_problems_in_the_values_files_are_warned_about(tmp_path: Path) -> N
     shutil.copytree(NEWAPI, repo)
     chart_values = repo / CHART_VALUES
     chart_values.write_text(chart_values.read_text().replace("replicas: 1", "replicas: 1\nreplicas: 4"))
-    result = run(str(repo), "--cluster", "acme", "--format", "json")
+    result = run("values", str(repo), "--cluster", "acme", "--format", "json")
     assert result.returncode == 0
     assert f"warning: {CHART_VALUES}:2:" in result.stderr and "YML002" in result.stderr
 
 
 def test_real_corpus_release_is_picked_by_helmrelease_name(corpus: Path) -> None:
     root = corpus / "newapi-latest"
-    ambiguous = run(str(root), "--cluster", "_template", "--blueprint", "bp-newapi-host-seams", "--format", "json")
+    ambiguous = run(
+        "values", str(root), "--cluster", "_template", "--blueprint", "bp-newapi-host-seams", "--format", "json"
+    )
     assert ambiguous.returncode == 0, ambiguous.stderr
     seams = json.loads(ambiguous.stdout)
     assert seams["layers"][-1].endswith("80a-newapi-host-seams.yaml")

@@ -12,8 +12,7 @@ import pytest
 from compliance.model.findings import Finding, Location, Severity, TraceStep
 from compliance.report import REPORTERS
 from compliance.report.redaction import REDACTED, Redactor
-from tests.conftest import FIXTURES
-from tests.inprocess import run
+from tests.helpers import FIXTURES, run
 
 SECRET = "s3cr3t-host.example.net"
 VAR = ["--var", f"VLLM_HOST={SECRET}"]

@@ -18,7 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from compliance.yaml import Limits as LoaderLimits
-from compliance.yaml import LoadedFile, LoadProblem, Mark, Path, load_yaml
+from compliance.yaml import LoadedFile, LoadProblem, Mark, load_yaml
+from tests.helpers import all_paths
 
 
 def value_of(scalar: str) -> Any:
@@ -45,19 +46,6 @@ def with_peak_memory(function: Callable[..., LoadedFile], *args: Any) -> tuple[L
         return function(*args), tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-
-
-def all_paths(value: Any, prefix: Path = ()) -> set[Path]:
-    """Every node path of a loaded value, root included."""
-    out = {prefix}
-    todo = [(value, prefix)]
-    while todo:
-        node, path = todo.pop()
-        items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
-        for key, child in items:
-            out.add((*path, key))
-            todo.append((child, (*path, key)))
-    return out
 
 
 # --- plain scalars: the Appendix, row by row ---------------------------------------------------

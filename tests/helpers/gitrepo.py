@@ -53,19 +53,20 @@ def commit_all(path: Path, message: str) -> str:
     return git(path, "rev-parse", "HEAD")
 
 
-def edit(file: Path, old: str, new: str) -> None:
-    """Replace `old` (which must occur) by `new` in `file`."""
-    text = file.read_text(encoding="utf-8")
-    assert old in text, f"{old!r} not in {file}"
-    file.write_text(text.replace(old, new), encoding="utf-8")
-
-
-def compliance(*args: str, cwd: Path, tmpdir: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """`compliance ARGS` run in `cwd` (git sees only the test identity); `tmpdir` sets TMPDIR."""
-    env = git_env()
-    env.pop("FORCE_COLOR", None)
+def compliance(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, tmpdir: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`python -m compliance ARGS` run in `cwd` as CI runs it in a checkout (git sees only the test identity),
+    plus `env`; `tmpdir` sets TMPDIR."""
+    environment = {**git_env(), **(env or {})}
+    environment.pop("FORCE_COLOR", None)
     if tmpdir is not None:
-        env["TMPDIR"] = str(tmpdir)
+        environment["TMPDIR"] = str(tmpdir)
     return subprocess.run(
-        [sys.executable, "-m", "compliance", *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=120
+        [sys.executable, "-m", "compliance", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=environment,
+        timeout=120,
     )

@@ -1,0 +1,140 @@
+"""What the test modules share, each helper once: where the project and its fixtures are, where a text sits
+in a file, a fixture's findings in compact form, and the command line run in-process or as a process.
+
+Member: `tests.helpers.gitrepo` (throw-away git repositories and the CLI run inside them); the Go test oracle
+stays in `tests/oracle.py`, where tools/oracle/README.md points. Test modules import from here, never from
+each other.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from compliance.app.api import lint_path
+from compliance.model.findings import Finding
+from compliance.report import ReportData
+from compliance.yaml import Path as NodePath
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "fixtures"
+# the rule families fixtures/report-ci (the tree every reporter's tests read) is built for
+REPORT_CI_SELECT = ("ATT", "AUP", "COM", "CRD", "DAG")
+
+# ── files ───────────────────────────────────────────────────────────────────────────────────────
+
+
+def _line_index(lines: list[str], text: str, after: str, nth: int) -> int:
+    """0-based index of the `nth` line holding `text`, counted from the first line holding `after`."""
+    start = next(i for i, line in enumerate(lines) if after in line) if after else 0
+    return [i for i, line in enumerate(lines) if i >= start and text in line][nth]
+
+
+def line_of(file: Path, text: str, after: str = "", nth: int = 0) -> int:
+    """1-based line of the `nth` (first by default) line of `file` containing `text`, from the first line
+    containing `after` on (the whole file when `after` is empty)."""
+    return _line_index(file.read_text(encoding="utf-8").splitlines(), text, after, nth) + 1
+
+
+def position(file: Path, text: str, after: str = "") -> tuple[int, int]:
+    """1-based (line, column) where `text` starts, on the first line holding it (after a line holding `after`)."""
+    lines = file.read_text(encoding="utf-8").splitlines()
+    index = _line_index(lines, text, after, 0)
+    return index + 1, lines[index].index(text) + 1
+
+
+def overlay(cluster: str, file: str = "80-newapi.yaml") -> str:
+    """The relative path of `file` in a cluster's bootstrap kit (the gateway's overlay by default)."""
+    return f"clusters/{cluster}/bootstrap-kit/{file}"
+
+
+def edit(file: Path, old: str, new: str, count: int = -1) -> None:
+    """Replace `old` (which must occur) by `new` in `file`: every occurrence, or the first `count`."""
+    text = file.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {file}"
+    file.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+def all_paths(value: Any, prefix: NodePath = ()) -> set[NodePath]:
+    """Every node path of a loaded YAML value, root included."""
+    out = {prefix}
+    todo = [(value, prefix)]
+    while todo:
+        node, path = todo.pop()
+        items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        for key, child in items:
+            out.add((*path, key))
+            todo.append((child, (*path, key)))
+    return out
+
+
+# ── findings ────────────────────────────────────────────────────────────────────────────────────
+
+
+def lint_fixture(name: str | Path, select: tuple[str, ...] = (), **kwargs: object) -> list[Finding]:
+    """Findings of the built-in pack on `fixtures/<name>` (or any path)."""
+    path = Path(name) if Path(name).is_absolute() else FIXTURES / name
+    return list(lint_path(str(path), select=select, **kwargs).findings)  # type: ignore[arg-type]
+
+
+def report_data(path: Path, select: tuple[str, ...] = ()) -> ReportData:
+    """What `compliance lint PATH [--select ...]` hands its reporters, built the way the CLI builds it."""
+    run = lint_path(str(path), select=select)
+    return ReportData(run.findings, run.rules, run.repo.root, (run.repo,), evaluated=run.evaluated)
+
+
+def brief(findings: list[Finding]) -> list[tuple[str, str, str, int, str | None]]:
+    """(rule, severity, path, line, cluster) for compact assertions."""
+    return [(f.rule, f.severity.value, f.location.path, f.location.line, f.cluster) for f in findings]
+
+
+def only(findings: list[Finding], rule: str, cluster: str | None) -> Finding:
+    """The one finding of `rule` for `cluster` (the assertion shows all findings when there is not exactly one)."""
+    matches = [f for f in findings if f.rule == rule and f.cluster == cluster]
+    assert len(matches) == 1, brief(findings)
+    return matches[0]
+
+
+# ── the command line ────────────────────────────────────────────────────────────────────────────
+
+
+def run(*args: str, env: dict[str, str] | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    """`compliance ARGS` in-process with typer's CliRunner: the app `python -m compliance` runs, minus a process
+    start per call (`run_process` keeps the real process). Relative paths in `args` are relative to `cwd`."""
+    from typer.testing import CliRunner
+
+    from compliance.cli.main import app
+
+    previous = os.getcwd()
+    os.chdir(cwd)
+    try:
+        result = CliRunner(env={"NO_COLOR": "1", **(env or {})}).invoke(app, list(args))
+    finally:
+        os.chdir(previous)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception  # an internal error: the real CLI would exit 3
+    return subprocess.CompletedProcess(["compliance", *args], result.exit_code, result.stdout, result.stderr)
+
+
+def run_process(
+    *args: str,
+    env: dict[str, str] | None = None,
+    cwd: Path = ROOT,
+    stdin: str | None = None,
+    timeout: float = 120,
+) -> subprocess.CompletedProcess[str]:
+    """`python -m compliance ARGS` as a real process in `cwd`: this environment plus `env`, never forced colour."""
+    full_env = {**os.environ, **(env or {})}
+    full_env.pop("FORCE_COLOR", None)
+    return subprocess.run(
+        [sys.executable, "-m", "compliance", *args],
+        capture_output=True,
+        text=True,
+        input=stdin,
+        env=full_env,
+        cwd=cwd,
+        timeout=timeout,
+    )
