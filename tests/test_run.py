@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES
-from tests.inprocess import run
+from tests.helpers import FIXTURES, run
 
 
 @pytest.fixture
