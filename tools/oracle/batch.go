@@ -172,6 +172,10 @@ func runBatch(mode string, stdin io.Reader, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
+		// One answer per line, flushed: a test may keep one process and ask case by case.
+		if err := w.Flush(); err != nil {
+			return err
+		}
 	}
 	return in.Err()
 }
