@@ -7,6 +7,7 @@ hypothesis-generated texts compared with `oracle envsubst`, one oracle process p
 from __future__ import annotations
 
 import base64
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -205,7 +206,12 @@ variables = st.tuples(
     st.sampled_from([None] * 8 + ["my-var", "é"]),
     values,
 ).map(lambda t: t[0] if t[1] is None else {**t[0], t[1]: t[2]})
-SETTINGS = settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# COMPLIANCE_ORACLE_EXAMPLES raises the count for a longer hunt (the default keeps a run to seconds).
+SETTINGS = settings(
+    max_examples=int(os.environ.get("COMPLIANCE_ORACLE_EXAMPLES", "600")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 
 @SETTINGS

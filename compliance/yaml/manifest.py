@@ -197,7 +197,7 @@ def resolve_v3(tag: str, text: str) -> tuple[str, Any]:
     rtag, value = _resolve_untagged(text, tag)
     if tag in ("", rtag, "!!str"):
         return rtag, value
-    if tag == "!!float" and rtag == "!!int":
+    if tag == "!!float" and rtag == "!!int" and value < _INT64:  # a uint64 is not converted
         return "!!float", float(value)
     raise ManifestError(f"cannot decode {rtag} `{text}` as a {tag}")
 
@@ -273,12 +273,10 @@ def _go_string(data: bytes) -> str:
 def type_tagged_scalar(tag: str, text: str) -> Any:
     """The JSON value of an explicitly tagged scalar (`!!int 0x10`, `!!binary aGk=`, `!foo x`)."""
     short = _short_tag(tag)
+    if short in ("", "!"):  # v3's parser reads the non-specific tag on a plain scalar as no tag
+        return type_plain_scalar(text)
     if short == "!!binary":
-        try:
-            data = binascii.a2b_base64(text.replace("\r", "").replace("\n", "").encode("ascii"), strict_mode=True)
-        except (binascii.Error, UnicodeEncodeError, ValueError):
-            raise ManifestError("!!binary value contains invalid base64 data") from None
-        return _go_string(data)
+        return _decode_binary(text)
     return _json_value(*resolve_v3(tag, text))
 
 
@@ -288,7 +286,10 @@ def key_tag(text: str, tag: str | None = None, quoted: bool = False) -> str:
         return "!!str"
     if tag and tag != "!":
         return _short_tag(tag)
-    return _resolve_untagged(text, "")[0]
+    try:
+        return _resolve_untagged(text, "")[0]
+    except ManifestError:  # only a timestamp's JSON can fail, and the key's type is known by then
+        return "!!timestamp"
 
 
 def is_string_key(text: str, tag: str | None = None, quoted: bool = False) -> bool:
@@ -298,9 +299,57 @@ def is_string_key(text: str, tag: str | None = None, quoted: bool = False) -> bo
     return key_tag(text, tag, quoted) in ("!!str", "!!merge")
 
 
+# A leading tag as go-yaml v2 scans it: its URI characters include `,[]`, which libyaml refuses in a
+# short tag ("did not find expected whitespace"): such a tag is unknown either way, so it reads as `!x`.
+_V2_TAG = re.compile(r"!(?:<[^>]*>|[-0-9A-Za-z_;/?:@&=+$,.!~*'()\[\]%]*)")
+_BINARY_TAGS = ("!!binary", f"!<{_TAG_PREFIX}binary>")
+
+
+_ESCAPES = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
+
+
+def _check_uri_escapes(token: str) -> None:
+    """go-yaml v2's `%XX` escapes in a tag: hex octets forming UTF-8."""
+    for part in _ESCAPES.split(token):
+        if "%" in part:
+            raise ManifestError("did not find URI escaped octet")
+    for run in _ESCAPES.findall(token):
+        try:
+            bytes.fromhex(run.replace("%", "")).decode("utf-8")
+        except UnicodeDecodeError:
+            raise ManifestError("incorrect UTF-8 octet in a tag URI escape") from None
+
+
+def _decode_binary(text: str) -> str:
+    try:
+        data = binascii.a2b_base64(text.replace("\r", "").replace("\n", "").encode("ascii"), strict_mode=True)
+    except (binascii.Error, UnicodeEncodeError, ValueError):
+        raise ManifestError("!!binary value contains invalid base64 data") from None
+    return _go_string(data)
+
+
 def retype_after_substitution(text: str) -> Any:
     """The value sigs.k8s.io/yaml (go-yaml v2, YAML 1.1, then JSON) reads for `k: <text>`, where `text` is
-    what an unquoted `${VAR}` placeholder became: Helm's own typing (`compliance.yaml.load_yaml`)."""
+    what an unquoted `${VAR}` placeholder became: Helm's own typing (`compliance.yaml.load_yaml`), except
+    for what that loader leaves to Helm's side on purpose or reads with libyaml's stricter scanner: a
+    leading `!!binary` tag (v2 decodes it) and a short tag holding `,[]`."""
+    tag = _V2_TAG.match(text)
+    binary = False
+    if tag and text[tag.end() : tag.end() + 1] in ("", " ", "\t"):
+        token = tag.group()
+        binary = token in _BINARY_TAGS
+        if binary:
+            text = "!!str" + text[tag.end() :]
+        elif not token.startswith("!<") and any(c in token for c in ",[]"):
+            _check_uri_escapes(token)
+            text = "!x" + text[tag.end() :]
+    value = _retype(text)
+    if binary and isinstance(value, str):
+        return _decode_binary(value)
+    return value
+
+
+def _retype(text: str) -> Any:
     loaded = load_yaml(f"k: {text}\n")
     errors = [p for p in loaded.problems if p.code in ("YML000", "YML003")]
     if errors:
