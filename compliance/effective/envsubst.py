@@ -167,6 +167,13 @@ _CASING: Accept = lambda r, i: r in (0x2C, 0x5E) and i < 3  # noqa: E731
 _NOT_COLON_CLOSE: Accept = lambda r, i: r not in (0x3A, 0x7D)  # noqa: E731
 
 
+def _next_special(buf: bytearray, pos: int) -> int:
+    """The index of the next `$` or NUL byte (neither occurs inside a UTF-8 sequence), or the end."""
+    dollar, nul = buf.find(b"$", pos), buf.find(b"\x00", pos)
+    ends = [i for i in (dollar, nul) if i >= 0]
+    return min(ends) if ends else len(buf)
+
+
 class _Scanner:
     def __init__(self, buf: bytes) -> None:
         self.buf = bytearray(buf)
@@ -224,6 +231,8 @@ class _Scanner:
         elif not self.accept(r, self.pos - self.start):
             return False
         while True:
+            if self.accept is _ACCEPT_ALL:  # literal text: nothing but `$` or NUL can end or edit the token
+                self.pos = _next_special(self.buf, self.pos)
             r = self.read()
             if r == _EOF:
                 self.unread()
@@ -262,6 +271,7 @@ class _Scanner:
 class _Parser:
     def __init__(self, text: bytes) -> None:
         self.s = _Scanner(text)
+        self.source = text  # the original bytes: a Func keeps its literal text (the scanner edits its copy)
 
     def fail(self, message: str) -> EnvsubstError:
         return EnvsubstError(message, self.s.offset())
@@ -394,8 +404,6 @@ class _Parser:
         self._close()
         return self._func(start, param, op, [])
 
-    source: bytes = b""
-
 
 def _to_bytes(text: str | bytes) -> bytes:
     return text if isinstance(text, bytes) else text.encode("utf-8", "surrogateescape")
@@ -404,9 +412,9 @@ def _to_bytes(text: str | bytes) -> bytes:
 def parse(text: str | bytes) -> list[Node]:
     """The text as nodes; raises `EnvsubstError` with Flux's message (and the byte offset where it stopped)."""
     raw = _to_bytes(text)
-    parser = _Parser(raw)
-    parser.source = raw
-    return parser.parse_any()
+    if b"$" not in raw and b"\x00" not in raw:  # the common case: nothing to scan
+        return [Text(raw)] if raw else []
+    return _Parser(raw).parse_any()
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -481,4 +489,6 @@ def evaluate(nodes: Iterable[Node], variables: Variables, *, strict: bool = Fals
 
 def substitute(text: str, variables: Variables, *, strict: bool = False) -> str:
     """`envsubst.Eval(text, mapper)` as kustomize-controller calls it (after the names are validated)."""
+    if "$" not in text and "\x00" not in text:
+        return text
     return evaluate(parse(text), variables, strict=strict)
