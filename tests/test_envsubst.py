@@ -86,6 +86,13 @@ TABLE: list[tuple[str, dict[str, str], bool, Any]] = [
     ("${a:-${zz}}", V, True, ("error", 'variable not set (strict mode): "zz"')),  # args are evaluated first
     ("${a} ${e}", V, True, "hello.world.txt "),
     ("a\x00${a}", V, False, "a"),  # NUL is the scanner's end of text
+    ("${a:0:9223372036854775807}", V, False, "hello.world.txt"),
+    (
+        "${a:1:9223372036854775807}",
+        V,
+        False,
+        ("error", "panic: runtime error: slice bounds out of range [:-9223372036854775808]"),
+    ),
     (
         "${my-var:=x}",
         {"my-var": "1"},
@@ -173,7 +180,23 @@ VALUE_CHARS = "abcAB.-_/ *?0123456789éÉß世😀:"
 
 names = st.sampled_from(NAMES)
 literal = st.lists(st.sampled_from(PIECES), max_size=4).map("".join)
-numbers = st.sampled_from(["0", "1", "2", "-1", "-3", "10", " -1", "x", "", "+2", "99999999999999999999"])
+numbers = st.sampled_from(
+    [
+        "0",
+        "1",
+        "2",
+        "-1",
+        "-3",
+        "10",
+        " -1",
+        "x",
+        "",
+        "+2",
+        "99999999999999999999",
+        "9223372036854775807",
+        "-9223372036854775808",
+    ]
+)
 patterns = st.lists(st.sampled_from(list("ab.*?[]^!-/\\é") + ["\\/", "[a-c]", "[!a]"]), max_size=4).map("".join)
 
 

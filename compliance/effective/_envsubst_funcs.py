@@ -114,7 +114,7 @@ def to_substr(s: bytes, args: list[bytes]) -> bytes:
     if end >= size:
         return s[pos:] if pos < size else b""
     if end < pos:
-        raise Panic(f"runtime error: slice bounds out of range [{pos}:{end}]")
+        raise Panic(f"panic: runtime error: slice bounds out of range [:{end}]")  # Go's message for s[pos:end<0]
     return s[pos:end]
 
 

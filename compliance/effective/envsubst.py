@@ -464,7 +464,10 @@ def _eval_func(node: Func, variables: Variables, strict: bool) -> Piece:
                 names += tuple(n for n in a.names if n not in names)
         return _Pending(node.source, names)
     current = _to_bytes(value) if isinstance(value, str) else b""
-    return funcs.apply(node.name, current, [a for a in args if isinstance(a, bytes)])
+    try:
+        return funcs.apply(node.name, current, [a for a in args if isinstance(a, bytes)])
+    except funcs.Panic as exc:  # `${v:1:<MaxInt64>}` overflows pos+len: Flux's controller panics there
+        raise EnvsubstError(str(exc)) from None
 
 
 def _eval_nodes(nodes: Iterable[Node], variables: Variables, strict: bool) -> Piece:
