@@ -104,3 +104,43 @@ def run_oracle(root: str | Path, entry: str, *, strict: bool = False) -> dict[st
         raise RuntimeError(f"oracle exited {result.returncode}: {result.stderr[-4000:]}")
     data: dict[str, Any] = json.loads(result.stdout)
     return data
+
+
+class BatchOracle:
+    """One `oracle envsubst` / `oracle manifest-scalar` process answering JSON lines one case at a time, so a
+    hypothesis test (which draws its cases one by one, and shrinks) uses a single process for all of them."""
+
+    def __init__(self, mode: str) -> None:
+        self.mode = mode
+        self.asked = 0
+        self._proc = subprocess.Popen(
+            [str(oracle_binary()), mode],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+        )
+
+    def ask(self, case: dict[str, Any]) -> dict[str, Any]:
+        proc = self._proc
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write(json.dumps(case) + "\n")
+        proc.stdin.flush()
+        line = proc.stdout.readline()
+        if not line:
+            raise RuntimeError(f"oracle {self.mode} stopped: {proc.stderr.read() if proc.stderr else ''}")
+        self.asked += 1
+        answer: dict[str, Any] = json.loads(line)
+        return answer
+
+    def close(self) -> None:
+        if self._proc.stdin is not None:
+            self._proc.stdin.close()
+        self._proc.wait(timeout=RUN_TIMEOUT)
+
+
+def batch_oracle_or_skip(mode: str) -> BatchOracle:
+    """A `BatchOracle` for tests: skips with the reason when Go is absent."""
+    oracle_or_skip()
+    return BatchOracle(mode)

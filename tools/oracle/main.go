@@ -6,6 +6,9 @@
 // (chartutil.ChartValuesFromReferences, then Helm's ProcessDependencies + CoalesceValues).
 //
 // Usage: oracle --root REPO --entry PATH [--json] [--strict]
+//
+//	oracle envsubst | oracle manifest-scalar   (JSON lines on stdin → JSON lines on stdout; batch.go)
+//
 // Exit 0 with a JSON document on stdout (build failures are data), 2 on bad usage, 1 on an internal error.
 package main
 
@@ -30,6 +33,13 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 			code = 1
 		}
 	}()
+	if len(args) == 1 && (args[0] == "envsubst" || args[0] == "manifest-scalar") {
+		if err := runBatch(args[0], os.Stdin, stdout); err != nil {
+			fmt.Fprintf(stderr, "oracle: %v\n", err)
+			return 1
+		}
+		return 0
+	}
 	fs := flag.NewFlagSet("oracle", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	root := fs.String("root", "", "repository root (never written to)")
