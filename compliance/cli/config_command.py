@@ -135,7 +135,7 @@ def config_command(
     """Print the effective configuration and where each setting came from (command line, config file, default)."""
     from dataclasses import replace
 
-    from compliance.app.api import load_rules
+    from compliance.app.api import load_registry
     from compliance.cli.main import redactor, usage_error
     from compliance.engine.registry import PluginError
     from compliance.settings.config import ConfigError, describe, load_settings
@@ -144,8 +144,9 @@ def config_command(
     if not os.path.exists(path):
         raise usage_error(f"path does not exist: {path}")
     try:
-        specs = load_rules(rules or (), roots=(path,), trust_repository_rules=trust_repository_rules)
-        settings = load_settings(path, options, {s.id for s in specs})
+        registry = load_registry(rules or (), roots=(path,), trust_repository_rules=trust_repository_rules)
+        specs = registry.rules()
+        settings = load_settings(path, options, set(registry.by_id), registry.options())
     except (PluginError, ConfigError) as error:
         raise usage_error(str(error)) from None
     settings = replace(settings, variables=redactor(var, public_var).variables(settings.variables))

@@ -378,20 +378,27 @@ def explain(
     rules: Annotated[list[str] | None, typer.Option(help="Also load rule modules from a file or folder.")] = None,
 ) -> None:
     """Print a rule's documentation: what it does, why, examples, how to fix."""
-    from compliance.app.api import load_rules
-    from compliance.engine.registry import PluginError, get_rule
+    from compliance.app.api import load_registry
+    from compliance.engine.registry import PluginError
 
     try:
-        load_rules(rules or ())
+        registry = load_registry(rules or ())
     except PluginError as error:
         raise usage_error(str(error)) from None
-    spec = get_rule(rule_id)
+    spec = registry.get(rule_id)
     if spec is None:
         raise usage_error(f"unknown rule id: {rule_id} (see `compliance rules`)")
     typer.echo(f"{spec.id}: {spec.title}")
     typer.echo(f"severity: {spec.severity.value}   family: {spec.family}   scope: {spec.scope.value}")
     typer.echo(f"provider: {spec.provider}\n")
     typer.echo(spec.doc)
+    if spec.options:
+        import json
+
+        typer.echo("\n## Options (`options:` in .compliance.yaml)")
+        for option in spec.options:
+            default = json.dumps(option.shown(option.default), ensure_ascii=False)
+            typer.echo(f"- `{option.name}` (default {default}; {option.weaker.value} is weaker): {option.doc}")
 
 
 app.command("values")(values_command)
