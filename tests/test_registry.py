@@ -128,3 +128,23 @@ def test_the_engine_imports_neither_the_render_stage_nor_the_rule_pack() -> None
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert result.returncode == 0, result.stderr
+
+
+def test_two_providers_cannot_declare_one_option_differently(tmp_path: Path) -> None:
+    first = tmp_path / "first.py"
+    first.write_text(OPTION_RULE)
+    second = tmp_path / "second.py"
+    second.write_text(OPTION_RULE.replace('"ORG101"', '"ORG102"').replace(", 5,", ", 6,"))
+    with pytest.raises(PluginError, match=r"second\.py: option org-min-charts is already declared differently by"):
+        load_registry([str(first), str(second)], entry_points=False)
+
+
+def test_gateway_knowledge_lives_in_the_rule_pack() -> None:
+    import compliance.effective.values as effective
+    from compliance.engine.context import ReleaseContext, RenderedContext
+    from compliance_rules import gateway
+
+    assert not hasattr(effective, "compose_channels") and not hasattr(effective, "Channel")
+    assert "channels" not in ReleaseContext.__dataclass_fields__
+    assert "channel_lists" not in RenderedContext.__dataclass_fields__
+    assert gateway.SANCTIONED_BASELINE.default == ("IR", "KP", "SY", "CU", "RU-occupied-UA")
