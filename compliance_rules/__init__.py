@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from types import ModuleType
 
 FAMILIES = (
     "attestation",
@@ -21,7 +22,9 @@ FAMILIES = (
 )
 
 
-def load() -> None:
-    """Import every family module; importing registers its rules."""
-    for family in FAMILIES:
-        importlib.import_module(f"compliance_rules.{family}")
+PROVIDER = "compliance_rules"
+
+
+def modules() -> list[ModuleType]:
+    """Every family module, imported; a registry collects their rules (`compliance.engine.registry`)."""
+    return [importlib.import_module(f"compliance_rules.{family}") for family in FAMILIES]

@@ -11,11 +11,11 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
-from compliance.effective.values import Channel
 from compliance.engine.context import ReleaseContext, is_blank, is_unknown
 from compliance.engine.registry import Scope, rule
 from compliance.model.findings import Severity, Violation
 from compliance.yaml import Path
+from compliance_rules.gateway import Channel, values_channels
 
 KINDS = ("in-cluster", "commercial-contract", "byok")
 TYPES = ("vllm", "openai-compatible", "anthropic", "byok-passthrough")
@@ -66,7 +66,7 @@ def channel_problems(channels: Iterable[Channel], rule_ids: Iterable[str] = ()) 
 
 
 def _at_values(ctx: ReleaseContext, rule_id: str) -> Iterator[Violation]:
-    for problem in channel_problems(ctx.channels, (rule_id,)):
+    for problem in channel_problems(values_channels(ctx), (rule_id,)):
         yield ctx.at(problem.channel.path(*problem.keys), problem.message)
 
 

@@ -11,9 +11,19 @@ from collections.abc import Iterator
 from typing import Any
 
 from compliance.engine.context import BlueprintContext, is_blank
+from compliance.engine.options import string_list
 from compliance.engine.registry import Scope, rule
 from compliance.model.findings import Severity, Violation
 from compliance.yaml import Path
+
+REQUIRED_CARD_FIELDS = string_list(
+    "required-card-fields", ("title", "summary"), "Card fields every blueprint must fill in (CRD001)."
+)
+LISTED_CARD_FIELDS = string_list(
+    "listed-card-fields",
+    ("category", "license"),
+    "Card fields a blueprint listed in the catalog must also fill in (CRD001).",
+)
 
 CARD: Path = ("spec", "card")
 OWNER: Path = ("spec", "owner")
@@ -23,14 +33,21 @@ def _field(mapping: Any, key: str) -> Any:
     return mapping.get(key) if isinstance(mapping, dict) else None
 
 
-@rule("CRD001", "Blueprint card is incomplete", Severity.ERROR, Scope.BLUEPRINT, "card")
+@rule(
+    "CRD001",
+    "Blueprint card is incomplete",
+    Severity.ERROR,
+    Scope.BLUEPRINT,
+    "card",
+    options=(REQUIRED_CARD_FIELDS, LISTED_CARD_FIELDS),
+)
 def card_fields(ctx: BlueprintContext) -> Iterator[Violation]:
     """
     ## What it does
     Checks that `spec.card` has a non-empty `title` and `summary`. A blueprint with
     `spec.visibility: listed` also needs `spec.card.category`, `spec.card.license` and
     `spec.owner.team`. Each missing field is reported at the mapping that should hold it.
-    (The fields are the `required_card_fields` and `listed_card_fields` options.)
+    (The fields are the `required-card-fields` and `listed-card-fields` options.)
 
     ## Why it matters
     The console shows the title and summary on every card; a listed blueprint is sold to
@@ -64,10 +81,10 @@ def card_fields(ctx: BlueprintContext) -> Iterator[Violation]:
     spec = ctx.blueprint.spec
     card = spec.get("card")
     listed = spec.get("visibility") == "listed"
-    fields = list(ctx.options.required_card_fields)
+    fields = list(REQUIRED_CARD_FIELDS.of(ctx.options))
     if listed:
-        fields += [f for f in ctx.options.listed_card_fields if f not in fields]
-    required = ctx.options.required_card_fields
+        fields += [f for f in LISTED_CARD_FIELDS.of(ctx.options) if f not in fields]
+    required = REQUIRED_CARD_FIELDS.of(ctx.options)
     for key in fields:
         if not is_blank(_field(card, key)):
             continue

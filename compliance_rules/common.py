@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from compliance.effective.values import Channel
 from compliance.engine.context import ReleaseContext, is_unknown
 from compliance.model import MISSING
+from compliance_rules.gateway import Channel, commercial_channels
 
 
 def unknown_names(value: Any) -> str:
@@ -29,4 +29,4 @@ def as_yaml(value: Any) -> str:
 
 def proven_commercial(ctx: ReleaseContext) -> list[Channel]:
     """Commercial channels that are enabled for certain (not through an unset Flux variable)."""
-    return [c for c in ctx.commercial_channels if not is_unknown(c.spec.get("enabled"))]
+    return [c for c in commercial_channels(ctx) if not is_unknown(c.spec.get("enabled"))]

@@ -1,7 +1,7 @@
 """Geographic AUP: the sanctioned-region baseline and its relaxation (GEO).
 
 The gateway blocks requests from sanctioned regions on commercial-provider channels. The US/EU
-export-control baseline (`RuleOptions.sanctioned_baseline`) may only be reduced with
+export-control baseline (the `sanctioned-baseline` option) may only be reduced with
 `geo.sanctionedRegions.allowRelaxation: true` and a justification reviewed by counsel.
 """
 
@@ -16,6 +16,7 @@ from compliance.model import MISSING
 from compliance.model.findings import Severity, Violation
 from compliance.yaml import Path
 from compliance_rules.common import as_yaml, proven_commercial, unknown_names
+from compliance_rules.gateway import COMMERCIAL_CHANNEL_TYPES, SANCTIONED_BASELINE, is_gateway
 
 SANCTIONED: Path = ("geo", "sanctionedRegions")
 BLOCK: Path = (*SANCTIONED, "block")
@@ -24,7 +25,7 @@ JUSTIFICATION: Path = (*SANCTIONED, "justification")
 
 
 def _applies(ctx: ReleaseContext) -> bool:
-    return ctx.is_gateway or ctx.get(SANCTIONED) is not MISSING
+    return is_gateway(ctx) or ctx.get(SANCTIONED) is not MISSING
 
 
 def _describe_relaxation(value: Any) -> str:
@@ -35,7 +36,14 @@ def _describe_relaxation(value: Any) -> str:
     return f"allowRelaxation is {as_yaml(value)}"
 
 
-@rule("GEO001", "Sanctioned-region baseline not blocked", Severity.ERROR, Scope.RELEASE, "geo")
+@rule(
+    "GEO001",
+    "Sanctioned-region baseline not blocked",
+    Severity.ERROR,
+    Scope.RELEASE,
+    "geo",
+    options=(SANCTIONED_BASELINE, COMMERCIAL_CHANNEL_TYPES),
+)
 def baseline_not_blocked(ctx: ReleaseContext) -> Iterator[Violation]:
     """
     ## What it does
@@ -75,7 +83,7 @@ def baseline_not_blocked(ctx: ReleaseContext) -> Iterator[Violation]:
     if relaxation is True:
         return  # GEO002 reviews the relaxation
     block = ctx.get(BLOCK)
-    baseline = ctx.options.sanctioned_baseline
+    baseline = SANCTIONED_BASELINE.of(ctx.options)
     if is_unknown(block):
         yield ctx.at(
             BLOCK,

@@ -11,19 +11,24 @@ from collections.abc import Iterator
 from numbers import Real
 from typing import Any
 
-from compliance.effective.values import Channel, go_truthy
+from compliance.effective.values import go_truthy
 from compliance.engine.context import ReleaseContext, is_blank, is_unknown
+from compliance.engine.options import minimum_count
 from compliance.engine.registry import Scope, rule
 from compliance.model import MISSING
 from compliance.model.findings import Severity, Violation
 from compliance.yaml import Path
 from compliance_rules.common import as_yaml, proven_commercial, unknown_names
+from compliance_rules.gateway import COMMERCIAL_CHANNEL_TYPES, Channel, is_gateway
 
 ENFORCEMENT: Path = ("aup", "enforcement")
 AUDIT_ENABLED: Path = ("audit", "enabled")
 RETENTION: Path = ("audit", "retentionDays")
 PROMPT_CONTENT: Path = ("audit", "logPromptContent")
 PROMPT_DISCLOSURE: Path = ("audit", "promptContentDisclosure")
+MIN_RETENTION_DAYS = minimum_count(
+    "min-audit-retention-days", 730, "Days the audit log must be kept at least (AUD002)."
+)
 BYOK_SCOPE: Path = ("byok", "scope")
 BYOK_SCOPES = ("request-scoped", "never")
 DISCLOSURE: Path = ("reseller", "disclosureRequired")
@@ -33,7 +38,7 @@ ADMIN_HOST: Path = ("ingress", "adminHost")
 
 def _has(ctx: ReleaseContext, section: str) -> bool:
     """The contract applies: gateway-shaped values, or the knob's section is present."""
-    return ctx.is_gateway or ctx.get((section,)) is not MISSING
+    return is_gateway(ctx) or ctx.get((section,)) is not MISSING
 
 
 def _names(channels: list[Channel]) -> str:
@@ -46,6 +51,7 @@ def _names(channels: list[Channel]) -> str:
     Severity.ERROR,
     Scope.RELEASE,
     "policy",
+    options=(COMMERCIAL_CHANNEL_TYPES,),
 )
 def aup_off(ctx: ReleaseContext) -> Iterator[Violation]:
     """
@@ -165,7 +171,14 @@ def _as_number(value: Any) -> float | None:
     return float(value)
 
 
-@rule("AUD002", "Audit log disabled or retained too briefly", Severity.ERROR, Scope.RELEASE, "policy")
+@rule(
+    "AUD002",
+    "Audit log disabled or retained too briefly",
+    Severity.ERROR,
+    Scope.RELEASE,
+    "policy",
+    options=(MIN_RETENTION_DAYS,),
+)
 def audit_retention(ctx: ReleaseContext) -> Iterator[Violation]:
     """
     ## What it does
@@ -207,7 +220,7 @@ def audit_retention(ctx: ReleaseContext) -> Iterator[Violation]:
         shown = "is not set" if enabled is MISSING or enabled is None else f"is {as_yaml(enabled)}"
         yield ctx.at(AUDIT_ENABLED, f"audit.enabled {shown}: the audit log is off")
         return
-    minimum = ctx.options.min_retention_days
+    minimum = MIN_RETENTION_DAYS.of(ctx.options)
     days = ctx.get(RETENTION)
     if is_unknown(days):
         yield ctx.at(
@@ -278,6 +291,7 @@ def byok_scope(ctx: ReleaseContext) -> Iterator[Violation]:
     Severity.ERROR,
     Scope.RELEASE,
     "policy",
+    options=(COMMERCIAL_CHANNEL_TYPES,),
 )
 def reseller_undisclosed(ctx: ReleaseContext) -> Iterator[Violation]:
     """

@@ -16,13 +16,20 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from compliance.effective.values import Channel
-from compliance.engine.context import RenderedChannels, RenderedContext, is_blank, is_unknown
-from compliance.engine.registry import Scope, get_rule, rule
+from compliance.engine.context import RenderedContext, is_blank, is_unknown
+from compliance.engine.registry import Scope, declared_in, rule
 from compliance.model import RenderedObject
 from compliance.model.findings import Severity, Violation
 from compliance.yaml import Path
 from compliance_rules.attestation import ChannelProblem, channel_problems
+from compliance_rules.gateway import (
+    Channel,
+    RenderedChannels,
+    at_channel,
+    enabled_channels,
+    rendered_channel_lists,
+    values_channels,
+)
 from compliance_rules.policy import ADMIN_HOST, ADMIN_MODE
 
 ATTESTATION_CHECKS = ("ATT001", "ATT002", "ATT003", "ATT004", "CHN001")
@@ -206,7 +213,7 @@ def _counterparts(ctx: RenderedContext, channels: Sequence[Channel]) -> dict[int
     if ctx.release is None:
         return {}
     by_name: dict[str, list[Channel]] = {}
-    for channel in ctx.release.channels:
+    for channel in values_channels(ctx.release):
         by_name.setdefault(channel.name, []).append(channel)
     seen: Counter[str] = Counter()
     found: dict[int, Channel] = {}
@@ -236,7 +243,7 @@ def _uncertain(ctx: RenderedContext) -> tuple[set[str], bool]:
 
 def _rendered_channel_problems(ctx: RenderedContext, checks: Sequence[str]) -> Iterator[Violation]:
     uncertain, unnamed = _uncertain(ctx)
-    for listed in ctx.channel_lists:
+    for listed in rendered_channel_lists(ctx):
         if listed.error:
             if checks is ATTESTATION_CHECKS:
                 yield ctx.at_object(listed.obj, listed.key, f"rendered channels.yaml cannot be read: {listed.error}")
@@ -258,16 +265,27 @@ def _values_say_so(counterpart: Channel, problem: ChannelProblem) -> bool:
     )
 
 
+def _declared_severity(rule_id: str) -> Severity | None:
+    """The default severity of a rule of this pack (the values rule a rendered finding mirrors)."""
+    import compliance_rules
+
+    for module in compliance_rules.modules():
+        for _, declaration in declared_in(module):
+            if declaration.id == rule_id:
+                return declaration.severity
+    return None
+
+
 def _channel_violation(
     ctx: RenderedContext, listed: RenderedChannels, problem: ChannelProblem, counterpart: Channel | None
 ) -> Violation:
     message = f"{problem.message}, in the rendered channels.yaml (as {problem.rule} checks values)"
     if counterpart is not None and not counterpart.enabled:
         message += "; the values disable this channel but the rendered list does not"
-    spec = get_rule(problem.rule)
-    severity = spec.severity if spec is not None and spec.severity is not Severity.ERROR else None
+    declared = _declared_severity(problem.rule)
+    severity = declared if declared is not Severity.ERROR else None
     values_path = counterpart.path(*problem.keys) if counterpart is not None else None
-    return ctx.at_channel(listed, problem.channel, problem.keys, message, severity, values_path)
+    return at_channel(ctx, listed, problem.channel, problem.keys, message, severity, values_path)
 
 
 @rule("RM001", "Rendered channel fails the attestation checks", Severity.ERROR, Scope.RENDERED, "rendered")
@@ -342,11 +360,15 @@ def dropped_channel(ctx: RenderedContext) -> Iterator[Violation]:
     Give the channel what the template needs to render it, or disable it in the values so the
     overlay says what the cluster runs.
     """
-    if ctx.release is None or not ctx.channel_lists or any(listed.error for listed in ctx.channel_lists):
+    if (
+        ctx.release is None
+        or not rendered_channel_lists(ctx)
+        or any(listed.error for listed in rendered_channel_lists(ctx))
+    ):
         return
-    rendered = Counter(channel.name for listed in ctx.channel_lists for channel in listed.channels)
-    carrier = ctx.channel_lists[0].obj
-    for channel in ctx.release.enabled_channels:
+    rendered = Counter(channel.name for listed in rendered_channel_lists(ctx) for channel in listed.channels)
+    carrier = rendered_channel_lists(ctx)[0].obj
+    for channel in enabled_channels(ctx.release):
         if rendered[channel.name] > 0:
             rendered[channel.name] -= 1
             continue
@@ -587,12 +609,12 @@ def admin_host_with_master_key(ctx: RenderedContext) -> Iterator[Violation]:
 def _byok_channels(ctx: RenderedContext) -> dict[str, Channel]:
     """BYOK channels by name: the rendered lists', then the values' (which know where they were set)."""
     found: dict[str, Channel] = {}
-    for listed in ctx.channel_lists:
+    for listed in rendered_channel_lists(ctx):
         for channel in listed.channels:
             if channel.spec.get("type") == BYOK:
                 found.setdefault(channel.name, channel)
     if ctx.release is not None:
-        for channel in ctx.release.channels:
+        for channel in values_channels(ctx.release):
             if channel.spec.get("type") == BYOK:
                 found[channel.name] = channel
     return found
@@ -658,7 +680,7 @@ def byok_key_in_secret(ctx: RenderedContext) -> Iterator[Violation]:
                 channel = owner[0] if owner else _named_in(channels, str(key))
                 if channel is None or not _literal(value, encoded):
                     continue
-                from_values = ctx.release is not None and channel in ctx.release.channels
+                from_values = ctx.release is not None and channel in values_channels(ctx.release)
                 values_path = channel.path(owner[1]) if owner and from_values else None
                 yield ctx.at_object(
                     obj,

@@ -13,6 +13,7 @@ from compliance.load.repository import load_repository
 from compliance.render import backends as render_backends
 from compliance.render import rendered_contexts
 from compliance.render.backends import HelmSdk
+from compliance_rules.gateway import rendered_channel_lists
 from tests.helpers import FIXTURES, brief, line_of, lint_fixture, overlay
 
 pytest.importorskip("helm_python", reason="the SDK back end needs compliance[helm] (helm-python-sdk)")
@@ -65,7 +66,7 @@ def test_unknown_flux_variables_render_as_their_literal_text() -> None:
 
 
 def test_channels_are_read_from_the_rendered_configmap() -> None:
-    (listed,) = by_cluster()["acme"].channel_lists
+    (listed,) = rendered_channel_lists(by_cluster()["acme"])
     assert [(c.name, c.spec["type"]) for c in listed.channels] == [
         ("claude", "anthropic"),
         ("byok", "byok-passthrough"),
@@ -221,7 +222,7 @@ def test_the_real_chart_renders_for_the_template_cluster(corpus: Path, tmp_path:
     ingress = next(o for o in main.manifests.objects if o.kind == "Ingress")
     assert ingress.ref == "Ingress newapi/newapi-bp-newapi-api"  # releaseName newapi, targetNamespace newapi
     assert ingress.get(("spec", "rules", 0, "host")) == "api.${SOVEREIGN_FQDN}"
-    assert main.channel_lists[0].channels == ()  # marketplace and vLLM are off by default
+    assert rendered_channel_lists(main)[0].channels == ()  # marketplace and vLLM are off by default
     assert lint_fixture(root, select=("RND", "RM"), renderer="sdk") == []
     # the partner channel switched on without its endpoint: the helper `fail`s, Helm says where
     failing = lint_fixture(

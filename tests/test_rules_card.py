@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from compliance.engine.context import RuleOptions
+from compliance.engine.options import RuleOptions
 from tests.helpers import FIXTURES, brief, line_of, lint_fixture
 
 FIXTURE = FIXTURES / "bad-card"
@@ -36,7 +36,7 @@ def test_each_missing_card_field_is_reported_at_its_mapping() -> None:
 
 
 def test_card_fields_come_from_the_rule_options() -> None:
-    options = RuleOptions(required_card_fields=("title",), listed_card_fields=("category",))
+    options = RuleOptions({"required-card-fields": ("title",), "listed-card-fields": ("category",)})
     findings = lint_fixture("bad-card", select=("CRD",), rule_options=options)
     assert sorted(f.message for f in findings) == [
         "blueprint bp-cnpg card has no title",

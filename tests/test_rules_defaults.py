@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from compliance.engine.registry import get_rule
+from compliance.app.api import load_registry
 from compliance.model.findings import Finding
 from tests.helpers import brief, lint_fixture, only, overlay
 
@@ -95,7 +95,7 @@ def test_chart_defaults_context_gets_def001_but_not_eso001() -> None:
 def test_defaults_rules_are_documented() -> None:
     lint_fixture("clean", select=SELECT)  # loads the built-in pack
     for rule_id in ("DEF001", "DEF002", "ESO001"):
-        spec = get_rule(rule_id)
+        spec = load_registry(entry_points=False).get(rule_id)
         assert spec is not None and spec.family == "defaults"
         sections = spec.sections()
         for heading in ("what it does", "why it matters", "example", "use instead", "how to fix"):

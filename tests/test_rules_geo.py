@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from compliance.engine.context import RuleOptions
-from compliance.engine.registry import get_rule
+from compliance.app.api import load_registry
+from compliance.engine.options import RuleOptions
 from compliance.model.findings import Finding
 from tests.helpers import brief, lint_fixture, only, overlay
 
@@ -107,7 +107,7 @@ def test_geo002_error_without_justification_info_with_one(findings: list[Finding
 
 
 def test_geo001_uses_the_configured_baseline() -> None:
-    options = RuleOptions(sanctioned_baseline=("IR", "KP"))
+    options = RuleOptions({"sanctioned-baseline": ("IR", "KP")})
     found = lint_fixture("bad-geo", select=("GEO001",), rule_options=options)
     assert [(f.severity.value, f.cluster) for f in found] == [("info", "unknown-relax")]
 
@@ -136,7 +136,7 @@ def test_geo_rules_skip_charts_without_the_knob(tmp_path: Path) -> None:
 def test_geo_rules_are_documented() -> None:
     lint_fixture("clean", select=SELECT)  # loads the built-in pack
     for rule_id in ("GEO001", "GEO002"):
-        spec = get_rule(rule_id)
+        spec = load_registry(entry_points=False).get(rule_id)
         assert spec is not None and spec.family == "geo"
         sections = spec.sections()
         for heading in ("what it does", "why it matters", "example", "use instead", "how to fix"):

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from compliance.engine.context import RuleOptions
-from compliance.engine.registry import get_rule
+from compliance.app.api import load_registry
+from compliance.engine.options import RuleOptions
 from compliance.model.findings import Finding
 from tests.helpers import brief, lint_fixture, only, overlay
 
@@ -90,7 +90,7 @@ def test_overlay_value_at_overlay_line_chart_default_in_values(findings: list[Fi
 
 
 def test_aud002_uses_the_configured_minimum() -> None:
-    options = RuleOptions(min_retention_days=1000)
+    options = RuleOptions({"min-audit-retention-days": 1000})
     found = lint_fixture("bad-policy", select=("AUD002",), rule_options=options)
     warnings = [(f.cluster, f.location.line) for f in found if f.severity.value == "warning"]
     assert warnings == [("acme", 36), ("delta", 45), ("beta", 42)]
@@ -135,7 +135,7 @@ def test_policy_rules_skip_charts_without_the_knobs(tmp_path: Path) -> None:
 def test_policy_rules_are_documented() -> None:
     lint_fixture("clean", select=SELECT)  # loads the built-in pack
     for rule_id in RULES:
-        spec = get_rule(rule_id)
+        spec = load_registry(entry_points=False).get(rule_id)
         assert spec is not None and spec.family == "policy"
         sections = spec.sections()
         for heading in ("what it does", "why it matters", "example", "use instead", "how to fix"):

@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from compliance.engine import registry, trust
-from compliance.engine.context import RuleOptions
+from compliance.engine import trust
 from compliance.engine.evaluate import Evaluation, LintOptions, lint, select_rules
-from compliance.engine.registry import RuleSpec
+from compliance.engine.options import RuleOptions
+from compliance.engine.registry import Registry, RegistryBuilder, RuleSpec
 from compliance.governance.exceptions import Suppressed, govern
 from compliance.load.repository import load_repository
 from compliance.model import Repository
 from compliance.model.findings import Finding
+from compliance.render import rendered_contexts
 from compliance.render.bounds import Bounds
 from compliance.settings.config import Overrides, Settings, load_settings
 from compliance.yaml import Limits
@@ -28,26 +29,39 @@ class LintRun:
     settings: Settings | None = None  # the effective configuration the run used
 
 
-def load_rules(
+def load_registry(
     rule_paths: Iterable[str] = (),
     entry_points: bool = True,
     roots: Sequence[str] = (),
     trust_repository_rules: bool = False,
-) -> list[RuleSpec]:
-    """The built-in pack, then `--rules` paths, then installed `compliance.rules` entry points.
+) -> Registry:
+    """A fresh registry: the built-in pack, then `--rules` paths, then installed `compliance.rules` entry points.
 
     `roots` are the folders being linted: they and the git checkouts holding them are hostile content,
     never a rule provider. A rule path inside one is a PluginError unless `trust_repository_rules`;
     entry points declared inside one are skipped (or, if their module would be imported from inside
     one, a PluginError), again unless trusted.
     """
-    registry.load_builtin()
+    import compliance_rules
+
+    builder = RegistryBuilder()
+    builder.add_modules(compliance_rules.PROVIDER, compliance_rules.modules())
     roots = trust.untrusted_roots(roots)
     for path in rule_paths:
-        registry.load_path(path, roots, trust_repository_rules)
+        builder.add_path(path, roots, trust_repository_rules)
     if entry_points:  # trusting the repository's rules trusts its distributions too
-        registry.load_entry_points(() if trust_repository_rules else roots)
-    return registry.all_rules()
+        builder.add_entry_points(() if trust_repository_rules else roots)
+    return builder.build()
+
+
+def load_rules(
+    rule_paths: Iterable[str] = (),
+    entry_points: bool = True,
+    roots: Sequence[str] = (),
+    trust_repository_rules: bool = False,
+) -> list[RuleSpec]:
+    """The rules of `load_registry(...)`, sorted by id."""
+    return load_registry(rule_paths, entry_points, roots, trust_repository_rules).rules()
 
 
 def lint_path(
@@ -97,8 +111,8 @@ def lint_path(
         render_bounds=render_bounds or Bounds(),
     )
     evaluated: set[Evaluation] = set()
-    findings = lint(repo, rules, options, evaluated)
-    known, ran = {s.id for s in specs}, {s.id for s in rules}
+    findings = lint(repo, rules, options, evaluated, render=rendered_contexts)
+    known, ran = {s.id: s.severity for s in specs}, {s.id for s in rules}
     # a partial run (`changed`) cannot tell that a suppression matched nothing
     governed = govern(findings, repo.suppressions, settings, known, ran, judge_unused=changed is None)
     return LintRun(repo, tuple(rules), governed.findings, frozenset(evaluated), governed.suppressed, settings)
@@ -116,8 +130,8 @@ def lint_project(
     render_bounds: Bounds | None = None,
 ) -> LintRun:
     """Lint `path` as the command line does: its project config (`compliance.settings.config`) under `overrides`."""
-    specs = load_rules(rule_paths, roots=(path,), trust_repository_rules=trust_repository_rules)
-    settings = load_settings(path, overrides or Overrides(), {s.id for s in specs})
+    registry = load_registry(rule_paths, roots=(path,), trust_repository_rules=trust_repository_rules)
+    settings = load_settings(path, overrides or Overrides(), set(registry.by_id), registry.options())
     return lint_path(
         path,
         rule_paths=rule_paths,
@@ -148,8 +162,9 @@ def lint_manifests(
 
     # the config comes from the working directory, so it is a linted root as much as the stream's folder
     roots = (".",) if stream == "-" else (".", stream)
-    specs = load_rules(rule_paths, roots=roots, trust_repository_rules=trust_repository_rules)
-    settings = load_settings(".", overrides or Overrides(), {s.id for s in specs})
+    registry = load_registry(rule_paths, roots=roots, trust_repository_rules=trust_repository_rules)
+    specs = registry.rules()
+    settings = load_settings(".", overrides or Overrides(), set(registry.by_id), registry.options())
     rules = [s for s in select_rules(specs, settings.select, settings.ignore) if s.scope is Scope.RENDERED]
     if stream == "-":
         root, source, text = os.getcwd(), "<stdin>", sys.stdin.read()
@@ -164,6 +179,7 @@ def lint_manifests(
     repo = Repository(root, (), (), (), (), None, (), {})
     options = LintOptions(settings.select, settings.ignore, rule_options=settings.rule_options, manifests=manifests)
     evaluated: set[Evaluation] = set()
-    findings = lint(repo, rules, options, evaluated)
-    governed = govern(findings, (), settings, {s.id for s in specs}, {s.id for s in rules}, judge_unused=False)
+    findings = lint(repo, rules, options, evaluated, render=rendered_contexts)
+    known = {s.id: s.severity for s in specs}
+    governed = govern(findings, (), settings, known, {s.id for s in rules}, judge_unused=False)
     return LintRun(repo, tuple(rules), governed.findings, frozenset(evaluated), governed.suppressed, settings)

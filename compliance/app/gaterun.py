@@ -13,7 +13,8 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 
 from compliance.app.api import LintRun
-from compliance.engine.registry import RuleSpec
+from compliance.engine.options import Option
+from compliance.engine.registry import RuleSpec, declared_options
 from compliance.governance.diffbase import Comparison, checkout_base, compare
 from compliance.governance.gatesettings import GateSettings, Weakening, assess, changes
 from compliance.model.findings import Finding
@@ -46,32 +47,33 @@ def _relative(file: str, root: str) -> str:
     return os.path.relpath(os.path.abspath(file), os.path.abspath(_folder(root))).replace(os.sep, "/")
 
 
-def read_base_config(base_path: str | None, ref: str) -> ConfigFile | None:
+def read_base_config(base_path: str | None, ref: str, options: Sequence[Option] | None = None) -> ConfigFile | None:
     """The config of the base tree, named `REF:path` (its temporary checkout is no name for a reader)."""
     found = find_config(base_path) if base_path is not None else None
     if base_path is None or found is None:
         return None
     rel = _relative(found, base_path)
     try:
-        config = read_config(found)
+        config = read_config(found, options)
     except ConfigError as error:
         raise ConfigError(str(error).replace(found, f"{ref}:{rel}")) from None
     return replace(config, path=f"{ref}:{rel}", location_path=rel)
 
 
-def read_head_config(root: str) -> ConfigFile | None:
+def read_head_config(root: str, options: Sequence[Option] | None = None) -> ConfigFile | None:
     found = find_config(root)
     if found is None:
         return None
-    return replace(read_config(found), location_path=_relative(found, root))
+    return replace(read_config(found, options), location_path=_relative(found, root))
 
 
 def gate_changes(root: str, base: ConfigFile | None, specs: Collection[RuleSpec]) -> list[Finding]:
     """GATE001 for each change the pull request (the tree at `root`) makes to the base's config."""
-    head = read_head_config(root)
+    options = declared_options(specs)
+    head = read_head_config(root, options)
     rule_ids = {spec.id for spec in specs}
-    before = resolve(root, base, Overrides(), rule_ids)
-    after = resolve(root, head, Overrides(), rule_ids)
+    before = resolve(root, base, Overrides(), rule_ids, options)
+    after = resolve(root, head, Overrides(), rule_ids, options)
     shown = head or base
     path = shown.location_path if shown is not None and shown.location_path else CONFIG_NAME
     return changes(before, after, head, path, specs)
@@ -88,7 +90,7 @@ def lint_against_base(
     """Lint `root` and `root` as of `ref` under one configuration, and judge the config's changes."""
     pinned = options.config is not None
     with checkout_base(root, ref) as base:
-        base_config = read_base_config(base.path, ref)
+        base_config = read_base_config(base.path, ref, declared_options(specs))
         if not pinned and config_from == "base":
             options = replace(options, governing=BaseConfig(ref, base_config))
         run = lint(root, options)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from compliance.app.api import LintRun, lint_path, load_rules
+from compliance.app.api import LintRun, lint_path, load_registry
 from compliance.engine.context import ReleaseContext
 from compliance.engine.evaluate import LintOptions, release_contexts, select_rules
 from compliance.engine.registry import RuleSpec
@@ -84,8 +84,9 @@ def validate_selection(specs: Sequence[RuleSpec], settings: Settings) -> None:
 def build_run(request: RunRequest) -> Run:
     """Load the rules and the project configuration, then the repository, then evaluate (when asked)."""
     path, trust = request.path, request.trust_repository_rules
-    specs = tuple(load_rules(request.rule_paths, roots=(path,), trust_repository_rules=trust))
-    settings = load_settings(path, request.overrides, {s.id for s in specs})
+    registry = load_registry(request.rule_paths, roots=(path,), trust_repository_rules=trust)
+    specs = tuple(registry.rules())
+    settings = load_settings(path, request.overrides, set(registry.by_id), registry.options())
     validate_selection(specs, settings)
     renderer = choose_renderer(request.renderer)
     if not request.evaluate:

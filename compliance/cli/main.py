@@ -376,17 +376,22 @@ def explain(
     rules: Annotated[list[str] | None, typer.Option(help="Also load rule modules from a file or folder.")] = None,
 ) -> None:
     """Print a rule's documentation: what it does, why, examples, how to fix."""
-    from compliance.app.api import load_rules
-    from compliance.engine.registry import get_rule
+    from compliance.app.api import load_registry
 
-    load_rules(rules or ())
-    spec = get_rule(rule_id)
+    spec = load_registry(rules or ()).get(rule_id)
     if spec is None:
         raise UsageError(f"unknown rule id: {rule_id} (see `compliance rules`)")
     typer.echo(f"{spec.id}: {spec.title}")
     typer.echo(f"severity: {spec.severity.value}   family: {spec.family}   scope: {spec.scope.value}")
     typer.echo(f"provider: {spec.provider}\n")
     typer.echo(spec.doc)
+    if spec.options:
+        import json
+
+        typer.echo("\n## Options (`options:` in .compliance.yaml)")
+        for option in spec.options:
+            default = json.dumps(option.shown(option.default), ensure_ascii=False)
+            typer.echo(f"- `{option.name}` (default {default}; {option.weaker.value} is weaker): {option.doc}")
 
 
 app.command("values")(values_command)

@@ -1,7 +1,8 @@
 """What a cluster deploys: chart defaults coalesced with the overlay, Helm's rules, with provenance.
 
 This is the one place Helm's and Flux's value semantics live (merge, `null` deletion, variable
-substitution, channel composition). Rules and the `values` command both read `EffectiveValues`.
+substitution; the gateway's channel composition is the rule pack's, `compliance_rules.gateway`).
+Rules and the `values` command both read `EffectiveValues`.
 
 Helm version: Flux helm-controller v1.6 embeds Helm v4, so we follow Helm v4.2 coalescing: a user
 `null` deletes a default key, a user `null` with no default is kept, a default `null` the user leaves
@@ -230,63 +231,6 @@ def effective_values(
     return EffectiveValues(values if isinstance(values, dict) else {}, tuple(layers), unresolved)
 
 
-# ── Channels as the chart renders them ───────────────────────────────────────
-
-
 def go_truthy(value: Any) -> bool:
     """Go template truthiness: false, 0, "", nil and empty collections are false."""
     return value not in (None, False, 0, "") and value != [] and value != {} and value is not MISSING
-
-
-@dataclass(frozen=True, slots=True)
-class Channel:
-    index: int  # position in the rendered channels list
-    source: Path  # where its values live: ("channels", 2) or ("defaultChannels", "vllm")
-    spec: Mapping[str, Any]  # the composed channel as rendered
-
-    @property
-    def enabled(self) -> bool:
-        return self.spec.get("enabled", True) is not False
-
-    @property
-    def name(self) -> str:
-        name = self.spec.get("name")
-        return str(name) if name is not None else f"#{self.index}"
-
-    def path(self, *keys: str | int) -> Path:
-        return self.source + keys
-
-
-def compose_channels(values: Mapping[str, Any]) -> tuple[Channel, ...]:
-    """`defaultChannels.qwenPartner` + `channels` + `defaultChannels.vllm`, as `effectiveChannels`."""
-    composed: list[Channel] = []
-    defaults = values.get("defaultChannels")
-    defaults = defaults if isinstance(defaults, dict) else {}
-    partner = defaults.get("qwenPartner")
-    if isinstance(partner, dict) and go_truthy(partner.get("enabled")) and not _unknown(partner.get("enabled")):
-        spec = dict(partner)
-        spec["type"] = "openai-compatible"
-        if not go_truthy(spec.get("attestation")):
-            spec["attestation"] = {"kind": "commercial-contract"}
-        composed.append(Channel(len(composed), ("defaultChannels", "qwenPartner"), spec))
-    channels = values.get("channels")
-    for position, item in enumerate(channels if isinstance(channels, list) else []):
-        if isinstance(item, dict):
-            composed.append(Channel(len(composed), ("channels", position), item))
-    vllm = defaults.get("vllm")
-    if (
-        isinstance(vllm, dict)
-        and go_truthy(vllm.get("enabled"))
-        and not _unknown(vllm.get("enabled"))
-        and go_truthy(vllm.get("endpoint"))
-    ):
-        spec = dict(vllm)
-        spec["type"] = "vllm"
-        if not go_truthy(spec.get("attestation")):
-            spec["attestation"] = {"kind": "in-cluster"}
-        composed.append(Channel(len(composed), ("defaultChannels", "vllm"), spec))
-    return tuple(composed)
-
-
-def _unknown(value: Any) -> bool:
-    return isinstance(value, Unresolved)

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from compliance.effective.fluxvars import Unresolved
-from compliance.effective.values import Channel, EffectiveValues
+from compliance.effective.values import EffectiveValues
+from compliance.engine.options import RuleOptions
 from compliance.model import (
     MISSING,
     Blueprint,
@@ -22,19 +23,6 @@ from compliance.model import (
 )
 from compliance.model.findings import Location, Severity, Violation
 from compliance.yaml import Path
-
-SANCTIONED_BASELINE = ("IR", "KP", "SY", "CU", "RU-occupied-UA")
-
-
-@dataclass(frozen=True, slots=True)
-class RuleOptions:
-    """Knobs of the built-in pack (a project config can change them)."""
-
-    sanctioned_baseline: tuple[str, ...] = SANCTIONED_BASELINE
-    commercial_types: frozenset[str] = frozenset({"openai-compatible", "anthropic"})
-    min_retention_days: int = 730
-    required_card_fields: tuple[str, ...] = ("title", "summary")
-    listed_card_fields: tuple[str, ...] = ("category", "license")
 
 
 def is_unknown(value: Any) -> bool:
@@ -95,7 +83,6 @@ class ReleaseContext:
     cluster: Cluster | None
     release: HelmRelease | None
     values: EffectiveValues
-    channels: tuple[Channel, ...]
     options: RuleOptions = field(default_factory=RuleOptions)
 
     @property
@@ -117,34 +104,6 @@ class ReleaseContext:
         assert self.release is not None
         return _violation(self.release.document, path, message, severity)
 
-    def is_commercial(self, channel: Channel) -> bool:
-        return channel.spec.get("type") in self.options.commercial_types
-
-    @property
-    def enabled_channels(self) -> list[Channel]:
-        return [channel for channel in self.channels if channel.enabled]
-
-    @property
-    def commercial_channels(self) -> list[Channel]:
-        return [channel for channel in self.enabled_channels if self.is_commercial(channel)]
-
-    @property
-    def is_gateway(self) -> bool:
-        """Values shaped like the LLM marketplace gateway (the contract's rules apply)."""
-        return "channels" in self.values.values or "defaultChannels" in self.values.values
-
-
-@dataclass(frozen=True, slots=True)
-class RenderedChannels:
-    """The channel list a rendered ConfigMap carries in its `channels.yaml` document."""
-
-    obj: RenderedObject
-    key: Path  # where the document sits in the ConfigMap: ("data", "channels.yaml")
-    channels: tuple[Channel, ...]  # each Channel.source is its item's path inside the document: (index,)
-    document: YamlDocument | None  # the parsed document; None when it does not parse
-    offset: tuple[int, int] | None = None  # (lines, columns) from document positions to the stream file
-    error: str = ""  # why the document does not parse
-
 
 @dataclass(frozen=True, slots=True)
 class RenderedContext:
@@ -157,8 +116,10 @@ class RenderedContext:
     manifests: RenderedManifests
     release: ReleaseContext | None = None
     problems: tuple[RenderProblem, ...] = ()
-    channel_lists: tuple[RenderedChannels, ...] = ()
     options: RuleOptions = field(default_factory=RuleOptions)
+    # what rules derive from the manifests, parsed once per context and shared between rules (a rule
+    # pack's cache, keyed by its own names; the engine never reads it)
+    derived: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def blueprint_name(self) -> str | None:
@@ -204,25 +165,6 @@ class RenderedContext:
         if self.manifests.in_file:
             return Violation(message, obj.document.locate(path), value_path, (), severity)
         return Violation(message, self._template_location(obj), value_path, (), severity)
-
-    def at_channel(
-        self,
-        channels: RenderedChannels,
-        channel: Channel,
-        keys: Path,
-        message: str,
-        severity: Severity | None = None,
-        values_path: Path | None = None,
-    ) -> Violation:
-        """Like `at_object` for a key of one rendered channel; in a stream file, inside `channels.yaml`."""
-        path = channel.path(*keys)
-        if values_path is None and self.manifests.in_file and channels.offset and channels.document is not None:
-            inner = channels.document.locate(path)
-            lines, columns = channels.offset
-            violation = self.at_object(channels.obj, channels.key, message, severity)
-            location = Location(self.manifests.source, inner.line + lines, inner.column + columns)
-            return Violation(violation.message, location, violation.value_path + format_path(path), (), severity)
-        return self.at_object(channels.obj, (*channels.key, *path), message, severity, values_path)
 
     def _template_location(self, obj: RenderedObject) -> Location:
         if obj.template_file is not None:

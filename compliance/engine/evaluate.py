@@ -1,24 +1,33 @@
-"""Evaluation: build every rule context from the model, run the rules, collect sorted findings."""
+"""Evaluation: build every rule context from the model, run the rules, collect sorted findings.
+
+Rendering is a stage the caller passes in (`RenderStage`, the application layer gives
+`compliance.render.rendered_contexts`): the engine imports neither the render stage nor the rule pack.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from compliance.effective.values import ChartDefaults, compose_channels, effective_values
-from compliance.engine.context import BlueprintContext, ReleaseContext, RepositoryContext, RuleOptions
+from compliance.effective.values import ChartDefaults, effective_values
+from compliance.engine.context import BlueprintContext, ReleaseContext, RenderedContext, RepositoryContext
+from compliance.engine.options import RuleOptions
 from compliance.engine.registry import RuleSpec, Scope
 from compliance.errors import UsageError
 from compliance.model import Blueprint, Chart, Cluster, HelmRelease, RenderedManifests, Repository
 from compliance.model.findings import Finding, Location, Severity, Violation, sort_findings
-from compliance.render.bounds import Bounds
 
 if TYPE_CHECKING:
     from compliance.engine.affected import Affected
+    from compliance.render.bounds import Bounds
 
 
 Evaluation = tuple[str, str | None, str | None]  # (rule id, blueprint, cluster): one check that ran
+
+
+# The render stage: release contexts -> their rendered manifests' contexts (or the `--manifests` stream's)
+RenderStage = Callable[[Repository, Sequence[ReleaseContext], "LintOptions"], Sequence[RenderedContext]]
 
 
 class SelectionError(UsageError, ValueError):
@@ -34,7 +43,7 @@ class LintOptions:
     affected: Affected | None = None  # pre-commit: evaluate only what the changed files affect
     renderer: str = "none"  # auto | helm | sdk | none: render charts for the rendered rules (compliance.render)
     cache_dir: str | None = None  # render cache folder; None: render every time
-    render_bounds: Bounds = field(default_factory=Bounds)  # what one render may cost (RND004 beyond)
+    render_bounds: Bounds | None = None  # what one render may cost (RND004 beyond); None: the render stage's default
     manifests: RenderedManifests | None = None  # `--manifests`: lint this stream instead of rendering
 
 
@@ -65,8 +74,7 @@ def release_contexts(repo: Repository, options: LintOptions) -> list[ReleaseCont
         if id(chart) not in defaults:
             defaults[id(chart)] = ChartDefaults.of(chart)
         values = effective_values(chart, release, variables, defaults[id(chart)])
-        channels = compose_channels(values.values)
-        return ReleaseContext(repo, blueprint, chart, cluster, release, values, channels, options.rule_options)
+        return ReleaseContext(repo, blueprint, chart, cluster, release, values, options.rule_options)
 
     for cluster in repo.clusters:
         variables = {**options.variables, **cluster.variables}
@@ -101,8 +109,12 @@ def lint(
     rules: Iterable[RuleSpec],
     options: LintOptions = LintOptions(),
     evaluated: set[Evaluation] | None = None,
+    render: RenderStage | None = None,
 ) -> list[Finding]:
-    """Findings of `rules` on `repo`; `evaluated`, if given, receives every check that ran (passing ones too)."""
+    """Findings of `rules` on `repo`; `evaluated`, if given, receives every check that ran (passing ones too).
+
+    The rendered rules run on what `render` returns; without a render stage they have nothing to judge.
+    """
     rules = list(rules)
     findings: list[Finding] = []
 
@@ -139,7 +151,9 @@ def lint(
         primary = blueprint.document.locate(())
         for spec in by_scope[Scope.BLUEPRINT]:
             emit(spec, _run(spec, context, primary), blueprint.name or None, None)
-    rendering = by_scope[Scope.RENDERED] and options.manifests is None and options.renderer != "none"
+    rendering = (
+        render is not None and by_scope[Scope.RENDERED] and options.manifests is None and options.renderer != "none"
+    )
     wanted = by_scope[Scope.RELEASE] or rendering
     contexts = release_contexts(repo, options) if wanted else []
     for release_context in contexts if by_scope[Scope.RELEASE] else ():
@@ -147,10 +161,8 @@ def lint(
         cluster = release_context.cluster.name if release_context.cluster else None
         for spec in by_scope[Scope.RELEASE]:
             emit(spec, _run(spec, release_context, primary), release_context.name or None, cluster)
-    if by_scope[Scope.RENDERED]:
-        from compliance.render import rendered_contexts
-
-        for rendered in rendered_contexts(repo, contexts, options):
+    if by_scope[Scope.RENDERED] and render is not None:
+        for rendered in render(repo, contexts, options):
             for spec in by_scope[Scope.RENDERED]:
                 emit(spec, _run(spec, rendered, rendered.primary), rendered.blueprint_name, rendered.cluster_name)
     return sort_findings(findings)

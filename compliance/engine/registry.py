@@ -1,10 +1,12 @@
 """The rule registry: rule metadata, the `@rule` decorator, and rule providers.
 
-Providers: the built-in pack (`compliance_rules`), modules given with `--rules PATH`, and installed
-packages that declare the entry-point group `compliance.rules`. Importing a provider registers its
-rules; the registry is the only mutable global in the engine. The repository being linted is never a
-provider (`compliance.engine.trust`): `--rules` inside a linted root is refused unless trusted explicitly, and
-entry points declared inside a linted root are not discovered.
+Providers: the built-in pack (`compliance_rules`, loaded by the application layer), modules given with
+`--rules PATH`, and installed packages that declare the entry-point group `compliance.rules`. `@rule`
+only attaches a frozen `RuleDeclaration` to its function; loading a provider imports its modules
+(Python's module cache makes a second load cheap) and collects the decorated functions found in them.
+A `Registry` holds the rules of one run: the built-ins plus that run's providers, nothing global.
+The repository being linted is never a provider (`compliance.engine.trust`): `--rules` inside a linted
+root is refused unless trusted explicitly, and entry points declared inside a linted root are not discovered.
 """
 
 from __future__ import annotations
@@ -15,18 +17,21 @@ import inspect
 import os
 import re
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from enum import Enum
+from types import ModuleType
 from typing import Any
 
 from compliance.engine import trust
+from compliance.engine.options import Option
 from compliance.errors import UsageError
 from compliance.model.findings import Severity, Violation
 
 ENTRY_POINT_GROUP = "compliance.rules"
 RULE_ID = re.compile(r"^[A-Z][A-Z0-9]{1,9}[0-9]{3}$")
 SECTION = re.compile(r"^## (.+)$", re.MULTILINE)
+DECLARATION = "__compliance_rule__"  # the attribute `@rule` sets on a check
 
 
 class Scope(str, Enum):
@@ -46,6 +51,18 @@ Check = Callable[[Any], Iterable[Violation]]
 
 
 @dataclass(frozen=True, slots=True)
+class RuleDeclaration:
+    """What `@rule` says about a check; the provider is known only when a registry collects it."""
+
+    id: str
+    title: str
+    severity: Severity
+    scope: Scope
+    family: str
+    options: tuple[Option, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class RuleSpec:
     id: str
     title: str
@@ -54,6 +71,7 @@ class RuleSpec:
     family: str
     check: Check
     provider: str
+    options: tuple[Option, ...] = ()  # the knobs the rule reads (`compliance.engine.options`)
 
     @property
     def doc(self) -> str:
@@ -73,82 +91,165 @@ class RuleSpec:
         return self.sections().get("what it does", self.title).strip() or self.title
 
 
-_RULES: dict[str, RuleSpec] = {}
-_current_provider = "compliance_rules"
+def rule(
+    id: str, title: str, severity: Severity, scope: Scope, family: str, options: Sequence[Option] = ()
+) -> Callable[[Check], Check]:
+    """Declare a check. Its docstring is its documentation (`compliance explain ID`); `options` are the
+    knobs it reads. Nothing is registered here: a registry collects the check from its module."""
+    declaration = RuleDeclaration(id, title, Severity(severity), Scope(scope), family, tuple(options))
 
-
-def rule(id: str, title: str, severity: Severity, scope: Scope, family: str) -> Callable[[Check], Check]:
-    """Register a check. Its docstring is its documentation (`compliance explain ID`)."""
-
-    def register(check: Check) -> Check:
-        if not RULE_ID.match(id):
-            raise PluginError(f"{_current_provider}: invalid rule id {id!r} (expected e.g. ABC001)")
-        existing = _RULES.get(id)
-        redefined = existing is not None and existing.check is not check
-        if redefined and (existing.check.__qualname__ != check.__qualname__ or existing.provider != _current_provider):
-            raise PluginError(f"{_current_provider}: rule id {id} is already defined by {existing.provider}")
-        _RULES[id] = RuleSpec(id, title, Severity(severity), Scope(scope), family, check, _current_provider)
+    def declare(check: Check) -> Check:
+        setattr(check, DECLARATION, declaration)
         return check
 
-    return register
+    return declare
 
 
-def all_rules() -> list[RuleSpec]:
-    return [_RULES[key] for key in sorted(_RULES)]
+def declared_in(module: ModuleType) -> list[tuple[Check, RuleDeclaration]]:
+    """The checks `module` itself defines with `@rule` (not ones it imports from elsewhere)."""
+    found = []
+    for value in list(vars(module).values()):
+        if not inspect.isfunction(value) or value.__module__ != module.__name__:
+            continue
+        declaration = getattr(value, DECLARATION, None)
+        if isinstance(declaration, RuleDeclaration):
+            found.append((value, declaration))
+    return found
 
 
-def get_rule(rule_id: str) -> RuleSpec | None:
-    return _RULES.get(rule_id.upper())
+@dataclass(frozen=True, slots=True)
+class Registry:
+    """The rules of one run, by id, and the options they declare in load order (providers in load order,
+    modules in provider order, rules in module order: the order `compliance config` lists them)."""
+
+    by_id: Mapping[str, RuleSpec] = field(default_factory=dict)
+    declared: tuple[Option, ...] = ()
+
+    def rules(self) -> list[RuleSpec]:
+        return [self.by_id[key] for key in sorted(self.by_id)]
+
+    def get(self, rule_id: str) -> RuleSpec | None:
+        return self.by_id.get(rule_id.upper())
+
+    def family(self, name: str) -> list[RuleSpec]:
+        return [spec for spec in self.rules() if spec.family == name]
+
+    def options(self) -> tuple[Option, ...]:
+        return self.declared
 
 
-def _import_as(provider: str, action: Callable[[], Any]) -> Any:
-    global _current_provider
-    previous, _current_provider = _current_provider, provider
+def declared_options(specs: Iterable[RuleSpec]) -> tuple[Option, ...]:
+    """Every option `specs` declare, each once, by name (without a registry at hand)."""
+    found: dict[str, Option] = {}
+    for spec in specs:
+        for option in spec.options:
+            found.setdefault(option.name, option)
+    return tuple(found[name] for name in sorted(found))
+
+
+class RegistryBuilder:
+    """Collects the rules of one run's providers, in load order; `build()` freezes them."""
+
+    def __init__(self) -> None:
+        self._specs: dict[str, RuleSpec] = {}
+        self._options: dict[str, tuple[Option, str]] = {}
+
+    def build(self) -> Registry:
+        return Registry(dict(self._specs), tuple(option for option, _ in self._options.values()))
+
+    def add_modules(self, provider: str, modules: Iterable[ModuleType]) -> None:
+        for module in modules:
+            for check, declaration in declared_in(module):
+                self._add(provider, check, declaration)
+
+    def _add(self, provider: str, check: Check, declaration: RuleDeclaration) -> None:
+        rule_id = declaration.id
+        if not RULE_ID.match(rule_id):
+            raise PluginError(f"{provider}: invalid rule id {rule_id!r} (expected e.g. ABC001)")
+        existing = self._specs.get(rule_id)
+        if existing is not None and existing.check is check:
+            return  # the same module reached through two providers (a package and its entry point)
+        if existing is not None:
+            raise PluginError(f"{provider}: rule id {rule_id} is already defined by {existing.provider}")
+        for option in declaration.options:
+            known = self._options.get(option.name)
+            if known is not None and known[0] != option:
+                raise PluginError(f"{provider}: option {option.name} is already declared differently by {known[1]}")
+            self._options.setdefault(option.name, (option, provider))
+        d = declaration
+        self._specs[rule_id] = RuleSpec(d.id, d.title, d.severity, d.scope, d.family, check, provider, d.options)
+
+    def add_path(self, path: str, roots: Sequence[str] = (), trust_roots: bool = False) -> None:
+        """Rule modules from a .py file or every .py file in a folder.
+
+        A path resolving inside one of the linted `roots` is refused unless `trust_roots`: it is code from
+        the change under review (`compliance.engine.trust`).
+        """
+        if not os.path.exists(path):
+            raise PluginError(f"--rules {path}: no such file or directory")
+        if not trust_roots:
+            refused = trust.rule_path_inside(path, roots)
+            if refused is not None:
+                raise PluginError(refused)
+        files = (
+            sorted(os.path.join(path, n) for n in os.listdir(path) if n.endswith(".py") and not n.startswith("_"))
+            if os.path.isdir(path)
+            else [path]
+        )
+        for file in files:
+            module = _guarded(file, lambda file=file: _import_file(file))
+            self.add_modules(file, [module])
+
+    def add_entry_points(self, roots: Sequence[str] = ()) -> None:
+        """Installed `compliance.rules` entry points: the rules of the modules they import.
+
+        An entry point names a module, or a callable that imports the provider's modules; the rules
+        collected are those of every loaded module of the entry's top-level package.
+        """
+        for name, value in _declared_entry_points(roots):
+            provider = f"entry point {name} ({value})"
+            package = value.partition(":")[0].strip().split(".")[0]
+            shadowed = trust.module_inside(package, roots)
+            if shadowed is not None:  # an installed plugin whose module the repository shadows (PYTHONPATH=.)
+                raise PluginError(f"{provider}: {shadowed}")
+            loaded = _guarded(provider, lambda value=value: _load_entry(value))
+            if callable(loaded) and not inspect.isclass(loaded):
+                _guarded(provider, loaded)
+            modules = [
+                module
+                for module_name, module in sorted(sys.modules.items())
+                if isinstance(module, ModuleType) and (module_name == package or module_name.startswith(package + "."))
+            ]
+            self.add_modules(provider, modules)
+
+
+def _guarded(provider: str, action: Callable[[], Any]) -> Any:
+    """Run `action` for `provider`: any failure is a PluginError that names the provider and says why."""
     try:
         return action()
     except PluginError:
         raise
     except Exception as error:  # a plugin may fail in any way; name it and say why
         raise PluginError(f"cannot load rules from {provider}: {type(error).__name__}: {error}") from None
-    finally:
-        _current_provider = previous
 
 
-def load_builtin() -> None:
-    import compliance_rules
-
-    _import_as("compliance_rules", compliance_rules.load)
-
-
-def load_path(path: str, roots: Sequence[str] = (), trust_roots: bool = False) -> None:
-    """Import rule modules from a .py file or every .py file in a folder.
-
-    A path resolving inside one of the linted `roots` is refused unless `trust_roots`: it is code from
-    the change under review (`compliance.engine.trust`).
-    """
-    if not os.path.exists(path):
-        raise PluginError(f"--rules {path}: no such file or directory")
-    if not trust_roots:
-        refused = trust.rule_path_inside(path, roots)
-        if refused is not None:
-            raise PluginError(refused)
-    files = (
-        sorted(os.path.join(path, n) for n in os.listdir(path) if n.endswith(".py") and not n.startswith("_"))
-        if os.path.isdir(path)
-        else [path]
-    )
-    for file in files:
-        name = "compliance_plugin_" + re.sub(r"\W", "_", os.path.abspath(file))
-
-        def load(file: str = file, name: str = name) -> None:
-            spec = importlib.util.spec_from_file_location(name, file)
-            if spec is None or spec.loader is None:
-                raise PluginError(f"--rules {file}: not a Python module")
-            module = importlib.util.module_from_spec(spec)
-            sys.modules[name] = module
-            spec.loader.exec_module(module)
-
-        _import_as(file, load)
+def _import_file(file: str) -> ModuleType:
+    """The module of a rule file, imported once per process (Python's module cache)."""
+    name = "compliance_plugin_" + re.sub(r"\W", "_", os.path.abspath(file))
+    cached = sys.modules.get(name)
+    if cached is not None:
+        return cached
+    spec = importlib.util.spec_from_file_location(name, file)
+    if spec is None or spec.loader is None:
+        raise PluginError(f"--rules {file}: not a Python module")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]  # a broken file fails again next time, not half-loaded
+        raise
+    return module
 
 
 def _declared_entry_points(roots: Sequence[str] = ()) -> list[tuple[str, str]]:
@@ -203,18 +304,3 @@ def _load_entry(value: str) -> Any:
     for part in filter(None, attribute.strip().split(".")):
         loaded = getattr(loaded, part)
     return loaded
-
-
-def load_entry_points(roots: Sequence[str] = ()) -> None:
-    for name, value in _declared_entry_points(roots):
-        provider = f"entry point {name} ({value})"
-        shadowed = trust.module_inside(value.partition(":")[0].strip().split(".")[0], roots)
-        if shadowed is not None:  # an installed plugin whose module the repository shadows (PYTHONPATH=.)
-            raise PluginError(f"{provider}: {shadowed}")
-        loaded = _import_as(provider, lambda value=value: _load_entry(value))
-        if callable(loaded) and not inspect.isclass(loaded):
-            _import_as(provider, loaded)
-
-
-def iter_family(family: str) -> Iterator[RuleSpec]:
-    return (spec for spec in all_rules() if spec.family == family)

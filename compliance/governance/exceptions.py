@@ -13,7 +13,6 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from compliance.engine.registry import get_rule
 from compliance.model import SuppressionComment
 from compliance.model.findings import Finding, Location, Severity, sort_findings
 from compliance.settings.config import ConfigException, Settings
@@ -59,11 +58,12 @@ def govern(
     findings: Iterable[Finding],
     comments: Iterable[SuppressionComment],
     settings: Settings,
-    known: Collection[str],
+    known: Mapping[str, Severity],
     evaluated: Collection[str],
     judge_unused: bool = True,
 ) -> Governed:
-    """Apply suppressions to `findings`; `known` are every loaded rule id, `evaluated` the ids that ran.
+    """Apply suppressions to `findings`; `known` maps every loaded rule id to its default severity,
+    `evaluated` are the ids that ran.
 
     SUP findings are emitted only for SUP rules among `evaluated` (so `--select/--ignore` apply to them);
     SUP003 (matched nothing) only when `judge_unused` (a run that evaluated everything it could).
@@ -71,9 +71,9 @@ def govern(
     problems: list[Finding] = []
 
     def report(rule_id: str, message: str, location: Location) -> None:
-        spec = get_rule(rule_id)
-        if spec is not None and rule_id in evaluated:
-            problems.append(Finding(rule_id, spec.severity, message, location))
+        severity = known.get(rule_id)
+        if severity is not None and rule_id in evaluated:
+            problems.append(Finding(rule_id, severity, message, location))
 
     candidates: list[_Candidate] = []
     for comment in comments if settings.inline_suppressions else ():

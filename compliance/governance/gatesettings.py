@@ -2,7 +2,7 @@
 
 `assess()` lists the effective settings of a run that make the gate weaker than the defaults (a
 `fail-on` that never fails, rules dropped by `select`/`ignore`, `exclude` globs, lowered severities,
-config exceptions, rule options below their defaults, a baseline) and where each came from.
+config exceptions, rule options weaker than their declared defaults, a baseline) and where each came from.
 `changes()` judges a pull request's edit of the config against the base ref's (GATE001): an error
 where it weakens the gate, info where it strengthens it, located at the changed line.
 
@@ -17,15 +17,13 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from compliance.engine.context import RuleOptions
-from compliance.engine.registry import RuleSpec
+from compliance.engine.registry import RuleSpec, declared_options
 from compliance.model.findings import Finding, Location, Severity
-from compliance.settings.config import DEFAULT, OPTION_FIELDS, ConfigException, ConfigFile, Settings
+from compliance.settings.config import DEFAULT, ConfigException, ConfigFile, Settings
 
 GATE_RULE = "GATE001"
 NEVER = "never"
 STRICTEST_FIRST = ("info", "warning", "error", NEVER)  # fail-on levels, each failing on less than the one before
-LOWER_IS_WEAKER = "min-audit-retention-days"  # the one number; the other options are lists where fewer is weaker
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,19 +108,6 @@ def _located(root: str, source: str) -> Location | None:
     return Location(rel.replace(os.sep, "/"), line, column)
 
 
-def _option_weaker(key: str, value: Any, reference: Any) -> list[str]:
-    """What in `value` is weaker than `reference` for option `key` (empty: as strict or stricter)."""
-    if key == LOWER_IS_WEAKER:
-        return [f"{value} < {reference}"] if value < reference else []
-    return [str(item) for item in sorted(set(reference) - set(value))]
-
-
-def _option_stronger(key: str, value: Any, reference: Any) -> bool:
-    if key == LOWER_IS_WEAKER:
-        return bool(value > reference)
-    return bool(set(value) - set(reference))
-
-
 def _exception_text(entry: ConfigException) -> str:
     scope = [f"{key} {_show(getattr(entry, key))}" for key in ("blueprint", "cluster", "path") if getattr(entry, key)]
     until = f" until {entry.until.isoformat()}" if entry.until else " with no end date"
@@ -157,11 +142,11 @@ def assess(settings: Settings, root: str, specs: Collection[RuleSpec], baseline:
     for entry in settings.exceptions:
         where = f"{settings.config_file}:{entry.location.line}:{entry.location.column}"
         add("exceptions", entry.rule, _exception_text(entry), where)
-    reference = RuleOptions()
-    for key, (name, _) in OPTION_FIELDS.items():
-        weaker = _option_weaker(key, getattr(settings.rule_options, name), getattr(reference, name))
+    for option in settings.rule_options.declared or declared_options(specs):
+        value = option.of(settings.rule_options)
+        weaker = option.weakened(value, option.default)
         if weaker:
-            add(f"options.{key}", getattr(settings.rule_options, name), f"weaker than the default: {', '.join(weaker)}")
+            add(f"options.{option.name}", value, f"weaker than the default: {', '.join(weaker)}")
     if baseline is not None:
         add(
             "baseline",
@@ -198,7 +183,7 @@ def changes(
     found += _excludes(base, head, head_config)
     found += _severities(base, head, specs)
     found += _exceptions(base, head, head_config)
-    found += _options(base, head)
+    found += _options(base, head, specs)
     found += _variables(base, head)
     path = head_config.location_path if head_config and head_config.location_path else config_path
     findings = []
@@ -288,16 +273,17 @@ def _exceptions(base: Settings, head: Settings, config: ConfigFile | None) -> li
     return found
 
 
-def _options(base: Settings, head: Settings) -> list[_Change]:
+def _options(base: Settings, head: Settings, specs: Collection[RuleSpec]) -> list[_Change]:
     found = []
-    for key, (name, _) in OPTION_FIELDS.items():
-        before, after = getattr(base.rule_options, name), getattr(head.rule_options, name)
+    for option in declared_options(specs):
+        key = option.name
+        before, after = option.of(base.rule_options), option.of(head.rule_options)
         if before == after:
             continue
-        weaker = _option_weaker(key, after, before)
+        weaker = option.weakened(after, before)
         if weaker:
             found.append(_Change(("options", key), True, f"options.{key} weaker: {', '.join(weaker)}"))
-        elif _option_stronger(key, after, before):
+        elif option.strengthened(after, before):
             found.append(_Change(("options", key), False, f"options.{key} stricter"))
     return found
 

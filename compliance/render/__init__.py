@@ -19,7 +19,8 @@ import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from compliance.engine.context import ReleaseContext, RenderedContext, RuleOptions
+from compliance.engine.context import ReleaseContext, RenderedContext
+from compliance.engine.options import RuleOptions
 from compliance.errors import UsageError
 from compliance.model import Chart, RenderedManifests, RenderProblem, Repository
 from compliance.model.findings import Location
@@ -56,10 +57,8 @@ def context_for(
     problems: Sequence[RenderProblem],
     options: RuleOptions,
 ) -> RenderedContext:
-    from compliance.render.stream import channel_lists
-
     every = (*problems, *manifests.problems)
-    return RenderedContext(manifests, release, every, channel_lists(manifests), options)
+    return RenderedContext(manifests, release, every, options)
 
 
 def rendered_contexts(
@@ -74,8 +73,9 @@ def rendered_contexts(
     if not pairs:
         return []
     from compliance.render.backends import choose
+    from compliance.render.bounds import Bounds
 
-    renderer, why = choose(options.renderer, options.render_bounds)
+    renderer, why = choose(options.renderer, options.render_bounds or Bounds())
     if renderer is None:
         if options.renderer != "auto":
             raise RendererUnavailable(why)

@@ -11,9 +11,6 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from compliance.effective.fluxvars import Unresolved, substitute
-from compliance.effective.values import Channel
-from compliance.engine.context import RenderedChannels
 from compliance.model import RenderedManifests, RenderedObject, RenderProblem, YamlDocument
 from compliance.model.findings import Location
 from compliance.yaml import LoadedDocument, load_yaml
@@ -21,7 +18,7 @@ from compliance.yaml import LoadedDocument, load_yaml
 SOURCE = re.compile(r"^# Source: (.+?)\s*$")
 SEPARATOR = re.compile(r"^---(?:\s|$)")
 DOCUMENT_SPLIT = re.compile(r"(?:^|\n)---[ \t]*(?:#[^\n]*)?(?=\n|$)")
-CHANNELS_KEY = "channels.yaml"
+
 PARSE_CODES = ("YML000", "YML003")
 
 # (template name as Helm gives it, kind, n-th object of that kind from it) -> (repo-relative file or None, line)
@@ -137,60 +134,3 @@ def _object(
         template_line=template_line,
         document=YamlDocument(source, document),
     )
-
-
-# ── The gateway's channel list inside its ConfigMap ─────────────────────────
-
-
-def channel_lists(manifests: RenderedManifests) -> tuple[RenderedChannels, ...]:
-    """Every rendered ConfigMap's `channels.yaml`, parsed, with `${VAR}` text kept as unknown."""
-    found: list[RenderedChannels] = []
-    lines = manifests.text.splitlines()
-    for obj in manifests.objects:
-        if obj.kind != "ConfigMap":
-            continue
-        key = ("data", CHANNELS_KEY)
-        text = obj.get(key, None)
-        if not isinstance(text, str):
-            continue
-        loaded = load_yaml(text)
-        errors = [p.message for p in loaded.problems if p.code in PARSE_CODES]
-        offset = _literal_block_offset(lines, obj, key) if manifests.in_file else None
-        if errors or len(loaded.documents) > 1:
-            error = errors[0] if errors else "more than one YAML document"
-            found.append(RenderedChannels(obj, key, (), None, offset, error))
-            continue
-        document = loaded.documents[0] if loaded.documents else None
-        items = _unknown_variables(document.value) if document is not None else None
-        channels = tuple(
-            Channel(index, (index,), item)
-            for index, item in enumerate(items if isinstance(items, list) else [])
-            if isinstance(item, dict)
-        )
-        error = "" if items is None or isinstance(items, list) else "not a list of channels"
-        inner = YamlDocument(obj.document.file, document) if document is not None else None
-        found.append(RenderedChannels(obj, key, channels, inner, offset, error))
-    return tuple(found)
-
-
-def _literal_block_offset(lines: list[str], obj: RenderedObject, key: tuple[str, ...]) -> tuple[int, int] | None:
-    """(lines, columns) that map positions inside a `|` block scalar to the stream file."""
-    mark = obj.document.mark(key)
-    if mark is None or mark.line > len(lines) or not lines[mark.line - 1][mark.column - 1 :].startswith("|"):
-        return None
-    for line in lines[mark.line :]:
-        if line.strip():
-            return mark.line, len(line) - len(line.lstrip(" "))
-    return None
-
-
-def _unknown_variables(value: Any) -> Any:
-    """Rendered text still holding `${VAR}` (a Flux variable nobody supplied) becomes `Unresolved`."""
-    if isinstance(value, dict):
-        return {k: _unknown_variables(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_unknown_variables(v) for v in value]
-    if isinstance(value, str) and "${" in value:
-        _, missing = substitute(value, {})
-        return Unresolved(value, missing) if missing else value
-    return value

@@ -1,5 +1,7 @@
 """The project configuration: `.compliance.yaml` at the linted root (or `[tool.compliance]` in its
 pyproject.toml, or `--config FILE`), validated against `SCHEMA`, under the command line's overrides.
+The `options:` keys are the ones the loaded rules declare (`compliance.engine.options`): given the
+declared options, each is validated against its own schema; without them only the section's shape is.
 
 Precedence: command line > config file > defaults. `Settings.sources` says where each value came from
 (`compliance config` prints it). A config that cannot be used is a `ConfigError` naming file:line.
@@ -13,14 +15,14 @@ it did not govern; `compliance.governance.gatesettings` judges what in the resul
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from enum import Enum
 from fnmatch import fnmatchcase
 from typing import Any
 
-from compliance.engine.context import RuleOptions
+from compliance.engine.options import Option, RuleOptions
 from compliance.errors import UsageError
 from compliance.load.files import inside, read_regular
 from compliance.load.globs import path_matches
@@ -58,17 +60,7 @@ SCHEMA: dict[str, Any] = {
         "fail-on": {"enum": list(FAIL_ON)},
         "exclude": _STRINGS,
         "variables": {"type": "object", "additionalProperties": {"type": ["string", "number", "boolean"]}},
-        "options": {
-            "type": "object",
-            "additionalProperties": False,
-            "properties": {
-                "sanctioned-baseline": _STRINGS,
-                "commercial-channel-types": _STRINGS,
-                "min-audit-retention-days": {"type": "integer", "minimum": 0},
-                "required-card-fields": _STRINGS,
-                "listed-card-fields": _STRINGS,
-            },
-        },
+        "options": {"type": "object"},  # the declared options' schemas: `config_schema`
         "exceptions": {
             "type": "array",
             "items": {
@@ -88,14 +80,7 @@ SCHEMA: dict[str, Any] = {
         },
     },
 }
-# Config key -> RuleOptions field, and how the YAML value becomes the field's type.
-OPTION_FIELDS: dict[str, tuple[str, type]] = {
-    "sanctioned-baseline": ("sanctioned_baseline", tuple),
-    "commercial-channel-types": ("commercial_types", frozenset),
-    "min-audit-retention-days": ("min_retention_days", int),
-    "required-card-fields": ("required_card_fields", tuple),
-    "listed-card-fields": ("listed_card_fields", tuple),
-}
+
 DEFAULT = "default"
 COMMAND_LINE = "command line"
 CONFIG_ENV = "COMPLIANCE_CONFIG"  # a trusted config pinned from outside the repository (CI)
@@ -262,8 +247,21 @@ def find_config(root: str, explicit: str | None = None, origin: str = "--config"
     return None
 
 
-def read_config(path: str) -> ConfigFile:
-    """Parse and validate a config file (YAML, or TOML's `[tool.compliance]` table)."""
+def config_schema(options: Sequence[Option] | None) -> dict[str, Any]:
+    """`SCHEMA` with the `options:` section the declared `options` allow (None: any mapping)."""
+    if options is None:
+        return SCHEMA
+    section = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {option.name: dict(option.schema) for option in options},
+    }
+    return {**SCHEMA, "properties": {**SCHEMA["properties"], "options": section}}
+
+
+def read_config(path: str, options: Sequence[Option] | None = None) -> ConfigFile:
+    """Parse and validate a config file (YAML, or TOML's `[tool.compliance]` table); `options` are the
+    declared rule options (None: not known, the `options:` values are not checked)."""
     try:
         data = read_regular(path, MAX_CONFIG_BYTES + 1)
     except OSError as error:
@@ -271,7 +269,7 @@ def read_config(path: str) -> ConfigFile:
     if len(data) > MAX_CONFIG_BYTES:
         raise ConfigError(f"{path}: larger than {MAX_CONFIG_BYTES} bytes; not a config file")
     config = _read_toml(path, data) if path.endswith(".toml") else _read_yaml(path, data)
-    _validate(config)
+    _validate(config, config_schema(options))
     return config
 
 
@@ -353,20 +351,20 @@ def _toml_positions(text: str, table: Mapping[str, Any]) -> dict[Path, tuple[int
     return positions
 
 
-def _validate(config: ConfigFile) -> None:
+def _validate(config: ConfigFile, schema: Mapping[str, Any]) -> None:
     import re
 
     from compliance.schema.check import fast_validator
 
-    validator: Any = fast_validator(SCHEMA)
+    validator: Any = fast_validator(schema)
     if validator is None:  # the schema grew beyond the fast subset
         from jsonschema import Draft202012Validator
 
-        validator = Draft202012Validator(SCHEMA)
+        validator = Draft202012Validator(schema)
     problems: list[tuple[tuple[int, int], str]] = []
     for error in validator.iter_errors(config.data):
         path = tuple(error.absolute_path)
-        for at, message in _explain(error, path):
+        for at, message in _explain(error, path, schema):
             problems.append((config.mark(at), f"{config.where_key(at)}: {format_path(at) or 'config'}: {message}"))
     for index, entry in enumerate(config.data.get("exceptions") or ()):
         until = entry.get("until") if isinstance(entry, dict) else None
@@ -381,10 +379,10 @@ def _validate(config: ConfigFile) -> None:
         raise ConfigError("\n".join(message for _, message in sorted(set(problems))))
 
 
-def _explain(error: Any, path: Path) -> list[tuple[Path, str]]:
+def _explain(error: Any, path: Path, schema: Mapping[str, Any]) -> list[tuple[Path, str]]:
     """jsonschema's messages, made specific: the unknown key itself, the expected date format."""
     if error.validator == "additionalProperties":
-        known = sorted(_properties_at(path))
+        known = sorted(_properties_at(path, schema))
         extras = [key for key in error.instance if key not in known]
         hint = f" (expected one of: {', '.join(known)})" if known else ""
         return [((*path, key), f"unknown key {key!r}{hint}") for key in extras]
@@ -395,9 +393,9 @@ def _explain(error: Any, path: Path) -> list[tuple[Path, str]]:
     return [(path, error.message)]
 
 
-def _properties_at(path: Path) -> dict[str, Any]:
+def _properties_at(path: Path, schema: Mapping[str, Any]) -> dict[str, Any]:
     """The `properties` of the schema node that describes `path`."""
-    node: Any = SCHEMA
+    node: Any = schema
     for step in path:
         node = node.get("items", {}) if isinstance(step, int) else node.get("properties", {}).get(step, {})
     return node.get("properties", {})
@@ -408,28 +406,40 @@ def _properties_at(path: Path) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------
 
 
-def load_settings(root: str, overrides: Overrides = Overrides(), rule_ids: Collection[str] = ()) -> Settings:
-    """The effective settings for linting `root`; `rule_ids` (every loaded rule) checks ids in the file.
+def load_settings(
+    root: str,
+    overrides: Overrides = Overrides(),
+    rule_ids: Collection[str] = (),
+    options: Sequence[Option] | None = None,
+) -> Settings:
+    """The effective settings for linting `root`; `rule_ids` (every loaded rule) checks ids in the file,
+    `options` (what the loaded rules declare) the `options:` section.
 
     A pinned config (`--config`, COMPLIANCE_CONFIG) wins, then the base ref's (`--diff-base`), then the
     repository's own; when one of the first two governs, the repository's is not read, only named.
     """
     if overrides.config is not None:
         path = find_config(root, overrides.config, overrides.config_origin)
-        config = read_config(path) if path is not None else None
+        config = read_config(path, options) if path is not None else None
         origin, ignored = overrides.config_origin, find_config(root)
     elif overrides.governing is not None:
         config, ignored = overrides.governing.config, find_config(root)
         origin = f"base {overrides.governing.ref}"
     else:
         path = find_config(root)
-        config = read_config(path) if path is not None else None
+        config = read_config(path, options) if path is not None else None
         origin, ignored = "repository" if path is not None else "none", None
-    settings = resolve(root, config, overrides, rule_ids)
+    settings = resolve(root, config, overrides, rule_ids, options)
     return replace(settings, config_origin=origin, ignored_config=ignored)
 
 
-def resolve(root: str, config: ConfigFile | None, overrides: Overrides, rule_ids: Collection[str]) -> Settings:
+def resolve(
+    root: str,
+    config: ConfigFile | None,
+    overrides: Overrides,
+    rule_ids: Collection[str],
+    options: Sequence[Option] | None = None,
+) -> Settings:
     data: Mapping[str, Any] = config.data if config is not None else {}
     sources: dict[str, str] = {}
 
@@ -474,13 +484,14 @@ def resolve(root: str, config: ConfigFile | None, overrides: Overrides, rule_ids
         variables[name] = value
         sources[f"variables.{name}"] = COMMAND_LINE
 
-    options: dict[str, Any] = {}
+    declared = {option.name: option for option in options or ()}
+    option_values: dict[str, Any] = {}
     for key, value in (data.get("options") or {}).items():
         assert config is not None
-        name, kind = OPTION_FIELDS[key]
-        options[name] = kind(value)
+        option = declared.get(key)
+        option_values[key] = option.convert(value) if option is not None else _undeclared(value)
         sources[f"options.{key}"] = config.where_key(("options", key))
-    for key in OPTION_FIELDS:
+    for key in declared:
         sources.setdefault(f"options.{key}", DEFAULT)
 
     exceptions = tuple(_exceptions(root, config)) if config is not None else ()
@@ -495,13 +506,18 @@ def resolve(root: str, config: ConfigFile | None, overrides: Overrides, rule_ids
         fail_on=fail_on,
         exclude=exclude,
         variables=variables,
-        rule_options=RuleOptions(**options),
+        rule_options=RuleOptions(option_values, tuple(declared.values())),
         exceptions=exceptions,
         inline_suppressions=inline,
         today=overrides.today or utc_today(),
         config_file=config.path if config is not None else None,
         sources=sources,
     )
+
+
+def _undeclared(value: Any) -> Any:
+    """An option no loaded rule declares (settings resolved without a registry): lists become tuples."""
+    return tuple(value) if isinstance(value, list) else value
 
 
 def _variable_text(value: Any) -> str:
@@ -540,7 +556,6 @@ def describe(settings: Settings) -> str:
     def show(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False)
 
-    options = settings.rule_options
     rows: list[tuple[str, str, str]] = [
         ("select", show(list(settings.select)), settings.sources.get("select", DEFAULT)),
         ("ignore", show(list(settings.ignore)), settings.sources.get("ignore", DEFAULT)),
@@ -566,10 +581,12 @@ def describe(settings: Settings) -> str:
         for name, value in sorted(settings.variables.items())
     ]
     lines.append("options:")
-    for key, (name, _) in OPTION_FIELDS.items():
-        value = getattr(options, name)
-        value = sorted(value) if isinstance(value, frozenset) else list(value) if isinstance(value, tuple) else value
-        shown = show(value)
+    options = settings.rule_options
+    declared = {option.name: option for option in options.declared}
+    for key in [*declared, *(name for name in options.values if name not in declared)]:
+        option = declared.get(key)
+        value = option.of(options) if option is not None else options.values[key]
+        shown = show(option.shown(value) if option is not None else list(value) if isinstance(value, tuple) else value)
         lines.append(f"  {key}: {shown}  # {settings.sources.get(f'options.{key}', DEFAULT)}")
     lines.append("exceptions:" + ("" if settings.exceptions else " []  # default"))
     for entry in settings.exceptions:

@@ -1,4 +1,4 @@
-{{- /* The channel list as compliance.effective.compose_channels models the real chart's helper. */ -}}
+{{- /* The channel list as compliance_rules.gateway.compose_channels models the real chart's helper. */ -}}
 {{- define "bp-newapi.effectiveChannels" -}}
 {{- $all := list -}}
 {{- $defaults := .Values.defaultChannels | default dict -}}
