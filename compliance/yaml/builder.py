@@ -1,0 +1,637 @@
+"""Building one document from libyaml's events: values typed as Helm types them, with positions.
+
+libyaml's C parser produces *events*; ``DocumentBuilder`` builds values from them in one iterative
+loop (nothing is composed by recursive C code, so input nesting cannot overflow the C stack, and no
+tag is ever constructed). The loop dispatches on the event's class; what a scalar or alias means
+depends on what the open container expects next (its *mode*: a root, a mapping key, a mapping
+value, a list item, a source inside `<<: [...]`, an ignored entry, done).
+
+Positions: a scalar at its own start; a collection that is a mapping value at its key; a sequence
+item at the item; aliased and merged-in nodes at the anchor's definition.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+from yaml.events import (
+    AliasEvent,
+    DocumentEndEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+)
+
+from compliance.yaml.aliascount import PRECOUNT_AFTER
+from compliance.yaml.anchors import (
+    A_MAP,
+    A_SCALAR,
+    A_SEQ,
+    OPEN,
+    Anchor,
+    anchor_value,
+    deep_copy,
+    graft,
+    scalar_anchor,
+)
+from compliance.yaml.budget import STEP_CHECK, FileBudget, Limits
+from compliance.yaml.document import LoadedDocument, LoadProblem, Path, Positions
+from compliance.yaml.problems import (
+    Abort,
+    alias_depth_abort,
+    bool_problem,
+    depth_abort,
+    duplicate_key,
+    merge_problem,
+    nodes_abort,
+    problem_at,
+)
+from compliance.yaml.scalars import (
+    K_NULL,
+    MAP_TAG,
+    MERGE,
+    MISS,
+    NUM_START,
+    PLAIN_KEYS,
+    PLAIN_VALUES,
+    SEQ_TAG,
+    STD_OTHER_TAGS,
+    STD_SCALAR_TAGS,
+    YAML11_BOOL_WORDS,
+    go_number,
+    key_text,
+    number_value,
+    scalar_key,
+    short_tag,
+    tagged_scalar,
+    value_of,
+)
+
+# What the open container expects next.
+_ROOT, _MKEY, _MVAL, _SEQ, _MSEQ, _SKIP, _DONE = range(7)
+# Kinds of collection frames: normal, an inline map that is the value of `<<`, a map inside a
+# `<<: [...]` list, and that list itself.
+_NORMAL, _MERGE_MAP, _MERGE_SRC, _MERGE_SEQ = range(4)
+
+# Where document ``index`` passes the node limit through aliases: (mark, alias name) or None.
+Overflow = Callable[[int], "tuple[Any, str] | None"]
+
+
+def skip_node(get_event: Callable[[], Any], room: int) -> Any:
+    """Consume the rest of a collection whose start event was just read.
+
+    Returns the mark of the first collection nesting more than ``room`` levels (reading stops
+    there: libyaml's scanner is quadratic in flow depth), else None.
+    """
+    level = 1
+    while level:
+        ev = get_event()
+        cls = ev.__class__
+        if cls is MappingStartEvent or cls is SequenceStartEvent:
+            level += 1
+            if level > room:
+                return ev.start_mark
+        elif cls is MappingEndEvent or cls is SequenceEndEvent:
+            level -= 1
+    return None
+
+
+def existing_positions(raw: dict[Path, Any], root: Any) -> dict[Path, Any]:
+    """The positions whose path still exists in ``root`` (overwritten subtrees leave stale ones).
+
+    ``raw`` is in first-write order, so a path's parent comes before it: each path is checked
+    against its parent's node, not walked from the root (an alias-heavy document has a million)."""
+    out: dict[Path, Any] = {}
+    nodes: dict[Path, Any] = {(): root}  # existing paths of collections -> the collection
+    for path, mark in raw.items():
+        if not path:
+            out[path] = mark
+            continue
+        parent = nodes.get(path[:-1])
+        if parent is None:
+            continue
+        part = path[-1]
+        if parent.__class__ is dict:
+            if part.__class__ is not str or part not in parent:
+                continue
+        elif part.__class__ is not int or not 0 <= part < len(parent):
+            continue
+        out[path] = mark
+        node = parent[part]
+        if node.__class__ is dict or node.__class__ is list:
+            nodes[path] = node
+    return out
+
+
+def build_document(
+    get_event: Callable[[], Any],
+    index: int,
+    limits: Limits,
+    problems: list[LoadProblem],
+    overflow: Overflow,
+    budget: FileBudget,
+) -> tuple[LoadedDocument, int | None]:
+    """Build one document from its events (DocumentStartEvent already consumed), spending ``budget``.
+
+    Returns the document and, if a limit stopped it, the offset in the source where that happened."""
+    return DocumentBuilder(get_event, index, limits, problems, overflow, budget).build()
+
+
+class DocumentBuilder:
+    """The state of one document being built; one method per kind of event."""
+
+    __slots__ = (
+        "anchors",
+        "budget",
+        "check_at",
+        "cpath",
+        "cur",
+        "dirty",
+        "fanchor",
+        "fkind",
+        "get_event",
+        "heavy",
+        "index",
+        "key",
+        "kmark",
+        "kmarks",
+        "limits",
+        "marks",
+        "maxd",
+        "mode",
+        "nodes",
+        "overflow",
+        "paths",
+        "precounted",
+        "problems",
+        "root",
+        "stack",
+        "templates",
+    )
+
+    def __init__(
+        self,
+        get_event: Callable[[], Any],
+        index: int,
+        limits: Limits,
+        problems: list[LoadProblem],
+        overflow: Overflow,
+        budget: FileBudget,
+    ) -> None:
+        self.get_event = get_event
+        self.index = index
+        self.limits = limits
+        self.problems = problems
+        self.overflow = overflow
+        self.budget = budget
+        # Node positions in write order (later wins): path and libyaml mark, as parallel lists.
+        self.paths: list[Path] = []
+        self.marks: list[Any] = []
+        self.templates: list[tuple[Path, Any]] = []  # (path, mark) of plain scalars holding "${"
+        self.anchors: dict[str, Any] = {}
+        self.stack: list[tuple[Any, ...]] = []  # the enclosing frames, innermost last
+        self.mode = _ROOT
+        self.cur: Any = None  # the open container
+        self.cpath: Path = ()
+        self.key: Any = None  # pending key in a mapping
+        self.kmark: Any = None  # its mark
+        self.kmarks: dict[str, Any] = {}  # first mark of each explicit key of the open mapping
+        self.fkind = _NORMAL
+        self.fanchor: tuple[Any, ...] | None = None  # what the open frame must record when it ends
+        self.root: Any = None
+        self.nodes = budget.nodes  # counted over the whole file
+        self.check_at = min(limits.max_nodes, self.nodes + STEP_CHECK)  # when to sum path steps again
+        self.maxd = 0  # deepest level seen since the innermost open anchor started
+        self.dirty = False  # a value was overwritten: prune stale positions at the end
+        self.heavy = 0  # nodes brought in by aliases so far
+        self.precounted = False
+
+    def build(self) -> tuple[LoadedDocument, int | None]:
+        get_event = self.get_event
+        on_key, on_scalar = self._key_scalar, self._value_scalar
+        on_start, on_end, on_alias = self._collection_start, self._collection_end, self._alias
+        try:
+            while True:
+                ev = get_event()
+                cls = ev.__class__
+                if cls is ScalarEvent:
+                    if self.mode == _MKEY:
+                        on_key(ev)
+                    else:
+                        on_scalar(ev)
+                elif cls is MappingStartEvent or cls is SequenceStartEvent:
+                    on_start(ev, cls is MappingStartEvent)
+                elif cls is MappingEndEvent or cls is SequenceEndEvent:
+                    on_end(ev, cls is MappingEndEvent)
+                elif cls is AliasEvent:
+                    on_alias(ev)
+                elif cls is DocumentEndEvent:
+                    break
+        except Abort as exc:
+            # The document is dropped and its events are not read on: the caller resumes at the
+            # next document marker (libyaml's scanner is quadratic in flow depth, and libyaml >= 0.2.6
+            # refuses deep nesting itself, so skipping event by event is neither cheap nor portable).
+            self.problems.append(exc.problem)
+            self.budget.close(self.paths, self.nodes)  # what was built was spent, even if dropped
+            raw = {(): self.marks[0]} if self.marks else {}
+            return LoadedDocument(None, Positions(raw), frozenset(), self.index), exc.offset
+        return self._finish(), None
+
+    def _finish(self) -> LoadedDocument:
+        self.budget.close(self.paths, self.nodes)
+        raw = dict(zip(self.paths, self.marks, strict=True))
+        templates = self.templates
+        if self.dirty:  # overwritten subtrees leave positions behind: keep only paths that still exist
+            raw = existing_positions(raw, self.root)
+            # A template still counts only if its scalar is the last thing written at that path.
+            plain = frozenset(p for p, m in templates if raw.get(p) is m)
+        else:
+            plain = frozenset(p for p, _ in templates)
+        return LoadedDocument(self.root, Positions(raw), plain, self.index)
+
+    # ---- scalars ----------------------------------------------------------------------------
+
+    def _key_scalar(self, ev: Any) -> None:
+        """A scalar where the open mapping expects a key."""
+        text = ev.value
+        self.nodes += 1  # keys count as nodes (the alias pre-count relies on it)
+        problems, index, cpath = self.problems, self.index, self.cpath
+        if ev.tag is None and not ev.style:
+            k = PLAIN_KEYS.get(text)
+            if k is None:
+                if text[0] in NUM_START:
+                    kind, kv = go_number(text)
+                    k, err = key_text(kind, kv)
+                    if err:
+                        problems.append(problem_at("YML000", err, ev.start_mark, index, (*cpath, k)))
+                else:
+                    k = text
+            elif k.__class__ is not str:
+                if k is MERGE:
+                    self.key = MERGE
+                    self.mode = _MVAL
+                    return
+                k, err = key_text(K_NULL, None)
+                problems.append(problem_at("YML000", err, ev.start_mark, index, (*cpath, k)))
+            elif text in YAML11_BOOL_WORDS:
+                problems.append(bool_problem(text, k == "true", ev.start_mark, index, (*cpath, k), True))
+        else:
+            k, err, unknown = scalar_key(text, ev.tag, ev.style)
+            if k is MERGE:
+                self.key = MERGE
+                self.mode = _MVAL
+                return
+            if err:
+                problems.append(problem_at("YML000", err, ev.start_mark, index, (*cpath, k)))
+            if unknown:
+                msg = f"unknown tag {unknown} ignored; value treated as plain"
+                problems.append(problem_at("YML004", msg, ev.start_mark, index, (*cpath, k)))
+        self._take_key(k, ev.start_mark, text, None)
+        if ev.anchor is not None:
+            self.anchors[ev.anchor] = scalar_anchor(ev)
+
+    def _take_key(self, k: str, mark: Any, text: str, alias: str | None) -> None:
+        """``k`` is the open mapping's next key (from ``text``, or from ``alias`` when not None)."""
+        if k in self.cur:
+            self.dirty = True
+            first = self.kmarks.get(k)
+            if first is not None:
+                source, shown = (f"'{text}'", text) if alias is None else (f"alias *{alias}", f"*{alias}")
+                path = (*self.cpath, k)
+                self.problems.append(duplicate_key(k, source, shown, first, mark, self.index, path))
+        self.kmarks[k] = mark
+        self.kmark = mark
+        self.key = k
+        self.mode = _MVAL
+
+    def _value_scalar(self, ev: Any) -> None:
+        """A scalar anywhere but a key: a value, a list item, the root, or something refused."""
+        mode = self.mode
+        if mode == _MVAL:
+            key = self.key
+            if key is MERGE:
+                self.problems.append(merge_problem(ev.start_mark, self.index, self.cpath))
+                self.mode = _MKEY
+                return
+            path = (*self.cpath, key)
+        elif mode == _SEQ:
+            path = (*self.cpath, len(self.cur))
+        elif mode == _ROOT:
+            path = ()
+        elif mode == _SKIP:
+            self.mode = _MKEY
+            return
+        else:  # a scalar inside `<<: [...]`
+            self.problems.append(merge_problem(ev.start_mark, self.index, self.cpath))
+            return
+        text = ev.value
+        if ev.tag is None and not ev.style:
+            v = PLAIN_VALUES.get(text, MISS)
+            if v is MISS:
+                v = number_value(text) if text[0] in NUM_START else text
+                if v is text and "${" in text:
+                    self.templates.append((path, ev.start_mark))
+            elif v is not None:
+                self._check_plain_word(text, v, ev.start_mark, path)
+        elif ev.tag is None:
+            v = text  # quoted or block scalar
+        else:
+            v = self._tagged_value(text, ev.tag, ev.start_mark, path)
+        self.paths.append(path)
+        self.marks.append(ev.start_mark)
+        if mode == _MVAL:
+            self.cur[key] = v
+            self.mode = _MKEY
+        elif mode == _SEQ:
+            self.cur.append(v)
+        else:
+            self.root = v
+            self.mode = _DONE
+        nodes = self.nodes = self.nodes + 1
+        if nodes > self.check_at:
+            self.check_at = self.budget.recheck(self.paths, nodes, self.limits, ev.start_mark, self.index, path)
+        if ev.anchor is not None:
+            self.anchors[ev.anchor] = scalar_anchor(ev)
+
+    def _check_plain_word(self, text: str, v: Any, mark: Any, path: Path) -> None:
+        """A plain value that go-yaml reads as a boolean or a float word."""
+        if text in YAML11_BOOL_WORDS:
+            self.problems.append(bool_problem(text, v, mark, self.index, path, False))
+        elif v.__class__ is float:
+            msg = (
+                f"'{text}' is a float Inf/NaN: Helm refuses to load values "
+                "containing it (JSON cannot encode Inf or NaN)"
+            )
+            self.problems.append(problem_at("YML000", msg, mark, self.index, path))
+
+    def _tagged_value(self, text: str, tag: str, mark: Any, path: Path) -> Any:
+        kind, v, err, unknown = tagged_scalar(text, tag)
+        v = value_of(kind, v)
+        if unknown:
+            msg = f"unknown tag {unknown} ignored; value treated as plain"
+            self.problems.append(problem_at("YML004", msg, mark, self.index, path))
+        if err:
+            self.problems.append(problem_at("YML000", err, mark, self.index, path))
+        elif v.__class__ is float and (math.isinf(v) or math.isnan(v)):
+            msg = "Inf/NaN: Helm refuses to load values containing it"
+            self.problems.append(problem_at("YML000", msg, mark, self.index, path))
+        return v
+
+    # ---- collections ------------------------------------------------------------------------
+
+    def _collection_start(self, ev: Any, is_map: bool) -> None:
+        new: Any = {} if is_map else []
+        kind = _NORMAL
+        mark = ev.start_mark
+        mode, cur, cpath = self.mode, self.cur, self.cpath
+        if mode == _MVAL:
+            if self.key is MERGE:
+                kind = _MERGE_MAP if is_map else _MERGE_SEQ
+                path = cpath
+            else:
+                path = (*cpath, self.key)
+                cur[self.key] = new
+                mark = self.kmark  # a human points at the key line of a nested block
+            parent_mode = _MKEY
+        elif mode == _SEQ:
+            path = (*cpath, len(cur))
+            cur.append(new)
+            parent_mode = _SEQ
+        elif mode == _ROOT:
+            path = ()
+            self.root = new
+            parent_mode = _DONE
+        elif mode == _MSEQ and is_map:
+            kind = _MERGE_SRC
+            path = cpath
+            parent_mode = _MSEQ
+        else:
+            self._refuse_collection(mark)
+            return
+        stack = self.stack
+        depth = len(stack) + 1
+        max_depth = self.limits.max_depth
+        if depth > max_depth:
+            raise depth_abort(max_depth, ev.start_mark, self.index, path)
+        if depth > self.maxd:
+            self.maxd = depth
+        nodes = self.nodes = self.nodes + 1
+        if nodes > self.check_at:
+            self.check_at = self.budget.recheck(self.paths, nodes, self.limits, ev.start_mark, self.index, path)
+        if kind == _NORMAL:
+            self.paths.append(path)
+            self.marks.append(mark)
+        tag = ev.tag
+        if tag is not None and tag != MAP_TAG and tag != SEQ_TAG and tag != "!":
+            short = short_tag(tag)
+            if short not in STD_SCALAR_TAGS and short not in STD_OTHER_TAGS:
+                msg = f"unknown tag {short} ignored; value treated as plain"
+                self.problems.append(problem_at("YML004", msg, ev.start_mark, self.index, path))
+        stack.append((parent_mode, cur, cpath, self.kmarks, self.fkind, self.fanchor))
+        anchor = ev.anchor
+        if anchor is not None or kind != _NORMAL:
+            if anchor is not None:
+                self.anchors[anchor] = OPEN
+            self.fanchor = (anchor, len(self.paths), len(self.templates), nodes, depth, self.maxd)
+            self.maxd = depth
+        else:
+            self.fanchor = None
+        self.mode = _MKEY if is_map else (_MSEQ if kind == _MERGE_SEQ else _SEQ)
+        self.cur = new
+        self.cpath = path
+        if is_map:
+            self.kmarks = {}
+        self.fkind = kind
+
+    def _refuse_collection(self, mark: Any) -> None:
+        """A collection where none can go (a key, a list item of `<<: [...]` that is not a map, or the
+        value of an ignored entry): skip it."""
+        mode = self.mode
+        if mode == _MKEY:
+            msg = "invalid map key: a map or list cannot be a key (Helm refuses this file); entry ignored"
+            self.problems.append(problem_at("YML000", msg, mark, self.index, self.cpath))
+            self.mode = _SKIP
+        elif mode == _MSEQ:
+            self.problems.append(merge_problem(mark, self.index, self.cpath))
+        else:  # _SKIP: the value of an ignored entry
+            self.mode = _MKEY
+        max_depth = self.limits.max_depth
+        deep = skip_node(self.get_event, max_depth - len(self.stack))
+        if deep is not None:
+            raise depth_abort(max_depth, deep, self.index, self.cpath)
+
+    def _collection_end(self, ev: Any, is_map: bool) -> None:
+        done = self.cur
+        rec = None
+        if self.fanchor is not None:
+            rec = self._record_anchor(is_map, done)
+        kind = self.fkind
+        self.mode, self.cur, self.cpath, self.kmarks, self.fkind, self.fanchor = self.stack.pop()
+        if kind != _NORMAL and rec is not None:
+            if kind == _MERGE_SRC:
+                self.cur.append((rec, True))  # built for this merge only: no copy needed
+            else:
+                self._merge_into_map(kind, rec, done, ev.start_mark)
+
+    def _record_anchor(self, is_map: bool, done: Any) -> Anchor:
+        """The frame that ends was anchored or is part of a merge: record its subtree."""
+        assert self.fanchor is not None
+        name, pstart, tstart, n0, d0, saved = self.fanchor
+        paths, cpath = self.paths, self.cpath
+        rec = Anchor(A_MAP if is_map else A_SEQ, done, pstart, len(paths), len(cpath))
+        rec.tstart, rec.tend = tstart, len(self.templates)
+        rec.steps = sum(map(len, paths[pstart:])) - len(cpath) * (len(paths) - pstart)
+        rec.count = self.nodes - n0 + 1
+        rec.height = self.maxd - d0 + 1
+        if name is not None:
+            if self.fkind == _MERGE_SEQ:
+                self.anchors[name] = None  # no value of its own: an alias is an error
+            else:
+                self.anchors[name] = rec
+        if saved > self.maxd:
+            self.maxd = saved
+        return rec
+
+    def _merge_into_map(self, kind: int, rec: Anchor, done: Any, mark: Any) -> None:
+        """`<<: {...}` was built in place (reappend=False); `<<: [...]` sources apply last to first,
+        so earlier ones win, as in go-yaml v2."""
+        cur, cpath = self.cur, self.cpath
+        srcs = [(rec, True)] if kind == _MERGE_MAP else done[::-1]
+        for src, fresh in srcs:
+            for k, v in src.value.items():
+                if k in cur:
+                    self.dirty = True
+                cur[k] = v if fresh else deep_copy(v)
+            if kind == _MERGE_SEQ:
+                extra = len(cpath) * (src.end - src.start) + src.steps
+                self.budget.spend(self.paths, extra, self.limits, mark, self.index, cpath)
+                graft(self.paths, self.marks, self.templates, src, cpath)
+
+    # ---- aliases ----------------------------------------------------------------------------
+
+    def _alias(self, ev: Any) -> None:
+        name = ev.anchor
+        rec = self._alias_target(name, ev.start_mark)
+        mode = self.mode
+        if mode == _MKEY:
+            self._alias_key(name, rec, ev.start_mark)
+        elif mode == _SKIP:
+            self.mode = _MKEY
+        elif mode == _MSEQ or (mode == _MVAL and self.key is MERGE):
+            self._alias_merge(name, rec, ev.start_mark)
+        else:
+            self._alias_value(name, rec, ev.start_mark)
+
+    def _alias_target(self, name: str, mark: Any) -> Anchor:
+        """The anchor an alias refers to (a null for a missing or open one); an alias bomb stops here."""
+        rec = self.anchors.get(name)
+        if rec is None or rec is OPEN:
+            why = "contains itself" if rec is OPEN else "is not defined"
+            msg = f"alias *{name}: anchor {why} (Helm refuses this file); read as null"
+            self.problems.append(problem_at("YML000", msg, mark, self.index, self.cpath))
+            rec = Anchor(A_SCALAR, None, 0, 0, 0)
+            rec.text = "~"
+        elif not self.precounted and rec.count > 1:
+            # Heavy aliasing: count the whole document once, cheaply, so an alias bomb
+            # is refused before we spend time and memory expanding up to the limit.
+            self.heavy += rec.count
+            if self.heavy > PRECOUNT_AFTER:
+                self.precounted = True
+                hit = self.overflow(self.index)
+                if hit is not None:
+                    raise nodes_abort(self.limits.max_nodes, hit[1], hit[0], self.index, ())
+        return rec
+
+    def _alias_key(self, name: str, rec: Anchor, mark: Any) -> None:
+        if rec.kind != A_SCALAR:
+            msg = f"invalid map key: alias *{name} is a map or list (Helm refuses this file); entry ignored"
+            self.problems.append(problem_at("YML000", msg, mark, self.index, self.cpath))
+            self.mode = _SKIP
+            return
+        self.nodes += 1
+        k, err, _ = scalar_key(rec.text, rec.tag, rec.style)
+        if k is MERGE:
+            self.key = MERGE
+            self.mode = _MVAL
+            return
+        if err:
+            self.problems.append(problem_at("YML000", err, mark, self.index, (*self.cpath, k)))
+        self._take_key(k, mark, rec.text, name)
+
+    def _alias_merge(self, name: str, rec: Anchor, mark: Any) -> None:
+        """An alias as the value of `<<`, or inside `<<: [...]`: its keys land in the map being built
+        (for a list: when the list ends)."""
+        mode, cpath = self.mode, self.cpath
+        if rec.kind != A_MAP:
+            self.problems.append(merge_problem(mark, self.index, cpath))
+            if mode == _MVAL:
+                self.mode = _MKEY
+            return
+        depth = len(self.stack) - (mode == _MSEQ)
+        limits = self.limits
+        if self.nodes + rec.count - 1 > limits.max_nodes:
+            raise nodes_abort(limits.max_nodes, name, mark, self.index, cpath)
+        if depth + rec.height - 1 > limits.max_depth:
+            raise alias_depth_abort(limits.max_depth, name, mark, self.index, cpath)
+        self.nodes += rec.count - 1
+        if depth + rec.height - 1 > self.maxd:
+            self.maxd = depth + rec.height - 1
+        if mode == _MSEQ:
+            self.cur.append((rec, False))
+            return
+        extra = len(cpath) * (rec.end - rec.start) + rec.steps
+        self.budget.spend(self.paths, extra, limits, mark, self.index, cpath)
+        cur = self.cur
+        for k, v in rec.value.items():
+            if k in cur:
+                self.dirty = True
+            cur[k] = deep_copy(v)
+        graft(self.paths, self.marks, self.templates, rec, cpath)
+        self.mode = _MKEY
+
+    def _alias_value(self, name: str, rec: Anchor, alias_mark: Any) -> None:
+        """An alias as a mapping value, a list item or the root: a copy of the anchored node."""
+        mode = self.mode
+        mark = alias_mark
+        if mode == _MVAL:
+            path = (*self.cpath, self.key)
+            if rec.kind != A_SCALAR:
+                mark = self.kmark
+        elif mode == _SEQ:
+            path = (*self.cpath, len(self.cur))
+        else:
+            path = ()
+        limits, index, depth = self.limits, self.index, len(self.stack)
+        if self.nodes + rec.count > limits.max_nodes:
+            raise nodes_abort(limits.max_nodes, name, alias_mark, index, path)
+        if depth + rec.height > limits.max_depth:
+            raise alias_depth_abort(limits.max_depth, name, alias_mark, index, path)
+        if rec.end > rec.start:
+            extra = len(path) * (rec.end - rec.start + 1) + rec.steps
+            self.budget.spend(self.paths, extra, limits, alias_mark, index, path)
+        if rec.kind == A_SCALAR:
+            v = anchor_value(rec)
+            if rec.tag is None and not rec.style and v.__class__ is str and "${" in rec.text:
+                self.templates.append((path, mark))
+        else:
+            v = deep_copy(rec.value)
+        self.paths.append(path)
+        self.marks.append(mark)
+        graft(self.paths, self.marks, self.templates, rec, path)
+        nodes = self.nodes = self.nodes + rec.count
+        if nodes > self.check_at:
+            self.check_at = self.budget.recheck(self.paths, nodes, limits, alias_mark, index, path)
+        if depth + rec.height > self.maxd:
+            self.maxd = depth + rec.height
+        if mode == _MVAL:
+            self.cur[self.key] = v
+            self.mode = _MKEY
+        elif mode == _SEQ:
+            self.cur.append(v)
+        else:
+            self.root = v
+            self.mode = _DONE
