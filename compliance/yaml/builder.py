@@ -145,6 +145,8 @@ class DocumentBuilder:
     """The state of one document being built; one method per kind of event."""
 
     __slots__ = (
+        "add_mark",
+        "add_path",
         "anchors",
         "budget",
         "check_at",
@@ -191,6 +193,8 @@ class DocumentBuilder:
         # Node positions in write order (later wins): path and libyaml mark, as parallel lists.
         self.paths: list[Path] = []
         self.marks: list[Any] = []
+        self.add_path = self.paths.append
+        self.add_mark = self.marks.append
         self.templates: list[tuple[Path, Any]] = []  # (path, mark) of plain scalars holding "${"
         self.anchors: dict[str, Any] = {}
         self.stack: list[tuple[Any, ...]] = []  # the enclosing frames, innermost last
@@ -212,18 +216,16 @@ class DocumentBuilder:
 
     def build(self) -> tuple[LoadedDocument, int | None]:
         get_event = self.get_event
-        on_key, on_scalar = self._key_scalar, self._value_scalar
+        on_scalars = self._scalars
         on_start, on_end, on_alias = self._collection_start, self._collection_end, self._alias
         try:
             while True:
                 ev = get_event()
                 cls = ev.__class__
                 if cls is ScalarEvent:
-                    if self.mode == _MKEY:
-                        on_key(ev)
-                    else:
-                        on_scalar(ev)
-                elif cls is MappingStartEvent or cls is SequenceStartEvent:
+                    ev = on_scalars(ev)
+                    cls = ev.__class__
+                if cls is MappingStartEvent or cls is SequenceStartEvent:
                     on_start(ev, cls is MappingStartEvent)
                 elif cls is MappingEndEvent or cls is SequenceEndEvent:
                     on_end(ev, cls is MappingEndEvent)
@@ -255,11 +257,73 @@ class DocumentBuilder:
 
     # ---- scalars ----------------------------------------------------------------------------
 
+    def _scalars(self, ev: Any) -> Any:
+        """Scalar events in a row, as long as they come: the hot loop (most events are scalars).
+
+        An untagged, unanchored key or value that needs no problem reported is handled here, with
+        the open container and the mode in locals (scalars never open or close a container); every
+        other scalar goes to ``_key_scalar`` or ``_value_scalar``. Returns the first event that is
+        not a scalar."""
+        get_event = self.get_event
+        cur, cpath, kmarks = self.cur, self.cpath, self.kmarks
+        add_path, add_mark = self.add_path, self.add_mark
+        mode, key, kmark, nodes, check_at = self.mode, self.key, self.kmark, self.nodes, self.check_at
+        while ev.__class__ is ScalarEvent:
+            if ev.tag is None and ev.anchor is None:
+                text = ev.value
+                style = ev.style  # "" for a plain scalar
+                if mode == _MKEY:
+                    if not (text in cur or (not style and (text in PLAIN_KEYS or text[0] in NUM_START))):
+                        nodes += 1  # keys count as nodes (the alias pre-count relies on it)
+                        kmarks[text] = kmark = ev.start_mark
+                        key = text
+                        mode = _MVAL
+                        ev = get_event()
+                        continue
+                elif (mode == _MVAL and key is not MERGE) or mode == _SEQ:
+                    if style:
+                        v = text  # quoted or block scalar
+                    else:
+                        v = PLAIN_VALUES.get(text, MISS)
+                        if v is MISS:
+                            v = number_value(text) if text[0] in NUM_START else text
+                        elif v is not None:  # a YAML 1.1 boolean or an Inf/NaN: a problem to report
+                            v = MISS
+                    if v is not MISS:
+                        mark = ev.start_mark
+                        if mode == _MVAL:
+                            path = (*cpath, key)
+                            cur[key] = v
+                            mode = _MKEY
+                        else:
+                            path = (*cpath, len(cur))
+                            cur.append(v)
+                        if not style and v is text and "${" in text:
+                            self.templates.append((path, mark))
+                        add_path(path)
+                        add_mark(mark)
+                        nodes += 1
+                        if nodes > check_at:
+                            self.nodes = nodes  # what a limit stopping here has spent
+                            check_at = self.check_at = self.budget.recheck(
+                                self.paths, nodes, self.limits, mark, self.index, path
+                            )
+                        ev = get_event()
+                        continue
+            self.mode, self.key, self.kmark, self.nodes = mode, key, kmark, nodes
+            if mode == _MKEY:
+                self._key_scalar(ev)
+            else:
+                self._value_scalar(ev)
+            mode, key, kmark, nodes, check_at = self.mode, self.key, self.kmark, self.nodes, self.check_at
+            ev = get_event()
+        self.mode, self.key, self.kmark, self.nodes = mode, key, kmark, nodes
+        return ev
+
     def _key_scalar(self, ev: Any) -> None:
         """A scalar where the open mapping expects a key."""
         text = ev.value
         self.nodes += 1  # keys count as nodes (the alias pre-count relies on it)
-        problems, index, cpath = self.problems, self.index, self.cpath
         if ev.tag is None and not ev.style:
             k = PLAIN_KEYS.get(text)
             if k is None:
@@ -267,7 +331,7 @@ class DocumentBuilder:
                     kind, kv = go_number(text)
                     k, err = key_text(kind, kv)
                     if err:
-                        problems.append(problem_at("YML000", err, ev.start_mark, index, (*cpath, k)))
+                        self.problems.append(problem_at("YML000", err, ev.start_mark, self.index, (*self.cpath, k)))
                 else:
                     k = text
             elif k.__class__ is not str:
@@ -276,9 +340,9 @@ class DocumentBuilder:
                     self.mode = _MVAL
                     return
                 k, err = key_text(K_NULL, None)
-                problems.append(problem_at("YML000", err, ev.start_mark, index, (*cpath, k)))
+                self.problems.append(problem_at("YML000", err, ev.start_mark, self.index, (*self.cpath, k)))
             elif text in YAML11_BOOL_WORDS:
-                problems.append(bool_problem(text, k == "true", ev.start_mark, index, (*cpath, k), True))
+                self.problems.append(bool_problem(text, k == "true", ev.start_mark, self.index, (*self.cpath, k), True))
         else:
             k, err, unknown = scalar_key(text, ev.tag, ev.style)
             if k is MERGE:
@@ -286,27 +350,27 @@ class DocumentBuilder:
                 self.mode = _MVAL
                 return
             if err:
-                problems.append(problem_at("YML000", err, ev.start_mark, index, (*cpath, k)))
+                self.problems.append(problem_at("YML000", err, ev.start_mark, self.index, (*self.cpath, k)))
             if unknown:
                 msg = f"unknown tag {unknown} ignored; value treated as plain"
-                problems.append(problem_at("YML004", msg, ev.start_mark, index, (*cpath, k)))
-        self._take_key(k, ev.start_mark, text, None)
+                self.problems.append(problem_at("YML004", msg, ev.start_mark, self.index, (*self.cpath, k)))
+        mark = ev.start_mark
+        if k in self.cur:
+            self._repeated_key(k, mark, text, None)
+        self.kmarks[k] = self.kmark = mark
+        self.key = k
+        self.mode = _MVAL
         if ev.anchor is not None:
             self.anchors[ev.anchor] = scalar_anchor(ev)
 
-    def _take_key(self, k: str, mark: Any, text: str, alias: str | None) -> None:
-        """``k`` is the open mapping's next key (from ``text``, or from ``alias`` when not None)."""
-        if k in self.cur:
-            self.dirty = True
-            first = self.kmarks.get(k)
-            if first is not None:
-                source, shown = (f"'{text}'", text) if alias is None else (f"alias *{alias}", f"*{alias}")
-                path = (*self.cpath, k)
-                self.problems.append(duplicate_key(k, source, shown, first, mark, self.index, path))
-        self.kmarks[k] = mark
-        self.kmark = mark
-        self.key = k
-        self.mode = _MVAL
+    def _repeated_key(self, k: str, mark: Any, text: str, alias: str | None) -> None:
+        """``k`` is already in the open mapping (from ``text``, or from ``alias`` when not None)."""
+        self.dirty = True
+        first = self.kmarks.get(k)
+        if first is not None:
+            source, shown = (f"'{text}'", text) if alias is None else (f"alias *{alias}", f"*{alias}")
+            path = (*self.cpath, k)
+            self.problems.append(duplicate_key(k, source, shown, first, mark, self.index, path))
 
     def _value_scalar(self, ev: Any) -> None:
         """A scalar anywhere but a key: a value, a list item, the root, or something refused."""
@@ -329,20 +393,23 @@ class DocumentBuilder:
             self.problems.append(merge_problem(ev.start_mark, self.index, self.cpath))
             return
         text = ev.value
-        if ev.tag is None and not ev.style:
-            v = PLAIN_VALUES.get(text, MISS)
-            if v is MISS:
-                v = number_value(text) if text[0] in NUM_START else text
-                if v is text and "${" in text:
-                    self.templates.append((path, ev.start_mark))
-            elif v is not None:
-                self._check_plain_word(text, v, ev.start_mark, path)
-        elif ev.tag is None:
-            v = text  # quoted or block scalar
+        tag = ev.tag
+        mark = ev.start_mark
+        if tag is None:
+            if ev.style:
+                v = text  # quoted or block scalar
+            else:
+                v = PLAIN_VALUES.get(text, MISS)
+                if v is MISS:
+                    v = number_value(text) if text[0] in NUM_START else text
+                    if v is text and "${" in text:
+                        self.templates.append((path, mark))
+                elif v is not None:
+                    self._check_plain_word(text, v, mark, path)
         else:
-            v = self._tagged_value(text, ev.tag, ev.start_mark, path)
-        self.paths.append(path)
-        self.marks.append(ev.start_mark)
+            v = self._tagged_value(text, tag, mark, path)
+        self.add_path(path)
+        self.add_mark(mark)
         if mode == _MVAL:
             self.cur[key] = v
             self.mode = _MKEY
@@ -353,7 +420,7 @@ class DocumentBuilder:
             self.mode = _DONE
         nodes = self.nodes = self.nodes + 1
         if nodes > self.check_at:
-            self.check_at = self.budget.recheck(self.paths, nodes, self.limits, ev.start_mark, self.index, path)
+            self.check_at = self.budget.recheck(self.paths, nodes, self.limits, mark, self.index, path)
         if ev.anchor is not None:
             self.anchors[ev.anchor] = scalar_anchor(ev)
 
@@ -423,8 +490,8 @@ class DocumentBuilder:
         if nodes > self.check_at:
             self.check_at = self.budget.recheck(self.paths, nodes, self.limits, ev.start_mark, self.index, path)
         if kind == _NORMAL:
-            self.paths.append(path)
-            self.marks.append(mark)
+            self.add_path(path)
+            self.add_mark(mark)
         tag = ev.tag
         if tag is not None and tag != MAP_TAG and tag != SEQ_TAG and tag != "!":
             short = short_tag(tag)
@@ -560,7 +627,11 @@ class DocumentBuilder:
             return
         if err:
             self.problems.append(problem_at("YML000", err, mark, self.index, (*self.cpath, k)))
-        self._take_key(k, mark, rec.text, name)
+        if k in self.cur:
+            self._repeated_key(k, mark, rec.text, name)
+        self.kmarks[k] = self.kmark = mark
+        self.key = k
+        self.mode = _MVAL
 
     def _alias_merge(self, name: str, rec: Anchor, mark: Any) -> None:
         """An alias as the value of `<<`, or inside `<<: [...]`: its keys land in the map being built
@@ -619,8 +690,8 @@ class DocumentBuilder:
                 self.templates.append((path, mark))
         else:
             v = deep_copy(rec.value)
-        self.paths.append(path)
-        self.marks.append(mark)
+        self.add_path(path)
+        self.add_mark(mark)
         graft(self.paths, self.marks, self.templates, rec, path)
         nodes = self.nodes = self.nodes + rec.count
         if nodes > self.check_at:
