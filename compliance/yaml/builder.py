@@ -215,24 +215,8 @@ class DocumentBuilder:
         self.precounted = False
 
     def build(self) -> tuple[LoadedDocument, int | None]:
-        get_event = self.get_event
-        on_scalars = self._scalars
-        on_start, on_end, on_alias = self._collection_start, self._collection_end, self._alias
         try:
-            while True:
-                ev = get_event()
-                cls = ev.__class__
-                if cls is ScalarEvent:
-                    ev = on_scalars(ev)
-                    cls = ev.__class__
-                if cls is MappingStartEvent or cls is SequenceStartEvent:
-                    on_start(ev, cls is MappingStartEvent)
-                elif cls is MappingEndEvent or cls is SequenceEndEvent:
-                    on_end(ev, cls is MappingEndEvent)
-                elif cls is AliasEvent:
-                    on_alias(ev)
-                elif cls is DocumentEndEvent:
-                    break
+            self._events()
         except Abort as exc:
             # The document is dropped and its events are not read on: the caller resumes at the
             # next document marker (libyaml's scanner is quadratic in flow depth, and libyaml >= 0.2.6
@@ -257,68 +241,143 @@ class DocumentBuilder:
 
     # ---- scalars ----------------------------------------------------------------------------
 
-    def _scalars(self, ev: Any) -> Any:
-        """Scalar events in a row, as long as they come: the hot loop (most events are scalars).
+    def _events(self) -> None:
+        """The hot loop, up to the document's end.
 
-        An untagged, unanchored key or value that needs no problem reported is handled here, with
-        the open container and the mode in locals (scalars never open or close a container); every
-        other scalar goes to ``_key_scalar`` or ``_value_scalar``. Returns the first event that is
-        not a scalar."""
-        get_event = self.get_event
-        cur, cpath, kmarks = self.cur, self.cpath, self.kmarks
+        The common events are handled here with the open container and the mode in locals: an
+        untagged, unanchored key or value that needs no problem reported, an untagged, unanchored
+        container opening as a value or a list item, the end of a container that is neither anchored
+        nor merged. Every other event goes to ``_event``, on the state in ``self``."""
+        get_event, stack, max_depth = self.get_event, self.stack, self.limits.max_depth
         add_path, add_mark = self.add_path, self.add_mark
         mode, key, kmark, nodes, check_at = self.mode, self.key, self.kmark, self.nodes, self.check_at
-        while ev.__class__ is ScalarEvent:
-            if ev.tag is None and ev.anchor is None:
-                text = ev.value
-                style = ev.style  # "" for a plain scalar
-                if mode == _MKEY:
-                    if not (text in cur or (not style and (text in PLAIN_KEYS or text[0] in NUM_START))):
-                        nodes += 1  # keys count as nodes (the alias pre-count relies on it)
-                        kmarks[text] = kmark = ev.start_mark
-                        key = text
-                        mode = _MVAL
-                        ev = get_event()
-                        continue
-                elif (mode == _MVAL and key is not MERGE) or mode == _SEQ:
-                    if style:
-                        v = text  # quoted or block scalar
-                    else:
-                        v = PLAIN_VALUES.get(text, MISS)
-                        if v is MISS:
-                            v = number_value(text) if text[0] in NUM_START else text
-                        elif v is not None:  # a YAML 1.1 boolean or an Inf/NaN: a problem to report
-                            v = MISS
-                    if v is not MISS:
-                        mark = ev.start_mark
-                        if mode == _MVAL:
-                            path = (*cpath, key)
-                            cur[key] = v
-                            mode = _MKEY
+        cur, cpath, kmarks, fkind, fanchor, maxd = (
+            self.cur,
+            self.cpath,
+            self.kmarks,
+            self.fkind,
+            self.fanchor,
+            self.maxd,
+        )
+        while True:
+            ev = get_event()
+            cls = ev.__class__
+            if cls is ScalarEvent:
+                if ev.tag is None and ev.anchor is None:
+                    text = ev.value
+                    style = ev.style  # "" for a plain scalar
+                    if mode == _MKEY:
+                        if not (text in cur or (not style and (text in PLAIN_KEYS or text[0] in NUM_START))):
+                            nodes += 1  # keys count as nodes (the alias pre-count relies on it)
+                            kmarks[text] = kmark = ev.start_mark
+                            key = text
+                            mode = _MVAL
+                            continue
+                    elif (mode == _MVAL and key is not MERGE) or mode == _SEQ:
+                        if style:
+                            v = text  # quoted or block scalar
                         else:
-                            path = (*cpath, len(cur))
-                            cur.append(v)
-                        if not style and v is text and "${" in text:
-                            self.templates.append((path, mark))
-                        add_path(path)
-                        add_mark(mark)
-                        nodes += 1
-                        if nodes > check_at:
-                            self.nodes = nodes  # what a limit stopping here has spent
-                            check_at = self.check_at = self.budget.recheck(
-                                self.paths, nodes, self.limits, mark, self.index, path
-                            )
-                        ev = get_event()
-                        continue
+                            v = PLAIN_VALUES.get(text, MISS)
+                            if v is MISS:
+                                v = number_value(text) if text[0] in NUM_START else text
+                            elif v is not None:  # a YAML 1.1 boolean or an Inf/NaN: a problem to report
+                                v = MISS
+                        if v is not MISS:
+                            mark = ev.start_mark
+                            if mode == _MVAL:
+                                path = (*cpath, key)
+                                cur[key] = v
+                                mode = _MKEY
+                            else:
+                                path = (*cpath, len(cur))
+                                cur.append(v)
+                            if not style and v is text and "${" in text:
+                                self.templates.append((path, mark))
+                            add_path(path)
+                            add_mark(mark)
+                            nodes += 1
+                            if nodes > check_at:
+                                self.nodes = nodes  # what a limit stopping here has spent
+                                check_at = self.check_at = self.budget.recheck(
+                                    self.paths, nodes, self.limits, mark, self.index, path
+                                )
+                            continue
+            elif cls is MappingEndEvent or cls is SequenceEndEvent:
+                if fanchor is None:  # nothing to record: back to the parent container
+                    mode, cur, cpath, kmarks, fkind, fanchor = stack.pop()
+                    continue
+            elif (cls is MappingStartEvent or cls is SequenceStartEvent) and (
+                ev.tag is None
+                and ev.anchor is None
+                and ((mode == _MVAL and key is not MERGE) or mode == _SEQ)
+                and len(stack) < max_depth
+            ):
+                new: Any = {} if cls is MappingStartEvent else []
+                if mode == _MVAL:
+                    path = (*cpath, key)
+                    cur[key] = new
+                    mark = kmark  # a human points at the key line of a nested block
+                    mode = _MKEY
+                else:
+                    path = (*cpath, len(cur))
+                    cur.append(new)
+                    mark = ev.start_mark
+                depth = len(stack) + 1
+                if depth > maxd:
+                    maxd = depth
+                nodes += 1
+                if nodes > check_at:
+                    self.nodes = nodes  # what a limit stopping here has spent
+                    check_at = self.check_at = self.budget.recheck(
+                        self.paths, nodes, self.limits, ev.start_mark, self.index, path
+                    )
+                add_path(path)
+                add_mark(mark)
+                stack.append((mode, cur, cpath, kmarks, fkind, fanchor))
+                fkind, fanchor = _NORMAL, None
+                if cls is MappingStartEvent:
+                    mode, kmarks = _MKEY, {}
+                else:
+                    mode = _SEQ
+                cur, cpath = new, path
+                continue
             self.mode, self.key, self.kmark, self.nodes = mode, key, kmark, nodes
-            if mode == _MKEY:
+            self.cur, self.cpath, self.kmarks, self.fkind, self.fanchor, self.maxd = (
+                cur,
+                cpath,
+                kmarks,
+                fkind,
+                fanchor,
+                maxd,
+            )
+            if self._event(ev, cls):
+                return
+            mode, key, kmark, nodes, check_at = self.mode, self.key, self.kmark, self.nodes, self.check_at
+            cur, cpath, kmarks, fkind, fanchor, maxd = (
+                self.cur,
+                self.cpath,
+                self.kmarks,
+                self.fkind,
+                self.fanchor,
+                self.maxd,
+            )
+
+    def _event(self, ev: Any, cls: type) -> bool:
+        """Any event, on the state in ``self``; True at the document's end."""
+        if cls is ScalarEvent:
+            if self.mode == _MKEY:
                 self._key_scalar(ev)
             else:
                 self._value_scalar(ev)
-            mode, key, kmark, nodes, check_at = self.mode, self.key, self.kmark, self.nodes, self.check_at
-            ev = get_event()
-        self.mode, self.key, self.kmark, self.nodes = mode, key, kmark, nodes
-        return ev
+        elif cls is MappingStartEvent or cls is SequenceStartEvent:
+            self._collection_start(ev, cls is MappingStartEvent)
+        elif cls is MappingEndEvent or cls is SequenceEndEvent:
+            self._collection_end(ev, cls is MappingEndEvent)
+        elif cls is AliasEvent:
+            self._alias(ev)
+        elif cls is DocumentEndEvent:
+            return True
+        return False
 
     def _key_scalar(self, ev: Any) -> None:
         """A scalar where the open mapping expects a key."""
