@@ -35,9 +35,9 @@ Design, driven by speed and safety:
 
 Layout, in the order data flows: ``scalars`` (go-yaml v2 scalar typing), ``document`` (the types the
 model keeps), ``problems`` and ``budget`` (limits and what a file has spent), ``anchors`` (alias
-expansion), ``builder`` (events -> one document), ``aliascount`` (the alias-bomb pre-count),
-``source`` (what one parser reads), ``streams`` (multi-document files, resuming after a limit;
-``load_yaml``). This module is the package's public API.
+expansion), ``builder`` and ``aliases`` (events -> one document), ``aliascount`` (the alias-bomb
+pre-count), ``source`` (what one parser reads), ``streams`` (multi-document files, resuming after a
+limit; ``load_yaml``). This module is the package's public API.
 """
 
 from compliance.yaml.budget import Limits

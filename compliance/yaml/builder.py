@@ -26,14 +26,12 @@ from yaml.events import (
     SequenceStartEvent,
 )
 
-from compliance.yaml.aliascount import PRECOUNT_AFTER
+from compliance.yaml.aliases import DONE, MKEY, MSEQ, MVAL, ROOT, SEQ, SKIP, AliasEvents
 from compliance.yaml.anchors import (
     A_MAP,
-    A_SCALAR,
     A_SEQ,
     OPEN,
     Anchor,
-    anchor_value,
     deep_copy,
     graft,
     scalar_anchor,
@@ -42,12 +40,10 @@ from compliance.yaml.budget import STEP_CHECK, FileBudget, Limits
 from compliance.yaml.document import LoadedDocument, LoadProblem, Path, Positions
 from compliance.yaml.problems import (
     Abort,
-    alias_depth_abort,
     bool_problem,
     depth_abort,
     duplicate_key,
     merge_problem,
-    nodes_abort,
     problem_at,
 )
 from compliance.yaml.scalars import (
@@ -71,8 +67,6 @@ from compliance.yaml.scalars import (
     value_of,
 )
 
-# What the open container expects next.
-_ROOT, _MKEY, _MVAL, _SEQ, _MSEQ, _SKIP, _DONE = range(7)
 # Kinds of collection frames: normal, an inline map that is the value of `<<`, a map inside a
 # `<<: [...]` list, and that list itself.
 _NORMAL, _MERGE_MAP, _MERGE_SRC, _MERGE_SEQ = range(4)
@@ -141,8 +135,8 @@ def build_document(
     return DocumentBuilder(get_event, index, limits, problems, overflow, budget).build()
 
 
-class DocumentBuilder:
-    """The state of one document being built; one method per kind of event."""
+class DocumentBuilder(AliasEvents):
+    """The state of one document being built; one method per kind of event (aliases: ``AliasEvents``)."""
 
     __slots__ = (
         "add_mark",
@@ -198,7 +192,7 @@ class DocumentBuilder:
         self.templates: list[tuple[Path, Any]] = []  # (path, mark) of plain scalars holding "${"
         self.anchors: dict[str, Any] = {}
         self.stack: list[tuple[Any, ...]] = []  # the enclosing frames, innermost last
-        self.mode = _ROOT
+        self.mode = ROOT
         self.cur: Any = None  # the open container
         self.cpath: Path = ()
         self.key: Any = None  # pending key in a mapping
@@ -266,14 +260,14 @@ class DocumentBuilder:
                 if ev.tag is None and ev.anchor is None:
                     text = ev.value
                     style = ev.style  # "" for a plain scalar
-                    if mode == _MKEY:
+                    if mode == MKEY:
                         if not (text in cur or (not style and (text in PLAIN_KEYS or text[0] in NUM_START))):
                             nodes += 1  # keys count as nodes (the alias pre-count relies on it)
                             kmarks[text] = kmark = ev.start_mark
                             key = text
-                            mode = _MVAL
+                            mode = MVAL
                             continue
-                    elif (mode == _MVAL and key is not MERGE) or mode == _SEQ:
+                    elif (mode == MVAL and key is not MERGE) or mode == SEQ:
                         if style:
                             v = text  # quoted or block scalar
                         else:
@@ -284,10 +278,10 @@ class DocumentBuilder:
                                 v = MISS
                         if v is not MISS:
                             mark = ev.start_mark
-                            if mode == _MVAL:
+                            if mode == MVAL:
                                 path = (*cpath, key)
                                 cur[key] = v
-                                mode = _MKEY
+                                mode = MKEY
                             else:
                                 path = (*cpath, len(cur))
                                 cur.append(v)
@@ -309,15 +303,15 @@ class DocumentBuilder:
             elif (cls is MappingStartEvent or cls is SequenceStartEvent) and (
                 ev.tag is None
                 and ev.anchor is None
-                and ((mode == _MVAL and key is not MERGE) or mode == _SEQ)
+                and ((mode == MVAL and key is not MERGE) or mode == SEQ)
                 and len(stack) < max_depth
             ):
                 new: Any = {} if cls is MappingStartEvent else []
-                if mode == _MVAL:
+                if mode == MVAL:
                     path = (*cpath, key)
                     cur[key] = new
                     mark = kmark  # a human points at the key line of a nested block
-                    mode = _MKEY
+                    mode = MKEY
                 else:
                     path = (*cpath, len(cur))
                     cur.append(new)
@@ -336,9 +330,9 @@ class DocumentBuilder:
                 stack.append((mode, cur, cpath, kmarks, fkind, fanchor))
                 fkind, fanchor = _NORMAL, None
                 if cls is MappingStartEvent:
-                    mode, kmarks = _MKEY, {}
+                    mode, kmarks = MKEY, {}
                 else:
-                    mode = _SEQ
+                    mode = SEQ
                 cur, cpath = new, path
                 continue
             self.mode, self.key, self.kmark, self.nodes = mode, key, kmark, nodes
@@ -365,7 +359,7 @@ class DocumentBuilder:
     def _event(self, ev: Any, cls: type) -> bool:
         """Any event, on the state in ``self``; True at the document's end."""
         if cls is ScalarEvent:
-            if self.mode == _MKEY:
+            if self.mode == MKEY:
                 self._key_scalar(ev)
             else:
                 self._value_scalar(ev)
@@ -396,7 +390,7 @@ class DocumentBuilder:
             elif k.__class__ is not str:
                 if k is MERGE:
                     self.key = MERGE
-                    self.mode = _MVAL
+                    self.mode = MVAL
                     return
                 k, err = key_text(K_NULL, None)
                 self.problems.append(problem_at("YML000", err, ev.start_mark, self.index, (*self.cpath, k)))
@@ -406,7 +400,7 @@ class DocumentBuilder:
             k, err, unknown = scalar_key(text, ev.tag, ev.style)
             if k is MERGE:
                 self.key = MERGE
-                self.mode = _MVAL
+                self.mode = MVAL
                 return
             if err:
                 self.problems.append(problem_at("YML000", err, ev.start_mark, self.index, (*self.cpath, k)))
@@ -418,7 +412,7 @@ class DocumentBuilder:
             self._repeated_key(k, mark, text, None)
         self.kmarks[k] = self.kmark = mark
         self.key = k
-        self.mode = _MVAL
+        self.mode = MVAL
         if ev.anchor is not None:
             self.anchors[ev.anchor] = scalar_anchor(ev)
 
@@ -434,19 +428,19 @@ class DocumentBuilder:
     def _value_scalar(self, ev: Any) -> None:
         """A scalar anywhere but a key: a value, a list item, the root, or something refused."""
         mode = self.mode
-        if mode == _MVAL:
+        if mode == MVAL:
             key = self.key
             if key is MERGE:
                 self.problems.append(merge_problem(ev.start_mark, self.index, self.cpath))
-                self.mode = _MKEY
+                self.mode = MKEY
                 return
             path = (*self.cpath, key)
-        elif mode == _SEQ:
+        elif mode == SEQ:
             path = (*self.cpath, len(self.cur))
-        elif mode == _ROOT:
+        elif mode == ROOT:
             path = ()
-        elif mode == _SKIP:
-            self.mode = _MKEY
+        elif mode == SKIP:
+            self.mode = MKEY
             return
         else:  # a scalar inside `<<: [...]`
             self.problems.append(merge_problem(ev.start_mark, self.index, self.cpath))
@@ -469,14 +463,14 @@ class DocumentBuilder:
             v = self._tagged_value(text, tag, mark, path)
         self.add_path(path)
         self.add_mark(mark)
-        if mode == _MVAL:
+        if mode == MVAL:
             self.cur[key] = v
-            self.mode = _MKEY
-        elif mode == _SEQ:
+            self.mode = MKEY
+        elif mode == SEQ:
             self.cur.append(v)
         else:
             self.root = v
-            self.mode = _DONE
+            self.mode = DONE
         nodes = self.nodes = self.nodes + 1
         if nodes > self.check_at:
             self.check_at = self.budget.recheck(self.paths, nodes, self.limits, mark, self.index, path)
@@ -514,7 +508,7 @@ class DocumentBuilder:
         kind = _NORMAL
         mark = ev.start_mark
         mode, cur, cpath = self.mode, self.cur, self.cpath
-        if mode == _MVAL:
+        if mode == MVAL:
             if self.key is MERGE:
                 kind = _MERGE_MAP if is_map else _MERGE_SEQ
                 path = cpath
@@ -522,19 +516,19 @@ class DocumentBuilder:
                 path = (*cpath, self.key)
                 cur[self.key] = new
                 mark = self.kmark  # a human points at the key line of a nested block
-            parent_mode = _MKEY
-        elif mode == _SEQ:
+            parent_mode = MKEY
+        elif mode == SEQ:
             path = (*cpath, len(cur))
             cur.append(new)
-            parent_mode = _SEQ
-        elif mode == _ROOT:
+            parent_mode = SEQ
+        elif mode == ROOT:
             path = ()
             self.root = new
-            parent_mode = _DONE
-        elif mode == _MSEQ and is_map:
+            parent_mode = DONE
+        elif mode == MSEQ and is_map:
             kind = _MERGE_SRC
             path = cpath
-            parent_mode = _MSEQ
+            parent_mode = MSEQ
         else:
             self._refuse_collection(mark)
             return
@@ -566,7 +560,7 @@ class DocumentBuilder:
             self.maxd = depth
         else:
             self.fanchor = None
-        self.mode = _MKEY if is_map else (_MSEQ if kind == _MERGE_SEQ else _SEQ)
+        self.mode = MKEY if is_map else (MSEQ if kind == _MERGE_SEQ else SEQ)
         self.cur = new
         self.cpath = path
         if is_map:
@@ -577,14 +571,14 @@ class DocumentBuilder:
         """A collection where none can go (a key, a list item of `<<: [...]` that is not a map, or the
         value of an ignored entry): skip it."""
         mode = self.mode
-        if mode == _MKEY:
+        if mode == MKEY:
             msg = "invalid map key: a map or list cannot be a key (Helm refuses this file); entry ignored"
             self.problems.append(problem_at("YML000", msg, mark, self.index, self.cpath))
-            self.mode = _SKIP
-        elif mode == _MSEQ:
+            self.mode = SKIP
+        elif mode == MSEQ:
             self.problems.append(merge_problem(mark, self.index, self.cpath))
-        else:  # _SKIP: the value of an ignored entry
-            self.mode = _MKEY
+        else:  # SKIP: the value of an ignored entry
+            self.mode = MKEY
         max_depth = self.limits.max_depth
         deep = skip_node(self.get_event, max_depth - len(self.stack))
         if deep is not None:
@@ -636,132 +630,3 @@ class DocumentBuilder:
                 extra = len(cpath) * (src.end - src.start) + src.steps
                 self.budget.spend(self.paths, extra, self.limits, mark, self.index, cpath)
                 graft(self.paths, self.marks, self.templates, src, cpath)
-
-    # ---- aliases ----------------------------------------------------------------------------
-
-    def _alias(self, ev: Any) -> None:
-        name = ev.anchor
-        rec = self._alias_target(name, ev.start_mark)
-        mode = self.mode
-        if mode == _MKEY:
-            self._alias_key(name, rec, ev.start_mark)
-        elif mode == _SKIP:
-            self.mode = _MKEY
-        elif mode == _MSEQ or (mode == _MVAL and self.key is MERGE):
-            self._alias_merge(name, rec, ev.start_mark)
-        else:
-            self._alias_value(name, rec, ev.start_mark)
-
-    def _alias_target(self, name: str, mark: Any) -> Anchor:
-        """The anchor an alias refers to (a null for a missing or open one); an alias bomb stops here."""
-        rec = self.anchors.get(name)
-        if rec is None or rec is OPEN:
-            why = "contains itself" if rec is OPEN else "is not defined"
-            msg = f"alias *{name}: anchor {why} (Helm refuses this file); read as null"
-            self.problems.append(problem_at("YML000", msg, mark, self.index, self.cpath))
-            rec = Anchor(A_SCALAR, None, 0, 0, 0)
-            rec.text = "~"
-        elif not self.precounted and rec.count > 1:
-            # Heavy aliasing: count the whole document once, cheaply, so an alias bomb
-            # is refused before we spend time and memory expanding up to the limit.
-            self.heavy += rec.count
-            if self.heavy > PRECOUNT_AFTER:
-                self.precounted = True
-                hit = self.overflow(self.index)
-                if hit is not None:
-                    raise nodes_abort(self.limits.max_nodes, hit[1], hit[0], self.index, ())
-        return rec
-
-    def _alias_key(self, name: str, rec: Anchor, mark: Any) -> None:
-        if rec.kind != A_SCALAR:
-            msg = f"invalid map key: alias *{name} is a map or list (Helm refuses this file); entry ignored"
-            self.problems.append(problem_at("YML000", msg, mark, self.index, self.cpath))
-            self.mode = _SKIP
-            return
-        self.nodes += 1
-        k, err, _ = scalar_key(rec.text, rec.tag, rec.style)
-        if k is MERGE:
-            self.key = MERGE
-            self.mode = _MVAL
-            return
-        if err:
-            self.problems.append(problem_at("YML000", err, mark, self.index, (*self.cpath, k)))
-        if k in self.cur:
-            self._repeated_key(k, mark, rec.text, name)
-        self.kmarks[k] = self.kmark = mark
-        self.key = k
-        self.mode = _MVAL
-
-    def _alias_merge(self, name: str, rec: Anchor, mark: Any) -> None:
-        """An alias as the value of `<<`, or inside `<<: [...]`: its keys land in the map being built
-        (for a list: when the list ends)."""
-        mode, cpath = self.mode, self.cpath
-        if rec.kind != A_MAP:
-            self.problems.append(merge_problem(mark, self.index, cpath))
-            if mode == _MVAL:
-                self.mode = _MKEY
-            return
-        depth = len(self.stack) - (mode == _MSEQ)
-        limits = self.limits
-        if self.nodes + rec.count - 1 > limits.max_nodes:
-            raise nodes_abort(limits.max_nodes, name, mark, self.index, cpath)
-        if depth + rec.height - 1 > limits.max_depth:
-            raise alias_depth_abort(limits.max_depth, name, mark, self.index, cpath)
-        self.nodes += rec.count - 1
-        if depth + rec.height - 1 > self.maxd:
-            self.maxd = depth + rec.height - 1
-        if mode == _MSEQ:
-            self.cur.append((rec, False))
-            return
-        extra = len(cpath) * (rec.end - rec.start) + rec.steps
-        self.budget.spend(self.paths, extra, limits, mark, self.index, cpath)
-        cur = self.cur
-        for k, v in rec.value.items():
-            if k in cur:
-                self.dirty = True
-            cur[k] = deep_copy(v)
-        graft(self.paths, self.marks, self.templates, rec, cpath)
-        self.mode = _MKEY
-
-    def _alias_value(self, name: str, rec: Anchor, alias_mark: Any) -> None:
-        """An alias as a mapping value, a list item or the root: a copy of the anchored node."""
-        mode = self.mode
-        mark = alias_mark
-        if mode == _MVAL:
-            path = (*self.cpath, self.key)
-            if rec.kind != A_SCALAR:
-                mark = self.kmark
-        elif mode == _SEQ:
-            path = (*self.cpath, len(self.cur))
-        else:
-            path = ()
-        limits, index, depth = self.limits, self.index, len(self.stack)
-        if self.nodes + rec.count > limits.max_nodes:
-            raise nodes_abort(limits.max_nodes, name, alias_mark, index, path)
-        if depth + rec.height > limits.max_depth:
-            raise alias_depth_abort(limits.max_depth, name, alias_mark, index, path)
-        if rec.end > rec.start:
-            extra = len(path) * (rec.end - rec.start + 1) + rec.steps
-            self.budget.spend(self.paths, extra, limits, alias_mark, index, path)
-        if rec.kind == A_SCALAR:
-            v = anchor_value(rec)
-            if rec.tag is None and not rec.style and v.__class__ is str and "${" in rec.text:
-                self.templates.append((path, mark))
-        else:
-            v = deep_copy(rec.value)
-        self.add_path(path)
-        self.add_mark(mark)
-        graft(self.paths, self.marks, self.templates, rec, path)
-        nodes = self.nodes = self.nodes + rec.count
-        if nodes > self.check_at:
-            self.check_at = self.budget.recheck(self.paths, nodes, limits, alias_mark, index, path)
-        if depth + rec.height > self.maxd:
-            self.maxd = depth + rec.height
-        if mode == _MVAL:
-            self.cur[self.key] = v
-            self.mode = _MKEY
-        elif mode == _SEQ:
-            self.cur.append(v)
-        else:
-            self.root = v
-            self.mode = _DONE
