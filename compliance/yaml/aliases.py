@@ -132,8 +132,8 @@ class AliasEvents:
                 self.templates.append((path, mark))
         else:
             v = deep_copy(rec.value)
-        self.add_path(path)
-        self.add_mark(mark)
+        self.paths.append(path)
+        self.marks.append(mark)
         graft(self.paths, self.marks, self.templates, rec, path)
         nodes = self.nodes = self.nodes + rec.count
         if nodes > self.check_at:

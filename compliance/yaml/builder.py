@@ -139,8 +139,6 @@ class DocumentBuilder(AliasEvents):
     """The state of one document being built; one method per kind of event (aliases: ``AliasEvents``)."""
 
     __slots__ = (
-        "add_mark",
-        "add_path",
         "anchors",
         "budget",
         "check_at",
@@ -187,8 +185,6 @@ class DocumentBuilder(AliasEvents):
         # Node positions in write order (later wins): path and libyaml mark, as parallel lists.
         self.paths: list[Path] = []
         self.marks: list[Any] = []
-        self.add_path = self.paths.append
-        self.add_mark = self.marks.append
         self.templates: list[tuple[Path, Any]] = []  # (path, mark) of plain scalars holding "${"
         self.anchors: dict[str, Any] = {}
         self.stack: list[tuple[Any, ...]] = []  # the enclosing frames, innermost last
@@ -233,7 +229,7 @@ class DocumentBuilder(AliasEvents):
             plain = frozenset(p for p, _ in templates)
         return LoadedDocument(self.root, Positions(raw), plain, self.index)
 
-    # ---- scalars ----------------------------------------------------------------------------
+    # ---- events ----------------------------------------------------------------------------
 
     def _events(self) -> None:
         """The hot loop, up to the document's end.
@@ -243,7 +239,7 @@ class DocumentBuilder(AliasEvents):
         container opening as a value or a list item, the end of a container that is neither anchored
         nor merged. Every other event goes to ``_event``, on the state in ``self``."""
         get_event, stack, max_depth = self.get_event, self.stack, self.limits.max_depth
-        add_path, add_mark = self.add_path, self.add_mark
+        add_path, add_mark = self.paths.append, self.marks.append
         mode, key, kmark, nodes, check_at = self.mode, self.key, self.kmark, self.nodes, self.check_at
         cur, cpath, kmarks, fkind, fanchor, maxd = (
             self.cur,
@@ -373,6 +369,8 @@ class DocumentBuilder(AliasEvents):
             return True
         return False
 
+    # ---- scalars ----------------------------------------------------------------------------
+
     def _key_scalar(self, ev: Any) -> None:
         """A scalar where the open mapping expects a key."""
         text = ev.value
@@ -461,8 +459,8 @@ class DocumentBuilder(AliasEvents):
                     self._check_plain_word(text, v, mark, path)
         else:
             v = self._tagged_value(text, tag, mark, path)
-        self.add_path(path)
-        self.add_mark(mark)
+        self.paths.append(path)
+        self.marks.append(mark)
         if mode == MVAL:
             self.cur[key] = v
             self.mode = MKEY
@@ -543,8 +541,8 @@ class DocumentBuilder(AliasEvents):
         if nodes > self.check_at:
             self.check_at = self.budget.recheck(self.paths, nodes, self.limits, ev.start_mark, self.index, path)
         if kind == _NORMAL:
-            self.add_path(path)
-            self.add_mark(mark)
+            self.paths.append(path)
+            self.marks.append(mark)
         tag = ev.tag
         if tag is not None and tag != MAP_TAG and tag != SEQ_TAG and tag != "!":
             short = short_tag(tag)
