@@ -1,0 +1,83 @@
+"""The loaded result that the domain model keeps: paths, 1-based marks, problems, documents, files.
+
+``Positions`` keeps libyaml's own 0-based mark objects and makes ``Mark`` instances only when one
+is read: most positions of a large file are never looked up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """A 1-based position in a file."""
+
+    line: int
+    column: int
+
+
+@dataclass(frozen=True, slots=True)
+class LoadProblem:
+    """Something the loader noticed; the rule pack turns these into findings."""
+
+    code: str  # YML000 parse error, YML001 YAML-1.1 boolean, YML002 duplicate key, YML003 limits
+    message: str
+    line: int
+    column: int
+    document: int = 0  # index of the document in the stream
+    path: Path = ()  # value path inside that document, () when not applicable
+    detail: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedDocument:
+    value: Any  # dict[str, Any] | list | str | bool | int | float | None, typed as Helm types it
+    positions: Mapping[Path, Mark]  # every node's position by its path; () is the root
+    plain_templates: frozenset[Path] = frozenset()  # plain (unquoted) scalars containing "${"
+    index: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedFile:
+    documents: tuple[LoadedDocument, ...]
+    problems: tuple[LoadProblem, ...]
+    # What the file cost (documents dropped at a limit included): a run's total budget adds these up.
+    nodes: int = 0
+    path_steps: int = 0
+
+
+class Positions(Mapping[Path, Mark]):
+    """Read-only path -> Mark mapping; converts libyaml's 0-based marks lazily (and caches)."""
+
+    __slots__ = ("_end", "_lines", "_raw")
+
+    def __init__(self, raw: dict[Path, Any], lines: int = 0) -> None:
+        self._raw = raw
+        self._lines = lines  # lines before the text libyaml read (it resumed after a bad document)
+        self._end: Mark | None = None  # the input's last position, when libyaml may point past it
+
+    def __getitem__(self, path: Path) -> Mark:
+        m = self._raw[path]
+        if m.__class__ is not Mark:
+            m = Mark(m.line + 1 + self._lines, m.column + 1)
+            if self._end is not None and m.line > self._end.line:
+                m = self._end
+            self._raw[path] = m  # same key: safe even during iteration
+        return m
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._raw
+
+    def __iter__(self) -> Iterator[Path]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    def __repr__(self) -> str:
+        return f"Positions({dict(self.items())!r})"
