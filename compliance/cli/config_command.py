@@ -28,7 +28,7 @@ from compliance.cli.options import (
 if TYPE_CHECKING:
     from compliance.app.api import LintRun
     from compliance.app.run import Run
-    from compliance.governance.baseline import Comparison
+    from compliance.governance.comparison import Comparison
     from compliance.model.findings import Finding
     from compliance.settings.config import FailOn, Overrides
 

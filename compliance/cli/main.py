@@ -267,7 +267,7 @@ def lint(
     from compliance.app.run import RunRequest, build_run
     from compliance.cli.config_command import apply_baseline, fails, overrides
     from compliance.engine.affected import repo_relative
-    from compliance.governance.diffbase import Comparison, merge
+    from compliance.governance.comparison import Comparison, merge
     from compliance.load.budget import input_limits
     from compliance.model.findings import Finding, sort_findings
     from compliance.report import ReportData, reporter
@@ -334,9 +334,8 @@ def lint(
     known = apply_baseline(baseline, findings) if baseline is not None else None
     if known is not None:  # likewise: only findings the baseline does not record
         findings = list(known.new)
-    extra: dict[str, object] = (
-        {"diff_base": diff.summary()} if diff is not None else known.summary() if known is not None else {}
-    )
+    compared = diff or known
+    extra: dict[str, object] = compared.summary() if compared is not None else {}
     extra["gate"] = gate_report(runs, specs, baseline)
     data = ReportData(  # what is shown: secret --var values hidden (the verdict below judges the real findings)
         findings=hide.findings(findings),
@@ -344,7 +343,7 @@ def lint(
         root=runs[0].repo.root,
         repos=tuple(run.repo for run in runs),
         evaluated=frozenset().union(*(run.evaluated for run in runs)),
-        fixed=hide.findings(diff.fixed if diff is not None else known.fixed if known is not None else ()),
+        fixed=hide.findings(compared.fixed if compared is not None else ()),
         suppressed=hide.suppressed(
             sorted((s for run in runs for s in run.suppressed), key=lambda s: s.finding.sort_key())
         ),
