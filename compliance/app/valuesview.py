@@ -2,7 +2,7 @@
 
 The values are `ReleaseContext.values` from `engine.release_contexts`, the very object the rules evaluate,
 so `compliance values` and the rules cannot disagree. `compliance.report.values` renders what this
-module computes; `compliance.cli.values_command` is the command line.
+module computes; `compliance.app.values` makes the command's outcome.
 """
 
 from __future__ import annotations
