@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from compliance.governance.diffbase import compare
+from compliance.governance.comparison import compare
 from compliance.model.findings import Finding, Location, Severity
 from tests.helpers import FIXTURES, edit
 from tests.helpers.gitrepo import commit_all, compliance, git, init_repo
@@ -158,7 +158,7 @@ def test_repeated_fingerprints_match_as_a_multiset() -> None:
     base = [_finding("X001", 3), _finding("X001", 9), _finding("Y001", 5)]
     current = [_finding("X001", 4), _finding("X001", 10), _finding("X001", 20), _finding("Z001", 1)]
     result = compare(current, base)
-    assert [(f.rule, f.location.line) for f in result.unchanged] == [("X001", 4), ("X001", 10)]
+    assert [(f.rule, f.location.line) for f in result.matched] == [("X001", 4), ("X001", 10)]
     assert [(f.rule, f.location.line) for f in result.new] == [("Z001", 1), ("X001", 20)]
     assert [(f.rule, f.location.line) for f in result.fixed] == [("Y001", 5)]
     fewer = compare(current[:1], base)

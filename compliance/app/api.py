@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING
 
 from compliance.engine import trust
 from compliance.engine.evaluate import Evaluation, LintOptions, lint, select_rules
@@ -15,6 +17,9 @@ from compliance.model import Repository
 from compliance.model.findings import Finding
 from compliance.render import rendered_contexts
 from compliance.render.bounds import Bounds
+
+if TYPE_CHECKING:
+    from compliance.render.backends import Renderer
 from compliance.settings.config import Overrides, Settings, load_settings
 from compliance.yaml import Limits
 
@@ -78,6 +83,7 @@ def lint_path(
     limits: Limits = Limits(),
     trust_repository_rules: bool = False,
     render_bounds: Bounds | None = None,
+    backend: tuple[Renderer | None, str] | None = None,
 ) -> LintRun:
     """Lint the repository at `path`; with `changed` (repo-relative files), only what those files affect.
 
@@ -111,7 +117,9 @@ def lint_path(
         render_bounds=render_bounds or Bounds(),
     )
     evaluated: set[Evaluation] = set()
-    findings = lint(repo, rules, options, evaluated, render=rendered_contexts)
+    # `backend`: the renderer a run already chose for `renderer` (one choice per run)
+    render = rendered_contexts if backend is None else partial(rendered_contexts, chosen=backend)
+    findings = lint(repo, rules, options, evaluated, render=render)
     known, ran = {s.id: s.severity for s in specs}, {s.id for s in rules}
     # a partial run (`changed`) cannot tell that a suppression matched nothing
     governed = govern(findings, repo.suppressions, settings, known, ran, judge_unused=changed is None)

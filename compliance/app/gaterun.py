@@ -15,7 +15,8 @@ from dataclasses import dataclass, replace
 from compliance.app.api import LintRun
 from compliance.engine.options import Option
 from compliance.engine.registry import RuleSpec, declared_options
-from compliance.governance.diffbase import Comparison, checkout_base, compare
+from compliance.governance.comparison import Comparison, compare, diff_base
+from compliance.governance.diffbase import checkout_base
 from compliance.governance.gatesettings import GateSettings, Weakening, assess, changes
 from compliance.model.findings import Finding
 from compliance.settings.config import (
@@ -96,7 +97,7 @@ def lint_against_base(
         run = lint(root, options)
         base_findings = lint(base.path, options).findings if base.path is not None else ()
     gate = () if pinned else tuple(gate_changes(root, base_config, specs))
-    return BaseRun(run, compare(run.findings, base_findings, ref, base.commit), gate)
+    return BaseRun(run, compare(run.findings, base_findings, diff_base(ref, base.commit)), gate)
 
 
 def gate_report(runs: Sequence[LintRun], specs: Collection[RuleSpec], baseline: str | None) -> GateSettings | None:

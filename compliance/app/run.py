@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from compliance.app.api import LintRun, lint_path, load_registry
 from compliance.engine.context import ReleaseContext
@@ -19,6 +20,9 @@ from compliance.render.bounds import Bounds
 from compliance.report.redaction import Redactor
 from compliance.settings.config import Overrides, Settings, load_settings
 from compliance.yaml import Limits
+
+if TYPE_CHECKING:
+    from compliance.render.backends import Renderer as Backend
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +47,7 @@ class Renderer:
 
     label: str | None  # "helm v3.14.0" and the like; None: charts are checked from their values only
     why_none: str = ""
+    backend: Backend | None = None  # the chosen back end, handed to the render stage (one choice per run)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,17 +68,17 @@ class Run:
         return release_contexts(self.lint.repo, options)
 
 
-def choose_renderer(name: str) -> Renderer:
-    """The renderer `--renderer NAME` gets; RendererUnavailable when one named explicitly is missing."""
-    from compliance.render import RendererUnavailable
-    from compliance.render.backends import choose
+def choose_renderer(name: str, bounds: Bounds | None = None) -> Renderer:
+    """The renderer `--renderer NAME` gets, chosen once per run; RendererUnavailable when one named
+    explicitly is missing."""
+    from compliance.render import RendererUnavailable, choose_backend
 
-    backend, why = choose(name)
+    backend, why = choose_backend(name, bounds)
     if backend is None:
         if name in ("helm", "sdk"):
             raise RendererUnavailable(why)
         return Renderer(None, why)
-    return Renderer(" ".join(backend.identity().split(":")[:2]))
+    return Renderer(" ".join(backend.identity().split(":")[:2]), backend=backend)
 
 
 def validate_selection(specs: Sequence[RuleSpec], settings: Settings) -> None:
@@ -88,7 +93,7 @@ def build_run(request: RunRequest) -> Run:
     specs = tuple(registry.rules())
     settings = load_settings(path, request.overrides, set(registry.by_id), registry.options())
     validate_selection(specs, settings)
-    renderer = choose_renderer(request.renderer)
+    renderer = choose_renderer(request.renderer, request.render_bounds)
     if not request.evaluate:
         from compliance.load.repository import load_repository
 
@@ -104,5 +109,6 @@ def build_run(request: RunRequest) -> Run:
         limits=request.limits,
         trust_repository_rules=trust,
         render_bounds=request.render_bounds,
+        backend=(renderer.backend, renderer.why_none),
     )
     return Run(settings, specs, lint, renderer)

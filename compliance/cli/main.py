@@ -1,4 +1,5 @@
-"""The command line: parse options, run, pick reporters, choose the exit code. Nothing else.
+"""The command line: parse options, call the application layer (`compliance.app`), write its `Outcome` out
+(`compliance.cli.emit`) and exit with its code. Nothing else.
 
 One handler (`_Commands.main`) maps what a command raises to the exit code: a `compliance.errors.UsageError`
 is the user's to fix (its message, exit 2), any other exception is a bug (exit 3, "internal error");
@@ -10,14 +11,15 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 import typer.core
 
 from compliance import __version__
+from compliance.app.outcome import EXIT_INTERNAL, EXIT_USAGE
 from compliance.cli.config_command import baseline_app, config_command
+from compliance.cli.emit import emit
 from compliance.cli.options import (
     BaselineOption,
     ConfigFromName,
@@ -39,19 +41,16 @@ from compliance.cli.options import (
     TodayOption,
     TrustRulesOption,
     VarOption,
+    overrides,
+    redactor,
+    render_bounds,
+    render_setup,
 )
 from compliance.cli.report_command import report as report_command
 from compliance.cli.values_command import values as values_command
+from compliance.cli.verify_command import verify as verify_command
 from compliance.errors import UsageError
-from compliance.evidence.verify import verify as verify_command
 
-if TYPE_CHECKING:
-    from compliance.report.redaction import Redactor
-
-if TYPE_CHECKING:
-    from compliance.render.bounds import Bounds
-
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 DEBUG_ENV = "COMPLIANCE_DEBUG"  # =1: print the traceback of an error
 
 
@@ -98,27 +97,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-
-
-def split_ids(values: Sequence[str] | None) -> tuple[str, ...]:
-    return tuple(item.strip() for value in values or () for item in value.split(",") if item.strip())
-
-
-def parse_variables(pairs: Sequence[str] | None) -> dict[str, str]:
-    variables: dict[str, str] = {}
-    for number, pair in enumerate(pairs or (), 1):
-        name, sep, value = pair.partition("=")
-        if not sep or not name:  # never echoed: it may be a secret given without its NAME=
-            raise UsageError(f"--var expects NAME=VALUE: --var number {number} has no NAME= (value not shown)")
-        variables[name] = value
-    return variables
-
-
-def redactor(var: list[str] | None, public_var: list[str] | None) -> Redactor:
-    """What hides the `--var` values not named by `--public-var` in everything shown."""
-    from compliance.report.redaction import Redactor
-
-    return Redactor.of(parse_variables(var), split_ids(public_var))
 
 
 def _version(value: bool) -> None:
@@ -176,43 +154,6 @@ def _remove_stale(files: list[str]) -> None:
             raise UsageError(f"cannot replace {file}: {error.strerror or error}") from None
 
 
-def _write_reports(reports: list[tuple[str | None, str]]) -> None:
-    """Each file atomically, the rest to stdout, in the order the formats were given."""
-    from compliance.output import write_atomic, write_stdout
-
-    for file, report in reports:
-        if file is None:
-            write_stdout(report)
-            continue
-        try:
-            write_atomic(file, report)
-        except OSError as error:
-            raise UsageError(f"cannot write {file}: {error.strerror or error}") from None
-
-
-def _render_setup(renderer: RendererName, no_cache: bool, manifests: str | None, other_inputs: bool) -> str | None:
-    """The render cache folder (None: no cache); usage errors for what cannot be done."""
-    if manifests is not None and other_inputs:
-        raise UsageError("--manifests lints one stream: it takes no PATHS, --files or --diff-base")
-    if manifests is not None:  # the stream is not rendered, but a renderer asked for must exist all the same
-        from compliance.app.run import choose_renderer
-
-        choose_renderer(renderer.value)
-    if no_cache or renderer is RendererName.none:
-        return None
-    from compliance.render.cache import default_cache_dir
-
-    return default_cache_dir()
-
-
-def render_bounds(seconds: float | None, memory_mb: int | None) -> Bounds:
-    """`--render-timeout`/`--render-memory` over the defaults of compliance.render.bounds."""
-    from compliance.render.bounds import Bounds
-
-    default = Bounds()
-    return Bounds(seconds if seconds is not None else default.seconds, memory_mb or default.memory_mb)
-
-
 @app.command()
 def lint(
     paths: Annotated[list[str] | None, typer.Argument(help="Repository roots (or files) to lint.")] = None,
@@ -262,20 +203,14 @@ def lint(
     max_total_nodes: MaxTotalNodesOption = None,
 ) -> None:
     """Lint a blueprint repository and report located findings."""
-    from compliance.app.api import LintRun, load_rules
-    from compliance.app.gaterun import gate_report, lint_against_base
-    from compliance.app.run import RunRequest, build_run
-    from compliance.cli.config_command import apply_baseline, fails, overrides
+    from compliance.app.lint import LintRequest
+    from compliance.app.lint import lint as lint_outcome
+    from compliance.app.run import RunRequest
     from compliance.engine.affected import repo_relative
-    from compliance.governance.diffbase import Comparison, merge
     from compliance.load.budget import input_limits
-    from compliance.model.findings import Finding, sort_findings
-    from compliance.report import ReportData, reporter
-    from compliance.settings.config import Overrides
     from compliance.yaml import Limits
 
     outputs = _outputs(formats, output)  # first: it removes stale report files before anything can fail
-    fail_level = fail_on.value if fail_on is not None else None
     options = overrides(config, select, ignore, fail_on, var, no_inline_suppressions, today)
     hide = redactor(var, public_var)
     if baseline is not None and diff_base is not None:
@@ -284,7 +219,6 @@ def lint(
         raise UsageError("--config-from chooses between the --diff-base ref's config and the pull request's")
     if config_from is not None and options.config is not None:
         raise UsageError(f"--config-from and a pinned config ({options.config_origin}) cannot be combined")
-    config_from = config_from or ConfigFromName.base
     roots = paths or ["."]
     changed = repo_relative(".", paths or ()) if changed_files else None
     if changed_files:
@@ -292,69 +226,31 @@ def lint(
     for root in roots:
         if not os.path.exists(root):
             raise UsageError(f"path does not exist: {root}")
-    cache_dir = _render_setup(renderer, no_cache, manifests, bool(paths or changed_files or diff_base))
-
-    limits = input_limits(Limits(), max_file_size, max_total_size, max_total_nodes)
-    bounds = render_bounds(render_timeout, render_memory)
-
-    def lint_root(root: str, options: Overrides) -> LintRun:
-        if manifests is not None:
-            from compliance.app.api import lint_manifests
-
-            return lint_manifests(manifests, options, rules or (), trust_repository_rules)
-        request = RunRequest(
-            root,
-            options,
-            tuple(rules or ()),
-            trust_repository_rules,
-            changed=tuple(changed) if changed is not None else None,
-            renderer=renderer.value,
-            cache_dir=cache_dir,
-            limits=limits,
-            render_bounds=bounds,
-        )
-        return build_run(request).lint
-
-    runs: list[LintRun] = []
-    comparisons: list[Comparison] = []
-    gate: list[Finding] = []
-    specs = load_rules(rules or (), roots=roots, trust_repository_rules=trust_repository_rules)
-    for root in roots:
-        if diff_base is None:
-            runs.append(lint_root(root, options))
-            continue
-        governed = lint_against_base(root, diff_base, options, config_from.value, lint_root, specs)
-        runs.append(governed.run)
-        comparisons.append(governed.comparison)
-        gate += governed.gate
-    findings = sort_findings([f for run in runs for f in run.findings])
-    diff = merge(comparisons) if comparisons else None
-    if diff is not None:  # only new findings are reported and counted, and the pull request's config changes
-        findings = sort_findings([*diff.new, *gate])
-    known = apply_baseline(baseline, findings) if baseline is not None else None
-    if known is not None:  # likewise: only findings the baseline does not record
-        findings = list(known.new)
-    extra: dict[str, object] = (
-        {"diff_base": diff.summary()} if diff is not None else known.summary() if known is not None else {}
+    cache_dir = render_setup(renderer, no_cache, manifests, bool(paths or changed_files or diff_base))
+    shared = RunRequest(
+        roots[0],
+        options,
+        tuple(rules or ()),
+        trust_repository_rules,
+        changed=tuple(changed) if changed is not None else None,
+        renderer=renderer.value,
+        cache_dir=cache_dir,
+        limits=input_limits(Limits(), max_file_size, max_total_size, max_total_nodes),
+        render_bounds=render_bounds(render_timeout, render_memory),
     )
-    extra["gate"] = gate_report(runs, specs, baseline)
-    data = ReportData(  # what is shown: secret --var values hidden (the verdict below judges the real findings)
-        findings=hide.findings(findings),
-        rules=runs[0].rules + tuple(s for s in specs if gate and s.id == "GATE001" and s not in runs[0].rules),
-        root=runs[0].repo.root,
-        repos=tuple(run.repo for run in runs),
-        evaluated=frozenset().union(*(run.evaluated for run in runs)),
-        fixed=hide.findings(diff.fixed if diff is not None else known.fixed if known is not None else ()),
-        suppressed=hide.suppressed(
-            sorted((s for run in runs for s in run.suppressed), key=lambda s: s.finding.sort_key())
-        ),
-        extra=extra,
+    request = LintRequest(
+        shared,
+        tuple(roots),
+        tuple(outputs),
+        hide,
+        fail_on=fail_on.value if fail_on is not None else None,
+        baseline=baseline,
+        diff_base=diff_base,
+        config_from=(config_from or ConfigFromName.base).value,
+        manifests=manifests,
+        color=sys.stdout.isatty() and "NO_COLOR" not in os.environ,
     )
-    color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    reports = [(file, reporter(name).render(data, color and file is None)) for name, file in outputs]
-    _write_reports(reports)
-    if fails(runs, findings, fail_level):
-        raise typer.Exit(EXIT_FINDINGS)
+    emit(lint_outcome(request))
 
 
 @app.command("rules")
@@ -362,12 +258,9 @@ def list_rules(
     rules: Annotated[list[str] | None, typer.Option(help="Also load rule modules from a file or folder.")] = None,
 ) -> None:
     """List every rule: id, default severity, family and title."""
-    from compliance.app.api import load_rules
+    from compliance.app.rules import list_rules as rules_outcome
 
-    specs = load_rules(rules or ())
-    width = max((len(s.family) for s in specs), default=6)
-    for spec in specs:
-        typer.echo(f"{spec.id}  {spec.severity.value:<7}  {spec.family:<{width}}  {spec.title}")
+    emit(rules_outcome(tuple(rules or ())))
 
 
 @app.command()
@@ -376,22 +269,9 @@ def explain(
     rules: Annotated[list[str] | None, typer.Option(help="Also load rule modules from a file or folder.")] = None,
 ) -> None:
     """Print a rule's documentation: what it does, why, examples, how to fix."""
-    from compliance.app.api import load_registry
+    from compliance.app.rules import explain as explain_outcome
 
-    spec = load_registry(rules or ()).get(rule_id)
-    if spec is None:
-        raise UsageError(f"unknown rule id: {rule_id} (see `compliance rules`)")
-    typer.echo(f"{spec.id}: {spec.title}")
-    typer.echo(f"severity: {spec.severity.value}   family: {spec.family}   scope: {spec.scope.value}")
-    typer.echo(f"provider: {spec.provider}\n")
-    typer.echo(spec.doc)
-    if spec.options:
-        import json
-
-        typer.echo("\n## Options (`options:` in .compliance.yaml)")
-        for option in spec.options:
-            default = json.dumps(option.shown(option.default), ensure_ascii=False)
-            typer.echo(f"- `{option.name}` (default {default}; {option.weaker.value} is weaker): {option.doc}")
+    emit(explain_outcome(rule_id, tuple(rules or ())))
 
 
 app.command("values")(values_command)

@@ -1,13 +1,22 @@
-"""Command-line options shared by `lint`, `report`, `values`, `config` and `baseline` (declared once)."""
+"""Command-line options shared by `lint`, `report`, `values`, `config` and `baseline` (declared once), and
+the parsing of their values into what the application layer takes."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from enum import Enum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from compliance.errors import UsageError
 from compliance.settings.config import FailOn
+
+if TYPE_CHECKING:
+    from compliance.render.bounds import Bounds
+    from compliance.report.redaction import Redactor
+    from compliance.settings.config import Overrides
 
 ConfigOption = Annotated[
     str | None,
@@ -106,3 +115,80 @@ RenderMemoryOption = Annotated[
         help="Memory (address space) one chart render may use (default 2048); beyond it it is stopped (RND004).",
     ),
 ]
+
+
+def split_ids(values: Sequence[str] | None) -> tuple[str, ...]:
+    return tuple(item.strip() for value in values or () for item in value.split(",") if item.strip())
+
+
+def parse_variables(pairs: Sequence[str] | None) -> dict[str, str]:
+    variables: dict[str, str] = {}
+    for number, pair in enumerate(pairs or (), 1):
+        name, sep, value = pair.partition("=")
+        if not sep or not name:  # never echoed: it may be a secret given without its NAME=
+            raise UsageError(f"--var expects NAME=VALUE: --var number {number} has no NAME= (value not shown)")
+        variables[name] = value
+    return variables
+
+
+def redactor(var: list[str] | None, public_var: list[str] | None) -> Redactor:
+    """What hides the `--var` values not named by `--public-var` in everything shown."""
+    from compliance.report.redaction import Redactor
+
+    return Redactor.of(parse_variables(var), split_ids(public_var))
+
+
+def render_setup(renderer: RendererName, no_cache: bool, manifests: str | None, other_inputs: bool) -> str | None:
+    """The render cache folder (None: no cache); usage errors for what cannot be done."""
+    if manifests is not None and other_inputs:
+        raise UsageError("--manifests lints one stream: it takes no PATHS, --files or --diff-base")
+    if manifests is not None:  # the stream is not rendered, but a renderer asked for must exist all the same
+        from compliance.app.run import choose_renderer
+
+        choose_renderer(renderer.value)
+    if no_cache or renderer is RendererName.none:
+        return None
+    from compliance.render.cache import default_cache_dir
+
+    return default_cache_dir()
+
+
+def render_bounds(seconds: float | None, memory_mb: int | None) -> Bounds:
+    """`--render-timeout`/`--render-memory` over the defaults of compliance.render.bounds."""
+    from compliance.render.bounds import Bounds
+
+    default = Bounds()
+    return Bounds(seconds if seconds is not None else default.seconds, memory_mb or default.memory_mb)
+
+
+def overrides(
+    config: str | None = None,
+    select: list[str] | None = None,
+    ignore: list[str] | None = None,
+    fail_on: FailOn | None = None,
+    var: list[str] | None = None,
+    no_inline_suppressions: bool = False,
+    today: str | None = None,
+) -> Overrides:
+    """The command line's side of the configuration; options not given stay None so the config applies.
+
+    A config pinned by `--config FILE`, else by the COMPLIANCE_CONFIG environment variable, replaces the
+    repository's own (which is then not read at all).
+    """
+    from compliance.settings.config import CONFIG_ENV, Overrides, parse_date
+
+    origin = "--config"
+    if config is None and os.environ.get(CONFIG_ENV):  # the CI's pinned config; --config still wins
+        config, origin = os.environ[CONFIG_ENV], CONFIG_ENV
+
+    day = parse_date(today, "--today") if today is not None else None
+    return Overrides(
+        config=config,
+        config_origin=origin,
+        select=split_ids(select) if select else None,
+        ignore=split_ids(ignore) if ignore else None,
+        fail_on=fail_on.value if fail_on is not None else None,
+        variables=parse_variables(var),
+        inline_suppressions=False if no_inline_suppressions else None,
+        today=day,
+    )

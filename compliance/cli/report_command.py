@@ -1,4 +1,4 @@
-"""`compliance report`: the auditor's HTML report and evidence bundle, from the same lint run as `lint`."""
+"""`compliance report`: its options, over `compliance.app.report` (the same run as `lint`)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from compliance.cli.emit import emit
 from compliance.cli.options import (
     ConfigOption,
     IgnoreOption,
@@ -22,7 +23,12 @@ from compliance.cli.options import (
     TodayOption,
     TrustRulesOption,
     VarOption,
+    overrides,
+    redactor,
+    render_bounds,
+    render_setup,
 )
+from compliance.errors import UsageError
 
 
 def report(
@@ -49,26 +55,15 @@ def report(
 
     Without --output or --bundle the HTML goes to stdout. Same inputs, same bytes; the time honours SOURCE_DATE_EPOCH.
     """
-    from compliance import __version__
-    from compliance.app.gaterun import gate_report
-    from compliance.app.run import RunRequest, build_run
-    from compliance.cli.config_command import overrides
-    from compliance.cli.main import _render_setup, redactor, render_bounds
-    from compliance.errors import UsageError
-    from compliance.evidence import bundle as evidence
-    from compliance.report import ReportData
-    from compliance.report import html as html_reporter
-    from compliance.report import json as json_reporter
+    from compliance.app.report import ReportRequest
+    from compliance.app.report import report as report_outcome
+    from compliance.app.run import RunRequest
 
     if not os.path.exists(path):
         raise UsageError(f"path does not exist: {path}")
-    when, time_source = evidence.generated_at()
-    zip_time = evidence.zip_time()
-    if today is None and time_source == "SOURCE_DATE_EPOCH":
-        today = when.date().isoformat()  # a re-run later judges `until` dates as this one did
     options = overrides(config, select, ignore, None, var, no_inline_suppressions, today)
     hide = redactor(var, public_var)
-    cache_dir = _render_setup(renderer, no_cache, None, True)
+    cache_dir = render_setup(renderer, no_cache, None, True)
     request = RunRequest(
         path,
         options,
@@ -78,62 +73,4 @@ def report(
         cache_dir=cache_dir,
         render_bounds=render_bounds(render_timeout, render_memory),
     )
-    shared = build_run(request)  # one run: its rules, its renderer, its contexts
-    run, settings, specs = shared.lint, shared.settings, shared.specs
-    scope = evidence.AuditScope(
-        root=run.repo.root,
-        path=path,
-        git=evidence.git_state(run.repo.root),
-        generated_at=when,
-        time_source=time_source,
-        tool_version=__version__,
-        rule_pack=evidence.rule_pack(run.rules),
-        select=settings.select,
-        ignore=settings.ignore,
-        variables=tuple(sorted(settings.variables)),
-        rule_paths=tuple(rules or ()),
-        inputs=evidence.inventory(run.repo, shared.renderer.label is not None, settings.config_file),
-        renderer=shared.renderer.label or f"none ({shared.renderer.why_none or 'not asked for'})",
-        config_file=settings.config_file,
-        judged_on=settings.today.isoformat(),
-    )
-    data = ReportData(
-        hide.findings(evidence.redact_finding(f) for f in run.findings),
-        run.rules,
-        run.repo.root,
-        (run.repo,),
-        evaluated=run.evaluated,
-        suppressed=hide.suppressed(evidence.redact_suppressed(s) for s in run.suppressed),
-        extra={"scope": scope, "gate": gate_report([run], specs, None)},
-    )
-    page = html_reporter.render(data)
-
-    written: list[tuple[str, str | bytes]] = []
-    if output:
-        written.append((output, page))
-    if bundle:
-        # the values are only shown, never judged: the secret --var values hidden
-        files = evidence.bundle_files(
-            scope,
-            run.repo,
-            run.rules,
-            run.evaluated,
-            data.findings,
-            shared.shown_contexts(hide),
-            page,
-            json_reporter.render(data),
-        )
-        written.append((bundle, evidence.deterministic_zip(files, zip_time)))
-    if not written:
-        from compliance.output import write_stdout
-
-        write_stdout(page)
-        return
-    from compliance.output import write_atomic
-
-    for target, payload in written:
-        try:
-            write_atomic(target, payload)
-        except OSError as error:
-            raise UsageError(f"cannot write {target}: {error.strerror or error}") from None
-        typer.echo(f"compliance: wrote {target}", err=True)
+    emit(report_outcome(ReportRequest(request, hide, output, bundle)))

@@ -1,4 +1,4 @@
-"""`compliance values`: the command line of `compliance.app.valuesview` (kept light: the CLI imports it)."""
+"""`compliance values`: its options, over `compliance.app.values` (kept light: the CLI imports it)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from compliance.cli.options import PublicVarOption, VarOption
+from compliance.cli.emit import emit
+from compliance.cli.options import PublicVarOption, VarOption, overrides, redactor
 
 
 class ValuesFormat(str, Enum):
@@ -29,20 +30,11 @@ def values(
     output: Annotated[str | None, typer.Option("--output", "-o", help="Write the output to FILE.")] = None,
 ) -> None:
     """Print the effective values one cluster deploys for a blueprint, with the origin of every leaf."""
-    from compliance.app.valuesview import show_values
-    from compliance.cli.config_command import overrides, run_of
-    from compliance.cli.main import redactor
+    from compliance.app.run import RunRequest
+    from compliance.app.values import ValuesQuery
+    from compliance.app.values import values as values_outcome
 
-    run = run_of(path, overrides(var=var), None, False, evaluate=False)  # the project config applies, as in lint
+    request = RunRequest(path, overrides(var=var))
     hide = redactor(var, public_var)  # shown, never judged: secrets hidden
-    text, warnings = show_values(run, hide, cluster, blueprint, output_format.value, blame, against)
-    for warning in warnings:
-        typer.echo(f"compliance: warning: {warning}", err=True)
-    if output:
-        from compliance.output import write_atomic
-
-        write_atomic(output, text)
-    else:
-        from compliance.output import write_stdout
-
-        write_stdout(text)
+    query = ValuesQuery(cluster, blueprint, against, output_format.value, blame)
+    emit(values_outcome(request, hide, query, output))

@@ -13,9 +13,6 @@ import hashlib
 import re
 import zipfile
 from dataclasses import dataclass
-from typing import Annotated
-
-import typer
 
 from compliance.errors import UsageError
 
@@ -111,16 +108,3 @@ def verify_bundle(path: str) -> Verdict:
                 checked += 1
         problems += [f"{name!r}: missing" for name in sorted(manifest) if name not in seen]
     return Verdict(checked, tuple(problems))
-
-
-def verify(bundle: Annotated[str, typer.Argument(metavar="BUNDLE", help="An evidence bundle (.zip).")]) -> None:
-    """Check every member of an evidence bundle against its manifest (exit 0 intact, 1 bad members, 2 unreadable)."""
-    from compliance.cli.main import EXIT_FINDINGS
-
-    verdict = verify_bundle(bundle)  # a BundleError is a usage error (exit 2)
-    for problem in verdict.problems:
-        typer.echo(f"compliance: verify: {problem}")
-    if verdict.problems:
-        typer.echo(f"compliance: verify: {len(verdict.problems)} bad member(s) in {bundle}", err=True)
-        raise typer.Exit(EXIT_FINDINGS)
-    typer.echo(f"compliance: verify: {verdict.checked} members match {MANIFEST}")

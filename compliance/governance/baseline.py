@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from compliance.errors import UsageError
+from compliance.governance import comparison
+from compliance.governance.comparison import Comparison
 from compliance.model.findings import Finding, Location, Severity
 
 DEFAULT_NAME = ".compliance-baseline.json"
@@ -21,17 +22,6 @@ FORMAT_VERSION = 1
 
 class BaselineError(UsageError):
     """A baseline file that cannot be read (exit 2)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Comparison:
-    new: tuple[Finding, ...]  # not in the baseline: what the run reports
-    known: int  # findings the baseline absorbed
-    fixed: tuple[Finding, ...]  # baseline entries that no longer occur (located at their file)
-
-    def summary(self) -> dict[str, object]:
-        """What reporters show about it (`ReportData.extra`)."""
-        return {"baseline": {"new": len(self.new), "known": self.known, "fixed": len(self.fixed)}}
 
 
 def entry(finding: Finding) -> dict[str, object]:
@@ -111,8 +101,5 @@ def _recorded(path: str, index: int, item: object) -> Finding:
 
 
 def compare(findings: Iterable[Finding], recorded: Iterable[Finding]) -> Comparison:
-    """New findings (not in the baseline), how many it absorbed, and the recorded ones now fixed."""
-    from compliance.governance.diffbase import compare as multiset_compare
-
-    compared = multiset_compare(findings, recorded)
-    return Comparison(compared.new, len(compared.unchanged), compared.fixed)
+    """New findings (not in the baseline), the ones it absorbed (`known`), and the recorded ones now fixed."""
+    return comparison.compare(findings, recorded, comparison.BASELINE)

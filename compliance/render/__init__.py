@@ -28,6 +28,7 @@ from compliance.model.findings import Location
 if TYPE_CHECKING:  # the back ends are imported only when a chart has templates to render
     from compliance.engine.evaluate import LintOptions
     from compliance.render.backends import Renderer, RenderOutput, RenderRequest
+    from compliance.render.bounds import Bounds
     from compliance.render.cache import RenderCache
     from compliance.render.snapshot import Snapshot
     from compliance.render.stream import TemplateLocator
@@ -61,10 +62,24 @@ def context_for(
     return RenderedContext(manifests, release, every, options)
 
 
+def choose_backend(name: str, bounds: Bounds | None) -> tuple[Renderer | None, str]:
+    """The back end `--renderer NAME` gets under `bounds` (the defaults when None), or None and why."""
+    from compliance.render.backends import choose
+    from compliance.render.bounds import Bounds
+
+    return choose(name, bounds or Bounds())
+
+
 def rendered_contexts(
-    repo: Repository, contexts: Sequence[ReleaseContext], options: LintOptions
+    repo: Repository,
+    contexts: Sequence[ReleaseContext],
+    options: LintOptions,
+    chosen: tuple[Renderer | None, str] | None = None,
 ) -> list[RenderedContext]:
-    """One context per rendered pair (or for the `--manifests` stream); [] when nothing is rendered."""
+    """One context per rendered pair (or for the `--manifests` stream); [] when nothing is rendered.
+
+    `chosen` is the back end (or None and why) the run already chose for `options.renderer`; without it
+    the stage chooses one itself (the Python API's lint_path called without a run)."""
     if options.manifests is not None:
         return [context_for(options.manifests, None, (), options.rule_options)]
     if options.renderer == "none":
@@ -72,10 +87,9 @@ def rendered_contexts(
     pairs = [c for c in contexts if c.chart is not None and has_templates(repo.root, c.chart)]
     if not pairs:
         return []
-    from compliance.render.backends import choose
-    from compliance.render.bounds import Bounds
-
-    renderer, why = choose(options.renderer, options.render_bounds or Bounds())
+    if chosen is None:
+        chosen = choose_backend(options.renderer, options.render_bounds)
+    renderer, why = chosen
     if renderer is None:
         if options.renderer != "auto":
             raise RendererUnavailable(why)

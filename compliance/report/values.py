@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from compliance.app.valuesview import Difference, Origin, Side
+    from compliance.effective.origins import Difference, Origin, Side
     from compliance.engine.context import ReleaseContext
     from compliance.model.findings import Location
     from compliance.yaml import Path
@@ -226,7 +226,7 @@ def _layer_files(context: ReleaseContext) -> list[str]:
 
 def values_yaml(context: ReleaseContext, blame: bool = False) -> str:
     """The effective values as YAML; with `blame`, every leaf's origin as a trailing comment."""
-    from compliance.app.valuesview import deletions, origins
+    from compliance.effective.origins import deletions, origins
 
     if not blame:
         return _plain_text(document(context.values.values))
@@ -252,7 +252,7 @@ def origin_dict(origin: Origin) -> dict[str, Any]:
 
 
 def values_json(context: ReleaseContext) -> str:
-    from compliance.app.valuesview import deletions, origins
+    from compliance.effective.origins import deletions, origins
 
     report = {
         "blueprint": context.name,

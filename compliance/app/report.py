@@ -1,0 +1,89 @@
+"""`compliance report`: the auditor's HTML report and evidence bundle, from the one shared run.
+
+The run chose the renderer and built the contexts the rules judged; the report and the bundle show
+exactly those (`Run.renderer`, `Run.shown_contexts`), never choosing or computing them again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from compliance.app.outcome import Outcome, Output
+from compliance.app.run import RunRequest, build_run
+
+if TYPE_CHECKING:
+    from compliance.report.redaction import Redactor
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRequest:
+    run: RunRequest
+    hide: Redactor  # what hides the secret --var values in everything shown
+    output: str | None = None  # the HTML report's file
+    bundle: str | None = None  # the evidence bundle's file (.zip)
+
+
+def report(request: ReportRequest) -> Outcome:
+    """The HTML page (to `output`, else standard output when there is no bundle either) and the bundle."""
+    from compliance import __version__
+    from compliance.app.gaterun import gate_report
+    from compliance.evidence import bundle as evidence
+    from compliance.report import ReportData
+    from compliance.report import html as html_reporter
+    from compliance.report import json as json_reporter
+
+    when, time_source = evidence.generated_at()
+    zip_time = evidence.zip_time()
+    options = request.run.overrides
+    if options.today is None and time_source == "SOURCE_DATE_EPOCH":
+        options = replace(options, today=when.date())  # a re-run later judges `until` dates as this one did
+    shared = build_run(replace(request.run, overrides=options))  # one run: its rules, its renderer, its contexts
+    run, settings, specs, hide = shared.lint, shared.settings, shared.specs, request.hide
+    scope = evidence.AuditScope(
+        root=run.repo.root,
+        path=request.run.path,
+        git=evidence.git_state(run.repo.root),
+        generated_at=when,
+        time_source=time_source,
+        tool_version=__version__,
+        rule_pack=evidence.rule_pack(run.rules),
+        select=settings.select,
+        ignore=settings.ignore,
+        variables=tuple(sorted(settings.variables)),
+        rule_paths=request.run.rule_paths,
+        inputs=evidence.inventory(run.repo, shared.renderer.label is not None, settings.config_file),
+        renderer=shared.renderer.label or f"none ({shared.renderer.why_none or 'not asked for'})",
+        config_file=settings.config_file,
+        judged_on=settings.today.isoformat(),
+    )
+    data = ReportData(
+        hide.findings(evidence.redact_finding(f) for f in run.findings),
+        run.rules,
+        run.repo.root,
+        (run.repo,),
+        evaluated=run.evaluated,
+        suppressed=hide.suppressed(evidence.redact_suppressed(s) for s in run.suppressed),
+        extra={"scope": scope, "gate": gate_report([run], specs, None)},
+    )
+    page = html_reporter.render(data)
+    if not request.output and not request.bundle:
+        return Outcome((Output(page),))
+    written: list[Output] = []
+    if request.output:
+        written.append(Output(page, request.output, f"compliance: wrote {request.output}"))
+    if request.bundle:
+        # the values are only shown, never judged: the secret --var values hidden
+        files = evidence.bundle_files(
+            scope,
+            run.repo,
+            run.rules,
+            run.evaluated,
+            data.findings,
+            shared.shown_contexts(hide),
+            page,
+            json_reporter.render(data),
+        )
+        archive = evidence.deterministic_zip(files, zip_time)
+        written.append(Output(archive, request.bundle, f"compliance: wrote {request.bundle}"))
+    return Outcome(tuple(written))
