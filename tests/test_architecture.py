@@ -27,7 +27,9 @@ def _sources() -> list[Path]:
 def test_the_stages_import_one_way() -> None:
     lint_imports = shutil.which("lint-imports", path=str(Path(sys.executable).parent)) or shutil.which("lint-imports")
     assert lint_imports, "import-linter is a test dependency: pip install -e '.[test]'"
-    result = subprocess.run([lint_imports, "--config", str(ROOT / "pyproject.toml")], cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        [lint_imports, "--config", str(ROOT / "pyproject.toml")], cwd=ROOT, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
