@@ -27,6 +27,13 @@ KINDS_FOR_TYPE = {
 }
 
 
+def _kinds_for(channel: Channel) -> tuple[str, ...] | None:
+    """The attestation kinds the channel's type allows; None for a type we do not know (or a non-string
+    one, which must not crash the check: CHN001 reports it)."""
+    kind = channel.spec.get("type")
+    return KINDS_FOR_TYPE.get(kind) if isinstance(kind, str) else None
+
+
 def in_cluster_host(endpoint: str) -> bool:
     """True for Kubernetes Service hosts (`*.svc`, `*.svc.cluster.local`)."""
     host = urlparse(endpoint if "//" in endpoint else f"//{endpoint}").hostname or ""
@@ -102,7 +109,7 @@ def _kind_mismatch(channels: Sequence[Channel]) -> Iterator[ChannelProblem]:
     for channel in channels:
         attestation = channel.spec.get("attestation")
         kind = attestation.get("kind") if isinstance(attestation, dict) else None
-        allowed = KINDS_FOR_TYPE.get(channel.spec.get("type"))  # type: ignore[arg-type]
+        allowed = _kinds_for(channel)
         if allowed is None or kind not in KINDS or kind in allowed:
             continue
         yield ChannelProblem(
@@ -121,7 +128,7 @@ def _in_cluster_outside(channels: Sequence[Channel]) -> Iterator[ChannelProblem]
         endpoint = channel.spec.get("endpoint")
         if not isinstance(attestation, dict) or attestation.get("kind") != "in-cluster":
             continue
-        if "in-cluster" not in KINDS_FOR_TYPE.get(channel.spec.get("type"), ("in-cluster",)):
+        if "in-cluster" not in (_kinds_for(channel) or ("in-cluster",)):
             continue  # ATT003 already reports the kind as wrong for this type
         if not isinstance(endpoint, str) or is_unknown(endpoint) or not endpoint.strip():
             continue

@@ -666,12 +666,12 @@ def byok_key_in_secret(ctx: RenderedContext) -> Iterator[Violation]:
     channels = _byok_channels(ctx)
     if not channels:
         return
-    refs = {}
-    for channel in channels.values():
+    refs: dict[str, tuple[Channel, str]] = {}  # Secret name -> the channel naming it and the key it does so in
+    for referring in channels.values():
         for key in ("existingSecret", "keySecretRef"):
-            ref = channel.spec.get(key)
+            ref = referring.spec.get(key)
             if isinstance(ref, str) and ref.strip():
-                refs[ref.strip()] = (channel, key)
+                refs[ref.strip()] = (referring, key)
     for obj in ctx.objects("Secret"):
         for field, encoded in (("data", True), ("stringData", False)):
             entries = obj.get((field,), {})

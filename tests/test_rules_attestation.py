@@ -72,3 +72,13 @@ def test_disabled_channels_and_the_template_are_not_reported() -> None:
 
 def test_clean_fixture_has_no_attestation_findings() -> None:
     assert lint_fixture("clean", select=("ATT", "CHN", "COM")) == []
+
+
+def test_a_channel_type_that_is_not_a_string_does_not_crash_the_attestation_checks() -> None:
+    # `type: [vllm]` once made ATT003/ATT004 look a list up in a dict: TypeError, "rule crashed"
+    from compliance_rules.attestation import channel_problems
+    from compliance_rules.gateway import Channel
+
+    spec = {"type": ["vllm"], "endpoint": "https://llm.example.com", "attestation": {"kind": "in-cluster"}}
+    problems = list(channel_problems([Channel(0, ("channels", 0), spec)], ("ATT003", "ATT004", "CHN001")))
+    assert [(p.rule, p.keys) for p in problems] == [("ATT004", ("endpoint",)), ("CHN001", ("type",))]

@@ -458,7 +458,7 @@ def _eval_func(node: Func, variables: Variables, strict: bool) -> Piece:
             return b""
         return _join(args) if args else b""  # `${v:=}`: no args, the (empty) value itself
     if value is UNKNOWN or any(isinstance(a, _Pending) for a in args):
-        names = (node.param,) if value is UNKNOWN else ()
+        names: tuple[str, ...] = (node.param,) if value is UNKNOWN else ()
         for a in args:
             if isinstance(a, _Pending):
                 names += tuple(n for n in a.names if n not in names)

@@ -138,19 +138,21 @@ def lint(
     affected = options.affected
     by_scope = {scope: [s for s in rules if s.scope is scope] for scope in Scope}
     if by_scope[Scope.REPOSITORY]:
-        context = RepositoryContext(repo if affected is None else affected.narrow(repo), options.rule_options)
+        repository_context = RepositoryContext(
+            repo if affected is None else affected.narrow(repo), options.rule_options
+        )
         for spec in by_scope[Scope.REPOSITORY]:
-            violations = _run(spec, context, Location("."))
+            violations = _run(spec, repository_context, Location("."))
             if affected is not None:
                 violations = [v for v in violations if affected.repository_finding(v.location.path)]
             emit(spec, violations, None, None)
     for blueprint in repo.blueprints if by_scope[Scope.BLUEPRINT] else ():
         if affected is not None and not affected.blueprint(blueprint):
             continue
-        context = BlueprintContext(repo, blueprint, options.rule_options)
+        blueprint_context = BlueprintContext(repo, blueprint, options.rule_options)
         primary = blueprint.document.locate(())
         for spec in by_scope[Scope.BLUEPRINT]:
-            emit(spec, _run(spec, context, primary), blueprint.name or None, None)
+            emit(spec, _run(spec, blueprint_context, primary), blueprint.name or None, None)
     rendering = (
         render is not None and by_scope[Scope.RENDERED] and options.manifests is None and options.renderer != "none"
     )

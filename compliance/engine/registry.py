@@ -11,6 +11,7 @@ root is refused unless trusted explicitly, and entry points declared inside a li
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 import inspect
@@ -21,7 +22,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from types import ModuleType
-from typing import Any
+from typing import Any, TypeVar
 
 from compliance.engine import trust
 from compliance.engine.options import Option
@@ -48,6 +49,7 @@ class PluginError(UsageError):
 
 
 Check = Callable[[Any], Iterable[Violation]]
+_Result = TypeVar("_Result")
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +109,7 @@ def rule(
 
 def declared_in(module: ModuleType) -> list[tuple[Check, RuleDeclaration]]:
     """The checks `module` itself defines with `@rule` (not ones it imports from elsewhere)."""
-    found = []
+    found: list[tuple[Check, RuleDeclaration]] = []
     for value in list(vars(module).values()):
         if not inspect.isfunction(value) or value.__module__ != module.__name__:
             continue
@@ -197,7 +199,7 @@ class RegistryBuilder:
             else [path]
         )
         for file in files:
-            module = _guarded(file, lambda file=file: _import_file(file))
+            module = _guarded(file, functools.partial(_import_file, file))
             self.add_modules(file, [module])
 
     def add_entry_points(self, roots: Sequence[str] = ()) -> None:
@@ -212,7 +214,7 @@ class RegistryBuilder:
             shadowed = trust.module_inside(package, roots)
             if shadowed is not None:  # an installed plugin whose module the repository shadows (PYTHONPATH=.)
                 raise PluginError(f"{provider}: {shadowed}")
-            loaded = _guarded(provider, lambda value=value: _load_entry(value))
+            loaded = _guarded(provider, functools.partial(_load_entry, value))
             if callable(loaded) and not inspect.isclass(loaded):
                 _guarded(provider, loaded)
             modules = [
@@ -223,7 +225,7 @@ class RegistryBuilder:
             self.add_modules(provider, modules)
 
 
-def _guarded(provider: str, action: Callable[[], Any]) -> Any:
+def _guarded(provider: str, action: Callable[[], _Result]) -> _Result:
     """Run `action` for `provider`: any failure is a PluginError that names the provider and says why."""
     try:
         return action()

@@ -32,7 +32,7 @@ from compliance.model import (
     Repository,
     YamlDocument,
 )
-from compliance.yaml import Limits, LoadProblem, load_yaml
+from compliance.yaml import Limits, LoadProblem, Path, load_yaml
 
 YAML_SUFFIXES = (".yaml", ".yml")
 SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv"})
@@ -150,7 +150,7 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
-def source_text(texts: dict[str, str], document: YamlDocument, path: tuple) -> Any:
+def source_text(texts: dict[str, str], document: YamlDocument, path: Path) -> Any:
     """A scalar as written in the file (Chart.yaml's version is a Go string: `1.10` stays `1.10`)."""
     value = document.get(path)
     if value is MISSING or isinstance(value, (str, dict, list)) or value is None:

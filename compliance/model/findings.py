@@ -75,7 +75,7 @@ class Finding:
         # a file name that is not UTF-8 holds lone surrogates: hash its bytes as they are
         return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:32]
 
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> tuple[str, int, int, str, str, str, str]:
         loc = self.location
         return (
             loc.path,

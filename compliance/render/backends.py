@@ -124,9 +124,9 @@ class HelmBinary:
             return RenderOutput(stream=stdout, warnings=_warnings("\n".join(lines)))
         # what precedes helm's `Error:` line are warnings; the error may span several lines
         first_error = next((i for i, line in enumerate(lines) if line.startswith("Error: ")), 0)
-        error = "\n".join(lines[first_error:]).removeprefix("Error: ").strip()
+        message = "\n".join(lines[first_error:]).removeprefix("Error: ").strip()
         warnings = _warnings("\n".join(lines[:first_error]))
-        return RenderOutput(error=error or f"helm exited with status {done.returncode}", warnings=warnings)
+        return RenderOutput(error=message or f"helm exited with status {done.returncode}", warnings=warnings)
 
 
 def _read_text(path: str) -> str:

@@ -213,7 +213,8 @@ def _refuse(uri: str) -> Any:
     """The registry's retrieve hook: nothing outside the schema is ever fetched or read."""
     from referencing.exceptions import NoSuchResource
 
-    raise NoSuchResource(ref=uri)
+    # referencing marks its attrs classes with a private `__dataclass_transform__` mypy does not read
+    raise NoSuchResource(ref=uri)  # type: ignore[call-arg]
 
 
 def _pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[Any]:
@@ -284,8 +285,10 @@ def confined_validator(schema: Mapping[str, Any]) -> Any | None:
 
     cls = validator_for(schema, default=Draft202012Validator)
     try:
-        cls.check_schema(schema)
+        # types-jsonschema's Validator protocol asks for a dict; every validator class takes any mapping
+        cls.check_schema(schema)  # type: ignore[arg-type]
     except SchemaError:
         return None
     confined = _confined_class(cls, scan(schema).skip_unevaluated)
-    return confined(schema, registry=Registry(retrieve=_refuse))
+    # `retrieve` is an attrs field alias referencing's stub hides from mypy (see `_refuse`)
+    return confined(schema, registry=Registry(retrieve=_refuse))  # type: ignore[call-arg]

@@ -15,6 +15,7 @@ it did not govern; `compliance.governance.gatesettings` judges what in the resul
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
@@ -293,10 +294,10 @@ def _read_yaml(path: str, data: bytes) -> ConfigFile:
 
 
 def _read_toml(path: str, data: bytes) -> ConfigFile:
-    try:
+    if sys.version_info >= (3, 11):
         import tomllib
-    except ModuleNotFoundError:  # Python 3.10
-        import tomli as tomllib  # type: ignore[no-redef]
+    else:
+        import tomli as tomllib
     text = data.decode("utf-8", errors="replace")
     try:
         document = tomllib.loads(text)
