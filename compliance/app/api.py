@@ -114,11 +114,12 @@ def lint_path(
         affected=affected,
         renderer=renderer,
         cache_dir=cache_dir,
-        render_bounds=render_bounds or Bounds(),
     )
     evaluated: set[Evaluation] = set()
-    # `backend`: the renderer a run already chose for `renderer` (one choice per run)
-    render = rendered_contexts if backend is None else partial(rendered_contexts, chosen=backend)
+    # `backend`: the renderer a run already chose for `renderer` (one choice per run); else the render
+    # stage chooses one under `render_bounds`, and only once a chart has templates to render
+    chosen = {"chosen": backend} if backend is not None else {"bounds": render_bounds}
+    render = partial(rendered_contexts, **chosen)
     findings = lint(repo, rules, options, evaluated, render=render)
     known, ran = {s.id: s.severity for s in specs}, {s.id for s in rules}
     # a partial run (`changed`) cannot tell that a suppression matched nothing

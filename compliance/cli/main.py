@@ -11,10 +11,13 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 import typer.core
+
+if TYPE_CHECKING:  # typer vendors click; its Group.parse_args takes that Context
+    from typer._click.core import Context as ClickContext
 
 from compliance import __version__
 from compliance.app.outcome import EXIT_INTERNAL, EXIT_USAGE
@@ -63,7 +66,7 @@ class _Commands(typer.core.TyperGroup):
     (`compliance.engine.trust.option_files`) before any command parses its options: pre-commit appends the
     changed files to the hook's arguments without `--`."""
 
-    def main(self, *args: object, **kwargs: object) -> object:  # type: ignore[override]
+    def main(self, *args: object, **kwargs: object) -> object:
         try:
             return super().main(*args, **kwargs)  # type: ignore[arg-type]
         except UsageError as error:
@@ -79,7 +82,7 @@ class _Commands(typer.core.TyperGroup):
                 typer.echo(f"compliance: set {DEBUG_ENV}=1 to see the traceback, and please report it", err=True)
             sys.exit(EXIT_INTERNAL)
 
-    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: ClickContext, args: list[str]) -> list[str]:
         from compliance.engine.trust import option_file_message, option_files
 
         clashes = option_files(args)

@@ -20,7 +20,6 @@ from compliance.model.findings import Finding, Location, Severity, Violation, so
 
 if TYPE_CHECKING:
     from compliance.engine.affected import Affected
-    from compliance.render.bounds import Bounds
 
 
 Evaluation = tuple[str, str | None, str | None]  # (rule id, blueprint, cluster): one check that ran
@@ -43,7 +42,6 @@ class LintOptions:
     affected: Affected | None = None  # pre-commit: evaluate only what the changed files affect
     renderer: str = "none"  # auto | helm | sdk | none: render charts for the rendered rules (compliance.render)
     cache_dir: str | None = None  # render cache folder; None: render every time
-    render_bounds: Bounds | None = None  # what one render may cost (RND004 beyond); None: the render stage's default
     manifests: RenderedManifests | None = None  # `--manifests`: lint this stream instead of rendering
 
 

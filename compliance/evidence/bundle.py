@@ -387,10 +387,10 @@ def effective_values_files(repo: Repository, contexts: Iterable[ReleaseContext])
                 "unresolved": {format_path(path): list(names) for path, names in sorted(ctx.values.unresolved.items())},
             }
         )
-    for cluster in repo.clusters:
-        for release in cluster.releases:
+    for deployed in repo.clusters:
+        for release in deployed.releases:
             if repo.resolve_release(release) == (None, None):
-                by_cluster[cluster.name].append(
+                by_cluster[deployed.name].append(
                     {
                         "blueprint": None,
                         "chart": release.chart_name or None,

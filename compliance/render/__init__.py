@@ -75,11 +75,12 @@ def rendered_contexts(
     contexts: Sequence[ReleaseContext],
     options: LintOptions,
     chosen: tuple[Renderer | None, str] | None = None,
+    bounds: Bounds | None = None,
 ) -> list[RenderedContext]:
     """One context per rendered pair (or for the `--manifests` stream); [] when nothing is rendered.
 
     `chosen` is the back end (or None and why) the run already chose for `options.renderer`; without it
-    the stage chooses one itself (the Python API's lint_path called without a run)."""
+    the stage chooses one itself under `bounds` (the Python API's lint_path called without a run)."""
     if options.manifests is not None:
         return [context_for(options.manifests, None, (), options.rule_options)]
     if options.renderer == "none":
@@ -88,7 +89,7 @@ def rendered_contexts(
     if not pairs:
         return []
     if chosen is None:
-        chosen = choose_backend(options.renderer, options.render_bounds)
+        chosen = choose_backend(options.renderer, bounds)
     renderer, why = chosen
     if renderer is None:
         if options.renderer != "auto":

@@ -14,40 +14,19 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import re
 import shutil
 import subprocess
 import tempfile
 import threading
-from dataclasses import dataclass, field
 from typing import Protocol
 
 from compliance.render.bounds import OUTPUT_LIMIT, Bounds, classify
+from compliance.render.protocol import ENVIRONMENT_NOISE, RenderOutput, RenderRequest, warnings_of
 from compliance.render.workerclient import Worker as _Worker
 
 RENDERERS = ("auto", "helm", "sdk", "none")
 SDK_MODULE = "helm_python"
 SDK_DISTRIBUTION = "helm-python-sdk"
-LOG_PREFIX = re.compile(r"^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d(?:\.\d+)? ")  # Go's log timestamp
-# what helm says about the machine, not the chart (a group-readable kubeconfig)
-ENVIRONMENT_NOISE = ("WARNING: Kubernetes configuration file",)
-
-
-@dataclass(frozen=True, slots=True)
-class RenderRequest:
-    chart_dir: str  # absolute
-    release_name: str
-    namespace: str
-    values_json: str  # the values file's content (JSON is YAML)
-
-
-@dataclass(frozen=True, slots=True)
-class RenderOutput:
-    stream: str = ""  # `helm template` output
-    error: str = ""  # Helm's message when the render failed
-    warnings: tuple[str, ...] = field(default=())
-    exceeded: str = ""  # which bound the render hit, when it was stopped (RND004)
-    templates: dict[str, str] = field(default_factory=dict)  # the SDK worker's answer, before streaming
 
 
 class Renderer(Protocol):
@@ -63,11 +42,6 @@ class Renderer(Protocol):
     def close(self) -> None:
         """End what the back end started (the SDK's worker processes)."""
         ...
-
-
-def _warnings(text: str) -> tuple[str, ...]:
-    lines = (LOG_PREFIX.sub("", line).strip() for line in text.splitlines())
-    return tuple(dict.fromkeys(line for line in lines if line))
 
 
 class HelmBinary:
@@ -121,11 +95,11 @@ class HelmBinary:
                 return RenderOutput(exceeded=bounds.exceeded(bound))
         lines = [line for line in stderr.splitlines() if not line.startswith(ENVIRONMENT_NOISE)]
         if done.returncode == 0:
-            return RenderOutput(stream=stdout, warnings=_warnings("\n".join(lines)))
+            return RenderOutput(stream=stdout, warnings=warnings_of("\n".join(lines)))
         # what precedes helm's `Error:` line are warnings; the error may span several lines
         first_error = next((i for i, line in enumerate(lines) if line.startswith("Error: ")), 0)
         message = "\n".join(lines[first_error:]).removeprefix("Error: ").strip()
-        warnings = _warnings("\n".join(lines[:first_error]))
+        warnings = warnings_of("\n".join(lines[:first_error]))
         return RenderOutput(error=message or f"helm exited with status {done.returncode}", warnings=warnings)
 
 

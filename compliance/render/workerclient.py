@@ -14,9 +14,10 @@ import time
 from typing import TYPE_CHECKING
 
 from compliance.render.bounds import OUTPUT_LIMIT, Bounds, classify, last_words
+from compliance.render.protocol import RenderOutput, warnings_of
 
 if TYPE_CHECKING:
-    from compliance.render.backends import RenderOutput, RenderRequest
+    from compliance.render.protocol import RenderRequest
 
 WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "worker.py")
 # the limits are set by the worker itself before Helm's library is loaded (no preexec_fn: the parent
@@ -57,8 +58,6 @@ class Worker:
 
     def ask(self, request: RenderRequest) -> RenderOutput:
         """One render; the worker is stopped when it hit a bound or died."""
-        from compliance.render.backends import RenderOutput, _warnings
-
         start = self.stderr.seek(0, os.SEEK_END)
         line = json.dumps(
             {
@@ -85,9 +84,9 @@ class Worker:
             said = last_words(stderr)
             return RenderOutput(error=f"the Helm SDK worker died (status {self.process.returncode}): {said}")
         if "error" in answer:
-            return RenderOutput(error=str(answer["error"]), warnings=_warnings(stderr))
+            return RenderOutput(error=str(answer["error"]), warnings=warnings_of(stderr))
         templates = answer.get("templates")
-        return RenderOutput(templates=templates if isinstance(templates, dict) else {}, warnings=_warnings(stderr))
+        return RenderOutput(templates=templates if isinstance(templates, dict) else {}, warnings=warnings_of(stderr))
 
     def _answer(self) -> tuple[dict[str, object] | None, str | None]:
         """The worker's answer line, or None and the bound that stopped it (None: it died)."""

@@ -49,7 +49,8 @@ class Reporter(Protocol):
 
 
 def reporter(name: str) -> Reporter:
-    return importlib.import_module(REPORTERS[name])  # type: ignore[return-value]
+    module: Reporter = importlib.import_module(REPORTERS[name])  # a module with render(): a Reporter
+    return module
 
 
 def summary(findings: Iterable[Finding]) -> dict[str, int]:

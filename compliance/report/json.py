@@ -60,7 +60,7 @@ def suppressed_dict(suppressed: Suppressed) -> dict[str, Any]:
 
 
 def render(data: ReportData, color: bool = False) -> str:
-    report = {
+    report: dict[str, object] = {
         "tool": {"name": "compliance", "version": __version__},
         "findings": [finding_dict(f) for f in data.findings],
         "summary": summary(data.findings),

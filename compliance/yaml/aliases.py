@@ -12,12 +12,13 @@ from compliance.yaml.aliascount import PRECOUNT_AFTER
 from compliance.yaml.anchors import A_MAP, A_SCALAR, OPEN, Anchor, anchor_value, deep_copy, graft
 from compliance.yaml.problems import alias_depth_abort, merge_problem, nodes_abort, problem_at
 from compliance.yaml.scalars import MERGE, scalar_key
+from compliance.yaml.state import BuilderState
 
 # What the open container expects next (shared with the builder).
 ROOT, MKEY, MVAL, SEQ, MSEQ, SKIP, DONE = range(7)
 
 
-class AliasEvents:
+class AliasEvents(BuilderState):
     """The alias handlers of ``DocumentBuilder``, on its state (kept apart to keep each module small)."""
 
     __slots__ = ()

@@ -42,7 +42,6 @@ from compliance.yaml.problems import (
     Abort,
     bool_problem,
     depth_abort,
-    duplicate_key,
     merge_problem,
     problem_at,
 )
@@ -66,13 +65,13 @@ from compliance.yaml.scalars import (
     tagged_scalar,
     value_of,
 )
+from compliance.yaml.state import Overflow
 
 # Kinds of collection frames: normal, an inline map that is the value of `<<`, a map inside a
 # `<<: [...]` list, and that list itself.
 _NORMAL, _MERGE_MAP, _MERGE_SRC, _MERGE_SEQ = range(4)
 
 # Where document ``index`` passes the node limit through aliases: (mark, alias name) or None.
-Overflow = Callable[[int], "tuple[Any, str] | None"]
 
 
 def skip_node(get_event: Callable[[], Any], room: int) -> Any:
@@ -138,34 +137,7 @@ def build_document(
 class DocumentBuilder(AliasEvents):
     """The state of one document being built; one method per kind of event (aliases: ``AliasEvents``)."""
 
-    __slots__ = (
-        "anchors",
-        "budget",
-        "check_at",
-        "cpath",
-        "cur",
-        "dirty",
-        "fanchor",
-        "fkind",
-        "get_event",
-        "heavy",
-        "index",
-        "key",
-        "kmark",
-        "kmarks",
-        "limits",
-        "marks",
-        "maxd",
-        "mode",
-        "nodes",
-        "overflow",
-        "paths",
-        "precounted",
-        "problems",
-        "root",
-        "stack",
-        "templates",
-    )
+    __slots__ = ()
 
     def __init__(
         self,
@@ -213,7 +185,7 @@ class DocumentBuilder(AliasEvents):
             # refuses deep nesting itself, so skipping event by event is neither cheap nor portable).
             self.problems.append(exc.problem)
             self.budget.close(self.paths, self.nodes)  # what was built was spent, even if dropped
-            raw = {(): self.marks[0]} if self.marks else {}
+            raw: dict[Path, Any] = {(): self.marks[0]} if self.marks else {}
             return LoadedDocument(None, Positions(raw), frozenset(), self.index), exc.offset
         return self._finish(), None
 
@@ -390,8 +362,8 @@ class DocumentBuilder(AliasEvents):
                     self.key = MERGE
                     self.mode = MVAL
                     return
-                k, err = key_text(K_NULL, None)
-                self.problems.append(problem_at("YML000", err, ev.start_mark, self.index, (*self.cpath, k)))
+                k, err = key_text(K_NULL, None)  # a null key: always an error
+                self.problems.append(problem_at("YML000", err or "", ev.start_mark, self.index, (*self.cpath, k)))
             elif text in YAML11_BOOL_WORDS:
                 self.problems.append(bool_problem(text, k == "true", ev.start_mark, self.index, (*self.cpath, k), True))
         else:
@@ -413,15 +385,6 @@ class DocumentBuilder(AliasEvents):
         self.mode = MVAL
         if ev.anchor is not None:
             self.anchors[ev.anchor] = scalar_anchor(ev)
-
-    def _repeated_key(self, k: str, mark: Any, text: str, alias: str | None) -> None:
-        """``k`` is already in the open mapping (from ``text``, or from ``alias`` when not None)."""
-        self.dirty = True
-        first = self.kmarks.get(k)
-        if first is not None:
-            source, shown = (f"'{text}'", text) if alias is None else (f"alias *{alias}", f"*{alias}")
-            path = (*self.cpath, k)
-            self.problems.append(duplicate_key(k, source, shown, first, mark, self.index, path))
 
     def _value_scalar(self, ev: Any) -> None:
         """A scalar anywhere but a key: a value, a list item, the root, or something refused."""

@@ -159,7 +159,7 @@ def number_value(text: str) -> Any:
 
 def _json_number(v: int | float) -> int | float:
     """Helm's number after the JSON round trip: float64; integral and exact -> int for us."""
-    if v.__class__ is int:
+    if not isinstance(v, float):  # an int (bool never reaches here)
         return v if -_MAX_SAFE <= v <= _MAX_SAFE else float(v)
     if v.is_integer() and -_MAX_SAFE <= v <= _MAX_SAFE:
         return int(v)

@@ -60,9 +60,9 @@ class Chunks:
     def __init__(self, text: str, pos: int, end: int) -> None:
         self.text, self.pos, self.end = text, pos, end
 
-    def read(self, size: int) -> str:
+    def read(self, size: int = -1, /) -> str:
         pos = self.pos
-        self.pos = min(pos + size, self.end)
+        self.pos = self.end if size < 0 else min(pos + size, self.end)
         return self.text[pos : self.pos]
 
 

@@ -88,7 +88,7 @@ def load_source(
                 return None
     except yaml.YAMLError as exc:  # the document being read is dropped; earlier ones stay
         cut = nesting_cut(exc)
-        if cut is not None:
+        if cut is not None and isinstance(exc, yaml.MarkedYAMLError):  # nesting_cut proved it is marked
             raise Abort(problem_at("YML003", PARSER_NESTING, exc.problem_mark, index), cut) from None
         problems.append(parse_problem(exc, source, index))
     except Abort as exc:  # the cut was reached between documents
