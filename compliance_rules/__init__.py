@@ -19,6 +19,7 @@ FAMILIES = (
     "suppressions",
     "rendered",
     "gate",
+    "flux",
 )
 
 

@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from compliance.effective.fluxvars import Unresolved, substitute
+from compliance.effective.envsubst import EnvsubstError, Unresolved, substitute
+from compliance.effective.substitution import OpenVariables
 from compliance.effective.values import go_truthy
 from compliance.engine.context import ReleaseContext, RenderedContext
 from compliance.engine.options import string_list, string_set
@@ -186,8 +187,11 @@ def _unknown_variables(value: Any) -> Any:
     if isinstance(value, list):
         return [_unknown_variables(v) for v in value]
     if isinstance(value, str) and "${" in value:
-        _, missing = substitute(value, {})
-        return Unresolved(value, missing) if missing else value
+        try:
+            result = substitute(value, OpenVariables({}))
+        except EnvsubstError:
+            return value
+        return Unresolved(value, result.variables) if isinstance(result, Unresolved) else value
     return value
 
 

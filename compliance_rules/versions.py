@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from compliance.effective.fluxvars import substitute
+from compliance.effective.substitution import substitute_text
 from compliance.engine.context import BlueprintContext, ReleaseContext, is_blank, is_unknown
 from compliance.engine.registry import Scope, rule
 from compliance.model import MISSING
@@ -428,9 +428,10 @@ def pinned_version(ctx: ReleaseContext) -> Iterator[Violation]:
         )
         return
     if "$" in pin:
-        pin, missing = substitute(pin, ctx.cluster.variables if ctx.cluster else {})
-        if missing:
-            return
+        substituted = substitute_text(pin, ctx.values.substitution)
+        if substituted is None:
+            return  # unknown variables (or a substitution Flux refuses, FLX001)
+        pin = substituted
     version = _as_text(chart.version)
     parsed = parse_version(version) if version is not None else None
     if version is None or parsed is None:

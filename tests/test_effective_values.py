@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from compliance.effective.fluxvars import Unresolved
+from compliance.effective.envsubst import Unresolved
 from compliance.engine.context import ReleaseContext
 from compliance.engine.evaluate import LintOptions, release_contexts
 from compliance.load.repository import load_repository

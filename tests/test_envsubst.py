@@ -15,8 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from compliance.effective.envsubst import UNKNOWN, EnvsubstError, parse, substitute, validate_names
-from compliance.effective.fluxvars import Unresolved
+from compliance.effective.envsubst import UNKNOWN, EnvsubstError, Unresolved, parse, substitute, validate_names
 from tests.oracle import BatchOracle, batch_oracle_or_skip
 
 V = {"a": "hello.world.txt", "e": "", "n": "2", "m": "-3", "u": "héllo wörld", "p": "a/b/c", "s": "x"}

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from compliance.effective.fluxvars import Unresolved, substitute
+from compliance.effective.envsubst import Unresolved, substitute
+from compliance.effective.substitution import OpenVariables
 from compliance.effective.values import coalesce, go_truthy, merge_maps
 
 
@@ -38,29 +39,46 @@ def test_file_merge_keeps_nulls() -> None:
     assert merge_maps({"a": 1, "b": {"c": 1}}, {"a": None, "b": {"d": 2}}) == {"a": None, "b": {"c": 1, "d": 2}}
 
 
+def _sub(text: str, variables: dict[str, str]) -> tuple[str, tuple[str, ...]]:
+    """Flux's envsubst with every name not given unknown, as the product runs it."""
+    result = substitute(text, OpenVariables(variables))
+    return str(result), result.variables if isinstance(result, Unresolved) else ()
+
+
 def test_substitute_default_operators_use_the_default_when_empty() -> None:
     variables = {"SET": "v", "EMPTY": ""}
-    assert substitute("${SET}", variables) == ("v", ())
-    assert substitute("${EMPTY:-d}", variables) == ("d", ())
-    assert substitute("${UNSET:=d}", variables) == ("d", ())
-    assert substitute("${UNSET=d}", variables) == ("d", ())
-    assert substitute("${UNSET:-}", variables) == ("", ())
-    assert substitute("api.${SET}.example", variables) == ("api.v.example", ())
+    assert _sub("${SET}", variables) == ("v", ())
+    assert _sub("${EMPTY:-d}", variables) == ("d", ())
+    assert _sub("${UNSET:=d}", variables) == ("d", ())
+    assert _sub("${UNSET=d}", variables) == ("d", ())
+    assert _sub("${UNSET:-}", variables) == ("", ())
+    assert _sub("api.${SET}.example", variables) == ("api.v.example", ())
 
 
 def test_substitute_escapes_and_nested_defaults() -> None:
-    assert substitute("$${HOST}", {}) == ("${HOST}", ())
-    assert substitute("a$$b", {}) == ("a$b", ())
-    assert substitute("${a:=${b}-x}", {"b": "B"}) == ("B-x", ())
-    assert substitute("$var", {"var": "no"}) == ("$var", ())
+    assert _sub("$${HOST}", {}) == ("${HOST}", ())
+    assert _sub("a$$b", {}) == ("a$b", ())
+    assert _sub("${a:=${b}-x}", {"b": "B"}) == ("B-x", ())
+    assert _sub("$var", {"var": "no"}) == ("$var", ())
 
 
 def test_substitute_reports_variables_without_any_value() -> None:
-    text, missing = substitute("api.${SOVEREIGN_FQDN}", {})
+    text, missing = _sub("api.${SOVEREIGN_FQDN}", {})
     assert text == "api.${SOVEREIGN_FQDN}"
     assert missing == ("SOVEREIGN_FQDN",)
     unknown = Unresolved(text, missing)
     assert isinstance(unknown, str) and unknown.variables == ("SOVEREIGN_FQDN",)
+
+
+def test_string_operators_are_substituted_not_unknown() -> None:
+    # before issue 12 these were reported as unresolved; Flux evaluates them
+    variables = {"v": "api.example.com"}
+    assert _sub("${#v}", variables) == ("15", ())
+    assert _sub("${v^^}", variables) == ("API.EXAMPLE.COM", ())
+    assert _sub("${v:1:2}", variables) == ("pi", ())
+    assert _sub("${v/a/b}", variables) == ("bpi.example.com", ())
+    assert _sub("${v#*.}", variables) == ("example.com", ())
+    assert _sub("${u^^}", variables) == ("${u^^}", ("u",))  # an unknown operand stays unknown
 
 
 def test_go_truthiness() -> None:

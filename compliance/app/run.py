@@ -63,7 +63,11 @@ class Run:
         The rules judged the real values; these are only displayed (values view, evidence bundle)."""
         settings = self.settings
         options = LintOptions(
-            settings.select, settings.ignore, hide.variables(settings.variables), settings.rule_options
+            settings.select,
+            settings.ignore,
+            hide.variables(settings.variables),
+            settings.rule_options,
+            reveal_secrets=False,
         )
         return release_contexts(self.lint.repo, options)
 

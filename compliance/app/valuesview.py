@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from compliance.effective.fluxvars import Unresolved
+from compliance.effective.envsubst import Unresolved
 from compliance.effective.origins import Difference, Side, deleted_at, deletions, origins
 from compliance.errors import UsageError
 from compliance.model import MISSING

@@ -15,13 +15,12 @@ the variable may still be supplied at reconcile time).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Final
 
 from compliance.effective import _envsubst_funcs as funcs
-from compliance.effective.fluxvars import Unresolved
+from compliance.model.flux import invalid_name_message, valid_name
 
 __all__ = [
     "UNKNOWN",
@@ -29,11 +28,23 @@ __all__ = [
     "Func",
     "Node",
     "Text",
+    "Unresolved",
     "evaluate",
     "parse",
     "substitute",
     "validate_names",
 ]
+
+
+class Unresolved(str):
+    """A string whose final value depends on Flux variables nobody supplied (the literal text is kept)."""
+
+    variables: tuple[str, ...]
+
+    def __new__(cls, text: str, variables: tuple[str, ...]) -> Unresolved:
+        obj = super().__new__(cls, text)
+        obj.variables = variables
+        return obj
 
 
 class _Unknown:
@@ -47,9 +58,6 @@ UNKNOWN: Final = _Unknown()
 """A variable's value nobody supplied (distinct from the empty string)."""
 
 Variables = Mapping[str, "str | _Unknown"]
-
-NAME_PATTERN = "^[_[:alpha:]][_[:alpha:][:digit:]]*$"
-_NAME_RE = re.compile(r"[_A-Za-z][_A-Za-z0-9]*")  # POSIX [:alpha:] in Go's RE2 is ASCII only
 
 
 class EnvsubstError(ValueError):
@@ -90,8 +98,8 @@ Node = Text | Func
 def validate_names(names: Iterable[str]) -> str | None:
     """Flux's error for the first provided variable name (in sorted order) it refuses, else None."""
     for name in sorted(names):
-        if not _NAME_RE.fullmatch(name):
-            return f"'{name}' var name is invalid, must match '{NAME_PATTERN}'"
+        if not valid_name(name):
+            return invalid_name_message(name)
     return None
 
 

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from compliance.effective.fluxvars import Unresolved
+from compliance.effective.envsubst import Unresolved
 from compliance.model import MISSING, get_path
 
 if TYPE_CHECKING:

@@ -17,10 +17,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from compliance.effective.fluxvars import Unresolved, substitute
+from compliance.effective.substitution import NONE, Scope, SubstitutionError, scope, substitute_values
 from compliance.model import MISSING, Chart, HelmRelease, YamlDocument, get_path
 from compliance.model.findings import Location, TraceStep
-from compliance.yaml import Mark, Path, load_yaml
+from compliance.yaml import Mark, Path
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +46,8 @@ class EffectiveValues:
     values: dict[str, Any]
     layers: tuple[Layer, ...]
     unresolved: Mapping[Path, tuple[str, ...]]  # values paths whose Flux variables had no value
+    errors: tuple[SubstitutionError, ...] = ()  # substitutions Flux refuses (the Kustomization fails)
+    substitution: Scope = NONE  # the substitution the release gets (for other fields than its values)
 
     def get(self, path: Path, default: Any = MISSING) -> Any:
         return get_path(self.values, path, default)
@@ -153,35 +155,6 @@ def coalesce(defaults: Any, user: Any, nested: bool = False, clean: Any = None) 
     return result
 
 
-# ── Flux substitution over an overlay's values ──────────────────────────────
-
-
-def substitute_values(
-    values: Any, prefix: Path, plain: frozenset[Path], variables: Mapping[str, str]
-) -> tuple[Any, dict[Path, tuple[str, ...]]]:
-    """Apply Flux post-build substitution to every string; plain scalars are re-typed."""
-    unresolved: dict[Path, tuple[str, ...]] = {}
-
-    def visit(value: Any, path: Path) -> Any:
-        if isinstance(value, dict):
-            return {k: visit(v, path + (k,)) for k, v in value.items()}
-        if isinstance(value, list):
-            return [visit(v, path + (i,)) for i, v in enumerate(value)]
-        if not isinstance(value, str) or "$" not in value:
-            return value
-        text, missing = substitute(value, variables)
-        if missing:
-            unresolved[path] = missing
-            return Unresolved(text, missing)
-        if prefix + path in plain:
-            loaded = load_yaml(text)
-            if len(loaded.documents) == 1 and not any(p.code == "YML000" for p in loaded.problems):
-                return loaded.documents[0].value
-        return text
-
-    return visit(values, ()), unresolved
-
-
 # ── Building a (chart, overlay) pair ─────────────────────────────────────────
 
 
@@ -215,20 +188,24 @@ def effective_values(
     release: HelmRelease | None,
     variables: Mapping[str, str],
     defaults: ChartDefaults | None = None,
+    reveal_secrets: bool = True,
 ) -> EffectiveValues:
+    """The chart's defaults coalesced with the release's values after Flux substitution; `variables` are the
+    run's (`--var`, config), for the names the repository does not define."""
     defaults = defaults if defaults is not None else ChartDefaults.of(chart)
     layers = list(defaults.layers)
     unresolved: dict[Path, tuple[str, ...]] = {}
+    errors: tuple[SubstitutionError, ...] = ()
+    applied = scope(release, variables, reveal_secrets)
     user: Any = {}
     if release is not None:
         raw = release.values
-        user, unresolved = substitute_values(
-            raw, release.values_prefix, release.document.doc.plain_templates, variables
-        )
+        plain = release.document.doc.plain_templates
+        user, unresolved, errors = substitute_values(raw, release.values_prefix, plain, applied)
         base = _document_layer("overlay", release.document, release.values_prefix)
         layers.append(Layer(base.label, base.file, user, base.positions, base.prefix))
     values = coalesce(defaults.raw, user if isinstance(user, dict) else {}, clean=defaults.clean)
-    return EffectiveValues(values if isinstance(values, dict) else {}, tuple(layers), unresolved)
+    return EffectiveValues(values if isinstance(values, dict) else {}, tuple(layers), unresolved, errors, applied)
 
 
 def go_truthy(value: Any) -> bool:

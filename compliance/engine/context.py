@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from compliance.effective.fluxvars import Unresolved
+from compliance.effective.envsubst import Unresolved
 from compliance.effective.values import EffectiveValues
 from compliance.engine.options import RuleOptions
 from compliance.model import (

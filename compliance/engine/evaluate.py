@@ -43,6 +43,7 @@ class LintOptions:
     renderer: str = "none"  # auto | helm | sdk | none: render charts for the rendered rules (compliance.render)
     cache_dir: str | None = None  # render cache folder; None: render every time
     manifests: RenderedManifests | None = None  # `--manifests`: lint this stream instead of rendering
+    reveal_secrets: bool = True  # False: values from Secrets (Flux substituteFrom) shown as `<redacted>`
 
 
 def select_rules(rules: Iterable[RuleSpec], select: Iterable[str], ignore: Iterable[str]) -> list[RuleSpec]:
@@ -71,11 +72,11 @@ def release_contexts(repo: Repository, options: LintOptions) -> list[ReleaseCont
     ) -> ReleaseContext:
         if id(chart) not in defaults:
             defaults[id(chart)] = ChartDefaults.of(chart)
-        values = effective_values(chart, release, variables, defaults[id(chart)])
+        values = effective_values(chart, release, variables, defaults[id(chart)], options.reveal_secrets)
         return ReleaseContext(repo, blueprint, chart, cluster, release, values, options.rule_options)
 
     for cluster in repo.clusters:
-        variables = {**options.variables, **cluster.variables}
+        variables = options.variables  # the release's Flux Kustomization adds its own (effective_values)
         for release in cluster.releases:
             chart, blueprint = repo.resolve_release(release)
             if chart is None and blueprint is None:

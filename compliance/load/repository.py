@@ -10,13 +10,14 @@ import errno
 import hashlib
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from compliance.errors import UsageError
 from compliance.load.budget import InputBudget
 from compliance.load.comments import scan as scan_comments
 from compliance.load.files import folders, inside, read_regular
+from compliance.load.flux import applier, config_objects, substitution
 from compliance.load.globs import any_matches
 from compliance.model import (
     MISSING,
@@ -247,7 +248,7 @@ def _build(root: str, collected: _Collected) -> Repository:
             kinds[rel] = "dag"
 
     blueprints = tuple(_blueprint(d, charts_by_dir, texts) for d in blueprint_docs)
-    clusters = _clusters(releases, kustomizations)
+    clusters = _clusters(releases, kustomizations, docs)
     dag = _dag(dag_doc) if dag_doc is not None else None
     files = tuple(
         InputFile(f.path, f.sha256, f.size, kinds.get(f.path, "other"))
@@ -321,27 +322,25 @@ def _blueprint(document: YamlDocument, charts_by_dir: dict[str, Chart], texts: d
     )
 
 
-def _clusters(releases: list[HelmRelease], kustomizations: list[YamlDocument]) -> tuple[Cluster, ...]:
+def _clusters(
+    releases: list[HelmRelease], kustomizations: list[YamlDocument], documents: dict[str, tuple[YamlDocument, ...]]
+) -> tuple[Cluster, ...]:
+    """Clusters by the `clusters/<name>/` convention; each release gets the substitution of the Flux
+    Kustomization that applies it (the deepest whose spec.path holds its file), not a per-cluster merge."""
+    objects = config_objects(d for docs in documents.values() for d in docs)
+    substitutions = [substitution(document, objects) for document in kustomizations]
     by_name: dict[str, tuple[str, list[HelmRelease]]] = {}
     for release in releases:
         located = cluster_of(release.document.file)
         if located is None:
             continue
-        by_name.setdefault(located[0], (located[1], []))[1].append(release)
-    variables: dict[str, dict[str, str]] = {}
-    for document in kustomizations:
-        spec_path = _text(document.get(("spec", "path"), "")).lstrip("./")
-        located = cluster_of(spec_path, directory=True) or cluster_of(document.file)
-        substitute = document.get(("spec", "postBuild", "substitute"), {})
-        if located and isinstance(substitute, dict):
-            target = variables.setdefault(located[0], {})
-            target.update({str(k): str(v) for k, v in substitute.items() if v is not None})
+        applied = replace(release, substitution=applier(release.document.file, substitutions))
+        by_name.setdefault(located[0], (located[1], []))[1].append(applied)
     return tuple(
         Cluster(
             name=name,
             directory=directory,
             releases=tuple(sorted(items, key=lambda r: (r.document.file, r.name))),
-            variables=variables.get(name, {}),
         )
         for name, (directory, items) in sorted(by_name.items())
     )

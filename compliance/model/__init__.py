@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from compliance.model.findings import Location
+from compliance.model.flux import Substitution
 from compliance.yaml import LoadedDocument, LoadProblem, Mark, Path
 
 MISSING: Any = type("Missing", (), {"__repr__": lambda self: "<missing>"})()
@@ -149,6 +150,9 @@ class HelmRelease:
     depends_on: tuple[tuple[str, int], ...]  # (release name, index in spec.dependsOn)
 
     values_prefix: Path = ("spec", "values")
+    # the Flux Kustomization that applies it (the deepest whose spec.path holds the file); None: none in the
+    # repository, so the run's variables (`--var`, config) are substituted as the cluster convention assumes
+    substitution: Substitution | None = None
 
     @property
     def values(self) -> Any:
@@ -161,7 +165,6 @@ class Cluster:
     name: str
     directory: str
     releases: tuple[HelmRelease, ...]
-    variables: Mapping[str, str] = field(default_factory=dict)  # Flux postBuild.substitute
 
     @property
     def is_template(self) -> bool:

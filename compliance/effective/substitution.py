@@ -1,0 +1,141 @@
+"""Flux post-build substitution over a HelmRelease's values, scoped as kustomize-controller scopes it.
+
+Which variables a release gets is the model's (`HelmRelease.substitution`, built by `compliance.load.flux`):
+the Flux Kustomization that applies it. Here: whether substitution runs (`spec.postBuild` set; strategy
+`WithVariables` needs a variable, `Always` does not; the `kustomize.toolkit.fluxcd.io/substitute: disabled`
+label or annotation opts a resource out), the variables (the Kustomization's over the run's `--var` and
+config `variables:`, which supply what the repository does not define), and the text: Flux's own envsubst
+(`compliance.effective.envsubst`), the result of an unquoted placeholder retyped as go-yaml v2 reads it.
+
+A name nobody supplied is *unknown* (an `Unresolved` result), not empty: it may come from outside the
+repository. A release with no Kustomization in the repository gets the run's variables (the
+`clusters/<name>/` convention).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from compliance.effective.envsubst import UNKNOWN, EnvsubstError, Unresolved, Variables, substitute
+from compliance.model import HelmRelease
+from compliance.model.flux import SUBSTITUTE_DISABLED, SUBSTITUTE_KEY
+from compliance.yaml import Path
+from compliance.yaml.manifest import ManifestError, retype_after_substitution
+
+REDACTED = "<redacted>"  # a Secret's value, in what is only shown
+
+
+class OpenVariables(Mapping[str, Any]):
+    """The known variables; every other name is UNKNOWN (nobody supplied it), never unset."""
+
+    def __init__(self, known: Mapping[str, str]) -> None:
+        self._known = dict(known)
+
+    def __getitem__(self, name: str) -> Any:
+        return self._known.get(name, UNKNOWN)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._known)
+
+    def __len__(self) -> int:
+        return len(self._known)
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What substitution a release gets: whether it runs, and with which variables."""
+
+    runs: bool
+    variables: Variables
+
+
+NONE = Scope(False, OpenVariables({}))
+
+
+def disabled(release: HelmRelease) -> bool:
+    """The resource opts out with the label or annotation `kustomize.toolkit.fluxcd.io/substitute: disabled`."""
+    for field in ("labels", "annotations"):
+        marks = release.document.get(("metadata", field), {})
+        if isinstance(marks, dict) and marks.get(SUBSTITUTE_KEY) == SUBSTITUTE_DISABLED:
+            return True
+    return False
+
+
+def scope(release: HelmRelease | None, run_variables: Mapping[str, str], reveal_secrets: bool = True) -> Scope:
+    """The substitution Flux runs over `release`; `reveal_secrets=False` shows a Secret's values redacted."""
+    if release is None or disabled(release):
+        return NONE
+    applied = release.substitution
+    if applied is None:
+        return Scope(True, OpenVariables(run_variables))
+    if not applied.runs:
+        return NONE
+    if applied.problems:  # the Kustomization fails: nothing it would apply can be proved
+        return Scope(True, OpenVariables({}))
+    own = {
+        name: REDACTED if not reveal_secrets and name in applied.secret else value
+        for name, value in applied.variables.items()
+    }
+    return Scope(True, OpenVariables({**run_variables, **own}))
+
+
+@dataclass(frozen=True, slots=True)
+class SubstitutionError:
+    """A substitution Flux refuses (a parse error), at a values path: the Kustomization fails."""
+
+    path: Path
+    message: str
+
+
+def substitute_values(
+    values: Any, prefix: Path, plain: frozenset[Path], applied: Scope
+) -> tuple[Any, dict[Path, tuple[str, ...]], tuple[SubstitutionError, ...]]:
+    """Every string substituted; an unquoted placeholder's result retyped (go-yaml v2). Returns the values,
+    the paths whose result needs unknown variables, and the errors Flux would raise."""
+    unresolved: dict[Path, tuple[str, ...]] = {}
+    errors: list[SubstitutionError] = []
+    if not applied.runs:
+        return values, unresolved, ()
+
+    def visit(value: Any, path: Path) -> Any:
+        if isinstance(value, dict):
+            return {k: visit(v, path + (k,)) for k, v in value.items()}
+        if isinstance(value, list):
+            return [visit(v, path + (i,)) for i, v in enumerate(value)]
+        if not isinstance(value, str) or ("$" not in value and "\x00" not in value):
+            return value
+        try:
+            text = substitute(value, applied.variables)
+        except EnvsubstError as error:
+            errors.append(SubstitutionError(path, error.message))
+            unresolved[path] = ()
+            return Unresolved(value, ())
+        if isinstance(text, Unresolved):
+            unresolved[path] = text.variables
+            return text
+        if prefix + path in plain:
+            try:
+                return retype_after_substitution(text)
+            except ManifestError as error:
+                errors.append(SubstitutionError(path, str(error)))
+                unresolved[path] = ()
+                return Unresolved(text, ())
+        return text
+
+    return visit(values, ()), unresolved, tuple(errors)
+
+
+def substitute_text(text: str, applied: Scope) -> str | None:
+    """One string as Flux substitutes it; None when it fails or needs unknown variables."""
+    if not applied.runs:
+        return text
+    try:
+        result = substitute(text, applied.variables)
+    except EnvsubstError:
+        return None
+    return None if isinstance(result, Unresolved) else result

@@ -1,0 +1,59 @@
+"""Flux kustomize-controller objects as the model sees them: a Kustomization's post-build substitution.
+
+`compliance.load.repository` builds these (which Kustomization applies a HelmRelease, the variables its
+`substitute` and `substituteFrom` give); `compliance.effective.substitution` applies them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from compliance.model.findings import Location
+
+SUBSTITUTE_KEY = "kustomize.toolkit.fluxcd.io/substitute"
+SUBSTITUTE_DISABLED = "disabled"
+NAME_PATTERN = "^[_[:alpha:]][_[:alpha:][:digit:]]*$"  # a variable name Flux accepts (kustomize_varsub.go)
+_NAME_RE = re.compile(r"[_A-Za-z][_A-Za-z0-9]*")  # POSIX [:alpha:] in Go's RE2 is ASCII only
+
+
+def valid_name(name: str) -> bool:
+    return _NAME_RE.fullmatch(name) is not None
+
+
+def invalid_name_message(name: str) -> str:
+    return f"'{name}' var name is invalid, must match '{NAME_PATTERN}'"
+
+
+@dataclass(frozen=True, slots=True)
+class SubstitutionProblem:
+    """An error Flux raises for the whole Kustomization (a bad variable name, a missing required source)."""
+
+    message: str
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class Substitution:
+    """The post-build substitution of the Flux Kustomization that applies a HelmRelease.
+
+    `variables`: `substituteFrom` ConfigMaps/Secrets found in the repository, in order, then the inline
+    `substitute` (which wins); every value without its newlines, as Flux loads them. `open`: a source is
+    missing but optional, so variables may exist that the repository does not show. `secret`: the names
+    whose value came from a Secret (used, never shown)."""
+
+    kustomization: str  # namespace/name
+    file: str  # where the Kustomization is written
+    path: str  # its spec.path, normalized ("" for the root)
+    post_build: bool  # spec.postBuild is set: without it, Flux substitutes nothing
+    always: bool  # substituteStrategy: Always (else WithVariables: only when a variable exists)
+    variables: Mapping[str, str] = field(default_factory=dict)
+    secret: frozenset[str] = frozenset()
+    open: bool = False
+    problems: tuple[SubstitutionProblem, ...] = ()
+
+    @property
+    def runs(self) -> bool:
+        """Whether Flux substitutes at all (before a resource's own opt-out label)."""
+        return self.post_build and (self.always or bool(self.variables) or self.open or bool(self.problems))

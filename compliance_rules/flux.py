@@ -1,0 +1,105 @@
+"""Flux post-build substitution (FLX): what makes kustomize-controller refuse to build a Kustomization.
+
+kustomize-controller substitutes `${VAR}` in every resource a Kustomization with `spec.postBuild` applies
+(fluxcd/pkg `envsubst`). A placeholder it cannot parse, a variable name it refuses or a `substituteFrom`
+source that does not exist fails the whole Kustomization: nothing it applies reconciles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from compliance.engine.context import ReleaseContext, RepositoryContext
+from compliance.engine.registry import Scope, rule
+from compliance.model.findings import Severity, Violation
+
+
+@rule("FLX001", "Flux cannot substitute a variable placeholder", Severity.ERROR, Scope.RELEASE, "flux")
+def substitution_fails(ctx: ReleaseContext) -> Iterator[Violation]:
+    """
+    ## What it does
+    Reports a value of a HelmRelease that Flux's post-build substitution refuses: a `${` without its
+    closing brace, an operator Flux's parser rejects (`${v-d}`, `${v+x}`, `${v?x}`), a name with `-` or
+    `.` inside `${}`, or a substituted text that changes the shape of the document. The message is the
+    error kustomize-controller raises.
+
+    ## Why it matters
+    One such placeholder fails the whole Flux Kustomization: none of the resources it applies are
+    reconciled, not only this release, and the cluster keeps running what it ran before.
+
+    ## Example
+    ```yaml
+    spec:
+      values:
+        host: ${DOMAIN-example.com}     # `-` without `:` is not supported: "missing closing brace"
+    ```
+
+    ## Use instead
+    ```yaml
+    spec:
+      values:
+        host: ${DOMAIN:-example.com}
+    ```
+
+    ## How to fix
+    Use the operators Flux supports (`${v:-default}`, `${v:=default}`, `${#v}`, `${v^^}`, `${v:1:2}`,
+    `${v/a/b}`, `${v#prefix}` …), close every `${`, and write a literal `$` as `$$`.
+    """
+    release = ctx.release
+    if release is None:
+        return
+    for error in ctx.values.errors:
+        yield ctx.at_release(release.values_prefix + error.path, f"post-build substitution fails: {error.message}")
+
+
+@rule("FLX002", "Flux Kustomization variables cannot be loaded", Severity.ERROR, Scope.REPOSITORY, "flux")
+def variables_fail(ctx: RepositoryContext) -> Iterator[Violation]:
+    """
+    ## What it does
+    Reports a Flux Kustomization whose post-build variables kustomize-controller cannot load: a
+    `substituteFrom` ConfigMap or Secret that is not in the repository and not marked `optional: true`,
+    or a variable name (an inline `substitute` key or a data key of a referenced ConfigMap or Secret)
+    that does not match `^[_[:alpha:]][_[:alpha:][:digit:]]*$`.
+
+    ## Why it matters
+    Flux fails the whole Kustomization: none of the resources it applies are reconciled. A missing
+    source that is created out of band is fine only when the Kustomization says so (`optional: true`).
+
+    ## Example
+    ```yaml
+    spec:
+      postBuild:
+        substitute:
+          cluster-name: acme              # `-` is not allowed in a variable name
+        substituteFrom:
+          - kind: ConfigMap
+            name: cluster-vars            # not in the repository
+    ```
+
+    ## Use instead
+    ```yaml
+    spec:
+      postBuild:
+        substitute:
+          CLUSTER_NAME: acme
+        substituteFrom:
+          - kind: ConfigMap
+            name: cluster-vars
+            optional: true                # created by the bootstrap, not by this repository
+    ```
+
+    ## How to fix
+    Rename the variable (letters, digits and `_`, not starting with a digit), commit the ConfigMap or
+    Secret, or mark the source `optional: true` when something else creates it.
+    """
+    seen: set[tuple[str, str, int, int]] = set()
+    for cluster in ctx.repo.clusters:
+        for release in cluster.releases:
+            applied = release.substitution
+            if applied is None:
+                continue
+            for problem in applied.problems:
+                key = (problem.message, problem.location.path, problem.location.line, problem.location.column)
+                if key not in seen:
+                    seen.add(key)
+                    yield ctx.at(problem.location, f"Kustomization {applied.kustomization}: {problem.message}")
