@@ -18,7 +18,16 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from compliance.effective.envsubst import UNKNOWN, EnvsubstError, Unresolved, Variables, substitute
+from compliance.effective.envsubst import (
+    UNKNOWN,
+    EnvsubstError,
+    Func,
+    Node,
+    Unresolved,
+    Variables,
+    parse,
+    substitute,
+)
 from compliance.model import HelmRelease
 from compliance.model.flux import SUBSTITUTE_DISABLED, SUBSTITUTE_KEY
 from compliance.yaml import Path
@@ -52,6 +61,9 @@ class Scope:
 
     runs: bool
     variables: Variables
+    # whether Flux substitutes at all depends on a source missing from the repository (an optional
+    # substituteFrom, with no other variable): every placeholder's result is unknown
+    uncertain: bool = False
 
 
 NONE = Scope(False, OpenVariables({}))
@@ -77,6 +89,8 @@ def scope(release: HelmRelease | None, run_variables: Mapping[str, str], reveal_
         return NONE
     if applied.problems:  # the Kustomization fails: nothing it would apply can be proved
         return Scope(True, OpenVariables({}))
+    if applied.open and not (applied.always or applied.variables):
+        return Scope(True, OpenVariables({}), uncertain=True)
     own = {
         name: REDACTED if not reveal_secrets and name in applied.secret else value
         for name, value in applied.variables.items()
@@ -110,6 +124,11 @@ def substitute_values(
         if not isinstance(value, str) or ("$" not in value and "\x00" not in value):
             return value
         try:
+            if applied.uncertain:
+                names = _names(parse(value))
+                if names:
+                    unresolved[path] = names
+                    return Unresolved(value, names)
             text = substitute(value, applied.variables)
         except EnvsubstError as error:
             errors.append(SubstitutionError(path, error.message))
@@ -130,10 +149,25 @@ def substitute_values(
     return visit(values, ()), unresolved, tuple(errors)
 
 
+def _names(nodes: list[Node]) -> tuple[str, ...]:
+    """The variables a parsed text names, in order, each once."""
+    names: list[str] = []
+    stack = list(reversed(nodes))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Func):
+            if node.param not in names:
+                names.append(node.param)
+            stack.extend(reversed(node.args))
+    return tuple(names)
+
+
 def substitute_text(text: str, applied: Scope) -> str | None:
     """One string as Flux substitutes it; None when it fails or needs unknown variables."""
     if not applied.runs:
         return text
+    if applied.uncertain and "$" in text:
+        return None
     try:
         result = substitute(text, applied.variables)
     except EnvsubstError:
