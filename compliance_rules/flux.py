@@ -20,8 +20,10 @@ def substitution_fails(ctx: ReleaseContext) -> Iterator[Violation]:
     ## What it does
     Reports a value of a HelmRelease that Flux's post-build substitution refuses: a `${` without its
     closing brace, an operator Flux's parser rejects (`${v-d}`, `${v+x}`, `${v?x}`), a name with `-` or
-    `.` inside `${}`, or a substituted text that changes the shape of the document. The message is the
-    error kustomize-controller raises.
+    `.` inside `${}`, a substituted text that changes the shape of the document, or (config
+    `flux-strict: true`, the default, as Flux v2.9+) a variable that no source of the Kustomization
+    defines, when every source is in the repository: `variable not set (strict mode)`. The message is
+    the error kustomize-controller raises.
 
     ## Why it matters
     One such placeholder fails the whole Flux Kustomization: none of the resources it applies are
@@ -43,7 +45,8 @@ def substitution_fails(ctx: ReleaseContext) -> Iterator[Violation]:
 
     ## How to fix
     Use the operators Flux supports (`${v:-default}`, `${v:=default}`, `${#v}`, `${v^^}`, `${v:1:2}`,
-    `${v/a/b}`, `${v#prefix}` …), close every `${`, and write a literal `$` as `$$`.
+    `${v/a/b}`, `${v#prefix}` …), close every `${`, and write a literal `$` as `$$`. Define every
+    variable in the Kustomization's `substitute` or `substituteFrom`, or give it a default.
     """
     release = ctx.release
     if release is None:

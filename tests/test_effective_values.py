@@ -12,9 +12,10 @@ FIXTURE = FIXTURES / "merge"
 VALUES = "platform/app/chart/values.yaml"
 
 
-def contexts(**variables: str) -> dict[str | None, ReleaseContext]:
+def contexts(strict: bool = True, **variables: str) -> dict[str | None, ReleaseContext]:
     repo = load_repository(str(FIXTURE))
-    return {c.cluster.name if c.cluster else None: c for c in release_contexts(repo, LintOptions(variables=variables))}
+    options = LintOptions(variables=variables, strict_substitution=strict)
+    return {c.cluster.name if c.cluster else None: c for c in release_contexts(repo, options)}
 
 
 def test_helm_merge_of_defaults_and_overlay() -> None:
@@ -33,8 +34,20 @@ def test_flux_variables_from_the_cluster_kustomization() -> None:
     assert values["flags"]["quoted"] == "true"  # quoted stays a string
     assert values["replicas"] == 3
     assert values["fallback"] == "fallback"
-    host = values["host"]
-    assert isinstance(host, Unresolved) and host == "app.${DOMAIN}" and host.variables == ("DOMAIN",)
+
+
+def test_a_variable_no_source_defines_is_not_set() -> None:
+    # east's Kustomization (clusters/east/flux/sync.yaml) has every source in the repository and no DOMAIN.
+    # Before issue 12 `app.${DOMAIN}` was unknown; Flux v2.9 (strict, the default) fails the Kustomization,
+    # Flux up to v2.8 (non-strict) substitutes the empty string.
+    strict = contexts()["east"].values
+    host = strict.values["host"]
+    assert isinstance(host, Unresolved) and host == "app.${DOMAIN}"
+    assert [(e.path, e.message) for e in strict.errors] == [(("host",), 'variable not set (strict mode): "DOMAIN"')]
+    lenient = contexts(strict=False)["east"].values
+    assert lenient.values["host"] == "app." and lenient.errors == ()
+    given = contexts(DOMAIN="east.example")["east"].values  # --var supplies what the repository does not
+    assert given.values["host"] == "app.east.example" and given.errors == ()
 
 
 def test_command_line_variables_apply_where_the_repository_has_none() -> None:

@@ -10,6 +10,8 @@ The product's `compliance values --format json` is compared with the oracle (Flu
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 from typing import Any
 
 from compliance.effective.envsubst import Unresolved
@@ -29,10 +31,11 @@ def values(release: str, *args: str) -> dict[str, Any]:
     return json.loads(result.stdout)["values"]
 
 
-def judged(release: str) -> dict[str, Any]:
+def judged(release: str, strict: bool = True) -> dict[str, Any]:
     """The values the rules judge (Secrets' values not redacted)."""
     repo = load_repository(str(ROOT))
-    (found,) = [c for c in release_contexts(repo, LintOptions()) if c.release and c.release.name == release]
+    options = LintOptions(strict_substitution=strict)
+    (found,) = [c for c in release_contexts(repo, options) if c.release and c.release.name == release]
     return found.values.values
 
 
@@ -95,12 +98,26 @@ def test_refused_substitutions_are_error_findings_located() -> None:
     assert ("FLX002", apps, required) in found
     assert ("FLX002", apps, bad) in found
     assert ("FLX001", f"{APPS}/broken/release.yaml", 15) in found
-    assert not {f for f in found if f[0].startswith("FLX") and "/broken/" not in f[1] and f[1] != apps}
+    assert ("FLX001", f"{APPS}/unset/release.yaml", 16) in found  # strict (the default, as Flux v2.9)
+    assert len({f for f in found if f[0].startswith("FLX")}) == 4
 
 
 def test_the_parse_error_message_is_fluxs() -> None:
     messages = [f["message"] for f in lint() if f["rule"] == "FLX001"]
-    assert messages == ["post-build substitution fails: missing closing brace"]
+    assert messages == [
+        "post-build substitution fails: missing closing brace",
+        'post-build substitution fails: variable not set (strict mode): "nothere"',
+    ]
+
+
+def test_flux_strict_false_substitutes_the_empty_string(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    shutil.copytree(ROOT, root)
+    (root / ".compliance.yaml").write_text("flux-strict: false\n")
+    result = run("values", str(root), "--cluster", "dev", "--blueprint", "unset", "--format", "json")
+    assert json.loads(result.stdout)["values"] == {"replicas": 1, "host": "api.example.com", "other": "xy", "kept": "d"}
+    result = run("lint", str(root), "--format", "json", "--select", "FLX001")
+    assert [f["path"] for f in json.loads(result.stdout)["findings"]] == [f"{APPS}/broken/release.yaml"]
 
 
 def test_values_agree_with_the_oracle() -> None:
@@ -117,6 +134,18 @@ def test_values_agree_with_the_oracle() -> None:
             expected["token"] = "<redacted>"
         if name == "optional":
             continue  # the oracle has no ConfigMap: not run; the product cannot know (unknown)
-        assert values(name) == expected, name
+        if name == "unset":  # non-strict (the oracle's default): the empty string
+            assert judged(name, strict=False) == expected
+        else:
+            assert values(name) == expected, name
         compared += len(expected)
     assert compared > 40
+
+
+def test_strict_failures_agree_with_the_oracle() -> None:
+    oracle_or_skip()
+    oracle = run_oracle(ROOT, "clusters/dev", strict=True)
+    failing = {e["kustomization"].split("/")[1]: e["message"] for e in oracle["errors"]}
+    assert set(failing) == FAILING | {"unset"}
+    assert failing["unset"].endswith('variable not set (strict mode): "nothere"')
+    assert "unset" not in {r["name"] for r in oracle["releases"]}

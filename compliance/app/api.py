@@ -112,6 +112,7 @@ def lint_path(
         dict(settings.variables),
         settings.rule_options,
         affected=affected,
+        strict_substitution=settings.flux_strict,
         renderer=renderer,
         cache_dir=cache_dir,
     )

@@ -68,6 +68,7 @@ class Run:
             hide.variables(settings.variables),
             settings.rule_options,
             reveal_secrets=False,
+            strict_substitution=settings.flux_strict,
         )
         return release_contexts(self.lint.repo, options)
 

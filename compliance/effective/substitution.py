@@ -64,6 +64,7 @@ class Scope:
     # whether Flux substitutes at all depends on a source missing from the repository (an optional
     # substituteFrom, with no other variable): every placeholder's result is unknown
     uncertain: bool = False
+    strict: bool = False  # every source is known: a variable nobody defines is "not set" (an error when strict)
 
 
 NONE = Scope(False, OpenVariables({}))
@@ -78,8 +79,14 @@ def disabled(release: HelmRelease) -> bool:
     return False
 
 
-def scope(release: HelmRelease | None, run_variables: Mapping[str, str], reveal_secrets: bool = True) -> Scope:
-    """The substitution Flux runs over `release`; `reveal_secrets=False` shows a Secret's values redacted."""
+def scope(
+    release: HelmRelease | None, run_variables: Mapping[str, str], reveal_secrets: bool = True, strict: bool = True
+) -> Scope:
+    """The substitution Flux runs over `release`; `reveal_secrets=False` shows a Secret's values redacted.
+
+    When the Kustomization's sources are all in the repository, a variable that neither it nor the run
+    defines is not set: with `strict` (kustomize-controller v1.9+, Flux v2.9: the default) `${v}` is the
+    error `variable not set (strict mode)`, otherwise the empty string. Else it is unknown."""
     if release is None or disabled(release):
         return NONE
     applied = release.substitution
@@ -95,7 +102,10 @@ def scope(release: HelmRelease | None, run_variables: Mapping[str, str], reveal_
         name: REDACTED if not reveal_secrets and name in applied.secret else value
         for name, value in applied.variables.items()
     }
-    return Scope(True, OpenVariables({**run_variables, **own}))
+    known = {**run_variables, **own}
+    if applied.open:
+        return Scope(True, OpenVariables(known))
+    return Scope(True, known, strict=strict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +139,7 @@ def substitute_values(
                 if names:
                     unresolved[path] = names
                     return Unresolved(value, names)
-            text = substitute(value, applied.variables)
+            text = substitute(value, applied.variables, strict=applied.strict)
         except EnvsubstError as error:
             errors.append(SubstitutionError(path, error.message))
             unresolved[path] = ()
@@ -169,7 +179,7 @@ def substitute_text(text: str, applied: Scope) -> str | None:
     if applied.uncertain and "$" in text:
         return None
     try:
-        result = substitute(text, applied.variables)
+        result = substitute(text, applied.variables, strict=applied.strict)
     except EnvsubstError:
         return None
     return None if isinstance(result, Unresolved) else result

@@ -189,6 +189,7 @@ def effective_values(
     variables: Mapping[str, str],
     defaults: ChartDefaults | None = None,
     reveal_secrets: bool = True,
+    strict: bool = True,
 ) -> EffectiveValues:
     """The chart's defaults coalesced with the release's values after Flux substitution; `variables` are the
     run's (`--var`, config), for the names the repository does not define."""
@@ -196,7 +197,7 @@ def effective_values(
     layers = list(defaults.layers)
     unresolved: dict[Path, tuple[str, ...]] = {}
     errors: tuple[SubstitutionError, ...] = ()
-    applied = scope(release, variables, reveal_secrets)
+    applied = scope(release, variables, reveal_secrets, strict)
     user: Any = {}
     if release is not None:
         raw = release.values

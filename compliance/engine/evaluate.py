@@ -44,6 +44,7 @@ class LintOptions:
     cache_dir: str | None = None  # render cache folder; None: render every time
     manifests: RenderedManifests | None = None  # `--manifests`: lint this stream instead of rendering
     reveal_secrets: bool = True  # False: values from Secrets (Flux substituteFrom) shown as `<redacted>`
+    strict_substitution: bool = True  # Flux's StrictPostBuildSubstitutions (on by default from Flux v2.9)
 
 
 def select_rules(rules: Iterable[RuleSpec], select: Iterable[str], ignore: Iterable[str]) -> list[RuleSpec]:
@@ -72,7 +73,9 @@ def release_contexts(repo: Repository, options: LintOptions) -> list[ReleaseCont
     ) -> ReleaseContext:
         if id(chart) not in defaults:
             defaults[id(chart)] = ChartDefaults.of(chart)
-        values = effective_values(chart, release, variables, defaults[id(chart)], options.reveal_secrets)
+        values = effective_values(
+            chart, release, variables, defaults[id(chart)], options.reveal_secrets, options.strict_substitution
+        )
         return ReleaseContext(repo, blueprint, chart, cluster, release, values, options.rule_options)
 
     for cluster in repo.clusters:

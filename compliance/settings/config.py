@@ -61,6 +61,7 @@ SCHEMA: dict[str, Any] = {
         "fail-on": {"enum": list(FAIL_ON)},
         "exclude": _STRINGS,
         "variables": {"type": "object", "additionalProperties": {"type": ["string", "number", "boolean"]}},
+        "flux-strict": {"type": "boolean"},
         "options": {"type": "object"},  # the declared options' schemas: `config_schema`
         "exceptions": {
             "type": "array",
@@ -152,6 +153,9 @@ class Settings:
     fail_on: str = "error"
     exclude: tuple[str, ...] = ()
     variables: Mapping[str, str] = field(default_factory=dict)
+    # Flux's StrictPostBuildSubstitutions (on by default from Flux v2.9): a variable no source defines is
+    # an error; false: the empty string (Flux up to v2.8)
+    flux_strict: bool = True
     rule_options: RuleOptions = field(default_factory=RuleOptions)
     exceptions: tuple[ConfigException, ...] = ()
     inline_suppressions: bool = True
@@ -467,6 +471,7 @@ def resolve(
     ignore = checked_ids("ignore", origin("ignore", overrides.ignore))
     fail_on = origin("fail-on", overrides.fail_on) or "error"
     exclude = tuple(origin("exclude", None) or ())
+    flux_strict = origin("flux-strict", None) is not False
 
     severity: dict[str, Severity] = {}
     for rule_id, level in (data.get("severity") or {}).items():
@@ -507,6 +512,7 @@ def resolve(
         fail_on=fail_on,
         exclude=exclude,
         variables=variables,
+        flux_strict=flux_strict,
         rule_options=RuleOptions(option_values, tuple(declared.values())),
         exceptions=exceptions,
         inline_suppressions=inline,
@@ -562,6 +568,7 @@ def describe(settings: Settings) -> str:
         ("ignore", show(list(settings.ignore)), settings.sources.get("ignore", DEFAULT)),
         ("fail-on", settings.fail_on, settings.sources.get("fail-on", DEFAULT)),
         ("exclude", show(list(settings.exclude)), settings.sources.get("exclude", DEFAULT)),
+        ("flux-strict", show(settings.flux_strict), settings.sources.get("flux-strict", DEFAULT)),
         ("inline-suppressions", show(settings.inline_suppressions), settings.sources.get("inline-suppressions", "")),
         ("today", settings.today.isoformat(), settings.sources.get("today", "")),
     ]
