@@ -100,6 +100,21 @@ def test_a_kustomization_outside_the_cluster_folder_affects_the_cluster_it_subst
     assert scoped(repo, "clusters/_template/bootstrap-kit/08-openbao.yaml") == []
 
 
+def test_a_substitute_from_configmap_affects_the_clusters_that_read_it(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "clean", repo)
+    edit(repo / ACME, "contractRef: LEGAL-2026-014", "contractRef: ${CONTRACT_REF}")
+    (repo / "flux").mkdir()
+    (repo / "flux" / "acme.yaml").write_text(
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: acme}\n"
+        "spec:\n  path: ./clusters/acme\n  postBuild:\n    substituteFrom:\n      - {kind: ConfigMap, name: vars}\n"
+    )
+    (repo / "flux" / "vars.yaml").write_text(
+        'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: vars}\ndata:\n  CONTRACT_REF: ""\n'
+    )
+    assert [(f.rule, f.cluster) for f in scoped(repo, "flux/vars.yaml")] == [("COM002", "acme")]
+
+
 def test_file_level_findings_only_for_the_changed_files(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     shutil.copytree(FIXTURES / "clean", repo)

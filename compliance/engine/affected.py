@@ -90,6 +90,10 @@ def affected_by(repo: Repository, changed: Iterable[str]) -> Affected:
             located = cluster_of(posixpath.normpath(target), directory=True)
             if located is not None:
                 clusters.add(located[0])
+    for cluster in repo.clusters:  # a Kustomization or a substituteFrom ConfigMap/Secret its releases read
+        applied = (r.substitution for r in cluster.releases if r.substitution is not None)
+        if any(not files.isdisjoint(s.sources) for s in applied):
+            clusters.add(cluster.name)
     if dag_changed:
         clusters.update(c.name for c in repo.clusters)
     return Affected(files, frozenset(blueprints), frozenset(charts), frozenset(clusters), dag_changed or kit_changed)

@@ -84,7 +84,8 @@ def substitution(document: YamlDocument, objects: Objects) -> Substitution:
     namespace = _text(document.get(("metadata", "namespace"), "")) or "default"
     name = f"{namespace}/{_text(document.get(('metadata', 'name'), ''))}"
     post_build = document.get(("spec", "postBuild"), None)
-    base = Substitution(name, document.file, normalized(_text(document.get(("spec", "path"), ""))), False, False)
+    spec_path = normalized(_text(document.get(("spec", "path"), "")))
+    base = Substitution(name, document.file, spec_path, False, False, sources=(document.file,))
     if not isinstance(post_build, dict):
         return base
     variables: dict[str, str] = {}
@@ -92,6 +93,7 @@ def substitution(document: YamlDocument, objects: Objects) -> Substitution:
     secret: set[str] = set()
     problems: list[SubstitutionProblem] = []
     open_ = False
+    files = [document.file]
     sources = post_build.get("substituteFrom")
     for index, source in enumerate(sources if isinstance(sources, list) else []):
         at = ("spec", "postBuild", "substituteFrom", index)
@@ -106,6 +108,7 @@ def substitution(document: YamlDocument, objects: Objects) -> Substitution:
             message = f"substitute from '{kind}/{ref}' error: {plural} \"{ref}\" not found"
             problems.append(SubstitutionProblem(message, document.locate(at)))
             continue
+        files.append(found.file)
         for key, value in _object_data(found).items():
             variables[key] = value.replace("\n", "")
             where[key] = (found, ("data", key))
@@ -129,6 +132,7 @@ def substitution(document: YamlDocument, objects: Objects) -> Substitution:
         frozenset(secret),
         open_,
         tuple(problems),
+        tuple(dict.fromkeys(files)),
     )
 
 

@@ -52,6 +52,7 @@ class Substitution:
     secret: frozenset[str] = frozenset()
     open: bool = False
     problems: tuple[SubstitutionProblem, ...] = ()
+    sources: tuple[str, ...] = ()  # the files its variables come from (the Kustomization's, its sources')
 
     @property
     def runs(self) -> bool:
