@@ -97,3 +97,25 @@ def test_a_var_without_a_name_is_refused_without_echoing_it(repo: Path) -> None:
     result = run("lint", str(repo), "--var", "A=1", "--var", SECRET)  # `--var "$TOKEN"`: the NAME= forgotten
     assert result.returncode == 2 and "--var expects NAME=VALUE" in result.stderr
     assert SECRET not in result.stdout + result.stderr
+
+
+def test_a_substitute_from_secret_value_is_judged_but_never_shown(repo: Path, tmp_path: Path) -> None:
+    """The same channel, its host from a Secret a Flux Kustomization in the repository substitutes from."""
+    root = tmp_path / "repo"
+    shutil.copytree(repo, root)
+    (root / "flux").mkdir()
+    (root / "flux" / "template.yaml").write_text(
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\n"
+        "metadata: {name: template, namespace: flux-system}\nspec:\n  path: ./clusters/_template\n"
+        "  postBuild:\n    substituteFrom:\n      - {kind: Secret, name: hosts}\n"
+    )
+    (root / "flux" / "hosts.yaml").write_text(
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: hosts, namespace: flux-system}\n"
+        f"stringData:\n  VLLM_HOST: {SECRET}\n"
+    )
+    for name in ("text", "json", "sarif"):
+        result = run("lint", str(root), "--format", name, "--fail-on", "error")
+        assert result.returncode == 1 and "DEF002" in result.stdout  # the rules saw the Secret's value
+        assert SECRET not in result.stdout and SECRET not in result.stderr
+    shown = run("values", str(root), "--cluster", "_template", "--blueprint", "bp-newapi", "--format", "json")
+    assert SECRET not in shown.stdout and "https://<redacted>/v1" in shown.stdout

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from compliance.app.outcome import Outcome, Output
 from compliance.app.run import Run, RunRequest, build_run
+from compliance.effective.substitution import secret_values
 from compliance.errors import UsageError
 
 if TYPE_CHECKING:
@@ -40,7 +41,9 @@ def create_baseline(request: RunRequest, hide: Redactor, target: str | None) -> 
     from compliance.governance import baseline
 
     path = request.path
-    findings = run_at(request).lint.findings
+    linted = run_at(request).lint
+    findings = linted.findings
+    hide = hide.hiding(secret_values(linted.repo))
     target = target or os.path.join(path if os.path.isdir(path) else os.path.dirname(path), baseline.DEFAULT_NAME)
     count = len(findings)
     note = f"wrote {count} finding{'s' if count != 1 else ''} to {target}"

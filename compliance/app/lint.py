@@ -15,6 +15,7 @@ from compliance.app.api import LintRun, lint_manifests, load_rules
 from compliance.app.gaterun import gate_report, lint_against_base
 from compliance.app.outcome import EXIT_FINDINGS, EXIT_OK, Outcome, Output
 from compliance.app.run import RunRequest, build_run
+from compliance.effective.substitution import secret_values
 from compliance.governance import baseline as baselines
 from compliance.governance.comparison import Comparison, merge
 from compliance.governance.gatesettings import STRICTEST_FIRST
@@ -57,7 +58,7 @@ def lint(request: LintRequest) -> Outcome:
     runs, findings, compared, gate = linted.runs, linted.findings, linted.compared, linted.gate
     extra: dict[str, object] = compared.summary() if compared is not None else {}
     extra["gate"] = gate_report(runs, specs, request.baseline)
-    hide = request.hide
+    hide = request.hide.hiding(v for run in runs for v in secret_values(run.repo))
     data = ReportData(  # what is shown: secret --var values hidden (the verdict below judges the real findings)
         findings=hide.findings(findings),
         rules=runs[0].rules + tuple(s for s in specs if gate and s.id == "GATE001" and s not in runs[0].rules),

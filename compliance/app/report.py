@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from compliance.app.outcome import Outcome, Output
 from compliance.app.run import RunRequest, build_run
+from compliance.effective.substitution import secret_values
 
 if TYPE_CHECKING:
     from compliance.report.redaction import Redactor
@@ -39,7 +40,8 @@ def report(request: ReportRequest) -> Outcome:
     if options.today is None and time_source == "SOURCE_DATE_EPOCH":
         options = replace(options, today=when.date())  # a re-run later judges `until` dates as this one did
     shared = build_run(replace(request.run, overrides=options))  # one run: its rules, its renderer, its contexts
-    run, settings, specs, hide = shared.lint, shared.settings, shared.specs, request.hide
+    run, settings, specs = shared.lint, shared.settings, shared.specs
+    hide = request.hide.hiding(secret_values(run.repo))  # and the repository's Secret values (Flux substituteFrom)
     scope = evidence.AuditScope(
         root=run.repo.root,
         path=request.run.path,

@@ -28,7 +28,7 @@ from compliance.effective.envsubst import (
     parse,
     substitute,
 )
-from compliance.model import HelmRelease
+from compliance.model import HelmRelease, Repository
 from compliance.model.flux import SUBSTITUTE_DISABLED, SUBSTITUTE_KEY
 from compliance.yaml import Path
 from compliance.yaml.manifest import ManifestError, retype_after_substitution
@@ -68,6 +68,18 @@ class Scope:
 
 
 NONE = Scope(False, OpenVariables({}))
+
+
+def secret_values(repo: Repository) -> set[str]:
+    """Every value a Flux Kustomization in `repo` takes from a Secret: used by the rules, never shown."""
+    return {
+        applied.variables[name]
+        for cluster in repo.clusters
+        for release in cluster.releases
+        if (applied := release.substitution) is not None
+        for name in applied.secret
+        if applied.variables.get(name)
+    }
 
 
 def disabled(release: HelmRelease) -> bool:

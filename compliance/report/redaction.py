@@ -45,6 +45,13 @@ class Redactor:
         }
         return cls(tuple(sorted(secrets, key=lambda s: (-len(s), s))), tuple(sorted(forms, key=lambda s: (-len(s), s))))
 
+    def hiding(self, values: Iterable[str]) -> Redactor:
+        """This redactor, also hiding `values` (a Flux substituteFrom Secret's values in the repository)."""
+        extra = [v for v in values if v and v not in self.secrets]
+        if not extra:
+            return self
+        return Redactor.of({str(i): value for i, value in enumerate([*self.secrets, *extra])})
+
     def __bool__(self) -> bool:
         return bool(self.secrets)
 
