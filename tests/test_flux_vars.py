@@ -149,3 +149,11 @@ def test_strict_failures_agree_with_the_oracle() -> None:
     assert set(failing) == FAILING | {"unset"}
     assert failing["unset"].endswith('variable not set (strict mode): "nothere"')
     assert "unset" not in {r["name"] for r in oracle["releases"]}
+
+
+def test_values_show_why_a_substitution_fails() -> None:
+    result = run("values", str(ROOT), "--cluster", "dev", "--blueprint", "broken", "--format", "json")
+    origin = json.loads(result.stdout)["origins"]["host"]
+    assert origin["error"] == "missing closing brace" and origin["line"] == 15
+    blame = run("values", str(ROOT), "--cluster", "dev", "--blueprint", "unset", "--blame").stdout
+    assert 'substitution fails: variable not set (strict mode): "nothere"' in blame

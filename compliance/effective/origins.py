@@ -35,6 +35,7 @@ class Origin:
     location: Location
     overrode: tuple[Overridden, ...] = ()
     unresolved: tuple[str, ...] = ()  # Flux variables without a value inside it
+    error: str = ""  # the error Flux's substitution raises for this value (FLX001)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +69,8 @@ def origin(values: EffectiveValues, path: Path) -> Origin:
         overrode.append(Overridden(step.location, get_path(layer.value, path, None) if layer else step.value))
     value = values.get(path, None)
     unresolved = value.variables if isinstance(value, Unresolved) else ()
-    return Origin(steps[0].location, tuple(overrode), unresolved)
+    error = next((e.message for e in values.errors if e.path == path), "")
+    return Origin(steps[0].location, tuple(overrode), unresolved, error)
 
 
 def walk_units(value: Any, path: Path = ()) -> Iterator[tuple[Path, Any]]:

@@ -181,6 +181,8 @@ def blame_comment(origin: Origin) -> str:
         parts.append(f"overrode {replaced}")
     if origin.unresolved:
         parts.append("unresolved " + ", ".join(f"${{{name}}}" for name in origin.unresolved))
+    if origin.error:
+        parts.append(f"substitution fails: {origin.error}")
     return _one_line("# " + "  ".join(parts))
 
 
@@ -248,6 +250,8 @@ def origin_dict(origin: Origin) -> dict[str, Any]:
     ]
     if origin.unresolved:
         found["unresolved"] = list(origin.unresolved)
+    if origin.error:
+        found["error"] = origin.error
     return found
 
 
