@@ -84,6 +84,7 @@ def lint_path(
     trust_repository_rules: bool = False,
     render_bounds: Bounds | None = None,
     backend: tuple[Renderer | None, str] | None = None,
+    specs: Sequence[RuleSpec] | None = None,
 ) -> LintRun:
     """Lint the repository at `path`; with `changed` (repo-relative files), only what those files affect.
 
@@ -98,7 +99,8 @@ def lint_path(
         settings = Settings(
             tuple(select), tuple(ignore), variables=dict(variables or {}), rule_options=rule_options or RuleOptions()
         )
-    specs = load_rules(rule_paths, roots=(path,), trust_repository_rules=trust_repository_rules)
+    if specs is None:  # a run that already loaded its rules passes them: one registry per run
+        specs = load_rules(rule_paths, roots=(path,), trust_repository_rules=trust_repository_rules)
     rules = select_rules(specs, settings.select, settings.ignore)
     repo = load_repository(path, exclude=settings.excluded(path), limits=limits)
     affected = None

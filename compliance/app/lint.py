@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from compliance.app.api import LintRun, lint_manifests, load_rules
+from compliance.app.api import LintRun, lint_manifests, load_registry
 from compliance.app.gaterun import gate_report, lint_against_base
 from compliance.app.outcome import EXIT_FINDINGS, EXIT_OK, Outcome, Output
 from compliance.app.run import RunRequest, build_run
@@ -51,10 +51,11 @@ class _Linted:
 
 
 def lint(request: LintRequest) -> Outcome:
-    specs = load_rules(
+    registry = load_registry(
         request.run.rule_paths, roots=request.roots, trust_repository_rules=request.run.trust_repository_rules
     )
-    linted = _lint_roots(request, specs)
+    specs = registry.rules()
+    linted = _lint_roots(replace(request, run=replace(request.run, registry=registry)), specs)
     runs, findings, compared, gate = linted.runs, linted.findings, linted.compared, linted.gate
     extra: dict[str, object] = compared.summary() if compared is not None else {}
     extra["gate"] = gate_report(runs, specs, request.baseline)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from compliance.app.api import LintRun, lint_path, load_registry
 from compliance.engine.context import ReleaseContext
 from compliance.engine.evaluate import LintOptions, release_contexts, select_rules
-from compliance.engine.registry import RuleSpec
+from compliance.engine.registry import Registry, RuleSpec
 from compliance.render.bounds import Bounds
 from compliance.report.redaction import Redactor
 from compliance.settings.config import Overrides, Settings, load_settings
@@ -39,6 +39,7 @@ class RunRequest:
     limits: Limits = Limits()
     render_bounds: Bounds | None = None
     evaluate: bool = True  # False: settings, rules and repository only (`config`, `values`)
+    registry: Registry | None = None  # the rules already loaded for these rule_paths (else loaded here)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +95,7 @@ def validate_selection(specs: Sequence[RuleSpec], settings: Settings) -> None:
 def build_run(request: RunRequest) -> Run:
     """Load the rules and the project configuration, then the repository, then evaluate (when asked)."""
     path, trust = request.path, request.trust_repository_rules
-    registry = load_registry(request.rule_paths, roots=(path,), trust_repository_rules=trust)
+    registry = request.registry or load_registry(request.rule_paths, roots=(path,), trust_repository_rules=trust)
     specs = tuple(registry.rules())
     settings = load_settings(path, request.overrides, set(registry.by_id), registry.options())
     validate_selection(specs, settings)
@@ -115,5 +116,6 @@ def build_run(request: RunRequest) -> Run:
         trust_repository_rules=trust,
         render_bounds=request.render_bounds,
         backend=(renderer.backend, renderer.why_none),
+        specs=specs,
     )
     return Run(settings, specs, lint, renderer)
