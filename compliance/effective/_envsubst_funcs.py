@@ -8,7 +8,7 @@ case mapping is Unicode *simple* case mapping (Go's `unicode.ToUpper`), not Pyth
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 _RUNE_ERROR = 0xFFFD
 _INT64 = 2**63
@@ -18,14 +18,15 @@ class Panic(ValueError):
     """Go panicked (a slice out of range from an overflowing `${v:pos:len}`)."""
 
 
-def _decode_rune(buf: bytes, i: int) -> tuple[int, int]:
+def decode_rune(buf: bytes | bytearray, i: int) -> tuple[int, int]:
+    """One rune the way Go's unicode/utf8 reads it: an invalid byte is U+FFFD of width 1."""
     c = buf[i]
     if c < 0x80:
         return c, 1
     n = 2 if 0xC2 <= c <= 0xDF else 3 if 0xE0 <= c <= 0xEF else 4 if 0xF0 <= c <= 0xF4 else 0
     if n and i + n <= len(buf):
         try:
-            return ord(buf[i : i + n].decode("utf-8")), n
+            return ord(bytes(buf[i : i + n]).decode("utf-8")), n
         except UnicodeDecodeError:
             pass
     return _RUNE_ERROR, 1
@@ -35,13 +36,13 @@ def runes(s: bytes) -> list[int]:
     out: list[int] = []
     i = 0
     while i < len(s):
-        r, n = _decode_rune(s, i)
+        r, n = decode_rune(s, i)
         out.append(r)
         i += n
     return out
 
 
-def encode(rs: list[int]) -> bytes:
+def encode(rs: Iterable[int]) -> bytes:
     return "".join(map(chr, rs)).encode("utf-8")
 
 
@@ -74,7 +75,7 @@ def _map(s: bytes, fn: Callable[[int], int]) -> bytes:
 def _first(s: bytes, fn: Callable[[int], int]) -> bytes:
     if not s:
         return s
-    r, n = _decode_rune(s, 0)
+    r, n = decode_rune(s, 0)
     return chr(fn(r)).encode("utf-8") + s[n:]
 
 
@@ -125,7 +126,7 @@ def _replace(s: bytes, old: bytes, new: bytes, n: int) -> bytes:
     out = [new]
     i, count = 0, 1
     while i < len(s) and (n < 0 or count < n):
-        _, w = _decode_rune(s, i)
+        _, w = decode_rune(s, i)
         out.append(s[i : i + w] + new)
         i += w
         count += 1
@@ -168,7 +169,7 @@ def _get_esc(chunk: bytes) -> tuple[int, bytes, bool]:
         chunk = chunk[1:]
         if not chunk:
             return 0, chunk, True
-    r, n = _decode_rune(chunk, 0)
+    r, n = decode_rune(chunk, 0)
     bad = r == _RUNE_ERROR and n == 1
     rest = chunk[n:]
     return r, rest, bad or not rest
@@ -181,7 +182,7 @@ def _match_chunk(chunk: bytes, s: bytes) -> tuple[bytes, bool]:
             return b"", False
         c = chunk[0]
         if c == 0x5B:  # '['
-            r, n = _decode_rune(s, 0)
+            r, n = decode_rune(s, 0)
             s = s[n:]
             chunk = chunk[1:]
             negated = bool(chunk) and chunk[0] == 0x5E
@@ -207,7 +208,7 @@ def _match_chunk(chunk: bytes, s: bytes) -> tuple[bytes, bool]:
             if match == negated:
                 return b"", False
         elif c == 0x3F:  # '?'
-            _, n = _decode_rune(s, 0)
+            _, n = decode_rune(s, 0)
             s = s[n:]
             chunk = chunk[1:]
         else:

@@ -104,40 +104,6 @@ def validate_names(names: Iterable[str]) -> str | None:
 
 
 # --------------------------------------------------------------------------------------------------------
-# UTF-8 the way Go's unicode/utf8 reads it: an invalid byte is U+FFFD of width 1.
-# --------------------------------------------------------------------------------------------------------
-_RUNE_ERROR = 0xFFFD
-
-
-def _decode_rune(buf: bytes | bytearray, i: int) -> tuple[int, int]:
-    c = buf[i]
-    if c < 0x80:
-        return c, 1
-    n = 2 if 0xC2 <= c <= 0xDF else 3 if 0xE0 <= c <= 0xEF else 4 if 0xF0 <= c <= 0xF4 else 0
-    if n and i + n <= len(buf):
-        try:
-            text = bytes(buf[i : i + n]).decode("utf-8")
-        except UnicodeDecodeError:
-            return _RUNE_ERROR, 1
-        return ord(text), n
-    return _RUNE_ERROR, 1
-
-
-def _runes(s: bytes) -> list[int]:
-    out: list[int] = []
-    i = 0
-    while i < len(s):
-        r, n = _decode_rune(s, i)
-        out.append(r)
-        i += n
-    return out
-
-
-def _encode(runes: Iterable[int]) -> bytes:
-    return "".join(map(chr, runes)).encode("utf-8")
-
-
-# --------------------------------------------------------------------------------------------------------
 # The scanner (parse/scan.go), state and all: `skip` deletes a byte in place, `width` is the last read's.
 # --------------------------------------------------------------------------------------------------------
 _EOF = 0
@@ -198,7 +164,7 @@ class _Scanner:
         if self.pos >= len(self.buf):
             self.width = 0
             return _EOF
-        r, w = _decode_rune(self.buf, self.pos)
+        r, w = funcs.decode_rune(self.buf, self.pos)
         self.width = w
         self.pos += w
         return r
