@@ -18,7 +18,7 @@ from yaml.events import DocumentStartEvent, StreamEndEvent
 
 from compliance.yaml.aliascount import alias_overflows
 from compliance.yaml.budget import FileBudget, Limits
-from compliance.yaml.builder import build_document
+from compliance.yaml.builder import BuildDocument, build_document
 from compliance.yaml.document import LoadedDocument, LoadedFile, LoadProblem, Mark, Positions
 from compliance.yaml.problems import Abort, problem_at
 from compliance.yaml.source import BREAKS_RE, Source, line_col, nesting_cut, parse_problem
@@ -36,6 +36,7 @@ def load_source(
     problems: list[LoadProblem],
     budget: FileBudget,
     at_cut: LoadProblem | None = None,
+    build: BuildDocument = build_document,
 ) -> int | None:
     """Load the documents of one source (the first is number ``first``); positions are relative to it.
 
@@ -73,7 +74,7 @@ def load_source(
                             index,
                         )
                     )
-                doc, stopped = build_document(get_event, index, limits, problems, overflow, budget)
+                doc, stopped = build(get_event, index, limits, problems, overflow, budget)
                 docs.append(doc)
                 index += 1
                 if stopped is not None:
@@ -120,7 +121,9 @@ def stop_at_cut(get_event: Callable[[], Any], cut: int, problem: LoadProblem) ->
     return get
 
 
-def load_stream(text: str, limits: Limits, problems: list[LoadProblem]) -> tuple[list[LoadedDocument], FileBudget]:
+def load_stream(
+    text: str, limits: Limits, problems: list[LoadProblem], build: BuildDocument = build_document
+) -> tuple[list[LoadedDocument], FileBudget]:
     """Every document of the stream. After a document stopped at a limit, loading resumes at the
     next document marker with a fresh parser, so the rest of the file costs no more than it would
     without the bad document, and libyaml's version does not change what is reported."""
@@ -132,7 +135,7 @@ def load_stream(text: str, limits: Limits, problems: list[LoadProblem]) -> tuple
     while True:
         first_doc, first_problem, spent = len(docs), len(problems), budget.snapshot()
         try:
-            stopped = load_source(source, limits, first_doc, docs, problems, budget, at_cut)
+            stopped = load_source(source, limits, first_doc, docs, problems, budget, at_cut, build)
         except Abort as exc:
             # libyaml (>= 0.2.6) stopped at its own nesting limit, possibly reading ahead of events we
             # have not handled: load the text before that point again, where our limits decide.
@@ -171,10 +174,12 @@ def oversize(size: int, limits: Limits) -> LoadedFile:
     return LoadedFile((), (LoadProblem("YML003", message, 1, 1, detail={"bytes": size}),))
 
 
-def load_yaml(text: str | bytes, limits: Limits = DEFAULT_LIMITS) -> LoadedFile:
+def load_yaml(text: str | bytes, limits: Limits = DEFAULT_LIMITS, build: BuildDocument = build_document) -> LoadedFile:
     """Parse a YAML stream into values typed as Helm sees them, with positions and problems.
 
     Never raises on bad input: parse errors, limits and Helm incompatibilities are problems.
+    ``build`` builds each document: Helm's typing by default (``compliance.yaml.manifestload`` passes
+    the manifest builder, typing as kustomize-controller does).
     """
     max_bytes = limits.max_bytes
     if isinstance(text, str):
@@ -196,7 +201,7 @@ def load_yaml(text: str | bytes, limits: Limits = DEFAULT_LIMITS) -> LoadedFile:
             message = f"input is not UTF-8: byte 0x{data[exc.start]:02x} ({exc.reason})"
             return LoadedFile((), (LoadProblem("YML000", message, line, col),))
     problems: list[LoadProblem] = []
-    docs, budget = load_stream(text, limits, problems)
+    docs, budget = load_stream(text, limits, problems, build)
     budget.spent(limits)  # settles the path steps still pending
     if not docs and not problems:  # nothing but comments/whitespace: one empty document
         docs.append(LoadedDocument(None, Positions({(): Mark(1, 1)}), frozenset(), 0))
