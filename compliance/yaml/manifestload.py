@@ -81,7 +81,7 @@ class ManifestBuilder(DocumentBuilder):
         k = text
         if ktag != "!!str" and len(self.stack) > 1:  # the top level is decoded into map[string]interface{}
             msg = (
-                f"key '{text}' is not a string to kustomize (a {ktag[2:]}): {_BUILD_FAILS} "
+                f"key '{text}' is not a string to kustomize ({ktag}): {_BUILD_FAILS} "
                 f"('{NON_STRING_KEY_ERROR}'); quote the key"
             )
             self.problems.append(problem_at("YML000", msg, mark, self.index, (*self.cpath, k), text=text))
