@@ -16,7 +16,7 @@ import pytest
 from compliance.load.repository import is_manifest, load_repository
 from compliance.yaml import load_manifest, load_yaml
 from tests.helpers import FIXTURES, ROOT, brief, line_of, lint_fixture, run
-from tests.oracle import oracle_or_skip, run_oracle
+from tests.oracle import batch_oracle_or_skip, oracle_or_skip, run_oracle
 
 EXAMPLE = ROOT / "examples" / "marketplace"
 ACME = "clusters/acme/bootstrap-kit/80-newapi.yaml"
@@ -220,3 +220,43 @@ def test_a_manifest_inside_a_chart_directory_is_helms(tmp_path: Path) -> None:
     assert not is_manifest(str(extra), extra.read_bytes(), str(tmp_path), {})
     repo = load_repository(str(tmp_path))
     assert [p.problem.code for p in repo.problems] == ["YML001"]
+
+
+# ── the loader's manifest mode, scalar by scalar, against kyaml ──────────────────────────────────────
+
+LOADER_CASES = [
+    "NO", "yes", "on", "Off", "y", "N", "true", "False", "TRUE", "~", "null", "", "017", "0o17", "0x1F", "0b101",
+    "1_000", "08", "1e3", "-.5", "9007199254740993", "2024-01-02", "2015-02-24 18:19:39",
+    "2001-12-14t21:59:43.10-05:00",
+    '"yes"', "'NO'", "!!str 017", "!!int 017", "!!float 3", "!!binary aGVsbG8=", "! 12", "!!bool true", ".inf",
+    "[NO, yes, 017, ~]", "{on: off, y: n}", "{8080: http}", "{true: x}", "{1.5: x}", "{2001-12-14: x}", "{~: x}",
+    '{"8080": http, yes: 1}', "{a: 1, a: 2}", "&x NO", "[&x off, *x]", "{<<: {a: NO}, b: 1}",
+    "|\n  NO", ">-\n  NO\n  yes",
+]  # fmt: skip
+
+
+def _number(value: Any) -> Any:
+    """JSON numbers as float64 (helm-controller's decode), booleans kept apart."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, list):
+        return [_number(v) for v in value]
+    return {k: _number(v) for k, v in value.items()}
+
+
+def test_the_manifest_loader_agrees_with_kyaml_scalar_by_scalar() -> None:
+    oracle = batch_oracle_or_skip("manifest-scalar")
+    try:
+        for text in LOADER_CASES:
+            theirs = oracle.ask({"yaml": f"k: {text}"})
+            loaded = load_manifest(f"k: {text}")
+            failed = [p.message for p in loaded.problems if p.code in ("YML000", "YML002")]
+            if "error" in theirs:
+                assert failed, (text, theirs)
+                continue
+            assert not failed, (text, failed, theirs)
+            assert _number(loaded.documents[0].value["k"]) == _number(theirs["value"]), (text, theirs)
+    finally:
+        oracle.close()
