@@ -173,6 +173,15 @@ def test_values_json_cannot_hold_fail_the_build() -> None:
     assert "json: unsupported value: +Inf" in loaded.problems[0].message
 
 
+def test_a_yaml_directive_fails_the_build_of_a_manifest() -> None:
+    # measured with tools/oracle: kyaml refuses both (kustomize build of a resource starting with the directive)
+    for version in ("1.1", "1.2"):
+        loaded = load_manifest(f"%YAML {version}\n---\n" + manifest("a: NO"))
+        assert codes(loaded) == [("YML000", 1)], version
+        assert "build of this Kustomization fails" in loaded.problems[0].message
+    assert codes(load_yaml("%YAML 1.1\n---\na: 1\n")) == []
+
+
 def test_a_quoted_placeholder_is_retyped_and_warned() -> None:
     loaded = load_manifest(manifest('e: "${E}"\nf: \'${F}\'\ng: ${G}\nh: "app-${H}"\nk: ${quote}${K}${quote}'))
     assert codes(loaded) == [("YML005", 7), ("YML005", 8)]
@@ -231,7 +240,7 @@ LOADER_CASES = [
     '"yes"', "'NO'", "!!str 017", "!!int 017", "!!float 3", "!!binary aGVsbG8=", "! 12", "!!bool true", ".inf",
     "[NO, yes, 017, ~]", "{on: off, y: n}", "{8080: http}", "{true: x}", "{1.5: x}", "{2001-12-14: x}", "{~: x}",
     '{"8080": http, yes: 1}', "{a: 1, a: 2}", "&x NO", "[&x off, *x]", "{<<: {a: NO}, b: 1}",
-    "|\n  NO", ">-\n  NO\n  yes",
+    "|\n  NO", ">-\n  NO\n  yes", "[&a on, {*a : x}]", "[&a 8080, {*a : x}]", "[&a b, {b: 1, *a : 2}]",
 ]  # fmt: skip
 
 

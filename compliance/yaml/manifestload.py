@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from compliance.yaml.aliases import DONE, MKEY, MVAL, ROOT, SEQ, SKIP
-from compliance.yaml.anchors import scalar_anchor
+from compliance.yaml.anchors import A_SCALAR, Anchor, scalar_anchor
 from compliance.yaml.budget import FileBudget, Limits
 from compliance.yaml.builder import DocumentBuilder
 from compliance.yaml.document import LoadedDocument, LoadedFile, LoadProblem, Path
@@ -80,11 +80,7 @@ class ManifestBuilder(DocumentBuilder):
         mark = ev.start_mark
         k = text
         if ktag != "!!str" and len(self.stack) > 1:  # the top level is decoded into map[string]interface{}
-            msg = (
-                f"key '{text}' is not a string to kustomize ({ktag}): {_BUILD_FAILS} "
-                f"('{NON_STRING_KEY_ERROR}'); quote the key"
-            )
-            self.problems.append(problem_at("YML000", msg, mark, self.index, (*self.cpath, k), text=text))
+            self._non_string_key(text, ktag, mark)
         if k in self.cur:
             self._repeated_key(k, mark, text, None)
         self.kmarks[k] = self.kmark = mark
@@ -92,6 +88,33 @@ class ManifestBuilder(DocumentBuilder):
         self.mode = MVAL
         if ev.anchor is not None:
             self.anchors[ev.anchor] = scalar_anchor(ev)
+
+    def _alias_key(self, name: str, rec: Anchor, mark: Any) -> None:
+        """An alias as a key: the anchored scalar's text, typed by go-yaml v3 (a repeat fails the build too)."""
+        if rec.kind != A_SCALAR:
+            super()._alias_key(name, rec, mark)
+            return
+        self.nodes += 1
+        ktag = key_tag(rec.text, rec.tag, bool(rec.style))
+        if ktag == "!!merge" or (rec.text == "<<" and rec.tag is None and not rec.style):
+            self.key = MERGE
+            self.mode = MVAL
+            return
+        k = rec.text
+        if ktag != "!!str" and len(self.stack) > 1:
+            self._non_string_key(k, ktag, mark)
+        if k in self.cur:
+            self._repeated_key(k, mark, rec.text, name)
+        self.kmarks[k] = self.kmark = mark
+        self.key = k
+        self.mode = MVAL
+
+    def _non_string_key(self, text: str, ktag: str, mark: Any) -> None:
+        msg = (
+            f"key '{text}' is not a string to kustomize ({ktag}): {_BUILD_FAILS} "
+            f"('{NON_STRING_KEY_ERROR}'); quote the key"
+        )
+        self.problems.append(problem_at("YML000", msg, mark, self.index, (*self.cpath, text), text=text))
 
     def _repeated_key(self, k: str, mark: Any, text: str, alias: str | None) -> None:
         self.dirty = True

@@ -63,17 +63,10 @@ def load_source(
             ev = get_event()
             cls = ev.__class__
             if cls is DocumentStartEvent:
-                if ev.version is not None and ev.version != (1, 1):
-                    major, minor = ev.version
-                    problems.append(
-                        problem_at(
-                            "YML000",
-                            f"%YAML {major}.{minor} directive: Helm's YAML parser (go-yaml v2) "
-                            "refuses it ('found incompatible YAML document'); read as YAML 1.1",
-                            ev.start_mark,
-                            index,
-                        )
-                    )
+                if ev.version is not None:
+                    message = directive_problem(ev.version, build is not build_document)
+                    if message:
+                        problems.append(problem_at("YML000", message, ev.start_mark, index))
                 doc, stopped = build(get_event, index, limits, problems, overflow, budget)
                 docs.append(doc)
                 index += 1
@@ -95,6 +88,25 @@ def load_source(
     except Abort as exc:  # the cut was reached between documents
         problems.append(exc.problem)
         return exc.offset
+    return None
+
+
+def directive_problem(version: tuple[int, int], manifest: bool) -> str | None:
+    """What a `%YAML` directive means: go-yaml v2 (Helm) refuses any version but 1.1; kustomize's kyaml
+    splits a manifest at `---` lines itself, so a directive in a manifest fails the Kustomization's build
+    (measured with tools/oracle: "did not find expected <document start>" for 1.1, "found incompatible
+    YAML document" for 1.2)."""
+    major, minor = version
+    if manifest:
+        return (
+            f"%YAML {major}.{minor} directive: kustomize-controller's build of this Kustomization fails "
+            "(kyaml: 'MalformedYAMLError'); remove the directive"
+        )
+    if version != (1, 1):
+        return (
+            f"%YAML {major}.{minor} directive: Helm's YAML parser (go-yaml v2) "
+            "refuses it ('found incompatible YAML document'); read as YAML 1.1"
+        )
     return None
 
 
