@@ -12,11 +12,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from compliance.app.valuesview import render_values
 from compliance.load.repository import is_manifest, load_repository
 from compliance.yaml import load_manifest, load_yaml
 from tests.helpers import FIXTURES, ROOT, brief, line_of, lint_fixture, run
 from tests.oracle import batch_oracle_or_skip, oracle_or_skip, run_oracle
+from tests.test_helm_merge_equivalence import NULLS, SCALARS, Node, canonical, document
 
 EXAMPLE = ROOT / "examples" / "marketplace"
 ACME = "clusters/acme/bootstrap-kit/80-newapi.yaml"
@@ -269,3 +273,95 @@ def test_the_manifest_loader_agrees_with_kyaml_scalar_by_scalar() -> None:
             assert _number(loaded.documents[0].value["k"]) == _number(theirs["value"]), (text, theirs)
     finally:
         oracle.close()
+
+
+# ── generated HelmReleases through the whole pipeline, against the oracle ─────────────────────────────
+
+# Keys: mostly strings to go-yaml v3 (YAML 1.1 words included), some that fail the build (`8080`, `true`), and
+# `'a'`, which repeats `a` to go-yaml v3's duplicate check.
+GEN_KEYS = ["a", "b", "on", "yes", "NO", "y", "x.y", "'k e y'", '"8080"', "'a'", "8080", "true"]
+gen_scalars = st.builds(lambda text: ("scalar", text), st.sampled_from(SCALARS + NULLS))
+
+
+def _gen_map(children: st.SearchStrategy[Node]) -> st.SearchStrategy[Node]:
+    entries = st.lists(st.tuples(st.sampled_from(GEN_KEYS), children), max_size=3, unique_by=lambda e: e[0])
+    return entries.map(lambda items: ("map", items))
+
+
+gen_nodes = st.recursive(
+    gen_scalars,
+    lambda children: _gen_map(children) | st.lists(children, max_size=3).map(lambda items: ("list", items)),
+    max_leaves=10,
+)
+GEN_RELEASE = """\
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: t
+  namespace: default
+spec:
+  chart:
+    spec:
+      chart: t
+  values:
+"""
+
+
+@pytest.fixture(scope="module")
+def generated_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    oracle_or_skip()
+    root = tmp_path_factory.mktemp("layer-typing")
+    chart = root / "platform" / "t" / "chart"
+    chart.mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: t\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text("{}\n")
+    (root / "clusters" / "c").mkdir(parents=True)
+    return root
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(values=_gen_map(gen_nodes))
+def test_generated_helmreleases_agree_with_the_oracle(generated_repo: Path, values: Node) -> None:
+    body = "".join(f"    {line}\n" for line in document(values).splitlines())
+    (generated_repo / "clusters" / "c" / "t.yaml").write_text(GEN_RELEASE + body)
+    theirs = run_oracle(generated_repo, "clusters/c")
+    repo = load_repository(str(generated_repo))
+    failed = [p.problem.message for p in repo.problems if p.problem.code in ("YML000", "YML002")]
+    case = GEN_RELEASE + body
+    if theirs["errors"]:
+        assert failed, (case, theirs["errors"])
+        return
+    assert not failed, (case, failed)
+    (release,) = theirs["releases"]
+    output, _ = render_values(str(generated_repo), "c", output_format="json")
+    assert canonical(json.loads(output)["values"]) == canonical(release["values"]), case
+
+
+# A NEL (U+0085) survives kyaml's parse but not its re-emission: measured with the oracle's full build.
+NEL_CASES = {
+    r'"\u00e9\x85"': "é ",
+    r'"a\x85\x85b"': "a\nb",
+    r'"a \x85 b"': "a b",
+    r'"\x85a"': " a",
+    r'"a\t\x85b"': "a\t b",
+    r'"a\nb\x85c"': "a\nb c",
+    r'"a\x85 \x85b"': "a\nb",
+    r'"a\x85\x85\x85b"': "a\n\nb",
+    r'"a\x85\nb"': "a \nb",
+    r'"a\u00a0\x85b"': "a\u00a0 b",
+    r'"a\u2028b"': "a\u2028b",
+}
+
+
+def test_a_nel_is_folded_as_kyaml_re_emits_it(tmp_path: Path) -> None:
+    body = "".join(f"    k{i}: {text}\n" for i, text in enumerate(NEL_CASES))
+    text = GEN_RELEASE + body
+    ours = load_manifest(text).documents[0].value["spec"]["values"]
+    assert list(ours.values()) == list(NEL_CASES.values())
+    oracle_or_skip()
+    (tmp_path / "platform" / "t" / "chart").mkdir(parents=True)
+    (tmp_path / "platform" / "t" / "chart" / "Chart.yaml").write_text("apiVersion: v2\nname: t\nversion: 0.1.0\n")
+    (tmp_path / "clusters" / "c").mkdir(parents=True)
+    (tmp_path / "clusters" / "c" / "t.yaml").write_text(text)
+    (release,) = run_oracle(tmp_path, "clusters/c")["releases"]
+    assert release["userValues"] == ours

@@ -16,6 +16,7 @@ kept for values files, which are most of the bytes).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -50,6 +51,22 @@ def build_manifest_document(
     budget: FileBudget,
 ) -> tuple[LoadedDocument, int | None]:
     return ManifestBuilder(get_event, index, limits, problems, overflow, budget).build()
+
+
+# kyaml re-emits each resource (JSONToYAML) and the result is read again: go-yaml v3 writes a string holding
+# NEL (U+0085) double-quoted with the NEL raw, where reading folds it as a line break (spaces around it
+# trimmed; one break is a space, n breaks are n-1 newlines). Measured with tools/oracle's full build.
+_NEL_RUN = re.compile("[ ]*\x85(?:[ ]*\x85)*[ ]*")
+
+
+def _fold_nel(match: re.Match[str]) -> str:
+    breaks = match.group().count("\x85")
+    return " " if breaks == 1 else "\n" * (breaks - 1)
+
+
+def reemitted(text: str) -> str:
+    """The string kyaml's re-emission gives back (only NEL changes)."""
+    return _NEL_RUN.sub(_fold_nel, text) if "\x85" in text else text
 
 
 def _retyped(text: str) -> bool:
@@ -170,7 +187,11 @@ class ManifestBuilder(DocumentBuilder):
             self.anchors[ev.anchor] = rec
 
     def _typed(self, ev: Any, mark: Any, path: Path) -> Any:
-        """The JSON value kyaml gives the scalar; a template or a problem noted on the way."""
+        """The JSON value the build gives the scalar; a template or a problem noted on the way."""
+        v = self._kyaml_value(ev, mark, path)
+        return reemitted(v) if v.__class__ is str else v
+
+    def _kyaml_value(self, ev: Any, mark: Any, path: Path) -> Any:
         text, tag = ev.value, ev.tag
         try:
             if tag is None and not ev.style:
