@@ -1,7 +1,9 @@
-"""YAML as Helm reads it (YML): parse errors, YAML 1.1 booleans, duplicate keys, bounds, tags.
+"""YAML as Helm and Flux read it (YML): parse errors, YAML 1.1 booleans, duplicate keys, bounds, tags,
+quoted placeholders.
 
-The loader notices these while parsing; these rules decide what they mean where they stand (a
-`NO` in a region list is an error, elsewhere a warning) and report them.
+The loader notices these while parsing, typing each file as the tool that reads it does (a chart's
+values as Helm, a HelmRelease or any Flux manifest as kustomize-controller); these rules decide what they
+mean where they stand (a `NO` in a region list is an error, elsewhere a warning) and report them.
 """
 
 from __future__ import annotations
@@ -128,6 +130,9 @@ def yaml11_boolean(ctx: RepositoryContext) -> Iterator[Violation]:
     YAML 1.2 and a human read a string: `y Y yes Yes YES n N no No NO on On ON off Off OFF`. It is
     an error inside the sanctioned-region list or where the schema has an enum (the value is then
     certainly wrong), a warning elsewhere, and nothing where the schema says the value is a boolean.
+    It applies to the files Helm reads (a chart's `values.yaml`, blueprint cards), not to a
+    HelmRelease: kustomize-controller reads manifests with go-yaml v3, where `NO` stays the string
+    `"NO"` (a `${VAR}` placeholder is retyped as YAML 1.1 after substitution, though: see YML005).
 
     ## Why it matters
     `block: [IR, KP, NO]` blocks `false`, not Norway; `enforcement: off` is the boolean `false`,
@@ -160,11 +165,15 @@ def yaml11_boolean(ctx: RepositoryContext) -> Iterator[Violation]:
 def duplicate_key(ctx: RepositoryContext) -> Iterator[Violation]:
     """
     ## What it does
-    Reports a mapping key that appears twice, including keys that only collide after Helm's
-    resolution (`yes:`, `on:` and `y:` all become the key `"true"`).
+    Reports a mapping key that appears twice. In a file Helm reads (a chart's `values.yaml`) this
+    includes keys that only collide after Helm's resolution (`yes:`, `on:` and `y:` all become the
+    key `"true"`). In a Flux/Kubernetes manifest (a HelmRelease) the message says that the
+    Kustomization's build fails, with go-yaml v3's error (`mapping key "a" already defined at line N`).
 
     ## Why it matters
-    Helm silently keeps the last value: the first one, often the reviewed one, never deploys.
+    Helm silently keeps the last value: the first one, often the reviewed one, never deploys. In a
+    manifest it is worse: kustomize-controller refuses the file, the whole Kustomization stops
+    reconciling and nothing in it is applied.
 
     ## Example
     ```yaml
@@ -245,3 +254,39 @@ def unknown_tag(ctx: RepositoryContext) -> Iterator[Violation]:
     Remove the tag.
     """
     yield from _report(ctx, "YML004")
+
+
+@rule("YML005", "Quoted placeholder retyped after substitution", Severity.WARNING, Scope.REPOSITORY, "yaml")
+def quoted_placeholder(ctx: RepositoryContext) -> Iterator[Violation]:
+    """
+    ## What it does
+    Reports a quoted `"${VAR}"` (or `'${VAR}'`) placeholder in a Flux manifest such as a HelmRelease.
+    kustomize-controller parses the manifest, turns it into JSON and writes it back before post-build
+    substitution: the quotes are gone by then, and the substituted text is read again with YAML 1.1
+    rules (flux2#4154, flux2#4606).
+
+    ## Why it matters
+    The quotes look like they keep a string, and do not: with `E=yes`, `enabled: "${E}"` deploys the
+    boolean `true`; with `ID=0123`, `id: "${ID}"` deploys the number 83. The chart then sees a type
+    nobody wrote, and the schema or the template fails on one cluster only.
+
+    ## Example
+    ```yaml
+    spec:
+      values:
+        region: "${REGION}"   # REGION=NO becomes false
+    ```
+
+    ## Use instead
+    ```yaml
+    spec:
+      values:
+        region: ${quote}${REGION}${quote}   # with substitute: {quote: '"'}
+    ```
+
+    ## How to fix
+    Define a variable `quote` holding `"` in the Kustomization's `postBuild.substitute` and write
+    `${quote}${VAR}${quote}`, so the quotes exist after substitution; or set the value in the chart's
+    `values.yaml`, or make sure the variable's value is not a YAML 1.1 boolean, number or null.
+    """
+    yield from _report(ctx, "YML005")

@@ -20,7 +20,8 @@ def contexts(strict: bool = True, **variables: str) -> dict[str | None, ReleaseC
 
 def test_helm_merge_of_defaults_and_overlay() -> None:
     values = contexts()["east"].values.values
-    assert values["image"] == {"repository": "registry.example/app", "tag": "2.0"}  # quoted: stays a string
+    # `"${TAG}"` with TAG=2.0: kustomize drops the quotes before substitution, so Flux retypes it (YML005)
+    assert values["image"] == {"repository": "registry.example/app", "tag": 2}
     assert values["ports"] == [8080]  # lists replace
     assert "probe" not in values  # null deletes the default
     assert "nothing" not in values  # a default null is dropped (Helm v4.2)
@@ -31,7 +32,7 @@ def test_helm_merge_of_defaults_and_overlay() -> None:
 def test_flux_variables_from_the_cluster_kustomization() -> None:
     values = contexts()["east"].values.values
     assert values["flags"]["debug"] is True  # plain `${DEBUG}` is re-typed after substitution
-    assert values["flags"]["quoted"] == "true"  # quoted stays a string
+    assert values["flags"]["quoted"] is True  # quoting the placeholder does not keep a string (YML005)
     assert values["replicas"] == 3
     assert values["fallback"] == "fallback"
 
@@ -55,7 +56,7 @@ def test_command_line_variables_apply_where_the_repository_has_none() -> None:
     assert west.values["image"]["tag"] == 2  # unquoted `${TAG}` with 2.0 becomes the number 2, as in Flux
     assert west.values["host"] == "app.west.example"
     east = contexts(TAG="9.9")["east"].values
-    assert east.values["image"]["tag"] == "2.0"  # the cluster's own substitute wins over --var
+    assert east.values["image"]["tag"] == 2  # the cluster's own substitute (2.0) wins over --var
 
 
 def test_every_leaf_knows_where_it_was_set_and_what_it_overrode() -> None:

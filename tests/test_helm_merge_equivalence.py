@@ -3,7 +3,9 @@
 Each example writes a chart whose only template is `{{ toJson .Values }}` and a Flux HelmRelease whose
 `spec.values` is the overlay, then compares, types included, three things with what Helm renders:
 `compliance values --format json` (the function the command runs), and the command's YAML output with
-and without `--blame` read back by Helm's own values parser. The SDK embeds Helm v4.2.3, the version
+and without `--blame` read back by Helm's own values parser. Helm gets the user values as helm-controller
+does: the HelmRelease typed as kustomize-controller types it (JSON), the chart's values.yaml typed by Helm
+itself. The SDK embeds Helm v4.2.3, the version
 Flux's helm-controller follows (docs/values.md), so every null case is generated, none excluded.
 """
 
@@ -18,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from compliance.app.valuesview import render_values
+from compliance.yaml import load_manifest
 
 # Raw YAML scalar texts and what type Helm reads them as (go-yaml v2, YAML 1.1, then float64 numbers).
 STRINGS = [
@@ -177,10 +180,14 @@ def write_case(root: Path, defaults: list[Node], overlay: Node) -> str:
     return overlay_yaml
 
 
-def helm_values(helm: Any, root: Path, overlay_yaml: str) -> Any:
-    """`.Values` as Helm's engine renders them for these user values."""
+def helm_values(helm: Any, root: Path) -> Any:
+    """`.Values` as Helm's engine renders them for the release's user values, which helm-controller receives
+    as JSON: the HelmRelease as kustomize-controller types it (go-yaml v3, then JSON; `compliance.yaml.manifest`,
+    proven against kyaml by tests/test_manifest_typing.py), so the overlay's `off` is the string "off"."""
+    release = load_manifest((root / "clusters" / "c" / "t.yaml").read_text()).documents[0].value
+    user = json.dumps(release["spec"]["values"])
     with helm.Chart.load(root / CHART) as chart:
-        rendered = chart.render(values=helm.values_from_yaml(overlay_yaml), name="t", namespace="default")
+        rendered = chart.render(values=helm.values_from_yaml(user), name="t", namespace="default")
     return json.loads(rendered["t/templates/values.yaml"])
 
 
@@ -192,7 +199,7 @@ def test_effective_values_equal_what_helm_renders(helm: Any, workspace: Path, da
     merged_default = ("map", list(by_key.values()))
     overlay = data.draw(overlay_for(merged_default), label="overlay")
     overlay_yaml = write_case(workspace, defaults, overlay)
-    expected = canonical(helm_values(helm, workspace, overlay_yaml))
+    expected = canonical(helm_values(helm, workspace))
 
     case = f"chart values.yaml:\n{(workspace / CHART / 'values.yaml').read_text()}\noverlay:\n{overlay_yaml}"
     output, _ = render_values(str(workspace), "c", output_format="json")
@@ -216,13 +223,13 @@ def test_the_generator_reaches_the_interesting_cases(helm: Any, workspace: Path)
         ("31", ("scalar", "")),  # a null with no default, top level
         ("c", ("map", [("a", ("scalar", "null"))])),  # below the top level, a null over a null default stays
     ])  # fmt: skip
-    overlay_yaml = write_case(workspace, defaults, overlay)
-    helm_view = helm_values(helm, workspace, overlay_yaml)
+    write_case(workspace, defaults, overlay)
+    helm_view = helm_values(helm, workspace)
     assert helm_view == {
         "a": {"1": None},
         "true": {"k e y": "NO"},
         "x.y": [True, 1000],
-        "b": False,
+        "b": "off",  # the overlay is a HelmRelease: go-yaml v3 keeps `off` a string
         "31": None,
         "c": {"a": None},
     }

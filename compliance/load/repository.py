@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -33,7 +34,7 @@ from compliance.model import (
     Repository,
     YamlDocument,
 )
-from compliance.yaml import Limits, LoadProblem, Path, load_yaml
+from compliance.yaml import Limits, LoadProblem, Path, load_manifest, load_yaml
 
 YAML_SUFFIXES = (".yaml", ".yml")
 SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv"})
@@ -103,6 +104,38 @@ def _walk(root: str, collected: _Collected) -> Iterator[str]:
                 yield entry.path
 
 
+_API_VERSION_RE = re.compile(rb"^apiVersion:[ \t]*\S", re.MULTILINE)
+_KIND_RE = re.compile(rb"^kind:[ \t]*[\"']?([A-Za-z0-9]+)", re.MULTILINE)
+# Kinds no controller reads as a Kubernetes object: typed as Helm types files.
+_NOT_MANIFESTS = frozenset((b"Blueprint",))
+
+
+def is_manifest(path: str, data: bytes, root: str, charts: dict[str, bool]) -> bool:
+    """Whether kustomize-controller reads this file (typed by go-yaml v3, then JSON) rather than Helm:
+    a file whose documents have a top-level `apiVersion` and `kind` (not a blueprint card), outside any
+    chart directory (Chart.yaml, values*.yaml and the rest of a chart are Helm's). `charts` caches the
+    chart-directory test per folder."""
+    name = os.path.basename(path)
+    if name == "Chart.yaml" or name.startswith("values"):
+        return False
+    kinds = _KIND_RE.findall(data)
+    if not kinds or any(k in _NOT_MANIFESTS for k in kinds) or not _API_VERSION_RE.search(data):
+        return False
+    directory = os.path.dirname(path)
+    while True:
+        chart = charts.get(directory)
+        if chart is None:
+            chart = charts[directory] = _is_chart_dir(directory)
+        if chart:
+            return False
+        if directory == root or len(directory) <= len(root):
+            return True
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return True
+        directory = parent
+
+
 def _relative(path: str, root: str) -> str:
     rel = os.path.relpath(path, root)
     return "" if rel == "." else rel.replace(os.sep, "/")
@@ -111,6 +144,7 @@ def _relative(path: str, root: str) -> str:
 def _read_files(root: str, paths: Iterable[str], limits: Limits, collected: _Collected) -> None:
     budget = InputBudget(limits)
     remaining = iter(paths)
+    charts: dict[str, bool] = {}
     for path in remaining:
         rel = _relative(path, root) or os.path.basename(path)
         try:
@@ -119,7 +153,8 @@ def _read_files(root: str, paths: Iterable[str], limits: Limits, collected: _Col
             _input_problem(collected, "IO002", rel, f"cannot read file: {_why(error, path)}")
             continue
         narrowed = budget.file_limits()
-        loaded = load_yaml(data, narrowed) if budget.fits(len(data)) else None
+        load = load_manifest if is_manifest(path, data, root, charts) else load_yaml
+        loaded = load(data, narrowed) if budget.fits(len(data)) else None
         if loaded is None or not budget.spend(len(data), loaded, narrowed):
             # the run's budget is spent: this file and every later one are named, not read
             skipped = [_relative(p, root) or os.path.basename(p) for p in remaining]

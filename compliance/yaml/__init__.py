@@ -37,11 +37,14 @@ Layout, in the order data flows: ``scalars`` (go-yaml v2 scalar typing), ``docum
 model keeps), ``problems`` and ``budget`` (limits and what a file has spent), ``anchors`` (alias
 expansion), ``builder`` and ``aliases`` (events -> one document), ``aliascount`` (the alias-bomb
 pre-count), ``source`` (what one parser reads), ``streams`` (multi-document files, resuming after a
-limit; ``load_yaml``). This module is the package's public API.
+limit; ``load_yaml``), ``manifest`` and ``manifestload`` (a Flux/Kubernetes manifest typed as
+kustomize-controller types it: go-yaml v3, then JSON; ``load_manifest``). This module is the package's
+public API.
 """
 
 from compliance.yaml.budget import Limits
 from compliance.yaml.document import LoadedDocument, LoadedFile, LoadProblem, Mark, Path
+from compliance.yaml.manifestload import load_manifest
 from compliance.yaml.streams import load_yaml
 
-__all__ = ["Limits", "LoadProblem", "LoadedDocument", "LoadedFile", "Mark", "Path", "load_yaml"]
+__all__ = ["Limits", "LoadProblem", "LoadedDocument", "LoadedFile", "Mark", "Path", "load_manifest", "load_yaml"]

@@ -71,7 +71,10 @@ from compliance.yaml.state import Overflow
 # `<<: [...]` list, and that list itself.
 _NORMAL, _MERGE_MAP, _MERGE_SRC, _MERGE_SEQ = range(4)
 
-# Where document ``index`` passes the node limit through aliases: (mark, alias name) or None.
+# Builds one document: (get_event, index, limits, problems, overflow, budget) -> (document, stopped at).
+BuildDocument = Callable[
+    [Callable[[], Any], int, Limits, list[LoadProblem], Overflow, FileBudget], tuple[LoadedDocument, int | None]
+]
 
 
 def skip_node(get_event: Callable[[], Any], room: int) -> Any:

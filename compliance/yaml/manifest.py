@@ -19,7 +19,7 @@ import math
 import re
 from typing import Any
 
-from compliance.yaml import load_yaml
+from compliance.yaml.streams import load_yaml
 
 __all__ = [
     "NON_STRING_KEY_ERROR",

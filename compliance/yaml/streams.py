@@ -18,7 +18,7 @@ from yaml.events import DocumentStartEvent, StreamEndEvent
 
 from compliance.yaml.aliascount import alias_overflows
 from compliance.yaml.budget import FileBudget, Limits
-from compliance.yaml.builder import build_document
+from compliance.yaml.builder import BuildDocument, build_document
 from compliance.yaml.document import LoadedDocument, LoadedFile, LoadProblem, Mark, Positions
 from compliance.yaml.problems import Abort, problem_at
 from compliance.yaml.source import BREAKS_RE, Source, line_col, nesting_cut, parse_problem
@@ -36,6 +36,7 @@ def load_source(
     problems: list[LoadProblem],
     budget: FileBudget,
     at_cut: LoadProblem | None = None,
+    build: BuildDocument = build_document,
 ) -> int | None:
     """Load the documents of one source (the first is number ``first``); positions are relative to it.
 
@@ -62,18 +63,11 @@ def load_source(
             ev = get_event()
             cls = ev.__class__
             if cls is DocumentStartEvent:
-                if ev.version is not None and ev.version != (1, 1):
-                    major, minor = ev.version
-                    problems.append(
-                        problem_at(
-                            "YML000",
-                            f"%YAML {major}.{minor} directive: Helm's YAML parser (go-yaml v2) "
-                            "refuses it ('found incompatible YAML document'); read as YAML 1.1",
-                            ev.start_mark,
-                            index,
-                        )
-                    )
-                doc, stopped = build_document(get_event, index, limits, problems, overflow, budget)
+                if ev.version is not None:
+                    message = directive_problem(ev.version, build is not build_document)
+                    if message:
+                        problems.append(problem_at("YML000", message, ev.start_mark, index))
+                doc, stopped = build(get_event, index, limits, problems, overflow, budget)
                 docs.append(doc)
                 index += 1
                 if stopped is not None:
@@ -94,6 +88,25 @@ def load_source(
     except Abort as exc:  # the cut was reached between documents
         problems.append(exc.problem)
         return exc.offset
+    return None
+
+
+def directive_problem(version: tuple[int, int], manifest: bool) -> str | None:
+    """What a `%YAML` directive means: go-yaml v2 (Helm) refuses any version but 1.1; kustomize's kyaml
+    splits a manifest at `---` lines itself, so a directive in a manifest fails the Kustomization's build
+    (measured with tools/oracle: "did not find expected <document start>" for 1.1, "found incompatible
+    YAML document" for 1.2)."""
+    major, minor = version
+    if manifest:
+        return (
+            f"%YAML {major}.{minor} directive: kustomize-controller's build of this Kustomization fails "
+            "(kyaml: 'MalformedYAMLError'); remove the directive"
+        )
+    if version != (1, 1):
+        return (
+            f"%YAML {major}.{minor} directive: Helm's YAML parser (go-yaml v2) "
+            "refuses it ('found incompatible YAML document'); read as YAML 1.1"
+        )
     return None
 
 
@@ -120,7 +133,9 @@ def stop_at_cut(get_event: Callable[[], Any], cut: int, problem: LoadProblem) ->
     return get
 
 
-def load_stream(text: str, limits: Limits, problems: list[LoadProblem]) -> tuple[list[LoadedDocument], FileBudget]:
+def load_stream(
+    text: str, limits: Limits, problems: list[LoadProblem], build: BuildDocument = build_document
+) -> tuple[list[LoadedDocument], FileBudget]:
     """Every document of the stream. After a document stopped at a limit, loading resumes at the
     next document marker with a fresh parser, so the rest of the file costs no more than it would
     without the bad document, and libyaml's version does not change what is reported."""
@@ -132,7 +147,7 @@ def load_stream(text: str, limits: Limits, problems: list[LoadProblem]) -> tuple
     while True:
         first_doc, first_problem, spent = len(docs), len(problems), budget.snapshot()
         try:
-            stopped = load_source(source, limits, first_doc, docs, problems, budget, at_cut)
+            stopped = load_source(source, limits, first_doc, docs, problems, budget, at_cut, build)
         except Abort as exc:
             # libyaml (>= 0.2.6) stopped at its own nesting limit, possibly reading ahead of events we
             # have not handled: load the text before that point again, where our limits decide.
@@ -171,10 +186,12 @@ def oversize(size: int, limits: Limits) -> LoadedFile:
     return LoadedFile((), (LoadProblem("YML003", message, 1, 1, detail={"bytes": size}),))
 
 
-def load_yaml(text: str | bytes, limits: Limits = DEFAULT_LIMITS) -> LoadedFile:
+def load_yaml(text: str | bytes, limits: Limits = DEFAULT_LIMITS, build: BuildDocument = build_document) -> LoadedFile:
     """Parse a YAML stream into values typed as Helm sees them, with positions and problems.
 
     Never raises on bad input: parse errors, limits and Helm incompatibilities are problems.
+    ``build`` builds each document: Helm's typing by default (``compliance.yaml.manifestload`` passes
+    the manifest builder, typing as kustomize-controller does).
     """
     max_bytes = limits.max_bytes
     if isinstance(text, str):
@@ -196,7 +213,7 @@ def load_yaml(text: str | bytes, limits: Limits = DEFAULT_LIMITS) -> LoadedFile:
             message = f"input is not UTF-8: byte 0x{data[exc.start]:02x} ({exc.reason})"
             return LoadedFile((), (LoadProblem("YML000", message, line, col),))
     problems: list[LoadProblem] = []
-    docs, budget = load_stream(text, limits, problems)
+    docs, budget = load_stream(text, limits, problems, build)
     budget.spent(limits)  # settles the path steps still pending
     if not docs and not problems:  # nothing but comments/whitespace: one empty document
         docs.append(LoadedDocument(None, Positions({(): Mark(1, 1)}), frozenset(), 0))
