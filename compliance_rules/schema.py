@@ -16,7 +16,7 @@ from compliance.engine.context import BlueprintContext, ReleaseContext, is_unkno
 from compliance.engine.registry import Scope, rule
 from compliance.model.findings import Severity, Violation
 from compliance.schema.check import FastValidator, fast_validator
-from compliance.schema.guard import confined_validator, scan
+from compliance.schema.guard import confined_validator, scan, schema_problem
 
 # Keywords whose verdict depends only on which keys or how many items exist, never on a leaf's
 # value: an unknown (Flux variable) leaf inside the instance cannot change them.
@@ -137,7 +137,7 @@ def config_schema(ctx: ReleaseContext) -> Iterator[Violation]:
         return
     deployed = ctx.release is not None
     validator = _validator(_Identity(schema))
-    if validator is None:
+    if validator is None:  # an invalid schema: SCH004 says it is not checked
         return
     try:
         errors = [
@@ -150,7 +150,9 @@ def config_schema(ctx: ReleaseContext) -> Iterator[Violation]:
             from jsonschema.exceptions import best_match
 
             shown = [best_match([e]) for e in errors]
-    except Exception:  # an unresolvable $ref or a bad pattern in the schema: nothing to prove
+    except Exception as failure:  # the validator could not evaluate it: not checked, and said so
+        message = f"configSchema not checked for these values: {type(failure).__name__}: {failure}"
+        yield ctx.at((), _shorten(message), Severity.INFO)
         return
     for error in shown:
         path = tuple(error.absolute_path)
@@ -243,3 +245,41 @@ def unchecked_pattern(ctx: BlueprintContext) -> Iterator[Violation]:
         return
     for issue in scan(schema).unchecked:
         yield ctx.at_blueprint(_schema_path(issue.path), issue.message)
+
+
+@rule("SCH004", "configSchema is not a valid JSON Schema", Severity.WARNING, Scope.BLUEPRINT, "schema")
+def invalid_schema(ctx: BlueprintContext) -> Iterator[Violation]:
+    """
+    ## What it does
+    Reports a `spec.configSchema` that is not a valid JSON Schema for its dialect (Draft 2020-12
+    unless `$schema` says otherwise), at the schema, with the validator's reason. Such a schema
+    is not applied: SCH001 checks nothing against it.
+
+    ## Why it matters
+    A schema that cannot be used checks nothing, and the catalog form or the deployment that
+    relies on it accepts any value. Without this finding the values would look checked.
+
+    ## Example
+    ```yaml
+    configSchema:
+      properties:
+        replicas: {type: integer, minimum: "one"}
+    ```
+
+    ## Use instead
+    ```yaml
+    configSchema:
+      properties:
+        replicas: {type: integer, minimum: 1}
+    ```
+
+    ## How to fix
+    Correct the keyword the message names (its value has the wrong type, or it is not part of the
+    dialect); check the schema with any JSON Schema validator.
+    """
+    schema = ctx.blueprint.config_schema
+    if not schema or fast_validator(schema) is not None or scan(schema).unresolved:
+        return
+    problem = schema_problem(schema)
+    if problem is not None:
+        yield ctx.at_blueprint(("spec", "configSchema"), f"configSchema is not valid, so it is not applied: {problem}")

@@ -275,6 +275,21 @@ def _confined_class(cls: type, skip_unevaluated: bool) -> type:
     return extend(cls, keywords)
 
 
+def schema_problem(schema: Mapping[str, Any]) -> str | None:
+    """Why `schema` is not a valid JSON Schema for its dialect (jsonschema's message), or None."""
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+    from jsonschema.validators import validator_for
+
+    cls = validator_for(schema, default=Draft202012Validator)
+    try:
+        cls.check_schema(schema)  # type: ignore[arg-type]  # any mapping is accepted (see confined_validator)
+    except SchemaError as error:
+        where = "/".join(str(part) for part in error.path) or "(the schema)"
+        return f"{where}: {error.message}"
+    return None
+
+
 def confined_validator(schema: Mapping[str, Any]) -> Any | None:
     """A jsonschema validator for `schema` that retrieves nothing and runs patterns in RE2; None if
     the schema is invalid."""
