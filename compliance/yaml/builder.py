@@ -409,22 +409,8 @@ class DocumentBuilder(AliasEvents):
         else:  # a scalar inside `<<: [...]`
             self.problems.append(merge_problem(ev.start_mark, self.index, self.cpath))
             return
-        text = ev.value
-        tag = ev.tag
         mark = ev.start_mark
-        if tag is None:
-            if ev.style:
-                v = text  # quoted or block scalar
-            else:
-                v = PLAIN_VALUES.get(text, MISS)
-                if v is MISS:
-                    v = number_value(text) if text[0] in NUM_START else text
-                    if v is text and "${" in text:
-                        self.templates.append((path, mark))
-                elif v is not None:
-                    self._check_plain_word(text, v, mark, path)
-        else:
-            v = self._tagged_value(text, tag, mark, path)
+        v = self._scalar_value(ev, mark, path)
         self.paths.append(path)
         self.marks.append(mark)
         if mode == MVAL:
@@ -439,7 +425,27 @@ class DocumentBuilder(AliasEvents):
         if nodes > self.check_at:
             self.check_at = self.budget.recheck(self.paths, nodes, self.limits, mark, self.index, path)
         if ev.anchor is not None:
-            self.anchors[ev.anchor] = scalar_anchor(ev)
+            self.anchors[ev.anchor] = self._scalar_anchor(ev, v)
+
+    def _scalar_value(self, ev: Any, mark: Any, path: Path) -> Any:
+        """The value Helm reads for a scalar that is not a key (problems and templates noted on the way)."""
+        text, tag = ev.value, ev.tag
+        if tag is not None:
+            return self._tagged_value(text, tag, mark, path)
+        if ev.style:
+            return text  # quoted or block scalar
+        v = PLAIN_VALUES.get(text, MISS)
+        if v is MISS:
+            v = number_value(text) if text[0] in NUM_START else text
+            if v is text and "${" in text:
+                self.templates.append((path, mark))
+        elif v is not None:
+            self._check_plain_word(text, v, mark, path)
+        return v
+
+    def _scalar_anchor(self, ev: Any, value: Any) -> Anchor:
+        """What an anchored scalar value records (its value is typed again from the text when aliased)."""
+        return scalar_anchor(ev)
 
     def _check_plain_word(self, text: str, v: Any, mark: Any, path: Path) -> None:
         """A plain value that go-yaml reads as a boolean or a float word."""

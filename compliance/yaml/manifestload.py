@@ -20,13 +20,13 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from compliance.yaml.aliases import DONE, MKEY, MVAL, ROOT, SEQ, SKIP
+from compliance.yaml.aliases import MVAL
 from compliance.yaml.anchors import A_SCALAR, Anchor, scalar_anchor
 from compliance.yaml.budget import FileBudget, Limits
 from compliance.yaml.builder import DocumentBuilder
 from compliance.yaml.document import LoadedDocument, LoadedFile, LoadProblem, Path
 from compliance.yaml.manifest import NON_STRING_KEY_ERROR, ManifestError, key_tag, type_plain_scalar, type_tagged_scalar
-from compliance.yaml.problems import merge_problem, problem_at
+from compliance.yaml.problems import problem_at
 from compliance.yaml.scalars import MERGE, STD_OTHER_TAGS, STD_SCALAR_TAGS, short_tag
 from compliance.yaml.state import Overflow
 from compliance.yaml.streams import DEFAULT_LIMITS, load_yaml
@@ -94,15 +94,7 @@ class ManifestBuilder(DocumentBuilder):
             self.key = MERGE
             self.mode = MVAL
             return
-        mark = ev.start_mark
-        k = text
-        if ktag != "!!str" and len(self.stack) > 1:  # the top level is decoded into map[string]interface{}
-            self._non_string_key(text, ktag, mark)
-        if k in self.cur:
-            self._repeated_key(k, mark, text, None)
-        self.kmarks[k] = self.kmark = mark
-        self.key = k
-        self.mode = MVAL
+        self._open_key(text, ktag, ev.start_mark, None)
         if ev.anchor is not None:
             self.anchors[ev.anchor] = scalar_anchor(ev)
 
@@ -117,11 +109,14 @@ class ManifestBuilder(DocumentBuilder):
             self.key = MERGE
             self.mode = MVAL
             return
-        k = rec.text
-        if ktag != "!!str" and len(self.stack) > 1:
+        self._open_key(rec.text, ktag, mark, name)
+
+    def _open_key(self, k: str, ktag: str, mark: Any, alias: str | None) -> None:
+        """`k` (typed `ktag` by go-yaml v3) becomes the open mapping's pending key; the build's failures noted."""
+        if ktag != "!!str" and len(self.stack) > 1:  # the top level is decoded into map[string]interface{}
             self._non_string_key(k, ktag, mark)
         if k in self.cur:
-            self._repeated_key(k, mark, rec.text, name)
+            self._repeated_key(k, mark, k, alias)
         self.kmarks[k] = self.kmark = mark
         self.key = k
         self.mode = MVAL
@@ -146,47 +141,12 @@ class ManifestBuilder(DocumentBuilder):
             detail = {"key": k, "text": text, "first_line": line, "manifest": True}
             self.problems.append(problem_at("YML002", msg, mark, self.index, path, **detail))
 
-    def _value_scalar(self, ev: Any) -> None:
-        mode = self.mode
-        key: Any = None
-        if mode == MVAL:
-            key = self.key
-            if key is MERGE:
-                self.problems.append(merge_problem(ev.start_mark, self.index, self.cpath))
-                self.mode = MKEY
-                return
-            path: Path = (*self.cpath, key)
-        elif mode == SEQ:
-            path = (*self.cpath, len(self.cur))
-        elif mode == ROOT:
-            path = ()
-        elif mode == SKIP:
-            self.mode = MKEY
-            return
-        else:  # a scalar inside `<<: [...]`
-            self.problems.append(merge_problem(ev.start_mark, self.index, self.cpath))
-            return
-        mark = ev.start_mark
-        v = self._typed(ev, mark, path)
-        self.paths.append(path)
-        self.marks.append(mark)
-        if mode == MVAL:
-            self.cur[key] = v
-            self.mode = MKEY
-        elif mode == SEQ:
-            self.cur.append(v)
-        else:
-            self.root = v
-            self.mode = DONE
-        nodes = self.nodes = self.nodes + 1
-        if nodes > self.check_at:
-            self.check_at = self.budget.recheck(self.paths, nodes, self.limits, mark, self.index, path)
-        if ev.anchor is not None:
-            rec = scalar_anchor(ev)
-            rec.value = v
-            self.anchors[ev.anchor] = rec
+    def _scalar_anchor(self, ev: Any, value: Any) -> Anchor:
+        rec = scalar_anchor(ev)
+        rec.value = value  # the kyaml value: an alias must not retype it by Helm's rules
+        return rec
 
-    def _typed(self, ev: Any, mark: Any, path: Path) -> Any:
+    def _scalar_value(self, ev: Any, mark: Any, path: Path) -> Any:
         """The JSON value the build gives the scalar; a template or a problem noted on the way."""
         v = self._kyaml_value(ev, mark, path)
         return reemitted(v) if v.__class__ is str else v
