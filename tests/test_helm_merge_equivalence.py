@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from compliance.app.valuesview import render_values
 from compliance.yaml import load_manifest
+from tests.helpers import RELEASE_HEAD
 
 # Raw YAML scalar texts and what type Helm reads them as (go-yaml v2, YAML 1.1, then float64 numbers).
 STRINGS = [
@@ -156,18 +157,6 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 CHART = Path("platform/t/chart")
-RELEASE = """\
-apiVersion: helm.toolkit.fluxcd.io/v2
-kind: HelmRelease
-metadata:
-  name: t
-  namespace: default
-spec:
-  chart:
-    spec:
-      chart: t
-  values:
-"""
 
 
 def write_case(root: Path, defaults: list[Node], overlay: Node) -> str:
@@ -176,7 +165,7 @@ def write_case(root: Path, defaults: list[Node], overlay: Node) -> str:
     (root / CHART / "values.yaml").write_text(chart_values)
     overlay_yaml = document(overlay)
     indented = "".join(f"    {line}\n" for line in overlay_yaml.splitlines())
-    (root / "clusters" / "c" / "t.yaml").write_text(RELEASE + indented)
+    (root / "clusters" / "c" / "t.yaml").write_text(RELEASE_HEAD + indented)
     return overlay_yaml
 
 

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from compliance.app.valuesview import render_values
 from compliance.load.repository import is_manifest, load_repository
 from compliance.yaml import load_manifest, load_yaml
-from tests.helpers import FIXTURES, ROOT, brief, line_of, lint_fixture, run
+from tests.helpers import FIXTURES, RELEASE_HEAD, ROOT, brief, line_of, lint_fixture, run
 from tests.oracle import batch_oracle_or_skip, oracle_or_skip, run_oracle
 from tests.test_helm_merge_equivalence import NULLS, SCALARS, Node, canonical, document
 
@@ -293,18 +293,6 @@ gen_nodes = st.recursive(
     lambda children: _gen_map(children) | st.lists(children, max_size=3).map(lambda items: ("list", items)),
     max_leaves=10,
 )
-GEN_RELEASE = """\
-apiVersion: helm.toolkit.fluxcd.io/v2
-kind: HelmRelease
-metadata:
-  name: t
-  namespace: default
-spec:
-  chart:
-    spec:
-      chart: t
-  values:
-"""
 
 
 @pytest.fixture(scope="module")
@@ -323,11 +311,11 @@ def generated_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @given(values=_gen_map(gen_nodes))
 def test_generated_helmreleases_agree_with_the_oracle(generated_repo: Path, values: Node) -> None:
     body = "".join(f"    {line}\n" for line in document(values).splitlines())
-    (generated_repo / "clusters" / "c" / "t.yaml").write_text(GEN_RELEASE + body)
+    (generated_repo / "clusters" / "c" / "t.yaml").write_text(RELEASE_HEAD + body)
     theirs = run_oracle(generated_repo, "clusters/c")
     repo = load_repository(str(generated_repo))
     failed = [p.problem.message for p in repo.problems if p.problem.code in ("YML000", "YML002")]
-    case = GEN_RELEASE + body
+    case = RELEASE_HEAD + body
     if theirs["errors"]:
         assert failed, (case, theirs["errors"])
         return
@@ -355,7 +343,7 @@ NEL_CASES = {
 
 def test_a_nel_is_folded_as_kyaml_re_emits_it(tmp_path: Path) -> None:
     body = "".join(f"    k{i}: {text}\n" for i, text in enumerate(NEL_CASES))
-    text = GEN_RELEASE + body
+    text = RELEASE_HEAD + body
     ours = load_manifest(text).documents[0].value["spec"]["values"]
     assert list(ours.values()) == list(NEL_CASES.values())
     oracle_or_skip()

@@ -26,6 +26,20 @@ REPORT_CI_SELECT = ("ATT", "AUP", "COM", "CRD", "DAG")
 
 # ── files ───────────────────────────────────────────────────────────────────────────────────────
 
+# The head of a minimal HelmRelease for chart `t`; a test appends its `spec.values` lines.
+RELEASE_HEAD = """\
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: t
+  namespace: default
+spec:
+  chart:
+    spec:
+      chart: t
+  values:
+"""
+
 
 def _line_index(lines: list[str], text: str, after: str, nth: int) -> int:
     """0-based index of the `nth` line holding `text`, counted from the first line holding `after`."""
