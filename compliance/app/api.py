@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
@@ -83,7 +83,7 @@ def lint_path(
     limits: Limits = Limits(),
     trust_repository_rules: bool = False,
     render_bounds: Bounds | None = None,
-    backend: tuple[Renderer | None, str] | None = None,
+    choose_renderer: Callable[[], tuple[Renderer | None, str]] | None = None,
     specs: Sequence[RuleSpec] | None = None,
 ) -> LintRun:
     """Lint the repository at `path`; with `changed` (repo-relative files), only what those files affect.
@@ -119,9 +119,9 @@ def lint_path(
         cache_dir=cache_dir,
     )
     evaluated: set[Evaluation] = set()
-    # `backend`: the renderer a run already chose for `renderer` (one choice per run); else the render
-    # stage chooses one under `render_bounds`, and only once a chart has templates to render
-    chosen = {"chosen": backend} if backend is not None else {"bounds": render_bounds}
+    # `choose_renderer`: the run's one choice for `renderer`; else the render stage chooses under
+    # `render_bounds`. Either way only once a chart has templates to render.
+    chosen = {"choose": choose_renderer} if choose_renderer is not None else {"bounds": render_bounds}
     render = partial(rendered_contexts, **chosen)
     findings = lint(repo, rules, options, evaluated, render=render)
     known, ran = {s.id: s.severity for s in specs}, {s.id for s in rules}

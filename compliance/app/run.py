@@ -42,13 +42,37 @@ class RunRequest:
     registry: Registry | None = None  # the rules already loaded for these rule_paths (else loaded here)
 
 
-@dataclass(frozen=True, slots=True)
 class Renderer:
-    """The chart renderer the run used: its identity, or why there is none."""
+    """The chart renderer of one run, chosen once and only when first needed: a repository without chart
+    templates (or `--renderer none`) never looks one up."""
 
-    label: str | None  # "helm v3.14.0" and the like; None: charts are checked from their values only
-    why_none: str = ""
-    backend: Backend | None = None  # the chosen back end, handed to the render stage (one choice per run)
+    __slots__ = ("_bounds", "_chosen", "name")
+
+    def __init__(self, name: str, bounds: Bounds | None = None) -> None:
+        self.name = name
+        self._bounds = bounds
+        self._chosen: tuple[Backend | None, str] | None = None
+
+    def chosen(self) -> tuple[Backend | None, str]:
+        """The back end (or None and why); RendererUnavailable when one named explicitly is missing."""
+        if self._chosen is None:
+            from compliance.render import RendererUnavailable, choose_backend
+
+            backend, why = choose_backend(self.name, self._bounds)
+            if backend is None and self.name in ("helm", "sdk"):
+                raise RendererUnavailable(why)
+            self._chosen = backend, why
+        return self._chosen
+
+    @property
+    def label(self) -> str | None:
+        """ "helm v3.14.0" and the like; None: charts are checked from their values only."""
+        backend = self.chosen()[0]
+        return " ".join(backend.identity().split(":")[:2]) if backend is not None else None
+
+    @property
+    def why_none(self) -> str:
+        return self.chosen()[1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,16 +99,12 @@ class Run:
 
 
 def choose_renderer(name: str, bounds: Bounds | None = None) -> Renderer:
-    """The renderer `--renderer NAME` gets, chosen once per run; RendererUnavailable when one named
-    explicitly is missing."""
-    from compliance.render import RendererUnavailable, choose_backend
-
-    backend, why = choose_backend(name, bounds)
-    if backend is None:
-        if name in ("helm", "sdk"):
-            raise RendererUnavailable(why)
-        return Renderer(None, why)
-    return Renderer(" ".join(backend.identity().split(":")[:2]), backend=backend)
+    """The run's renderer for `--renderer NAME`: one named explicitly (helm, sdk) must exist now
+    (RendererUnavailable otherwise); `auto` is looked up only when a chart is to be rendered."""
+    renderer = Renderer(name, bounds)
+    if name in ("helm", "sdk"):
+        renderer.chosen()
+    return renderer
 
 
 def validate_selection(specs: Sequence[RuleSpec], settings: Settings) -> None:
@@ -115,7 +135,7 @@ def build_run(request: RunRequest) -> Run:
         limits=request.limits,
         trust_repository_rules=trust,
         render_bounds=request.render_bounds,
-        backend=(renderer.backend, renderer.why_none),
+        choose_renderer=renderer.chosen,
         specs=specs,
     )
     return Run(settings, specs, lint, renderer)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from compliance.engine.context import ReleaseContext, RenderedContext
@@ -74,13 +74,14 @@ def rendered_contexts(
     repo: Repository,
     contexts: Sequence[ReleaseContext],
     options: LintOptions,
-    chosen: tuple[Renderer | None, str] | None = None,
+    choose: Callable[[], tuple[Renderer | None, str]] | None = None,
     bounds: Bounds | None = None,
 ) -> list[RenderedContext]:
     """One context per rendered pair (or for the `--manifests` stream); [] when nothing is rendered.
 
-    `chosen` is the back end (or None and why) the run already chose for `options.renderer`; without it
-    the stage chooses one itself under `bounds` (the Python API's lint_path called without a run)."""
+    `choose` gives the run's back end for `options.renderer` (or None and why), chosen once per run and
+    only asked for when a chart has templates; without it the stage chooses one itself under `bounds`
+    (the Python API's lint_path called without a run)."""
     if options.manifests is not None:
         return [context_for(options.manifests, None, (), options.rule_options)]
     if options.renderer == "none":
@@ -88,9 +89,7 @@ def rendered_contexts(
     pairs = [c for c in contexts if c.chart is not None and has_templates(repo.root, c.chart)]
     if not pairs:
         return []
-    if chosen is None:
-        chosen = choose_backend(options.renderer, bounds)
-    renderer, why = chosen
+    renderer, why = choose() if choose is not None else choose_backend(options.renderer, bounds)
     if renderer is None:
         if options.renderer != "auto":
             raise RendererUnavailable(why)
