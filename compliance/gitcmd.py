@@ -8,6 +8,17 @@ from collections.abc import Sequence
 from typing import Any
 
 
+def checkout_above(folder: str) -> str | None:
+    """The nearest folder at or above `folder` (an absolute path) holding a `.git`: the work tree, found
+    without running git (git may be absent, and this runs on every lint)."""
+    while not os.path.lexists(os.path.join(folder, ".git")):
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
+    return folder
+
+
 def run_git(
     args: Sequence[str],
     cwd: str,

@@ -19,6 +19,8 @@ import os
 import sysconfig
 from collections.abc import Iterable, Sequence
 
+from compliance.gitcmd import checkout_above
+
 TRUST_FLAG = "--trust-repository-rules"
 
 
@@ -42,14 +44,7 @@ def containing_root(path: str, roots: Iterable[str]) -> str | None:
 
 def checkout_of(root: str) -> str | None:
     """The git work tree holding `root` (the nearest folder upwards with a `.git`), found without running git."""
-    folder = _real(os.path.dirname(os.path.abspath(root)) if os.path.isfile(root) else root)
-    while True:
-        if os.path.lexists(os.path.join(folder, ".git")):
-            return folder
-        parent = os.path.dirname(folder)
-        if parent == folder:
-            return None
-        folder = parent
+    return checkout_above(_real(os.path.dirname(os.path.abspath(root)) if os.path.isfile(root) else root))
 
 
 def untrusted_roots(roots: Iterable[str]) -> tuple[str, ...]:

@@ -12,9 +12,11 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from compliance.gitcmd import checkout_above
+from compliance.model.findings import Location
+
 if TYPE_CHECKING:
     from compliance.engine.registry import RuleSpec
-    from compliance.model.findings import Location
 
 BUILTIN_PROVIDER = "compliance_rules"
 VALUE_WIDTH = 80  # longest value text shown in a trace message
@@ -35,12 +37,9 @@ class SourceRoot:
 
 def source_root(root: str) -> SourceRoot:
     linted = os.path.abspath(root)
-    probe = linted
-    while not os.path.exists(os.path.join(probe, ".git")):
-        parent = os.path.dirname(probe)
-        if parent == probe:
-            return SourceRoot(linted, "")
-        probe = parent
+    probe = checkout_above(linted)
+    if probe is None:
+        return SourceRoot(linted, "")
     inside = os.path.relpath(linted, probe)
     return SourceRoot(probe, "" if inside == "." else inside.replace(os.sep, "/") + "/")
 
