@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import zipfile
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from compliance.app.api import lint_path
 from compliance.evidence import bundle as evidence
 from compliance.evidence.verify import MANIFEST, parse_manifest
 from tests.helpers import FIXTURES, run
+from tests.helpers.gitrepo import git, git_env, init_repo
 
 EPOCH = {"SOURCE_DATE_EPOCH": "1767225600"}
 
@@ -136,3 +138,69 @@ def test_an_unreadable_bundle_is_a_usage_error(bundle: Path, tmp_path: Path) -> 
     assert result.returncode == 2 and MANIFEST in result.stderr
     broken = _rewrite(bundle, tmp_path / "broken.zip", {MANIFEST: b"not a sha256sum line\n"})
     assert run("verify", str(broken)).returncode == 2
+
+
+# ── reproducible without SOURCE_DATE_EPOCH ───────────────────────────────────
+
+
+def _bundle_at(root: Path, out: Path, clock: datetime, monkeypatch: pytest.MonkeyPatch) -> bytes:
+    """The bundle written in-process with the wall clock reading `clock` (and no SOURCE_DATE_EPOCH)."""
+    from typer.testing import CliRunner
+
+    from compliance.cli.main import app
+
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    monkeypatch.setattr(evidence, "_clock", lambda: clock)
+    for name, value in git_env().items():
+        monkeypatch.setenv(name, value)
+    result = CliRunner().invoke(app, ["report", str(root), "--bundle", str(out)])
+    assert result.exit_code == 0, result.output
+    return out.read_bytes()
+
+
+def test_a_clean_commit_re_creates_the_bundle_byte_for_byte(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "report-ci", root)
+    init_repo(root)
+    commit = git(root, "rev-parse", "HEAD")
+    committed = datetime.fromisoformat(git(root, "log", "-1", "--format=%cI")).astimezone(timezone.utc)
+    first = _bundle_at(root, tmp_path / "a.zip", datetime(2030, 1, 1, tzinfo=timezone.utc), monkeypatch)
+    later = _bundle_at(root, tmp_path / "b.zip", datetime(2031, 6, 9, 12, tzinfo=timezone.utc), monkeypatch)
+    assert first == later
+    with zipfile.ZipFile(tmp_path / "a.zip") as archive:
+        scope = json.loads(archive.read("inputs.json"))["scope"]
+        readme = archive.read("README.txt").decode()
+        stamps = {info.date_time for info in archive.infolist()}
+        modes = {info.external_attr >> 16 for info in archive.infolist()}
+        names = archive.namelist()
+    assert scope["generated_at"] == committed.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert scope["time_source"] == evidence.COMMIT_TIME
+    assert scope["exceptions_judged_on"] == committed.date().isoformat()  # not the clock's day either
+    assert stamps == {committed.timetuple()[:6]} and modes == {0o100644} and names == sorted(names)
+    assert f"on a clean checkout of commit {commit}" in readme and "SOURCE_DATE_EPOCH=" not in readme
+
+
+def test_a_dirty_tree_keeps_the_clock_and_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "report-ci", root)
+    init_repo(root)
+    (root / "notes.yaml").write_text("a: 1\n", encoding="utf-8")
+    clock = datetime(2030, 1, 1, tzinfo=timezone.utc)
+    _bundle_at(root, tmp_path / "a.zip", clock, monkeypatch)
+    with zipfile.ZipFile(tmp_path / "a.zip") as archive:
+        scope = json.loads(archive.read("inputs.json"))["scope"]
+        readme = archive.read("README.txt").decode()
+        stamps = {info.date_time for info in archive.infolist()}
+    assert scope["generated_at"] == "2030-01-01T00:00:00Z"
+    assert scope["time_source"].startswith("system clock: uncommitted changes")
+    assert stamps == {evidence.ZIP_EPOCH}  # never the clock
+    assert f"SOURCE_DATE_EPOCH={int(clock.timestamp())} compliance report" in readme
+
+
+def test_source_date_epoch_wins_over_the_commit_time(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "report-ci", root)
+    init_repo(root)
+    with zipfile.ZipFile(_bundle(root, tmp_path / "evidence.zip")) as archive:
+        scope = json.loads(archive.read("inputs.json"))["scope"]
+    assert (scope["generated_at"], scope["time_source"]) == ("2026-01-01T00:00:00Z", "SOURCE_DATE_EPOCH")

@@ -6,6 +6,7 @@ exactly those (`Run.renderer`, `Run.shown_contexts`), never choosing or computin
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -34,18 +35,20 @@ def report(request: ReportRequest) -> Outcome:
     from compliance.report import html as html_reporter
     from compliance.report import json as json_reporter
 
-    when, time_source = evidence.generated_at()
-    zip_time = evidence.zip_time()
+    git = evidence.git_state(os.path.abspath(request.run.path))
+    when, time_source = evidence.generated_at(git=git)
     options = request.run.overrides
-    if options.today is None and time_source == "SOURCE_DATE_EPOCH":
+    if options.today is None and evidence.reproducible(time_source):
         options = replace(options, today=when.date())  # a re-run later judges `until` dates as this one did
     shared = build_run(replace(request.run, overrides=options))  # one run: its rules, its renderer, its contexts
     run, settings, specs = shared.lint, shared.settings, shared.specs
+    if os.path.abspath(request.run.path) != run.repo.root:
+        git = evidence.git_state(run.repo.root)
     hide = request.hide.hiding(secret_values(run.repo))  # and the repository's Secret values (Flux substituteFrom)
     scope = evidence.AuditScope(
         root=run.repo.root,
         path=request.run.path,
-        git=evidence.git_state(run.repo.root),
+        git=git,
         generated_at=when,
         time_source=time_source,
         tool_version=__version__,
@@ -86,6 +89,6 @@ def report(request: ReportRequest) -> Outcome:
             page,
             json_reporter.render(data),
         )
-        archive = evidence.deterministic_zip(files, zip_time)
+        archive = evidence.deterministic_zip(files, evidence.zip_time(when, time_source))
         written.append(Output(archive, request.bundle, f"compliance: wrote {request.bundle}"))
     return Outcome(tuple(written))

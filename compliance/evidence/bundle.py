@@ -1,7 +1,8 @@
 """Audit evidence: the run's provenance (git state, time, versions), secret redaction and the evidence bundle.
 
-Everything here is deterministic: the same repository, rules and `SOURCE_DATE_EPOCH` give the same
-bytes. The only clock reading is `generated_at` when `SOURCE_DATE_EPOCH` is unset.
+Everything here is deterministic: the same repository, rules and time give the same bytes. The time is
+`SOURCE_DATE_EPOCH` when set, else the commit's time when the linted tree is clean; only a dirty tree or no
+git at all reads the clock (`generated_at`, which says which it used).
 
 Redaction: a value is replaced by `<redacted>` when a key on its path names a secret and no key on its
 path names a *reference* to one. A key names a secret when it contains `secret`, `token`, `passw`,
@@ -86,7 +87,7 @@ class AuditScope:
     path: str  # the path as given on the command line
     git: GitState
     generated_at: datetime  # UTC
-    time_source: str  # "SOURCE_DATE_EPOCH" or "system clock"
+    time_source: str  # "SOURCE_DATE_EPOCH", COMMIT_TIME or "system clock…" (`generated_at`)
     tool_version: str
     rule_pack: RulePack
     select: tuple[str, ...] = ()
@@ -109,11 +110,33 @@ def source_date_epoch(environ: Mapping[str, str] | None = None) -> int | None:
     return int(value)
 
 
-def generated_at(environ: Mapping[str, str] | None = None) -> tuple[datetime, str]:
+SYSTEM_CLOCK = "system clock"
+COMMIT_TIME = "commit time, clean tree"
+
+
+def _clock() -> datetime:
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+def generated_at(environ: Mapping[str, str] | None = None, git: GitState | None = None) -> tuple[datetime, str]:
+    """The report's time and where it came from: `SOURCE_DATE_EPOCH` when set, else the commit's time when the
+    linted tree is clean (a re-run on the same commit gives the same bytes), else the clock (and why)."""
     epoch = source_date_epoch(environ)
     if epoch is not None:
         return datetime.fromtimestamp(epoch, timezone.utc), "SOURCE_DATE_EPOCH"
-    return datetime.now(timezone.utc).replace(microsecond=0), "system clock"
+    if git is not None and git.commit and git.dirty is False and git.commit_date:
+        try:
+            return datetime.fromisoformat(git.commit_date).astimezone(timezone.utc), COMMIT_TIME
+        except ValueError:
+            pass  # not ISO 8601: git said something we do not understand; the clock it is
+    if git is not None and git.dirty:
+        return _clock(), f"{SYSTEM_CLOCK}: uncommitted changes, so not the commit time"
+    return _clock(), SYSTEM_CLOCK
+
+
+def reproducible(time_source: str) -> bool:
+    """Whether a time from `time_source` is the same on a re-run (not a clock reading)."""
+    return not time_source.startswith(SYSTEM_CLOCK)
 
 
 def _git(root: str, *args: str) -> subprocess.CompletedProcess[bytes]:
@@ -466,14 +489,22 @@ the holder, check the signature your CI system attached to it (see docs/ci.md, "
 Re-verify that this evidence matches a checkout:
   cd <the linted root, at the commit named in inputs.json>
   sha256sum -c <bundle>/inputs.sha256
-Re-create it byte for byte (same repository, tool and rule pack):
-  SOURCE_DATE_EPOCH={epoch} compliance report <path> --bundle evidence.zip
+Re-create it byte for byte (same repository at the same path, tool, rule pack and options):
+  {reproduce}
 
 Secrets are never included: the value under a key that names a secret, token, password or key
 (`adminToken`, `apiKey`, `password`) is written as "<redacted>"; keys that name where a secret lives
 (`existingSecret`, `secretKeyRef`, `secretName`) keep their values, as do booleans and empty strings.
 Values given on the command line with `--var` are written as "<redacted>" unless named with `--public-var`.
 """
+
+
+def reproduce_command(scope: AuditScope, output: str) -> str:
+    """The command that re-creates this run's report byte for byte (plus the original run's options)."""
+    command = f"compliance report {scope.path} {output}"
+    if scope.time_source == COMMIT_TIME:  # a clean checkout of the commit gives the same time by itself
+        return f"{command}   (on a clean checkout of commit {scope.git.commit})"
+    return f"SOURCE_DATE_EPOCH={int(scope.generated_at.timestamp())} {command}"
 
 
 def bundle_files(
@@ -493,7 +524,7 @@ def bundle_files(
         "files": [{"path": f.path, "kind": f.kind, "size": f.size, "sha256": f.sha256} for f in scope.inputs],
     }
     files = {
-        "README.txt": README.format(epoch=int(scope.generated_at.timestamp())).encode("utf-8"),
+        "README.txt": README.format(reproduce=reproduce_command(scope, "--bundle evidence.zip")).encode("utf-8"),
         "report.html": report_html.encode("utf-8", "backslashreplace"),
         "findings.json": findings_json.encode("utf-8", "backslashreplace"),
         "inputs.json": _dump(manifest),
@@ -510,12 +541,11 @@ def bundle_files(
     return files
 
 
-def zip_time(environ: Mapping[str, str] | None = None) -> tuple[int, int, int, int, int, int]:
-    """Every entry's timestamp: SOURCE_DATE_EPOCH (clamped to what zip can store) or 1980-01-01."""
-    epoch = source_date_epoch(environ)
-    if epoch is None:
+def zip_time(moment: datetime, time_source: str) -> tuple[int, int, int, int, int, int]:
+    """Every entry's timestamp: the report's time when it is reproducible (clamped to what zip can store),
+    else 1980-01-01, never the clock."""
+    if not reproducible(time_source):
         return ZIP_EPOCH
-    moment = datetime.fromtimestamp(epoch, timezone.utc)
     stamp = (moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second)
     return min(max(stamp, ZIP_EPOCH), (2107, 12, 31, 23, 59, 58))
 

@@ -537,17 +537,17 @@ def _inventory_section(data: ReportData) -> str:
 
 
 def _verify_section(scope: AuditScope | None) -> str:
-    epoch = int(scope.generated_at.timestamp()) if scope else 0
-    path = escape(scope.path) if scope else "PATH"
+    from compliance.evidence.bundle import reproduce_command
+
+    command = escape(reproduce_command(scope, "--output report.html")) if scope else "compliance report PATH"
     commit = f" at commit <code>{escape(scope.git.commit[:12])}</code>" if scope and scope.git.commit else ""
     return (
         '<section id="verify"><h2>7. How to verify</h2><ol>'
         f"<li>Check out the repository{commit} and compare the inventory above with <code>sha256sum</code>, "
         "or run <code>sha256sum -c inputs.sha256</code> at the repository root with the file from the evidence "
         "bundle (<code>compliance report --bundle</code>).</li>"
-        f"<li>Re-create this report byte for byte: <code>SOURCE_DATE_EPOCH={epoch} compliance report {path} "
-        "--output report.html</code> (plus the options of the original run) with the same tool version and "
-        "rule pack gives an identical file.</li>"
+        f"<li>Re-create this report byte for byte: <code>{command}</code> (plus the options of the original run) "
+        "with the same tool version and rule pack, at the same path, gives an identical file.</li>"
         "</ol></section>"
     )
 
