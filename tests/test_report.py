@@ -15,8 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from compliance.evidence.bundle import REDACTED, names_reference, names_secret, redact, redact_finding
-from compliance.model.findings import Finding, Location, Severity, TraceStep
+from compliance.redact import REDACTED
 from tests.helpers import FIXTURES, edit, run_process
 from tests.helpers.gitrepo import git, init_repo
 
@@ -399,74 +398,6 @@ def test_bundle_on_the_real_corpus(corpus: Path, tmp_path: Path) -> None:
     for cluster in repo.clusters:  # every release is listed, third-party charts as deployed but not evaluated
         listed = json.loads(archive.read(f"values/clusters/{cluster.name}.json"))["releases"]
         assert len(listed) == len(cluster.releases)
-
-
-# ── redaction rules ──────────────────────────────────────────────────────────
-
-
-@pytest.mark.parametrize(
-    "key",
-    [
-        "password",
-        "adminToken",
-        "apiKey",
-        "api_key",
-        "APIKey",
-        "master_key",
-        "secretkey",
-        "signingkey",
-        "credentials",
-        "privateKey",
-        "huggingfaceToken",
-        "webserverPassword",
-        "secretAccessKey",
-        "CUSTOMER_KEY",
-    ],
-)
-def test_secret_names(key: str) -> None:
-    assert names_secret(key) and not names_reference(key)
-
-
-@pytest.mark.parametrize("key", ["existingSecret", "secretName", "secretKeyRef", "secretRef", "clusterSecretStore"])
-def test_reference_names(key: str) -> None:
-    assert names_reference(key)
-
-
-@pytest.mark.parametrize("key", ["keycloak", "valkey", "keywords", "replicas", "enabled", "endpoint", "monkey"])
-def test_plain_names(key: str) -> None:
-    assert not names_secret(key)
-
-
-def test_redact_keeps_shape_booleans_and_empty_values() -> None:
-    values = {
-        "auth": {"password": "hunter22", "enabled": True, "token": "", "pin": 1234},
-        "credentials": {"user": "admin", "pass": ["a", "b"], "existingSecret": "creds"},
-        "secretKeyRef": {"name": "db", "key": "password"},
-        "replicas": 3,
-    }
-    assert redact(values) == {
-        "auth": {"password": REDACTED, "enabled": True, "token": "", "pin": 1234},
-        "credentials": {"user": REDACTED, "pass": [REDACTED, REDACTED], "existingSecret": "creds"},
-        "secretKeyRef": {"name": "db", "key": "password"},
-        "replicas": 3,
-    }
-
-
-def test_redact_finding_hides_trace_values_and_their_text() -> None:
-    finding = Finding(
-        "XYZ001",
-        Severity.ERROR,
-        "auth.apiKey sk-live-1234 is a production key",
-        Location("values.yaml", 3, 5),
-        value_path="auth.apiKey",
-        trace=(TraceStep("set", Location("values.yaml", 3, 5), "sk-live-1234"),),
-    )
-    hidden = redact_finding(finding)
-    assert hidden.message == f"auth.apiKey {REDACTED} is a production key"
-    assert hidden.trace[0].value == REDACTED
-    assert hidden.fingerprint == finding.fingerprint
-    plain = Finding("XYZ001", Severity.ERROR, "m", Location("v.yaml"), value_path="channels[0].existingSecret")
-    assert redact_finding(plain) is plain
 
 
 # ── the page in a real browser ───────────────────────────────────────────────

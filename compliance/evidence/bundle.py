@@ -4,24 +4,14 @@ Everything here is deterministic: the same repository, rules and time give the s
 `SOURCE_DATE_EPOCH` when set, else the commit's time when the linted tree is clean; only a dirty tree or no
 git at all reads the clock (`generated_at`, which says which it used).
 
-Redaction: a value is replaced by `<redacted>` when a key on its path names a secret and no key on its
-path names a *reference* to one. A key names a secret when it contains `secret`, `token`, `passw`,
-`passphrase`, `credential`, `apikey`, `api_key`, `privatekey`, `private_key`, `signingkey`, `accesskey`,
-`masterkey` or `encryptionkey`, or has the word `key`, `keys`, `private`, `pass` or `pwd` (words split at
-camelCase, `_`, `-`, `.`). A key names a reference when it starts with the word `existing` or ends with
-`ref`, `refs`, `name`, `names`, `namespace`, `store` or `path` (`existingSecret`, `secretKeyRef`,
-`secretName`: where a secret lives, not the secret). Booleans, `null` and empty strings are kept: they hold
-no secret and show whether one is set. This errs on the side of hiding (`topologyKey`, `maxTokens` are
-hidden too); the values are still in the repository, whose files the bundle's manifest pins by SHA-256.
+Redaction (`redact_finding`, the bundle's values) follows `compliance.redact`: by key and by value shape.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
-import re
 import subprocess
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -31,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 from compliance.errors import UsageError
 from compliance.gitcmd import run_git
 from compliance.model import InputFile, Repository
-from compliance.model.findings import Finding, TraceStep
+from compliance.model.findings import Finding
+from compliance.redact import REDACTED, path_keys, redact_values
 
 if TYPE_CHECKING:
     from compliance.engine.context import ReleaseContext
@@ -39,13 +30,6 @@ if TYPE_CHECKING:
     from compliance.engine.registry import RuleSpec
     from compliance.governance.exceptions import Suppressed
 
-REDACTED = "<redacted>"
-SECRET_MARKERS = (
-    *("secret", "token", "passw", "passphrase", "credential", "apikey", "api_key", "privatekey", "private_key"),
-    *("signingkey", "accesskey", "masterkey", "encryptionkey"),  # lower-case compounds the word split cannot see
-)
-SECRET_WORDS = frozenset({"key", "keys", "private", "pass", "pwd"})
-REFERENCE_WORDS = frozenset({"ref", "refs", "name", "names", "namespace", "store", "path"})
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can carry
 GIT_TIMEOUT = 10
 SAFE_NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-")
@@ -210,69 +194,22 @@ def rule_pack(rules: Iterable[RuleSpec]) -> RulePack:
     return RulePack(digest.hexdigest(), len(specs), tuple(sorted({spec.provider for spec in specs})))
 
 
-# ── redaction ────────────────────────────────────────────────────────────────
-
-
-def _words(key: str) -> list[str]:
-    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", key)
-    spaced = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1 \2", spaced)
-    return [word.lower() for word in re.split(r"[^A-Za-z0-9]+", spaced) if word]
-
-
-def names_secret(key: object) -> bool:
-    if not isinstance(key, str):
-        return False
-    lower = key.lower()
-    return any(marker in lower for marker in SECRET_MARKERS) or not SECRET_WORDS.isdisjoint(_words(key))
-
-
-def names_reference(key: object) -> bool:
-    if not isinstance(key, str):
-        return False
-    words = _words(key)
-    return bool(words) and (words[0] == "existing" or words[-1] in REFERENCE_WORDS)
-
-
-def _kept(value: Any) -> bool:
-    return value is None or isinstance(value, bool) or value == ""
-
-
-def redact(value: Any, secret: bool = False, reference: bool = False) -> Any:
-    """A JSON-ready copy of `value` with the values under secret-naming keys replaced (module docstring)."""
-    if isinstance(value, dict):
-        return {
-            str(key): redact(item, secret or names_secret(key), reference or names_reference(key))
-            for key, item in value.items()
-        }
-    if isinstance(value, list):
-        return [redact(item, secret, reference) for item in value]
-    if secret and not reference and not _kept(value):
-        return REDACTED
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)  # JSON has no NaN/Infinity
-    if value is None or isinstance(value, (bool, int, float)):
-        return value
-    return str(value)  # strings (Flux-unresolved ones too), dates and anything else YAML produced
-
-
-def path_is_secret(value_path: str) -> bool:
-    """True when a finding's logical value path (`a.b[0].c`) leads through a secret and no reference."""
-    keys = [key for key in re.split(r"[.\[\]]+", value_path) if key and not key.isdigit()]
-    return any(names_secret(key) for key in keys) and not any(names_reference(key) for key in keys)
+# ── redaction (the rules: `compliance.redact`) ─────────────────────────────────
 
 
 def redact_finding(finding: Finding) -> Finding:
-    """The finding with its trace values (and their text in the message) hidden when its value path is secret."""
-    if not finding.value_path or not path_is_secret(finding.value_path):
-        return finding
-    message = finding.message
-    steps: list[TraceStep] = []
+    """The finding with its secret trace values (and their text in the message) hidden: by the value path's keys
+    and by each value's shape (`compliance.redact.secret_at`)."""
+    keys = path_keys(finding.value_path) if finding.value_path else ()
+    message, steps, changed = finding.message, [], False
     for step in finding.trace:
-        hidden = redact(step.value, secret=True)
-        if hidden != step.value and isinstance(step.value, (str, int, float)) and len(str(step.value)) >= 4:
-            message = message.replace(str(step.value), REDACTED)
+        hidden = redact_values(step.value, keys)
+        if hidden != step.value:
+            changed = True
+            if isinstance(step.value, (str, int, float)) and len(str(step.value)) >= 4:
+                message = message.replace(str(step.value), REDACTED)
         steps.append(replace(step, value=hidden))
-    return replace(finding, message=message, trace=tuple(steps))
+    return replace(finding, message=message, trace=tuple(steps)) if changed else finding
 
 
 def redact_suppressed(suppressed: Suppressed) -> Suppressed:
@@ -406,7 +343,7 @@ def effective_values_files(repo: Repository, contexts: Iterable[ReleaseContext])
                 "chart": ctx.chart.name if ctx.chart else None,
                 "release": f"{release.namespace}/{release.name}" if release else None,
                 "overlay": release.document.file if release else None,
-                "values": redact(ctx.values.values),
+                "values": redact_values(ctx.values.values),
                 "unresolved": {format_path(path): list(names) for path, names in sorted(ctx.values.unresolved.items())},
             }
         )
@@ -492,9 +429,11 @@ Re-verify that this evidence matches a checkout:
 Re-create it byte for byte (same repository at the same path, tool, rule pack and options):
   {reproduce}
 
-Secrets are never included: the value under a key that names a secret, token, password or key
-(`adminToken`, `apiKey`, `password`) is written as "<redacted>"; keys that name where a secret lives
-(`existingSecret`, `secretKeyRef`, `secretName`) keep their values, as do booleans and empty strings.
+Secrets are never included: a value is written as "<redacted>" when its key, or its parent's, names a
+secret (`adminPassword`, `apiKey`, `auth`, `connectionString`, `webhookUrl`; not `keySize`), or when it has
+a credential's shape wherever it stands (a token, a URL with a password, a PEM block, a long random
+string). Keys that name where a secret lives (`existingSecret`, `secretKeyRef`, `secretName`) keep a value
+that looks like a name; numbers, booleans and empty strings are never secrets.
 Values given on the command line with `--var` are written as "<redacted>" unless named with `--public-var`.
 """
 
