@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from compliance.engine.context import RepositoryContext
+from compliance.engine.options import minimum_count
 from compliance.engine.registry import Scope, rule
 from compliance.model.findings import Severity, Violation
 
@@ -79,6 +80,55 @@ def expired(ctx: RepositoryContext) -> Iterator[Violation]:
     ## How to fix
     Fix the finding and delete the suppression, or, if the exception is still justified, renew it
     with a new `until` date and a reason that says why.
+    """
+    return iter(())  # judged by compliance.governance.exceptions after the other rules
+
+
+EXPIRY_WARNING_DAYS = minimum_count(
+    "exception-expiry-warning-days",
+    30,
+    "Days before an exception's `until` date from which SUP006 warns and the report's register shows it as expiring.",
+)
+
+
+@rule(
+    "SUP006",
+    "Exception expires soon",
+    Severity.WARNING,
+    Scope.REPOSITORY,
+    "suppressions",
+    options=(EXPIRY_WARNING_DAYS,),
+)
+def expiring(ctx: RepositoryContext) -> Iterator[Violation]:
+    """
+    ## What it does
+    Warns about a suppression (inline or in the project config's `exceptions`) whose `until` date is
+    within `exception-expiry-warning-days` (default 30) of today. It still suppresses until that date
+    has passed; from the day after, SUP002 reports it and the findings it covered come back.
+
+    ## Why it matters
+    An expiry that is only noticed when it fails the build leaves no time to renew the exception
+    properly (a new review, a new approver) or to fix the findings. A warning a month ahead lets the
+    owner do either on their own schedule; the report's exceptions register shows the same status.
+
+    ## Example
+    ```yaml
+    # compliance: ignore[AUD002] reason="90-day retention agreed for the pilot" until=2026-03-31 owner=dpo
+    audit:
+      retentionDays: 90
+    ```
+
+    ## Use instead
+    ```yaml
+    # compliance: ignore[AUD002] reason="pilot extended, DPO-2026-14" until=2026-09-30 owner=dpo approver=ciso
+    audit:
+      retentionDays: 90
+    ```
+
+    ## How to fix
+    Fix the findings and delete the suppression, or renew it: a later `until` date, a reason that says
+    why it still applies and, where your process asks for one, an `approver=`. To warn earlier or later,
+    set `options: {exception-expiry-warning-days: N}` in `.compliance.yaml`.
     """
     return iter(())  # judged by compliance.governance.exceptions after the other rules
 

@@ -58,6 +58,7 @@ def test_the_fixture_config_shapes_the_run() -> None:
         "reason": "partner contract LEGAL-2026-040 is countersigned per cluster",
         "until": "2026-06-30",
         "owner": "legal-ops",
+        "approver": None,
         "path": ".compliance.yaml",
         "line": 19,
         "column": 5,

@@ -77,6 +77,7 @@ def test_builtin_options_are_declared_by_their_rules() -> None:
     registry = load_registry(entry_points=False)
     assert {option.name: option.default for option in registry.options()} == {
         "commercial-channel-types": frozenset({"openai-compatible", "anthropic"}),
+        "exception-expiry-warning-days": 30,
         "listed-card-fields": ("category", "license"),
         "min-audit-retention-days": 730,
         "required-card-fields": ("title", "summary"),

@@ -169,6 +169,10 @@ def test_exceptions_are_listed_not_failed(audit: Audit) -> None:
         "inline exception at clusters/acme/bootstrap-kit/80-newapi.yaml:31:27 · owner dpo · until 2024-06-30"
     )
     assert "1 finding excepted, with reasons, in section 4." in audit.html
+    header, entry = page.tables["register"]
+    assert header == ["Status", "Exception", "Rules", "Reason", "Owner / approver", "Until", "Findings"]
+    assert entry[0] == "✓ Active" and entry[2] == "AUD002" and entry[4] == "owner dpo"
+    assert entry[5:] == ["2024-06-30 (in 229 days)", "1"]
 
 
 def test_source_date_epoch_is_also_the_day_exceptions_expire(repo: Path, tmp_path: Path) -> None:
@@ -176,9 +180,11 @@ def test_source_date_epoch_is_also_the_day_exceptions_expire(repo: Path, tmp_pat
     page = Page(text)
     assert "exceptions" not in page.tables
     assert page.matrix()["acme"]["policy"] == "✗ Fail 2/24 failed 1 error · 1 warning"  # AUD002 is back
-    assert page.matrix()["Not cluster-specific"]["suppressions"] == "✗ Fail 1/5 failed 1 error"
+    assert page.matrix()["Not cluster-specific"]["suppressions"] == "✗ Fail 1/6 failed 1 error"
     assert "ignore[AUD002] expired on 2024-06-30" in text
     assert dict(page.tables["facts"])["Exceptions judged on"] == "2025-01-01"
+    (entry,) = page.tables["register"][1:]  # the expired exception stays in the register
+    assert entry[0] == "✗ Expired" and entry[5:] == ["2024-06-30 (185 days ago)", "0"]
 
 
 def test_scope_outside_git_and_versions(audit: Audit, tmp_path: Path) -> None:

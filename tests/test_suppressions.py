@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from compliance.app.api import LintRun, lint_path
+from compliance.app.api import LintRun, lint_path, lint_project
 from compliance.settings.config import Settings
 from tests.helpers import FIXTURES, brief, line_of, run, run_process
 
@@ -230,6 +230,7 @@ def test_reports_show_suppressed_findings(sarif_schema: dict[str, Any]) -> None:
         "reason": "contract LEGAL-2026-031 in signature",
         "until": "2026-07-31",
         "owner": None,
+        "approver": None,
         "path": OVERLAY,
         "line": line_of(FIXTURE / OVERLAY, "contractRef"),
         "column": 28,
@@ -255,3 +256,63 @@ def test_command_line_flags(tmp_path: Path) -> None:
     assert report["suppressed"] == [] and len(report["findings"]) == 7
     bad = run_process("lint", str(FIXTURE), "--today", "2026-02-30")
     assert bad.returncode == 2 and "--today: '2026-02-30' is not a date" in bad.stderr
+
+
+# ── the exceptions register and the warning before expiry ────────────────────
+
+
+def register(result: LintRun) -> dict[str, tuple[str, int | None, int]]:
+    """label@line -> (status, days left, findings covered) of every exception."""
+    return {
+        f"{e.suppression.label}@{e.suppression.location.line}": (e.status, e.days_left, e.covered)
+        for e in result.register
+    }
+
+
+def test_the_register_lists_every_exception_with_its_status_expired_ones_too() -> None:
+    result = lint(today="2026-07-01")
+    entries = register(result)
+    assert entries[f"ignore[COM001]@{line_of(FIXTURE / OVERLAY, 'ignore[COM001]')}"] == ("expired", -1, 0)
+    assert entries[f"ignore[COM002]@{line_of(FIXTURE / OVERLAY, 'contractRef')}"] == ("expiring", 30, 1)
+    assert entries[f"ignore-file[CRD001]@{line_of(FIXTURE / BLUEPRINT, 'ignore-file')}"][:2] == ("active", 91)
+    assert entries[f"ignore[AUD002]@{line_of(FIXTURE / VALUES, 'ignore[AUD002]')}"] == ("active", None, 2)
+    assert entries[f"ignore[AUD001]@{line_of(FIXTURE / OVERLAY, 'ignore[AUD001]')}"][0] == "invalid"  # no reason
+    sup006 = [f for f in result.findings if f.rule == "SUP006"]
+    assert [(f.location.line, f.message) for f in sup006] == [
+        (
+            line_of(FIXTURE / OVERLAY, "contractRef"),
+            "ignore[COM002] expires on 2026-07-31, within 30 days: renew or fix before then",
+        )
+    ]
+    assert "COM002" not in {f.rule for f in result.findings}  # an expiring exception still suppresses
+
+
+@pytest.mark.parametrize(("today", "window", "warned"), [("2026-06-30", 30, False), ("2026-06-01", 60, True)])
+def test_the_warning_window_is_an_option(today: str, window: int, warned: bool) -> None:
+    from compliance.engine.options import RuleOptions
+
+    result = lint(today=today, rule_options=RuleOptions({"exception-expiry-warning-days": window}))
+    assert ("SUP006" in {f.rule for f in result.findings if "COM002" in f.message}) is warned
+    status = register(result)[f"ignore[COM002]@{line_of(FIXTURE / OVERLAY, 'contractRef')}"][0]
+    assert status == ("expiring" if warned else "active")
+
+
+def test_approver_inline_and_in_the_config(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    shutil.copytree(FIXTURE, root)
+    overlay = root / OVERLAY
+    overlay.write_text(
+        overlay.read_text(encoding="utf-8").replace("until=2026-07-31", "until=2026-07-31 owner=legal approver=ciso"),
+        encoding="utf-8",
+    )
+    (root / ".compliance.yaml").write_text(
+        "exceptions:\n  - rule: RSL001\n    reason: legacy tenant\n    owner: sales\n    approver: cfo\n",
+        encoding="utf-8",
+    )
+    result = lint_project(str(root))
+    people = {(e.suppression.label, e.suppression.owner, e.suppression.approver) for e in result.register}
+    assert ("ignore[COM002]", "legal", "ciso") in people
+    assert ("exception for RSL001", "sales", "cfo") in people
+    report = json.loads(run("lint", str(root), "--today", "2026-05-01", "--format", "json").stdout)
+    (com002,) = [s["suppression"] for s in report["suppressed"] if s["finding"]["rule"] == "COM002"]
+    assert (com002["owner"], com002["approver"]) == ("legal", "ciso")

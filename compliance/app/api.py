@@ -11,7 +11,7 @@ from compliance.engine import trust
 from compliance.engine.evaluate import Evaluation, LintOptions, lint, select_rules
 from compliance.engine.options import RuleOptions
 from compliance.engine.registry import Registry, RegistryBuilder, RuleSpec
-from compliance.governance.exceptions import Suppressed, govern
+from compliance.governance.exceptions import RegisterEntry, Suppressed, govern
 from compliance.load.repository import load_repository
 from compliance.model import Repository
 from compliance.model.findings import Finding
@@ -32,6 +32,7 @@ class LintRun:
     evaluated: frozenset[Evaluation] = frozenset()  # every (rule, blueprint, cluster) checked, passing or not
     suppressed: tuple[Suppressed, ...] = ()  # findings a governed exception covers (not in `findings`)
     settings: Settings | None = None  # the effective configuration the run used
+    register: tuple[RegisterEntry, ...] = ()  # every exception with its status (`governance.exceptions`)
 
 
 def load_registry(
@@ -127,7 +128,9 @@ def lint_path(
     known, ran = {s.id: s.severity for s in specs}, {s.id for s in rules}
     # a partial run (`changed`) cannot tell that a suppression matched nothing
     governed = govern(findings, repo.suppressions, settings, known, ran, judge_unused=changed is None)
-    return LintRun(repo, tuple(rules), governed.findings, frozenset(evaluated), governed.suppressed, settings)
+    return LintRun(
+        repo, tuple(rules), governed.findings, frozenset(evaluated), governed.suppressed, settings, governed.register
+    )
 
 
 def lint_project(
@@ -194,4 +197,6 @@ def lint_manifests(
     findings = lint(repo, rules, options, evaluated, render=rendered_contexts)
     known = {s.id: s.severity for s in specs}
     governed = govern(findings, (), settings, known, {s.id for s in rules}, judge_unused=False)
-    return LintRun(repo, tuple(rules), governed.findings, frozenset(evaluated), governed.suppressed, settings)
+    return LintRun(
+        repo, tuple(rules), governed.findings, frozenset(evaluated), governed.suppressed, settings, governed.register
+    )

@@ -69,7 +69,7 @@ def report(request: ReportRequest) -> Outcome:
         (run.repo,),
         evaluated=run.evaluated,
         suppressed=hide.suppressed(evidence.redact_suppressed(s) for s in run.suppressed),
-        extra={"scope": scope, "gate": gate_report([run], specs, None)},
+        extra={"scope": scope, "gate": gate_report([run], specs, None), "register": run.register},
     )
     page = html_reporter.render(data)
     if not request.output and not request.bundle:

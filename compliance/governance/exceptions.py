@@ -2,8 +2,10 @@
 
 Inline comments (read by the loader into `Repository.suppressions`) and the config's `exceptions`
 become `Suppression`s. Each must have a reason, name known rules and be within its `until` date, or
-it suppresses nothing and is a SUP finding itself; one that matched nothing is SUP003. A suppressed
-finding is kept, with the suppression that took it, so every report can show it.
+it suppresses nothing and is a SUP finding itself; one that matched nothing is SUP003, one whose `until`
+date is within the `exception-expiry-warning-days` option (default 30) is SUP006. A suppressed finding is
+kept, with the suppression that took it, so every report can show it; the register lists every exception
+with its status (active, expiring, expired), the expired ones too.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from datetime import date
 from compliance.model import SuppressionComment
 from compliance.model.findings import Finding, Location, Severity, sort_findings
 from compliance.settings.config import ConfigException, Settings
+from compliance_rules.suppressions import EXPIRY_WARNING_DAYS
 
 SUP_PREFIX = "SUP"
 KIND_ORDER = {"inline": 0, "file": 1, "config": 2}  # the most specific suppression is the one shown
@@ -30,6 +33,20 @@ class Suppression:
     owner: str | None
     location: Location  # where the suppression stands
     label: str  # how messages name it: `ignore[ATT001]`, `exception for ATT001`
+    approver: str | None = None
+
+
+ACTIVE, EXPIRING, EXPIRED, INVALID = "active", "expiring", "expired", "invalid"
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterEntry:
+    """One exception as the register lists it: its status on the day judged, and what it covered."""
+
+    suppression: Suppression
+    status: str  # ACTIVE, EXPIRING (within the warning window), EXPIRED, or INVALID (no reason, no known rule)
+    days_left: int | None  # until its `until` date (negative: expired); None without one
+    covered: int  # findings it suppressed in this run
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +61,7 @@ class Suppressed:
 class Governed:
     findings: tuple[Finding, ...]  # what is reported (SUP findings included), sorted
     suppressed: tuple[Suppressed, ...]
+    register: tuple[RegisterEntry, ...] = ()  # every exception, in the order they stand
 
 
 @dataclass(slots=True)
@@ -52,6 +70,8 @@ class _Candidate:
     covers: Callable[[Finding], bool]
     scope: str  # how SUP003 says where it looked
     used: set[str] = dataclasses.field(default_factory=set)
+    covered: int = 0  # findings it covers
+    usable: bool = True
 
 
 def govern(
@@ -81,7 +101,9 @@ def govern(
         if candidate is not None:
             candidates.append(candidate)
     candidates += [_from_config(entry) for entry in settings.exceptions]
-    candidates = [c for c in candidates if _vet(c, known, settings.today, report)]
+    window = EXPIRY_WARNING_DAYS.of(settings.rule_options)
+    every = candidates
+    candidates = [c for c in candidates if _vet(c, known, settings.today, report, window)]
 
     kept: list[Finding] = []
     suppressed: list[Suppressed] = []
@@ -92,6 +114,7 @@ def govern(
             continue
         for candidate in hits:
             candidate.used.add(finding.rule)
+            candidate.covered += 1
         shown = min(hits, key=lambda c: KIND_ORDER[c.suppression.kind])
         suppressed.append(Suppressed(finding, shown.suppression))
     for candidate in candidates if judge_unused else ():
@@ -109,7 +132,20 @@ def govern(
                 key=lambda s: s.finding.sort_key(),
             )
         ),
+        tuple(_entry(candidate, settings.today, window) for candidate in every),
     )
+
+
+def _entry(candidate: _Candidate, today: date, window: int) -> RegisterEntry:
+    until = candidate.suppression.until
+    days = (until - today).days if until is not None else None
+    if days is not None and days < 0:
+        status = EXPIRED
+    elif not candidate.usable:
+        status = INVALID
+    else:
+        status = EXPIRING if days is not None and days <= window else ACTIVE
+    return RegisterEntry(candidate.suppression, status, days, candidate.covered)
 
 
 def _hits(candidates: list[_Candidate], finding: Finding) -> list[_Candidate]:
@@ -136,6 +172,7 @@ def _from_comment(comment: SuppressionComment, report: Callable[[str, str, Locat
         comment.owner,
         location,
         f"{verb}[{','.join(comment.rules)}]",
+        comment.approver,
     )
     first, last = comment.covers
 
@@ -149,7 +186,14 @@ def _from_comment(comment: SuppressionComment, report: Callable[[str, str, Locat
 
 def _from_config(entry: ConfigException) -> _Candidate:
     suppression = Suppression(
-        "config", (entry.rule,), entry.reason, entry.until, entry.owner, entry.location, f"exception for {entry.rule}"
+        "config",
+        (entry.rule,),
+        entry.reason,
+        entry.until,
+        entry.owner,
+        entry.location,
+        f"exception for {entry.rule}",
+        entry.approver,
     )
     globs = (("blueprint", entry.blueprint), ("cluster", entry.cluster), ("path", entry.path))
     scope = ", ".join(f"{key} {value}" for key, value in globs if value)
@@ -157,7 +201,11 @@ def _from_config(entry: ConfigException) -> _Candidate:
 
 
 def _vet(
-    candidate: _Candidate, known: Collection[str], today: date, report: Callable[[str, str, Location], None]
+    candidate: _Candidate,
+    known: Collection[str],
+    today: date,
+    report: Callable[[str, str, Location], None],
+    window: int,
 ) -> bool:
     """Report what is wrong with a suppression; True when it may still suppress (for its known rules)."""
     suppression = candidate.suppression
@@ -170,6 +218,9 @@ def _vet(
         expired = suppression.until.isoformat()
         report("SUP002", f"{label} expired on {expired}; the findings it covered are reported again", where)
         usable = False
+    elif usable and suppression.until is not None and (suppression.until - today).days <= window:
+        ends = suppression.until.isoformat()  # no day count in the message: its fingerprint must not change daily
+        report("SUP006", f"{label} expires on {ends}, within {window} days: renew or fix before then", where)
     valid: list[str] = []
     for rule_id in suppression.rules:
         if rule_id.startswith(SUP_PREFIX):
@@ -179,4 +230,5 @@ def _vet(
         else:
             valid.append(rule_id)
     candidate.suppression = dataclasses.replace(suppression, rules=tuple(valid))
-    return usable and bool(valid)
+    candidate.usable = usable and bool(valid)
+    return candidate.usable

@@ -21,7 +21,7 @@ DIRECTIVE = re.compile(r"(?:^|(?<=\s))#\s*compliance:\s*(?P<body>.*)$")
 HEAD = re.compile(r"(?P<verb>[A-Za-z-]+)\s*(?:\[(?P<rules>[^\]]*)\])?")
 FIELD = re.compile(r"\s*(?P<key>[A-Za-z_-]+)\s*=\s*(?P<value>\"(?:[^\"\\]|\\.)*\"|'[^']*'|[^\s\"']+)")
 VERBS = {"ignore": "line", "ignore-file": "file"}
-FIELDS = ("reason", "until", "owner")
+FIELDS = ("reason", "until", "owner", "approver")
 
 
 def scan(file: str, text: str, documents: tuple[YamlDocument, ...]) -> tuple[SuppressionComment, ...]:
@@ -72,10 +72,11 @@ def _parse(
     while rest.strip():
         field = FIELD.match(rest)
         if field is None:
-            return broken(f'cannot read {rest.strip()!r} (expected reason="...", until=YYYY-MM-DD, owner=...)')
+            expected = 'reason="...", until=YYYY-MM-DD, owner=..., approver=...'
+            return broken(f"cannot read {rest.strip()!r} (expected {expected})")
         key = field.group("key")
         if key not in FIELDS:
-            return broken(f"unknown field {key!r} (expected reason, until or owner)")
+            return broken(f"unknown field {key!r} (expected reason, until, owner or approver)")
         fields[key] = _unquote(field.group("value"))
         rest = rest[field.end() :]
     until: date | None = None
@@ -93,7 +94,16 @@ def _parse(
         target = number if trailing else _next_yaml_line(lines, number)
         covers = _span(documents, target) if target else (0, 0)
     return SuppressionComment(
-        file, number, column, scope, rules, fields.get("reason"), until, fields.get("owner"), covers
+        file,
+        number,
+        column,
+        scope,
+        rules,
+        fields.get("reason"),
+        until,
+        fields.get("owner"),
+        covers,
+        approver=fields.get("approver"),
     )
 
 

@@ -103,6 +103,7 @@ class SuppressionComment:
     owner: str | None
     covers: tuple[int, int]  # first and last line covered; (0, 0) when nothing follows the comment
     problem: str = ""  # why the comment cannot be read; it then suppresses nothing
+    approver: str | None = None  # who accepted the risk, when not the owner
 
 
 @dataclass(frozen=True, slots=True)

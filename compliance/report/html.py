@@ -13,12 +13,17 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass
-from html import escape as _html_escape
 from typing import TYPE_CHECKING
 
 from compliance.model.findings import Finding, Severity, TraceStep
 from compliance.report import ReportData, summary
 from compliance.report.html_style import CSS
+from compliance.report.html_text import code as _code
+from compliance.report.html_text import escape
+from compliance.report.html_text import path as _path
+from compliance.report.html_text import plural as _plural
+from compliance.report.html_text import severity_badge as _severity_badge
+from compliance.report.html_text import slug as _slug
 
 if TYPE_CHECKING:
     from compliance.engine.registry import RuleSpec
@@ -26,18 +31,7 @@ if TYPE_CHECKING:
     from compliance.governance.exceptions import Suppressed
     from compliance.model import InputFile
 
-_BREAKS = {"\r": "&#13;", "\n": "&#10;", "\u2028": "&#8232;", "\u2029": "&#8233;"}
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
-
-
-def escape(text: str) -> str:
-    """HTML-escaped text on one physical line: a page printed to a CI log can never start a runner command."""
-    escaped = _CONTROL.sub("\ufffd", _html_escape(text))
-    return re.sub("[\r\n\u2028\u2029]", lambda match: _BREAKS[match.group()], escaped)
-
-
 FAILING = (Severity.ERROR, Severity.WARNING)  # a cell with one of these fails; info alone does not
-SEVERITY_MARK = {Severity.ERROR: "✗", Severity.WARNING: "▲", Severity.INFO: "ℹ"}
 STATUS_MARK = {"fail": "✗", "pass": "✓", "n/a": "–"}
 STATUS_LABEL = {"fail": "Fail", "pass": "Pass", "n/a": "N/A"}
 KIND_LABEL = {
@@ -127,29 +121,8 @@ def posture(data: ReportData) -> Posture:
 # ── small pieces ─────────────────────────────────────────────────────────────
 
 
-def _plural(count: int, word: str, plural: str | None = None) -> str:
-    return f"{count} {word if count == 1 else plural or word + 's'}"
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
-
-
-def _severity_badge(severity: Severity) -> str:
-    return f'<span class="badge sev-{severity.value}">{SEVERITY_MARK[severity]} {severity.value.capitalize()}</span>'
-
-
 def _status_badge(status: str) -> str:
     return f'<span class="badge st-{_slug(status)}">{STATUS_MARK[status]} {STATUS_LABEL[status]}</span>'
-
-
-def _code(text: str) -> str:
-    return f"<code>{escape(text)}</code>"
-
-
-def _path(text: str) -> str:
-    """A file path that wraps after a '/' rather than mid-name."""
-    return '<code class="path">' + escape(text).replace("/", "/<wbr>") + "</code>"
 
 
 def _value(value: object) -> str:
@@ -465,7 +438,11 @@ def _exception(suppressed: Suppressed) -> str:
     )
 
 
-def _exceptions_section(data: ReportData) -> str:
+def _exceptions_section(data: ReportData, scope: AuditScope | None) -> str:
+    from compliance.report.html_audit import register_table
+
+    entries = data.extra.get("register") or ()
+    register = register_table(entries, scope.judged_on if scope else "")  # type: ignore[arg-type]
     if not data.suppressed:
         body = "<p>No finding is covered by an exception: every finding above is reported.</p>"
     else:
@@ -477,7 +454,7 @@ def _exceptions_section(data: ReportData) -> str:
             '<th scope="col">Where</th><th scope="col">Exception</th></tr></thead>'
             f"<tbody>{rows}</tbody></table>"
         )
-    return f'<section id="exceptions"><h2>4. Exceptions</h2>{body}</section>'
+    return f'<section id="exceptions"><h2>4. Exceptions</h2>{body}{register}</section>'
 
 
 def _catalog_section(data: ReportData) -> str:
@@ -595,7 +572,7 @@ def render(data: ReportData, color: bool = False) -> str:
         f'<h1>{escape(repo_name)}</h1><p class="sub">{escape(" · ".join(subtitle))}</p></header>'
         f'{_verdict(data, table)}{_figures(data)}<nav class="toc">{toc}</nav>'
         f"{_posture_section(data, table, cluster_ids)}{_scope_section(data, scope)}"
-        f"{_findings_section(data, table, cluster_ids)}{_exceptions_section(data)}"
+        f"{_findings_section(data, table, cluster_ids)}{_exceptions_section(data, scope)}"
         f"{_catalog_section(data)}{_inventory_section(data)}"
         f"{_verify_section(scope)}<footer>{footer}</footer></body></html>\n"
     )

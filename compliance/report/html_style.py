@@ -84,8 +84,8 @@ table.evidence td:nth-child(2){width:38%}
 table.inventory{font-size:.84em}
 code.path{overflow-wrap:break-word}
 code.hash{font-size:.92em;white-space:nowrap}
-table.exceptions{font-size:.86em}
-table.exceptions td:first-child{white-space:nowrap}
+table.exceptions,table.register{font-size:.86em}
+table.exceptions td:first-child,table.register td:first-child{white-space:nowrap}
 .reason{margin:0;font-weight:600}
 footer{margin-top:32px;border-top:1px solid var(--line);padding-top:8px;font-size:.82em;color:var(--muted)}
 @page{size:A4;margin:14mm 12mm 16mm;@bottom-right{content:"page " counter(page) " of " counter(pages);

@@ -52,6 +52,7 @@ def suppressed_dict(suppressed: Suppressed) -> dict[str, Any]:
             "reason": exception.reason,
             "until": exception.until.isoformat() if exception.until else None,
             "owner": exception.owner,
+            "approver": exception.approver,
             "path": loc.path,
             "line": loc.line,
             "column": loc.column,

@@ -94,6 +94,7 @@ def _suppressed(suppressed: Suppressed, index: int, root: SourceRoot) -> dict[st
             "properties": {
                 "until": exception.until.isoformat() if exception.until else None,
                 "owner": exception.owner,
+                "approver": exception.approver,
                 "scope": exception.kind,
             },
         }

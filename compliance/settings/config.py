@@ -77,6 +77,7 @@ SCHEMA: dict[str, Any] = {
                     "reason": {"type": "string", "pattern": r"\S"},
                     "until": {"type": "string", "pattern": DATE_PATTERN},
                     "owner": {"type": "string", "minLength": 1},
+                    "approver": {"type": "string", "minLength": 1},
                 },
             },
         },
@@ -118,6 +119,7 @@ class ConfigException:
     path: str | None = None
     until: date | None = None
     owner: str | None = None
+    approver: str | None = None  # who accepted the risk, when not the owner
 
     def matches(self, finding: Finding) -> bool:
         return (
@@ -551,6 +553,7 @@ def _exceptions(root: str, config: ConfigFile) -> list[ConfigException]:
                 path=entry.get("path"),
                 until=parse_date(until, config.where(("exceptions", index, "until"))) if until else None,
                 owner=entry.get("owner"),
+                approver=entry.get("approver"),
             )
         )
     return found
@@ -599,7 +602,7 @@ def describe(settings: Settings) -> str:
     lines.append("exceptions:" + ("" if settings.exceptions else " []  # default"))
     for entry in settings.exceptions:
         lines.append(f"  - rule: {entry.rule}  # {settings.config_file}:{entry.location.line}:{entry.location.column}")
-        for key in ("blueprint", "cluster", "path", "reason", "until", "owner"):
+        for key in ("blueprint", "cluster", "path", "reason", "until", "owner", "approver"):
             value = getattr(entry, key)
             if value is not None:
                 lines.append(f"    {key}: {show(value.isoformat() if isinstance(value, date) else value)}")
