@@ -15,6 +15,7 @@ from compliance.engine.options import string_list
 from compliance.engine.registry import Scope, rule
 from compliance.model.findings import Severity, Violation
 from compliance.yaml import Path
+from compliance_rules.controls import INVENTORY
 
 REQUIRED_CARD_FIELDS = string_list(
     "required-card-fields", ("title", "summary"), "Card fields every blueprint must fill in (CRD001)."
@@ -40,6 +41,7 @@ def _field(mapping: Any, key: str) -> Any:
     Scope.BLUEPRINT,
     "card",
     options=(REQUIRED_CARD_FIELDS, LISTED_CARD_FIELDS),
+    controls=INVENTORY,
 )
 def card_fields(ctx: BlueprintContext) -> Iterator[Violation]:
     """
@@ -96,7 +98,7 @@ def card_fields(ctx: BlueprintContext) -> Iterator[Violation]:
         yield ctx.at_blueprint(OWNER, f"listed blueprint {ctx.blueprint.name} has no spec.owner.team")
 
 
-@rule("NAM001", "Blueprint and chart names differ", Severity.WARNING, Scope.BLUEPRINT, "card")
+@rule("NAM001", "Blueprint and chart names differ", Severity.WARNING, Scope.BLUEPRINT, "card", controls=INVENTORY)
 def name_mismatch(ctx: BlueprintContext) -> Iterator[Violation]:
     """
     ## What it does

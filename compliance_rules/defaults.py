@@ -16,6 +16,7 @@ from compliance.model.findings import Severity, Violation
 from compliance.yaml import Path
 from compliance_rules.attestation import in_cluster_host
 from compliance_rules.common import as_yaml, unknown_names
+from compliance_rules.controls import CONFIGURATION, CREDENTIALS
 
 VLLM: Path = ("defaultChannels", "vllm")
 VLLM_ENABLED: Path = (*VLLM, "enabled")
@@ -40,6 +41,7 @@ def _enabled_note(name: str, value: Any) -> str:
     Severity.ERROR,
     Scope.RELEASE,
     "defaults",
+    controls=CONFIGURATION,
 )
 def vllm_without_endpoint(ctx: ReleaseContext) -> Iterator[Violation]:
     """
@@ -108,6 +110,7 @@ def vllm_without_endpoint(ctx: ReleaseContext) -> Iterator[Violation]:
     Severity.ERROR,
     Scope.RELEASE,
     "defaults",
+    controls=CONFIGURATION,
 )
 def template_external_vllm(ctx: ReleaseContext) -> Iterator[Violation]:
     """
@@ -184,6 +187,7 @@ def template_external_vllm(ctx: ReleaseContext) -> Iterator[Violation]:
     Severity.ERROR,
     Scope.RELEASE,
     "defaults",
+    controls=CREDENTIALS,
 )
 def external_secret_without_key(ctx: ReleaseContext) -> Iterator[Violation]:
     """

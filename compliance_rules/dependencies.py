@@ -18,6 +18,7 @@ from compliance.engine.registry import Scope, rule
 from compliance.model import Blueprint, Cluster, Dependency, HelmRelease, Repository
 from compliance.model.findings import Severity, Violation
 from compliance.yaml import Path
+from compliance_rules.controls import CHANGE
 
 MAX_CYCLES = 50  # per strongly connected component; a tangled graph is reported, not enumerated
 
@@ -46,6 +47,7 @@ def releases_of(repo: Repository, cluster: Cluster, blueprint_name: str) -> list
     Severity.WARNING,
     Scope.RELEASE,
     "dependencies",
+    controls=CHANGE,
 )
 def depends_drift(ctx: ReleaseContext) -> Iterator[Violation]:
     """
@@ -167,6 +169,7 @@ def _missing_edge_path(release: HelmRelease) -> Path:
     Severity.ERROR,
     Scope.REPOSITORY,
     "dependencies",
+    controls=CHANGE,
 )
 def dag_edges(ctx: RepositoryContext) -> Iterator[Violation]:
     """
@@ -231,6 +234,7 @@ def dag_edges(ctx: RepositoryContext) -> Iterator[Violation]:
     Severity.ERROR,
     Scope.REPOSITORY,
     "dependencies",
+    controls=CHANGE,
 )
 def dag_unlisted(ctx: RepositoryContext) -> Iterator[Violation]:
     """
@@ -374,11 +378,7 @@ def _cycles(graph: dict[str, list[str]], component: list[str]) -> list[list[str]
 
 
 @rule(
-    "DAG004",
-    "Dependency cycle in the bootstrap DAG",
-    Severity.ERROR,
-    Scope.REPOSITORY,
-    "dependencies",
+    "DAG004", "Dependency cycle in the bootstrap DAG", Severity.ERROR, Scope.REPOSITORY, "dependencies", controls=CHANGE
 )
 def dag_cycle(ctx: RepositoryContext) -> Iterator[Violation]:
     """

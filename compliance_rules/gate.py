@@ -16,9 +16,10 @@ from collections.abc import Iterator
 from compliance.engine.context import RepositoryContext
 from compliance.engine.registry import Scope, rule
 from compliance.model.findings import Severity, Violation
+from compliance_rules.controls import GATE
 
 
-@rule("GATE001", "Pull request changes the gate's settings", Severity.ERROR, Scope.REPOSITORY, "gate")
+@rule("GATE001", "Pull request changes the gate's settings", Severity.ERROR, Scope.REPOSITORY, "gate", controls=GATE)
 def settings_changed(ctx: RepositoryContext) -> Iterator[Violation]:
     """
     ## What it does

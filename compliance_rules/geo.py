@@ -16,6 +16,7 @@ from compliance.model import MISSING
 from compliance.model.findings import Severity, Violation
 from compliance.yaml import Path
 from compliance_rules.common import as_yaml, proven_commercial, unknown_names
+from compliance_rules.controls import SANCTIONS
 from compliance_rules.gateway import COMMERCIAL_CHANNEL_TYPES, SANCTIONED_BASELINE, is_gateway
 
 SANCTIONED: Path = ("geo", "sanctionedRegions")
@@ -43,6 +44,7 @@ def _describe_relaxation(value: Any) -> str:
     Scope.RELEASE,
     "geo",
     options=(SANCTIONED_BASELINE, COMMERCIAL_CHANNEL_TYPES),
+    controls=SANCTIONS,
 )
 def baseline_not_blocked(ctx: ReleaseContext) -> Iterator[Violation]:
     """
@@ -148,6 +150,7 @@ def baseline_not_blocked(ctx: ReleaseContext) -> Iterator[Violation]:
     Severity.ERROR,
     Scope.RELEASE,
     "geo",
+    controls=SANCTIONS,
 )
 def relaxation_unjustified(ctx: ReleaseContext) -> Iterator[Violation]:
     """

@@ -19,6 +19,14 @@ from compliance.model import MISSING
 from compliance.model.findings import Severity, Violation
 from compliance.yaml import Path
 from compliance_rules.common import as_yaml, proven_commercial, unknown_names
+from compliance_rules.controls import (
+    ACCEPTABLE_USE,
+    ADMIN_ACCESS,
+    AUDIT_LOGGING,
+    CREDENTIALS,
+    PROMPT_PRIVACY,
+    RESELLER_DISCLOSURE,
+)
 from compliance_rules.gateway import COMMERCIAL_CHANNEL_TYPES, Channel, is_gateway
 
 ENFORCEMENT: Path = ("aup", "enforcement")
@@ -52,6 +60,7 @@ def _names(channels: list[Channel]) -> str:
     Scope.RELEASE,
     "policy",
     options=(COMMERCIAL_CHANNEL_TYPES,),
+    controls=ACCEPTABLE_USE,
 )
 def aup_off(ctx: ReleaseContext) -> Iterator[Violation]:
     """
@@ -113,6 +122,7 @@ def aup_off(ctx: ReleaseContext) -> Iterator[Violation]:
     Severity.ERROR,
     Scope.RELEASE,
     "policy",
+    controls=PROMPT_PRIVACY,
 )
 def prompt_content_undisclosed(ctx: ReleaseContext) -> Iterator[Violation]:
     """
@@ -178,6 +188,7 @@ def _as_number(value: Any) -> float | None:
     Scope.RELEASE,
     "policy",
     options=(MIN_RETENTION_DAYS,),
+    controls=AUDIT_LOGGING,
 )
 def audit_retention(ctx: ReleaseContext) -> Iterator[Violation]:
     """
@@ -238,7 +249,7 @@ def audit_retention(ctx: ReleaseContext) -> Iterator[Violation]:
         )
 
 
-@rule("BYK001", "BYOK keys not request-scoped", Severity.ERROR, Scope.RELEASE, "policy")
+@rule("BYK001", "BYOK keys not request-scoped", Severity.ERROR, Scope.RELEASE, "policy", controls=CREDENTIALS)
 def byok_scope(ctx: ReleaseContext) -> Iterator[Violation]:
     """
     ## What it does
@@ -292,6 +303,7 @@ def byok_scope(ctx: ReleaseContext) -> Iterator[Violation]:
     Scope.RELEASE,
     "policy",
     options=(COMMERCIAL_CHANNEL_TYPES,),
+    controls=RESELLER_DISCLOSURE,
 )
 def reseller_undisclosed(ctx: ReleaseContext) -> Iterator[Violation]:
     """
@@ -340,7 +352,14 @@ def reseller_undisclosed(ctx: ReleaseContext) -> Iterator[Violation]:
         )
 
 
-@rule("ADM001", "Master-key admin UI on a public host", Severity.ERROR, Scope.RELEASE, "policy")
+@rule(
+    "ADM001",
+    "Master-key admin UI on a public host",
+    Severity.ERROR,
+    Scope.RELEASE,
+    "policy",
+    controls=ADMIN_ACCESS,
+)
 def master_key_admin(ctx: ReleaseContext) -> Iterator[Violation]:
     """
     ## What it does

@@ -17,11 +17,12 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from compliance.engine.context import RenderedContext, is_blank, is_unknown
-from compliance.engine.registry import Scope, declared_in, rule
+from compliance.engine.registry import Scope, declared_in, family_rule, rule
 from compliance.model import RenderedObject
 from compliance.model.findings import Severity, Violation
 from compliance.yaml import Path
 from compliance_rules.attestation import ChannelProblem, channel_problems
+from compliance_rules.controls import ADMIN_ACCESS, CONTRACTS, CREDENTIALS, SUPPLIERS
 from compliance_rules.gateway import (
     Channel,
     RenderedChannels,
@@ -37,6 +38,7 @@ CONTRACT_CHECKS = ("COM001", "COM002")
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod")
 MASTER_KEY_ENV = "MASTER_KEY"
 BYOK = "byok-passthrough"
+_rule = family_rule(Scope.RENDERED, "rendered")  # this family's @rule
 
 
 def _problems(ctx: RenderedContext, code: str) -> Iterator[Violation]:
@@ -288,7 +290,7 @@ def _channel_violation(
     return at_channel(ctx, listed, problem.channel, problem.keys, message, severity, values_path)
 
 
-@rule("RM001", "Rendered channel fails the attestation checks", Severity.ERROR, Scope.RENDERED, "rendered")
+@_rule("RM001", "Rendered channel fails the attestation checks", Severity.ERROR, controls=SUPPLIERS)
 def rendered_attestation(ctx: RenderedContext) -> Iterator[Violation]:
     """
     ## What it does
@@ -328,7 +330,7 @@ def rendered_attestation(ctx: RenderedContext) -> Iterator[Violation]:
     yield from _rendered_channel_problems(ctx, ATTESTATION_CHECKS)
 
 
-@rule("RM006", "Enabled channel missing from the rendered channels", Severity.WARNING, Scope.RENDERED, "rendered")
+@_rule("RM006", "Enabled channel missing from the rendered channels", Severity.WARNING, controls=SUPPLIERS)
 def dropped_channel(ctx: RenderedContext) -> Iterator[Violation]:
     """
     ## What it does
@@ -379,7 +381,7 @@ def dropped_channel(ctx: RenderedContext) -> Iterator[Violation]:
         )
 
 
-@rule("RM002", "Rendered commercial channel without account or contract", Severity.ERROR, Scope.RENDERED, "rendered")
+@_rule("RM002", "Rendered commercial channel without account or contract", Severity.ERROR, controls=CONTRACTS)
 def rendered_contract(ctx: RenderedContext) -> Iterator[Violation]:
     """
     ## What it does
@@ -447,7 +449,7 @@ def _remote_keys(obj: RenderedObject) -> Iterator[tuple[Path, Any]]:
             yield ("spec", "dataFrom", index, "key"), item.get("key")
 
 
-@rule("RM003", "Rendered ExternalSecret without a remote key", Severity.ERROR, Scope.RENDERED, "rendered")
+@_rule("RM003", "Rendered ExternalSecret without a remote key", Severity.ERROR, controls=CREDENTIALS)
 def external_secret_key(ctx: RenderedContext) -> Iterator[Violation]:
     """
     ## What it does
@@ -545,7 +547,7 @@ def _master_key(ctx: RenderedContext) -> str:
     return ""
 
 
-@rule("RM004", "Admin host routed while the admin UI uses the master key", Severity.ERROR, Scope.RENDERED, "rendered")
+@_rule("RM004", "Admin host routed while the admin UI uses the master key", Severity.ERROR, controls=ADMIN_ACCESS)
 def admin_host_with_master_key(ctx: RenderedContext) -> Iterator[Violation]:
     """
     ## What it does
@@ -631,7 +633,7 @@ def _literal(value: Any, encoded: bool) -> bool:
         return True  # not base64: the apiserver rejects it, but it is still a literal in the manifest
 
 
-@rule("RM005", "Literal API key for a BYOK channel in a rendered Secret", Severity.ERROR, Scope.RENDERED, "rendered")
+@_rule("RM005", "Literal API key for a BYOK channel in a rendered Secret", Severity.ERROR, controls=CREDENTIALS)
 def byok_key_in_secret(ctx: RenderedContext) -> Iterator[Violation]:
     """
     ## What it does

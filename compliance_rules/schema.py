@@ -17,6 +17,7 @@ from compliance.engine.registry import Scope, rule
 from compliance.model.findings import Severity, Violation
 from compliance.schema.check import FastValidator, fast_validator
 from compliance.schema.guard import confined_validator, scan, schema_problem
+from compliance_rules.controls import CONFIGURATION
 
 # Keywords whose verdict depends only on which keys or how many items exist, never on a leaf's
 # value: an unknown (Flux variable) leaf inside the instance cannot change them.
@@ -94,7 +95,14 @@ def _shorten(text: str) -> str:
     return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
 
 
-@rule("SCH001", "Values violate the blueprint's configSchema", Severity.ERROR, Scope.RELEASE, "schema")
+@rule(
+    "SCH001",
+    "Values violate the blueprint's configSchema",
+    Severity.ERROR,
+    Scope.RELEASE,
+    "schema",
+    controls=CONFIGURATION,
+)
 def config_schema(ctx: ReleaseContext) -> Iterator[Violation]:
     """
     ## What it does
@@ -163,7 +171,9 @@ def _schema_path(path: tuple[str | int, ...]) -> tuple[str | int, ...]:
     return ("spec", "configSchema", *path)
 
 
-@rule("SCH002", "configSchema reference not resolved", Severity.ERROR, Scope.BLUEPRINT, "schema")
+@rule(
+    "SCH002", "configSchema reference not resolved", Severity.ERROR, Scope.BLUEPRINT, "schema", controls=CONFIGURATION
+)
 def unresolved_reference(ctx: BlueprintContext) -> Iterator[Violation]:
     """
     ## What it does
@@ -247,7 +257,14 @@ def unchecked_pattern(ctx: BlueprintContext) -> Iterator[Violation]:
         yield ctx.at_blueprint(_schema_path(issue.path), issue.message)
 
 
-@rule("SCH004", "configSchema is not a valid JSON Schema", Severity.WARNING, Scope.BLUEPRINT, "schema")
+@rule(
+    "SCH004",
+    "configSchema is not a valid JSON Schema",
+    Severity.WARNING,
+    Scope.BLUEPRINT,
+    "schema",
+    controls=CONFIGURATION,
+)
 def invalid_schema(ctx: BlueprintContext) -> Iterator[Violation]:
     """
     ## What it does

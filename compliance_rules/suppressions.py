@@ -18,9 +18,10 @@ from compliance.engine.context import RepositoryContext
 from compliance.engine.options import minimum_count
 from compliance.engine.registry import Scope, rule
 from compliance.model.findings import Severity, Violation
+from compliance_rules.controls import EXCEPTIONS
 
 
-@rule("SUP001", "Suppression without a reason", Severity.ERROR, Scope.REPOSITORY, "suppressions")
+@rule("SUP001", "Suppression without a reason", Severity.ERROR, Scope.REPOSITORY, "suppressions", controls=EXCEPTIONS)
 def without_reason(ctx: RepositoryContext) -> Iterator[Violation]:
     """
     ## What it does
@@ -52,7 +53,9 @@ def without_reason(ctx: RepositoryContext) -> Iterator[Violation]:
     return iter(())  # judged by compliance.governance.exceptions after the other rules
 
 
-@rule("SUP002", "Suppression past its until date", Severity.ERROR, Scope.REPOSITORY, "suppressions")
+@rule(
+    "SUP002", "Suppression past its until date", Severity.ERROR, Scope.REPOSITORY, "suppressions", controls=EXCEPTIONS
+)
 def expired(ctx: RepositoryContext) -> Iterator[Violation]:
     """
     ## What it does
@@ -98,6 +101,7 @@ EXPIRY_WARNING_DAYS = minimum_count(
     Scope.REPOSITORY,
     "suppressions",
     options=(EXPIRY_WARNING_DAYS,),
+    controls=EXCEPTIONS,
 )
 def expiring(ctx: RepositoryContext) -> Iterator[Violation]:
     """
@@ -133,7 +137,7 @@ def expiring(ctx: RepositoryContext) -> Iterator[Violation]:
     return iter(())  # judged by compliance.governance.exceptions after the other rules
 
 
-@rule("SUP003", "Suppression matched nothing", Severity.WARNING, Scope.REPOSITORY, "suppressions")
+@rule("SUP003", "Suppression matched nothing", Severity.WARNING, Scope.REPOSITORY, "suppressions", controls=EXCEPTIONS)
 def unused(ctx: RepositoryContext) -> Iterator[Violation]:
     """
     ## What it does
@@ -165,7 +169,9 @@ def unused(ctx: RepositoryContext) -> Iterator[Violation]:
     return iter(())  # judged by compliance.governance.exceptions after the other rules
 
 
-@rule("SUP004", "Suppression names an unknown rule", Severity.ERROR, Scope.REPOSITORY, "suppressions")
+@rule(
+    "SUP004", "Suppression names an unknown rule", Severity.ERROR, Scope.REPOSITORY, "suppressions", controls=EXCEPTIONS
+)
 def unknown_rule(ctx: RepositoryContext) -> Iterator[Violation]:
     """
     ## What it does
@@ -193,7 +199,7 @@ def unknown_rule(ctx: RepositoryContext) -> Iterator[Violation]:
     return iter(())  # judged by compliance.governance.exceptions after the other rules
 
 
-@rule("SUP005", "Malformed suppression comment", Severity.ERROR, Scope.REPOSITORY, "suppressions")
+@rule("SUP005", "Malformed suppression comment", Severity.ERROR, Scope.REPOSITORY, "suppressions", controls=EXCEPTIONS)
 def malformed(ctx: RepositoryContext) -> Iterator[Violation]:
     """
     ## What it does

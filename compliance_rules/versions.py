@@ -21,6 +21,7 @@ from compliance.engine.context import BlueprintContext, ReleaseContext, is_blank
 from compliance.engine.registry import Scope, rule
 from compliance.model import MISSING
 from compliance.model.findings import Severity, Violation
+from compliance_rules.controls import CHANGE
 
 # semver.org's suggested regular expression (SemVer 2.0.0), ASCII digits only.
 SEMVER = re.compile(
@@ -280,6 +281,7 @@ def pin_admits(pin: str, version: str) -> bool | None:
     Severity.ERROR,
     Scope.BLUEPRINT,
     "versions",
+    controls=CHANGE,
 )
 def version_lockstep(ctx: BlueprintContext) -> Iterator[Violation]:
     """
@@ -322,7 +324,7 @@ def version_lockstep(ctx: BlueprintContext) -> Iterator[Violation]:
     )
 
 
-@rule("VER002", "Version is not SemVer 2.0", Severity.ERROR, Scope.BLUEPRINT, "versions")
+@rule("VER002", "Version is not SemVer 2.0", Severity.ERROR, Scope.BLUEPRINT, "versions", controls=CHANGE)
 def version_not_semver(ctx: BlueprintContext) -> Iterator[Violation]:
     """
     ## What it does
@@ -371,6 +373,7 @@ def version_not_semver(ctx: BlueprintContext) -> Iterator[Violation]:
     Severity.WARNING,
     Scope.RELEASE,
     "versions",
+    controls=CHANGE,
 )
 def pinned_version(ctx: ReleaseContext) -> Iterator[Violation]:
     """

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from compliance.app.api import load_registry
 from compliance.redact import REDACTED
 from tests.helpers import FIXTURES, edit, run_process
 from tests.helpers.gitrepo import git, init_repo
@@ -173,6 +174,38 @@ def test_exceptions_are_listed_not_failed(audit: Audit) -> None:
     assert header == ["Status", "Exception", "Rules", "Reason", "Owner / approver", "Until", "Findings"]
     assert entry[0] == "✓ Active" and entry[2] == "AUD002" and entry[4] == "owner dpo"
     assert entry[5:] == ["2024-06-30 (in 229 days)", "1"]
+
+
+def test_summary_by_rule_comes_before_the_detail(audit: Audit) -> None:
+    page = Page(audit.html)
+    header, *rows = page.tables["by-rule"]
+    assert header == ["Rule", "Title", "Result", "Findings", "Checks"]
+    assert rows == [
+        ["AUP001", "Provider AUP enforcement off with commercial channels", "✗ Fail", "1 error", "8"],
+        ["AUD002", "Audit log disabled or retained too briefly", "✓ Pass", "1 excepted", "8"],
+    ]
+    assert "Passed with no finding: " in audit.html and "Not applicable here (no check ran): " in audit.html
+    order = [audit.html.index(f'<section id="{name}"') for name in ("posture", "by-rule", "controls", "findings")]
+    assert order == sorted(order)
+
+
+def test_control_view_maps_controls_to_rules_and_results(audit: Audit) -> None:
+    controls = {(row[0], row[1]): row[2:] for row in Page(audit.html).tables["controls"][1:]}
+    assert controls[("EU AI Act", "Art.26")] == ["✗ Fail", "AUD001 ✓ AUD002 ✓ AUP001 ✗"]  # AUP001 fails it
+    assert controls[("EU AI Act", "Art.12")] == ["✓ Pass", "AUD002 ✓"]  # excepted, not failed
+    assert controls[("ISO/IEC 27001:2022 Annex A", "A.8.15")] == ["✓ Pass", "AUD002 ✓"]
+    assert controls[("SOC 2 (TSC CC)", "CC9.2")][0] == "✗ Fail"
+    assert ("SOC 2 (TSC CC)", "CC6.6") in controls and len(controls) == len(load_registry().controls())
+
+
+def test_informational_findings_take_a_line_each(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "bad-dag", root)
+    page = Page(make_report(root, tmp_path / "r.html"))
+    infos = page.tables["infos"][1:]
+    assert len(infos) == 2 and all(row[0] == "DAG003" for row in infos)
+    assert all("Expected DAG slot not on disk yet" in row[2] for row in infos)
+    assert 'class="finding sev-info' not in (tmp_path / "r.html").read_text(encoding="utf-8")
 
 
 def test_source_date_epoch_is_also_the_day_exceptions_expire(repo: Path, tmp_path: Path) -> None:
@@ -440,6 +473,14 @@ def test_browser_renders_posture_matrix_and_finding(audit: Audit, tmp_path: Path
         "evidence"
     ]
     assert "Provider AUP enforcement off with commercial channels" in dom.stdout
+    controls = {(row[1], row[2]) for row in page.tables["controls"][1:]}
+    assert ("Art.26", "✗ Fail") in controls and ("Art.12", "✓ Pass") in controls
+    assert page.tables["by-rule"][1][:3] == [
+        "AUP001",
+        "Provider AUP enforcement off with commercial channels",
+        "✗ Fail",
+    ]
+    assert page.tables["register"][1][0] == "✓ Active"
 
 
 def test_browser_prints_the_report_to_pdf(audit: Audit, tmp_path: Path) -> None:

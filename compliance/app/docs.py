@@ -24,6 +24,9 @@ def family_page(family: str, specs: Iterable[RuleSpec], intro: str) -> str:
             f"**{spec.title}** — default severity `{spec.severity.value}`, scope `{spec.scope.value}`.",
             "",
         ]
+        if spec.controls:
+            controls = ", ".join(f"`{control}`" for control in spec.controls)
+            lines += [f"Evidences: {controls} ([what they mean](../controls.md)).", ""]
         body = spec.doc.replace("\n## ", "\n### ")
         lines.append(body.strip())
     return "\n".join(lines) + "\n"

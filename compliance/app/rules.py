@@ -8,10 +8,15 @@ from compliance.errors import UsageError
 
 
 def list_rules(rule_paths: tuple[str, ...] = ()) -> Outcome:
-    """Every rule: id, default severity, family and title."""
+    """Every rule: id, default severity, family and title, then the controls it evidences (docs/controls.md)."""
     specs = load_rules(rule_paths)
     width = max((len(s.family) for s in specs), default=6)
-    lines = [f"{spec.id}  {spec.severity.value:<7}  {spec.family:<{width}}  {spec.title}\n" for spec in specs]
+    lines = [
+        f"{spec.id}  {spec.severity.value:<7}  {spec.family:<{width}}  {spec.title}"
+        + (f"  [{', '.join(spec.controls)}]" if spec.controls else "")
+        + "\n"
+        for spec in specs
+    ]
     return Outcome((Output("".join(lines)),))
 
 
@@ -27,7 +32,8 @@ def explain(rule_id: str, rule_paths: tuple[str, ...] = ()) -> Outcome:
     text = (
         f"{spec.id}: {spec.title}\n"
         f"severity: {spec.severity.value}   family: {spec.family}   scope: {spec.scope.value}\n"
-        f"provider: {spec.provider}\n\n"
+        f"provider: {spec.provider}\n"
+        f"controls: {', '.join(spec.controls) or 'none (see docs/controls.md)'}\n\n"
         f"{spec.doc}\n"
     )
     if spec.options:

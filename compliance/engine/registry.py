@@ -31,6 +31,8 @@ from compliance.model.findings import Severity, Violation
 
 ENTRY_POINT_GROUP = "compliance.rules"
 RULE_ID = re.compile(r"^[A-Z][A-Z0-9]{1,9}[0-9]{3}$")
+# a control a rule evidences: FRAMEWORK:ID (`SOC2:CC6.1`, `ISO27001:A.8.9`, `EUAIA:Art.12`; docs/controls.md)
+CONTROL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,31}:[A-Za-z0-9][A-Za-z0-9.()-]{0,31}$")
 SECTION = re.compile(r"^## (.+)$", re.MULTILINE)
 DECLARATION = "__compliance_rule__"  # the attribute `@rule` sets on a check
 
@@ -62,6 +64,7 @@ class RuleDeclaration:
     scope: Scope
     family: str
     options: tuple[Option, ...] = ()
+    controls: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +77,7 @@ class RuleSpec:
     check: Check
     provider: str
     options: tuple[Option, ...] = ()  # the knobs the rule reads (`compliance.engine.options`)
+    controls: tuple[str, ...] = ()  # the compliance controls it evidences, FRAMEWORK:ID (`CONTROL_ID`)
 
     @property
     def doc(self) -> str:
@@ -94,17 +98,31 @@ class RuleSpec:
 
 
 def rule(
-    id: str, title: str, severity: Severity, scope: Scope, family: str, options: Sequence[Option] = ()
+    id: str,
+    title: str,
+    severity: Severity,
+    scope: Scope,
+    family: str,
+    options: Sequence[Option] = (),
+    controls: Sequence[str] = (),
 ) -> Callable[[Check], Check]:
     """Declare a check. Its docstring is its documentation (`compliance explain ID`); `options` are the
-    knobs it reads. Nothing is registered here: a registry collects the check from its module."""
-    declaration = RuleDeclaration(id, title, Severity(severity), Scope(scope), family, tuple(options))
+    knobs it reads; `controls` the compliance controls its result evidences (`FRAMEWORK:ID`, docs/controls.md).
+    Nothing is registered here: a registry collects the check from its module."""
+    declaration = RuleDeclaration(
+        id, title, Severity(severity), Scope(scope), family, tuple(options), tuple(dict.fromkeys(controls))
+    )
 
     def declare(check: Check) -> Check:
         setattr(check, DECLARATION, declaration)
         return check
 
     return declare
+
+
+def family_rule(scope: Scope, family: str) -> Callable[..., Callable[[Check], Check]]:
+    """`@rule` with the scope and family fixed, for a module whose rules share them (`id, title, severity, ...`)."""
+    return functools.partial(rule, scope=scope, family=family)
 
 
 def declared_in(module: ModuleType) -> list[tuple[Check, RuleDeclaration]]:
@@ -138,6 +156,26 @@ class Registry:
 
     def options(self) -> tuple[Option, ...]:
         return self.declared
+
+    def controls(self) -> dict[str, list[str]]:
+        """Control -> the ids of the rules that evidence it, both sorted."""
+        return controls_of(self.rules())
+
+
+def controls_of(specs: Iterable[RuleSpec]) -> dict[str, list[str]]:
+    """Control -> the ids of the rules among `specs` that evidence it, both sorted."""
+    found: dict[str, list[str]] = {}
+    for spec in sorted(specs, key=lambda s: s.id):
+        for control in spec.controls:
+            found.setdefault(control, []).append(spec.id)
+    return {control: found[control] for control in sorted(found, key=control_order)}
+
+
+def control_order(control: str) -> tuple[str, tuple[tuple[int, str], ...]]:
+    """Framework, then the id's numbers as numbers (`A.8.9` before `A.8.15`)."""
+    framework, _, ident = control.partition(":")
+    parts = re.findall(r"\d+|\D+", ident)
+    return framework, tuple((int(p), "") if p.isdigit() else (-1, p) for p in parts)
 
 
 def declared_options(specs: Iterable[RuleSpec]) -> tuple[Option, ...]:
@@ -173,13 +211,18 @@ class RegistryBuilder:
             return  # the same module reached through two providers (a package and its entry point)
         if existing is not None:
             raise PluginError(f"{provider}: rule id {rule_id} is already defined by {existing.provider}")
+        for control in declaration.controls:
+            if not isinstance(control, str) or not CONTROL_ID.match(control):
+                raise PluginError(f"{provider}: {rule_id} declares control {control!r} (expected e.g. SOC2:CC6.1)")
         for option in declaration.options:
             known = self._options.get(option.name)
             if known is not None and known[0] != option:
                 raise PluginError(f"{provider}: option {option.name} is already declared differently by {known[1]}")
             self._options.setdefault(option.name, (option, provider))
         d = declaration
-        self._specs[rule_id] = RuleSpec(d.id, d.title, d.severity, d.scope, d.family, check, provider, d.options)
+        self._specs[rule_id] = RuleSpec(
+            d.id, d.title, d.severity, d.scope, d.family, check, provider, d.options, d.controls
+        )
 
     def add_path(self, path: str, roots: Sequence[str] = (), trust_roots: bool = False) -> None:
         """Rule modules from a .py file or every .py file in a folder.

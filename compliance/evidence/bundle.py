@@ -189,7 +189,15 @@ def rule_pack(rules: Iterable[RuleSpec]) -> RulePack:
                     sources[source_file] = hashlib.sha256(handle.read()).hexdigest()
             except OSError:
                 sources[source_file] = ""
-        fields = (spec.id, spec.title, spec.severity.value, spec.scope.value, spec.family, spec.provider)
+        fields = (
+            spec.id,
+            spec.title,
+            spec.severity.value,
+            spec.scope.value,
+            spec.family,
+            spec.provider,
+            *spec.controls,
+        )
         digest.update(("\x1f".join((*fields, sources[source_file])) + "\n").encode("utf-8"))
     return RulePack(digest.hexdigest(), len(specs), tuple(sorted({spec.provider for spec in specs})))
 
@@ -398,6 +406,7 @@ def rules_json(rules: Iterable[RuleSpec]) -> bytes:
                 "family": spec.family,
                 "scope": spec.scope.value,
                 "provider": spec.provider,
+                "controls": list(spec.controls),
             }
             for spec in sorted(rules, key=lambda spec: spec.id)
         ]

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from compliance.model.findings import Finding, Severity, TraceStep
 from compliance.report import ReportData, summary
+from compliance.report.html_audit import controls_section, info_table, register_table, summary_section
 from compliance.report.html_style import CSS
 from compliance.report.html_text import code as _code
 from compliance.report.html_text import escape
@@ -411,14 +412,16 @@ def _findings_section(data: ReportData, table: Posture, cluster_ids: dict[str | 
         counts = Counter(f.severity for f in found)
         heading = f"Cluster {name}" if cluster is not None else name
         tally = _severity_counts(dict(counts)) or "no findings"
-        body = "".join(_finding(f, specs.get(f.rule), kinds) for f in found)
+        body = "".join(_finding(f, specs.get(f.rule), kinds) for f in found if f.severity is not Severity.INFO)
+        body += info_table([f for f in found if f.severity is Severity.INFO], specs)  # one line each
         groups.append(
             f'<div class="finding-group" id="{cluster_ids[cluster]}"><h3>{heading} '
             f'<span class="h-count">{escape(tally)}</span></h3>{body}</div>'
         )
     intro = (
         "<p>Grouped by cluster, most severe first. <em>Effective value</em> is what the cluster deploys (chart "
-        "defaults coalesced with the overlay as Helm does); <em>Overrode</em> rows are the values it replaced.</p>"
+        "defaults coalesced with the overlay as Helm does); <em>Overrode</em> rows are the values it replaced. "
+        "Informational findings are listed one per line after them.</p>"
     )
     return f'<section id="findings" class="page"><h2>3. Findings</h2>{intro}{"".join(groups)}</section>'
 
@@ -439,8 +442,6 @@ def _exception(suppressed: Suppressed) -> str:
 
 
 def _exceptions_section(data: ReportData, scope: AuditScope | None) -> str:
-    from compliance.report.html_audit import register_table
-
     entries = data.extra.get("register") or ()
     register = register_table(entries, scope.judged_on if scope else "")  # type: ignore[arg-type]
     if not data.suppressed:
@@ -550,6 +551,8 @@ def render(data: ReportData, color: bool = False) -> str:
         f'<a href="#{anchor}">{label}</a>'
         for anchor, label in (
             ("posture", "1. Posture matrix"),
+            ("by-rule", "Summary by rule"),
+            ("controls", "Controls"),
             ("scope", "2. Scope"),
             ("findings", "3. Findings"),
             ("exceptions", "4. Exceptions"),
@@ -571,7 +574,8 @@ def render(data: ReportData, color: bool = False) -> str:
         '<header class="masthead"><div class="eyebrow">Compliance evidence report</div>'
         f'<h1>{escape(repo_name)}</h1><p class="sub">{escape(" · ".join(subtitle))}</p></header>'
         f'{_verdict(data, table)}{_figures(data)}<nav class="toc">{toc}</nav>'
-        f"{_posture_section(data, table, cluster_ids)}{_scope_section(data, scope)}"
+        f"{_posture_section(data, table, cluster_ids)}{summary_section(data)}{controls_section(data)}"
+        f"{_scope_section(data, scope)}"
         f"{_findings_section(data, table, cluster_ids)}{_exceptions_section(data, scope)}"
         f"{_catalog_section(data)}{_inventory_section(data)}"
         f"{_verify_section(scope)}<footer>{footer}</footer></body></html>\n"

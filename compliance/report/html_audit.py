@@ -1,16 +1,98 @@
-"""The audit sections of the HTML report that stand beside the findings: the exceptions register.
+"""The audit sections of the HTML report beside the findings: the summary by rule, the control view and the
+exceptions register.
 
 Pure, like `compliance.report.html`: data in, escaped HTML out.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from compliance.model.findings import Severity
+from compliance.report import ReportData
+from compliance.report.controls import RuleResult, control_results, rule_results
 from compliance.report.html_text import code, escape, path, plural
 
 if TYPE_CHECKING:
+    from compliance.engine.registry import RuleSpec
     from compliance.governance.exceptions import RegisterEntry
+    from compliance.model.findings import Finding
+
+RESULT_BADGE = {"fail": ("st-fail", "✗ Fail"), "pass": ("st-pass", "✓ Pass"), "n/a": ("st-n-a", "– N/A")}
+FRAMEWORKS = {"SOC2": "SOC 2 (TSC CC)", "ISO27001": "ISO/IEC 27001:2022 Annex A", "EUAIA": "EU AI Act"}
+
+
+def _badge(status: str) -> str:
+    css, label = RESULT_BADGE[status]
+    return f'<span class="badge {css}">{label}</span>'
+
+
+def _found(result: RuleResult) -> str:
+    parts = [plural(result.counts[s], s.value) for s in Severity if result.counts[s]]
+    if result.excepted:
+        parts.append(f"{result.excepted} excepted")
+    return " · ".join(parts) or "none"
+
+
+def _rule_link(rule: str) -> str:
+    return f'<a class="rule-id" href="#rule-{escape(rule)}">{escape(rule)}</a>'
+
+
+def summary_section(data: ReportData) -> str:
+    """A row per rule with findings, failures first; the rules that passed clean and those that did not apply
+    in a line each: one page, whatever the number of rules."""
+    results = list(rule_results(data).values())
+    shown = sorted(
+        (r for r in results if r.counts or r.excepted),
+        key=lambda r: (r.status != "fail", -r.counts[Severity.ERROR], -r.counts[Severity.WARNING], r.spec.id),
+    )
+    rows = "".join(
+        f"<tr><td>{_rule_link(r.spec.id)}</td><td>{escape(r.spec.title)}</td><td>{_badge(r.status)}</td>"
+        f'<td>{escape(_found(r))}</td><td class="num">{r.checks}</td></tr>'
+        for r in shown
+    )
+    clean = [r.spec.id for r in results if r.status == "pass" and not (r.counts or r.excepted)]
+    idle = [r.spec.id for r in results if r.status == "n/a"]
+    rest = "".join(
+        f'<p class="legend">{label}: {", ".join(_rule_link(i) for i in ids)}.</p>'
+        for label, ids in (("Passed with no finding", clean), ("Not applicable here (no check ran)", idle))
+        if ids
+    )
+    return (
+        '<section id="by-rule"><h2>Summary by rule</h2>'
+        '<table class="by-rule"><thead><tr><th scope="col">Rule</th><th scope="col">Title</th>'
+        '<th scope="col">Result</th><th scope="col">Findings</th><th scope="col" class="num">Checks</th></tr>'
+        f"</thead><tbody>{rows}</tbody></table>{rest}</section>"
+    )
+
+
+def controls_section(data: ReportData) -> str:
+    """Control -> the rules that evidence it -> their result (docs/controls.md says what each control is)."""
+    controls = control_results(data)
+    if not controls:
+        return ""
+    rows: list[str] = []
+    for control in controls:
+        framework, _, ident = control.control.partition(":")
+        rules = " ".join(
+            f'{_rule_link(r.spec.id)}&nbsp;<span class="mark-{r.status.replace("/", "-")}">'
+            f"{RESULT_BADGE[r.status][1].split()[0]}</span>"
+            for r in control.rules
+        )
+        rows.append(
+            f"<tr><td>{escape(FRAMEWORKS.get(framework, framework))}</td><td>{code(ident)}</td>"
+            f"<td>{_badge(control.status)}</td><td>{rules}</td></tr>"
+        )
+    return (
+        '<section id="controls"><h2>Controls</h2><p>Each control the rules evidence, with the result of every rule '
+        "that evidences it: a control fails when one of its rules found an error or warning. A pass is evidence "
+        "for the configuration linted, not proof of the whole control.</p>"
+        '<table class="controls"><thead><tr><th scope="col">Framework</th><th scope="col">Control</th>'
+        '<th scope="col">Result</th><th scope="col">Rules</th></tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></section>"
+    )
+
 
 STATUS_BADGE = {
     "active": ("st-pass", "✓ Active"),
@@ -61,4 +143,20 @@ def register_table(entries: tuple[RegisterEntry, ...], judged_on: str) -> str:
         '<th scope="col">Rules</th><th scope="col">Reason</th><th scope="col">Owner / approver</th>'
         '<th scope="col">Until</th><th scope="col" class="num">Findings</th></tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def info_table(findings: list[Finding], specs: Mapping[str, RuleSpec]) -> str:
+    """Informational findings, one line each (rule, where, message): listed, not laid out as evidence."""
+    if not findings:
+        return ""
+    rows = "".join(
+        f"<tr><td>{_rule_link(f.rule)}</td><td>{path(str(f.location))}</td><td>{escape(f.message)}"
+        + (f' <span class="muted">({escape(specs[f.rule].title)})</span>' if f.rule in specs else "")
+        + "</td></tr>"
+        for f in findings
+    )
+    return (
+        f'<table class="infos"><thead><tr><th scope="col">ℹ Info</th><th scope="col">Where</th>'
+        f'<th scope="col">Message</th></tr></thead><tbody>{rows}</tbody></table>'
     )

@@ -81,12 +81,20 @@ table.evidence td:nth-child(2){width:38%}
 .rule-title{font-weight:600}
 .rule-meta{font-size:.85em;display:flex;flex-wrap:wrap;gap:4px 12px;align-items:center}
 .rule-text{display:grid;grid-template-columns:repeat(3,1fr);gap:0 22px;font-size:.92em}
-table.inventory{font-size:.84em}
+table.inventory{font-size:.78em;table-layout:fixed}
+table.inventory th:nth-child(2){width:11%}table.inventory th:nth-child(3){width:9%}
+table.inventory th:nth-child(4){width:47%}
+table.inventory td{padding:1px 6px;line-height:1.3}
+table.infos{font-size:.84em}table.infos td{padding:2px 6px}table.infos td:first-child{white-space:nowrap}
 code.path{overflow-wrap:break-word}
 code.hash{font-size:.92em;white-space:nowrap}
 table.exceptions,table.register{font-size:.86em}
 table.exceptions td:first-child,table.register td:first-child{white-space:nowrap}
 .reason{margin:0;font-weight:600}
+table.by-rule,table.controls{font-size:.86em}
+table.by-rule td:nth-child(3),table.controls td:nth-child(3){white-space:nowrap}
+table.controls td:first-child{white-space:nowrap;color:var(--muted)}
+.mark-fail{color:var(--err);font-weight:700}.mark-pass{color:var(--ok)}.mark-n-a{color:var(--muted)}
 footer{margin-top:32px;border-top:1px solid var(--line);padding-top:8px;font-size:.82em;color:var(--muted)}
 @page{size:A4;margin:14mm 12mm 16mm;@bottom-right{content:"page " counter(page) " of " counter(pages);
 font:8pt system-ui,sans-serif;color:#6b7280}}
@@ -94,6 +102,7 @@ font:8pt system-ui,sans-serif;color:#6b7280}}
 html{font-size:9.5pt}
 body{max-width:none;padding:0 2px}
 code.hash{font-size:.85em}
+table.inventory{font-size:7pt}table.inventory code.hash{font-size:6.4pt}
 nav.toc{display:none}
 a{text-decoration:none}
 section.page{break-before:page}

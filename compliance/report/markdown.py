@@ -97,7 +97,27 @@ def render(data: ReportData, color: bool = False) -> str:
     if data.fixed:
         fixed = _table(list(data.fixed[:MAX_ROWS]), root, links)
         lines += _folded(f"{_plural(len(data.fixed), 'finding')} fixed", fixed)
+    lines += _controls(data, links)
     return "\n".join(lines)
+
+
+def _controls(data: ReportData, links: dict[str, str]) -> list[str]:
+    """The control view, folded: control -> result -> the rules that evidence it, each with its result."""
+    from compliance.report.controls import control_results
+
+    controls = control_results(data)
+    if not controls:
+        return []
+    mark = {"fail": "❌", "pass": "✅", "n/a": "➖"}
+    rows: list[str] = []  # a list, not a table: the findings' tables stay the only tables
+    for control in controls:
+        rules = ", ".join(
+            (f"[{r.spec.id}]({links[r.spec.id]})" if r.spec.id in links else r.spec.id) + f" {mark[r.status]}"
+            for r in control.rules
+        )
+        rows.append(f"- {mark[control.status]} {escape_cell(control.control, code=True)} {control.status}: {rules}")
+    failing = sum(1 for c in controls if c.status == "fail")
+    return _folded(f"Controls: {_plural(len(controls), 'control')} evidenced, {failing} with a failing rule", rows)
 
 
 def _folded(summary_text: str, body: list[str]) -> list[str]:

@@ -39,7 +39,13 @@ def _descriptor(spec: RuleSpec, base: str | None) -> dict[str, Any]:
         "fullDescription": {"text": " ".join(spec.summary.split())},  # the docstring's hard wraps undone
         "help": {"text": spec.doc or spec.title, "markdown": f"**{spec.id}: {spec.title}**\n\n{spec.doc}".strip()},
         "defaultConfiguration": {"level": LEVEL[spec.severity]},
-        "properties": {"family": spec.family, "scope": spec.scope.value, "tags": ["compliance", spec.family]},
+        # the controls as tags too: code scanning filters alerts by tag (`SOC2:CC6.1`)
+        "properties": {
+            "family": spec.family,
+            "scope": spec.scope.value,
+            "tags": ["compliance", spec.family, *spec.controls],
+            "controls": list(spec.controls),
+        },
     }
     link = rule_doc(spec, base)
     if base and link:  # helpUri must be absolute; without a published docs URL the help text stands alone
