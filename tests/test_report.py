@@ -255,6 +255,65 @@ def test_scope_names_commit_and_dirty_tree(repo: Path, tmp_path: Path) -> None:
     assert "platform/cnpg/chart/values.yaml" in dirty["Working tree"]
 
 
+GITHUB_RUN = {
+    "GITHUB_ACTIONS": "true",
+    "GITHUB_REPOSITORY": "acme/platform",
+    "GITHUB_RUN_ID": "4242",
+    "GITHUB_RUN_ATTEMPT": "2",
+    "GITHUB_REF": "refs/pull/7/merge",
+    "GITHUB_SHA": "0123456789abcdef0123456789abcdef01234567",
+    "GITHUB_SERVER_URL": "https://github.com",
+}
+
+
+def test_title_names_the_remote_without_credentials_not_the_local_folder(repo: Path, tmp_path: Path) -> None:
+    init_repo(repo)
+    git(repo, "remote", "add", "origin", "https://ci-bot:s3cret-token-77@git.example.com/acme/platform.git")
+    html = make_report(repo, tmp_path / "r.html")
+    page = Page(html)
+    assert "<title>Compliance report — git.example.com/acme/platform</title>" in html
+    assert "<h1>git.example.com/acme/platform</h1>" in html
+    scope = dict(page.tables["facts"])
+    assert scope["Repository"] == "https://git.example.com/acme/platform.git"
+    assert "Repository root" not in scope and str(repo) not in html  # no local path in the page
+    assert "s3cret-token-77" not in html and "ci-bot" not in html
+    with make_bundle(repo, tmp_path / "e.zip") as bundle:
+        assert not any(b"s3cret-token-77" in bundle.read(name) for name in bundle.namelist())
+        assert json.loads(bundle.read("inputs.json"))["scope"]["git"]["remote"] == scope["Repository"]
+
+
+def test_title_and_scope_name_the_ci_run(repo: Path, tmp_path: Path) -> None:
+    result = run_process(
+        "report", str(repo), "--output", str(tmp_path / "r.html"), env={**GITHUB_RUN, "SOURCE_DATE_EPOCH": EPOCH}
+    )
+    assert result.returncode == 0, result.stderr
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "<h1>acme/platform</h1>" in html
+    assert "GitHub Actions run 4242 (attempt 2) of acme/platform on refs/pull/7/merge" in html
+    ci = dict(Page(html).tables["facts"])["CI run"]
+    assert ci == (
+        "GitHub Actions run 4242 (attempt 2) of acme/platform ref refs/pull/7/merge "
+        "commit 0123456789abcdef0123456789abcdef01234567 https://github.com/acme/platform/actions/runs/4242"
+    )
+    assert "with the CI variables of the run it names" in html
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("https://user:token@github.com/org/repo.git", "https://github.com/org/repo.git"),
+        ("https://x-access-token:ghs_abc@github.com:8443/org/repo?token=1#frag", "https://github.com:8443/org/repo"),
+        ("ssh://git@host.example/org/repo.git", "ssh://host.example/org/repo.git"),
+        ("git@github.com:org/repo.git", "git@github.com:org/repo.git"),
+        ("/srv/git/repo.git", "/srv/git/repo.git"),
+    ],
+)
+def test_public_url_takes_credentials_out(url: str, shown: str) -> None:
+    from compliance.evidence.bundle import public_url
+
+    assert public_url(url) == shown
+
+
 def test_report_never_writes_the_audited_git_index(repo: Path, tmp_path: Path) -> None:
     init_repo(repo)
     index = repo / ".git/index"

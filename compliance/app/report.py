@@ -61,6 +61,7 @@ def report(request: ReportRequest) -> Outcome:
         renderer=shared.renderer.label or f"none ({shared.renderer.why_none or 'not asked for'})",
         config_file=settings.config_file,
         judged_on=settings.today.isoformat(),
+        ci=evidence.ci_run(),
     )
     data = ReportData(
         hide.findings(evidence.redact_finding(f) for f in run.findings),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import subprocess
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -54,6 +55,22 @@ class GitState:
     dirty: bool | None = None  # uncommitted or untracked changes under the linted root
     changed: tuple[str, ...] = ()  # their paths, relative to the work tree
     note: str = ""
+    remote: str = ""  # `origin`'s URL with any credentials taken out (`public_url`), '' without one
+
+
+@dataclass(frozen=True, slots=True)
+class CiRun:
+    """The CI job that made the report, from its environment (GitHub Actions' GITHUB_*, GitLab's CI_*)."""
+
+    system: str  # "GitHub Actions", "GitLab CI"
+    repository: str  # owner/name or group/project
+    run: str  # the run (pipeline) id, with the attempt or job when there is one
+    ref: str
+    sha: str
+    url: str  # where the run is shown ('' when unknown)
+
+    def describe(self) -> str:
+        return f"{self.system} run {self.run} of {self.repository}" + (f" on {self.ref}" if self.ref else "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +99,67 @@ class AuditScope:
     renderer: str = "none"  # the Helm back end that rendered charts, or why none did
     config_file: str | None = None  # the project configuration read, if any
     judged_on: str = ""  # the day exceptions' `until` dates were judged against (ISO date)
+    ci: CiRun | None = None  # the CI run that made it, if any
+
+    @property
+    def shown_path(self) -> str:
+        """The linted path as the report shows it: inside a git work tree, never a local absolute path."""
+        if self.git.toplevel and os.path.isabs(self.path):
+            return self.git.prefix or "."
+        return self.path
+
+    @property
+    def name(self) -> str:
+        """What the report is about: the CI's repository, else the git remote, else the linted folder's name."""
+        if self.ci is not None and self.ci.repository:
+            return self.ci.repository
+        if self.git.remote:
+            return re.sub(r"^[a-z][a-z0-9+.-]*://|\.git$", "", self.git.remote).replace(":", "/", 1)
+        return os.path.basename(self.root.rstrip("/")) or self.root
+
+
+def public_url(url: str) -> str:
+    """A remote URL safe to print: no user name or password (a token often sits there), no query or fragment.
+    `git@host:path` (scp-like) names an account, not a secret, and is kept."""
+    if "://" not in url:
+        return url
+    from urllib.parse import urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return ""  # not a URL we can take apart safely: say nothing rather than leak
+    return urlunsplit((parts.scheme, host + port, parts.path, "", ""))
+
+
+def ci_run(environ: Mapping[str, str] | None = None) -> CiRun | None:
+    """The CI run's identity from its environment variables, None outside CI."""
+    env = os.environ if environ is None else environ
+    if env.get("GITHUB_ACTIONS") == "true" and env.get("GITHUB_REPOSITORY"):
+        repository, run = env["GITHUB_REPOSITORY"], env.get("GITHUB_RUN_ID", "")
+        server = env.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
+        attempt = env.get("GITHUB_RUN_ATTEMPT", "")
+        return CiRun(
+            "GitHub Actions",
+            repository,
+            run + (f" (attempt {attempt})" if attempt and attempt != "1" else ""),
+            env.get("GITHUB_REF", ""),
+            env.get("GITHUB_SHA", ""),
+            public_url(f"{server}/{repository}/actions/runs/{run}") if run else "",
+        )
+    if env.get("GITLAB_CI") == "true" or env.get("CI_PROJECT_PATH"):
+        pipeline, job = env.get("CI_PIPELINE_ID", ""), env.get("CI_JOB_ID", "")
+        return CiRun(
+            "GitLab CI",
+            env.get("CI_PROJECT_PATH", ""),
+            pipeline + (f" (job {job})" if job else ""),
+            env.get("CI_COMMIT_REF_NAME", ""),
+            env.get("CI_COMMIT_SHA", ""),
+            public_url(env.get("CI_PIPELINE_URL", "") or env.get("CI_JOB_URL", "")),
+        )
+    return None
 
 
 def source_date_epoch(environ: Mapping[str, str] | None = None) -> int | None:
@@ -149,10 +227,13 @@ def git_state(root: str) -> GitState:
         return GitState(toplevel=toplevel, prefix=prefix, note="no commit yet")
     commit, _, commit_date = head.stdout.decode().strip().partition("\n")
     branch = _git(directory, "rev-parse", "--abbrev-ref", "HEAD").stdout.decode("utf-8", "replace").strip()
+    origin = _git(directory, "remote", "get-url", "origin")
+    remote = public_url(origin.stdout.decode("utf-8", "replace").strip()) if origin.returncode == 0 else ""
     status = _git(directory, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", ".")
     if status.returncode != 0:
-        return GitState(commit, commit_date, branch, toplevel, prefix, None, (), "git status failed")
-    return GitState(commit, commit_date, branch, toplevel, prefix, bool(status.stdout), _status_paths(status.stdout))
+        return GitState(commit, commit_date, branch, toplevel, prefix, None, (), "git status failed", remote)
+    changed = _status_paths(status.stdout)
+    return GitState(commit, commit_date, branch, toplevel, prefix, bool(status.stdout), changed, remote=remote)
 
 
 def _status_paths(output: bytes) -> tuple[str, ...]:
@@ -325,6 +406,17 @@ def scope_dict(scope: AuditScope) -> dict[str, Any]:
             "dirty": git.dirty,
             "changed": list(git.changed),
             "note": git.note or None,
+            "remote": git.remote or None,
+        },
+        "ci": None
+        if scope.ci is None
+        else {
+            "system": scope.ci.system,
+            "repository": scope.ci.repository,
+            "run": scope.ci.run,
+            "ref": scope.ci.ref,
+            "sha": scope.ci.sha,
+            "url": scope.ci.url or None,
         },
     }
 
@@ -449,10 +541,14 @@ Values given on the command line with `--var` are written as "<redacted>" unless
 
 def reproduce_command(scope: AuditScope, output: str) -> str:
     """The command that re-creates this run's report byte for byte (plus the original run's options)."""
-    command = f"compliance report {scope.path} {output}"
+    command, notes = f"compliance report {scope.shown_path} {output}", []
     if scope.time_source == COMMIT_TIME:  # a clean checkout of the commit gives the same time by itself
-        return f"{command}   (on a clean checkout of commit {scope.git.commit})"
-    return f"SOURCE_DATE_EPOCH={int(scope.generated_at.timestamp())} {command}"
+        notes.append(f"on a clean checkout of commit {scope.git.commit}")
+    else:
+        command = f"SOURCE_DATE_EPOCH={int(scope.generated_at.timestamp())} {command}"
+    if scope.ci is not None:  # the run's identity is part of the report
+        notes.append("with the CI variables of the run it names")
+    return command + (f"   ({', '.join(notes)})" if notes else "")
 
 
 def bundle_files(

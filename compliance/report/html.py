@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from compliance.model.findings import Finding, Severity, TraceStep
 from compliance.report import ReportData, summary
-from compliance.report.html_audit import controls_section, info_table, register_table, summary_section
+from compliance.report.html_audit import controls_section, identity_rows, info_table, register_table, summary_section
 from compliance.report.html_style import CSS
 from compliance.report.html_text import code as _code
 from compliance.report.html_text import escape
@@ -232,9 +232,12 @@ def _scope_section(data: ReportData, scope: AuditScope | None) -> str:
         rows.append(("Repository", _code(data.root)))
     else:
         git = scope.git
-        rows.append(("Repository root", _code(scope.root)))
+        rows += identity_rows(scope)  # the remote and the CI run; the local root only when neither is known
         rows.append(
-            ("Path linted", _code(scope.path) + (f" — {_code(git.prefix)} in the git work tree" if git.prefix else ""))
+            (
+                "Path linted",
+                _code(scope.shown_path) + (f" — {_code(git.prefix)} in the git work tree" if git.prefix else ""),
+            )
         )
         if git.commit:
             commit = _code(git.commit)
@@ -284,7 +287,10 @@ def _scope_section(data: ReportData, scope: AuditScope | None) -> str:
                 (variables + ' <span class="muted">(values not shown)</span>') if variables else "none",
             )
         )
-        rows.append(("Configuration", _code(scope.config_file) if scope.config_file else "none (built-in defaults)"))
+        config = scope.config_file
+        if config and config.startswith(scope.root.rstrip("/") + "/"):
+            config = config[len(scope.root.rstrip("/")) + 1 :]  # in the repository: no local path
+        rows.append(("Configuration", _code(config) if config else "none (built-in defaults)"))
         rows.append(("Helm rendering", escape(scope.renderer)))
         if scope.judged_on:
             rows.append(("Exceptions judged on", escape(scope.judged_on)))
@@ -535,11 +541,13 @@ def render(data: ReportData, color: bool = False) -> str:
     scope: AuditScope | None = data.extra.get("scope")  # type: ignore[assignment]
     table = posture(data)
     cluster_ids = {cluster: f"cluster-{index}" for index, (cluster, _) in enumerate(table.rows)}
-    repo_name = scope.root.rstrip("/").rsplit("/", 1)[-1] if scope else data.root.rstrip("/").rsplit("/", 1)[-1]
+    repo_name = scope.name if scope else data.root.rstrip("/").rsplit("/", 1)[-1]
     title = f"Compliance report — {repo_name}"
     subtitle = []
     if scope:
         git = scope.git
+        if scope.ci is not None:
+            subtitle.append(scope.ci.describe())
         if git.commit:
             subtitle.append(f"commit {git.commit[:12]}" + (" (uncommitted changes)" if git.dirty else ""))
         else:

@@ -16,6 +16,7 @@ from compliance.report.html_text import code, escape, path, plural
 
 if TYPE_CHECKING:
     from compliance.engine.registry import RuleSpec
+    from compliance.evidence.bundle import AuditScope
     from compliance.governance.exceptions import RegisterEntry
     from compliance.model.findings import Finding
 
@@ -160,3 +161,24 @@ def info_table(findings: list[Finding], specs: Mapping[str, RuleSpec]) -> str:
         f'<table class="infos"><thead><tr><th scope="col">ℹ Info</th><th scope="col">Where</th>'
         f'<th scope="col">Message</th></tr></thead><tbody>{rows}</tbody></table>'
     )
+
+
+def identity_rows(scope: AuditScope) -> list[tuple[str, str]]:
+    """Which repository and which CI run the report is of: the remote (credentials already taken out) and the
+    run's identity; the local folder only when there is no remote to name (outside git, or no `origin`)."""
+    rows: list[tuple[str, str]] = []
+    if scope.git.remote:
+        rows.append(("Repository", code(scope.git.remote)))
+    else:
+        rows.append(("Repository root", code(scope.root)))
+    ci = scope.ci
+    if ci is not None:
+        facts = [f"{escape(ci.system)} run {code(ci.run)} of {code(ci.repository)}"]
+        if ci.ref:
+            facts.append(f"ref {code(ci.ref)}")
+        if ci.sha:
+            facts.append(f"commit {code(ci.sha)}")
+        if ci.url:
+            facts.append(code(ci.url))  # text, not a link: the page links only within itself
+        rows.append(("CI run", "<br>".join(facts)))
+    return rows
