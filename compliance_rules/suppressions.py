@@ -116,17 +116,24 @@ def expiring(ctx: RepositoryContext) -> Iterator[Violation]:
     owner do either on their own schedule; the report's exceptions register shows the same status.
 
     ## Example
+    On 2026-06-10, in `.compliance.yaml`:
     ```yaml
-    # compliance: ignore[AUD002] reason="90-day retention agreed for the pilot" until=2026-03-31 owner=dpo
-    audit:
-      retentionDays: 90
+    exceptions:
+      - rule: COM002
+        cluster: "_template"
+        reason: "partner contract LEGAL-2026-040 is countersigned per cluster"
+        until: "2026-06-30"
     ```
 
     ## Use instead
     ```yaml
-    # compliance: ignore[AUD002] reason="pilot extended, DPO-2026-14" until=2026-09-30 owner=dpo approver=ciso
-    audit:
-      retentionDays: 90
+    exceptions:
+      - rule: COM002
+        cluster: "_template"
+        reason: "countersignature moved to Q3, LEGAL-2026-071"
+        until: "2026-09-30"
+        owner: legal-ops
+        approver: ciso
     ```
 
     ## How to fix

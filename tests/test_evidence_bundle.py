@@ -170,6 +170,7 @@ def test_a_clean_commit_re_creates_the_bundle_byte_for_byte(tmp_path: Path, monk
     with zipfile.ZipFile(tmp_path / "a.zip") as archive:
         scope = json.loads(archive.read("inputs.json"))["scope"]
         readme = archive.read("README.txt").decode()
+        page = archive.read("report.html").decode()
         stamps = {info.date_time for info in archive.infolist()}
         modes = {info.external_attr >> 16 for info in archive.infolist()}
         names = archive.namelist()
@@ -178,6 +179,7 @@ def test_a_clean_commit_re_creates_the_bundle_byte_for_byte(tmp_path: Path, monk
     assert scope["exceptions_judged_on"] == committed.date().isoformat()  # not the clock's day either
     assert stamps == {committed.timetuple()[:6]} and modes == {0o100644} and names == sorted(names)
     assert f"on a clean checkout of commit {commit}" in readme and "SOURCE_DATE_EPOCH=" not in readme
+    assert f"compliance report . --output report.html   (on a clean checkout of commit {commit})" in page
 
 
 def test_a_dirty_tree_keeps_the_clock_and_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
