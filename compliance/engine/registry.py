@@ -62,6 +62,7 @@ class RuleDeclaration:
     scope: Scope
     family: str
     options: tuple[Option, ...] = ()
+    fix: str = ""  # what its fix does ("" : not fixable); the fixes ride on its violations
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +75,7 @@ class RuleSpec:
     check: Check
     provider: str
     options: tuple[Option, ...] = ()  # the knobs the rule reads (`compliance.engine.options`)
+    fix: str = ""  # what `compliance fix` does for it ("": not fixable)
 
     @property
     def doc(self) -> str:
@@ -94,11 +96,18 @@ class RuleSpec:
 
 
 def rule(
-    id: str, title: str, severity: Severity, scope: Scope, family: str, options: Sequence[Option] = ()
+    id: str,
+    title: str,
+    severity: Severity,
+    scope: Scope,
+    family: str,
+    options: Sequence[Option] = (),
+    fix: str = "",
 ) -> Callable[[Check], Check]:
     """Declare a check. Its docstring is its documentation (`compliance explain ID`); `options` are the
-    knobs it reads. Nothing is registered here: a registry collects the check from its module."""
-    declaration = RuleDeclaration(id, title, Severity(severity), Scope(scope), family, tuple(options))
+    knobs it reads; `fix` says what its fix does when its violations carry one (`Violation.fixes`,
+    `compliance.model.fixes`). Nothing is registered here: a registry collects the check from its module."""
+    declaration = RuleDeclaration(id, title, Severity(severity), Scope(scope), family, tuple(options), fix)
 
     def declare(check: Check) -> Check:
         setattr(check, DECLARATION, declaration)
@@ -179,7 +188,7 @@ class RegistryBuilder:
                 raise PluginError(f"{provider}: option {option.name} is already declared differently by {known[1]}")
             self._options.setdefault(option.name, (option, provider))
         d = declaration
-        self._specs[rule_id] = RuleSpec(d.id, d.title, d.severity, d.scope, d.family, check, provider, d.options)
+        self._specs[rule_id] = RuleSpec(d.id, d.title, d.severity, d.scope, d.family, check, provider, d.options, d.fix)
 
     def add_path(self, path: str, roots: Sequence[str] = (), trust_roots: bool = False) -> None:
         """Rule modules from a .py file or every .py file in a folder.
