@@ -139,7 +139,7 @@ def duplicate_fix(problem: FileProblem) -> Fix:
         return Fix("delete the earlier duplicate key", skipped="the earlier key's line is not known")
     key = detail.get("text", detail.get("key"))
     edit = Edit(problem.file, first, where.column, "delete-entry", expected=key, other=(where.line, where.column))
-    return Fix(f"delete the earlier '{key}' (line {first}), whose value is the same", (edit,))
+    return Fix(f"delete the earlier '{key}' (line {first}) if its value is the same", (edit,))
 
 
 @rule(

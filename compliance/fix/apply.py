@@ -7,7 +7,6 @@ A fix is applied whole or not at all; a fix whose edits overlap another's waits 
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -221,21 +220,30 @@ def _splice(data: bytes, changes: Sequence[Change]) -> bytes:
 
 
 def verify(before: bytes, after: bytes, changes: Sequence[Change]) -> str | None:
-    """None when every line outside the edited lines is byte-identical and the result still parses."""
-    old = before.splitlines(keepends=True)
-    new = after.splitlines(keepends=True)
-    allowed: set[int] = set()
+    """None when every line outside the edited lines is byte-identical, in place, and the result still parses.
+
+    The lines a change touches (from the line of its first byte to the line of its last) may differ; every
+    run of other lines must be found in `after` byte for byte where the changes before it have shifted it.
+    """
+    lines = before.splitlines(keepends=True)
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+    touched: set[int] = set()
     for change in changes:
         first = before.count(b"\n", 0, change.start)
-        last = before.count(b"\n", 0, max(change.start, change.end - 1))
-        allowed.update(range(first, last + 1))
-    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
-    for tag, i1, i2, _, _ in matcher.get_opcodes():
-        if tag == "equal":
+        touched.update(range(first, before.count(b"\n", 0, max(change.start, change.end - 1)) + 1))
+    ordered = sorted(changes, key=lambda c: c.start)
+    for number, line in enumerate(lines):
+        if number in touched:
             continue
-        touched = set(range(i1, i2)) if i2 > i1 else {i1, i1 - 1}
-        if (i2 > i1 and not touched <= allowed) or (i2 == i1 and not touched & allowed):
-            return f"the edit would change line {i1 + 1}, which it does not target"
+        at = starts[number]
+        shift = sum(len(c.inserted) - (c.end - c.start) for c in ordered if c.end <= at and c.start < at)
+        shift += sum(len(c.inserted) for c in ordered if c.start == c.end == at)
+        if after[at + shift : at + shift + len(line)] != line:
+            return f"the edit would change line {number + 1}, which it does not target"
+    if len(after) - len(before) != sum(len(c.inserted) - (c.end - c.start) for c in changes):
+        return "the edit would change more than it says"
     try:
         documents = len(parse(_text(after)).documents)
     except (yaml.YAMLError, UnicodeDecodeError) as error:

@@ -35,7 +35,7 @@ def scalar_text(value: str, style: str | None = None) -> str:
     """`value` as YAML text that reads back as that string: plain when safe, else quoted (in `style` if given)."""
     if style == "'":
         return "'" + value.replace("'", "''") + "'"
-    if style is None and PLAIN.fullmatch(value) and _reads_as(value) == value:
+    if style != '"' and PLAIN.fullmatch(value) and _reads_as(value) == value:
         return value
     return json.dumps(value, ensure_ascii=False)
 
@@ -91,7 +91,7 @@ def guard(tree: Tree, node: Node) -> None:
             raise Skip(f"the node holds anchor &{inner.anchor}, which an alias repeats elsewhere")
         if inner.tagged:
             raise Skip("the node has an explicit tag")
-    for outer in node.ancestors():
+    for outer in (node, *node.ancestors()):
         if outer.anchor is not None and outer.anchor in tree.aliased:
             raise Skip(f"the node is inside anchor &{outer.anchor}, which an alias repeats elsewhere")
         if outer.kind == "map" and any(
@@ -101,6 +101,17 @@ def guard(tree: Tree, node: Node) -> None:
     for inner in node.walk():
         if inner.kind == "scalar" and "${" in inner.value:
             raise Skip("the value comes from a Flux variable (${...})")
+
+
+def value_start(text: str, node: Node) -> int:
+    """Where a scalar's own text starts: libyaml's mark is at its properties (`&anchor`, `!tag`) when it has any."""
+    at = node.start
+    while at < node.end and text[at] in "&!":
+        while at < node.end and not text[at].isspace():
+            at += 1
+        while at < node.end and text[at].isspace():
+            at += 1
+    return at
 
 
 def leaf_end(node: Node) -> int:
@@ -125,7 +136,7 @@ def line_end(text: str, index: int) -> int:
 def resolve(tree: Tree, text: str, edit: Edit) -> list[Replace]:
     action = edit.action
     if action in ("set-scalar", "quote-scalar"):
-        return [_scalar(tree, edit)]
+        return [_scalar(tree, text, edit)]
     if action == "delete-entry":
         return [_delete_entry(tree, text, edit)]
     if action in ("add-items", "set-items"):
@@ -133,7 +144,7 @@ def resolve(tree: Tree, text: str, edit: Edit) -> list[Replace]:
     raise Skip(f"unknown edit action {action!r}")
 
 
-def _scalar(tree: Tree, edit: Edit) -> Replace:
+def _scalar(tree: Tree, text: str, edit: Edit) -> Replace:
     node = target(tree, edit, ("scalar", "key") if edit.action == "quote-scalar" else ("scalar",))
     guard(tree, node)
     if node.value != str(edit.expected):
@@ -141,10 +152,10 @@ def _scalar(tree: Tree, edit: Edit) -> Replace:
     if edit.action == "quote-scalar":
         if node.style is not None:
             return Replace(node.start, node.start, "")  # already quoted: nothing to do
-        return Replace(node.start, node.end, json.dumps(node.value, ensure_ascii=False))
+        return Replace(value_start(text, node), node.end, json.dumps(node.value, ensure_ascii=False))
     if node.style in ("|", ">"):
         raise Skip("a block scalar (| or >)")
-    return Replace(node.start, node.end, scalar_text(str(edit.value), node.style if node.style == "'" else None))
+    return Replace(value_start(text, node), node.end, scalar_text(str(edit.value), node.style))
 
 
 def _delete_entry(tree: Tree, text: str, edit: Edit) -> Replace:
