@@ -3,12 +3,16 @@ only the intended lines change (byte for byte), a second run changes nothing; an
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
+import tempfile
 from collections import Counter
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from compliance.app.api import lint_path
 from compliance.fix import apply, plan
@@ -228,3 +232,59 @@ def test_an_unused_anchor_stays_where_it_is(tmp_path: Path) -> None:
     edit = Edit("v.yaml", 1, 4, "quote-scalar", expected="NO")
     applied = apply(str(tmp_path), plan(str(tmp_path), [_finding(edit.path, edit)]))
     assert applied.files["v.yaml"][1] == b'a: &x "NO"  # kept\nb: 1\n'
+
+
+def test_lint_sarif_offers_the_fix(tmp_path: Path, sarif_schema: dict[str, object]) -> None:
+    from tests.test_reporters_sarif import resolve, validate
+
+    root = _copy(tmp_path, FIXTURES / "fix-layout")
+    result = run("lint", str(root), "--format", "sarif")
+    log = json.loads(result.stdout)
+    validate(log, sarif_schema)
+    sarif_run = log["runs"][0]
+    offered = {r["ruleId"]: r["fixes"] for r in sarif_run["results"] if "fixes" in r}
+    assert set(offered) == {"VER001", "YML001", "YML002", "GEO001"}  # not the ones fix refuses
+    (change,) = offered["YML001"][0]["artifactChanges"]
+    path = resolve(sarif_run, {"artifactLocation": change["artifactLocation"]})
+    data = path.read_bytes()
+    (replacement,) = change["replacements"]
+    region = replacement["deletedRegion"]
+    start, end = region["byteOffset"], region["byteOffset"] + region["byteLength"]
+    assert data[start:end] == b"NO" and replacement["insertedContent"]["text"] == '"NO"'
+    line = data.splitlines()[region["startLine"] - 1].decode()
+    assert line[region["startColumn"] - 1 : region["endColumn"] - 1] == "NO"
+
+
+NOISE = st.sampled_from(["", "# note", "  # indented note", "#", "# NO: not a region", "   "])
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    before=st.lists(NOISE, max_size=3),
+    between=st.lists(NOISE, max_size=2),
+    after=st.lists(NOISE, max_size=3),
+    trailing=st.sampled_from(["", "  # Norway", " #x"]),
+    indent=st.sampled_from(["  ", "    "]),
+    flow=st.booleans(),
+    newline=st.sampled_from(["\n", "\r\n"]),
+)
+def test_layout_noise_around_a_fixable_defect_survives(
+    before: list[str], between: list[str], after: list[str], trailing: str, indent: str, flow: bool, newline: str
+) -> None:
+    """Random comments, blank lines, indentation, list style and line breaks around `NO`: only `NO` changes."""
+    regions = ["IR", "KP", "SY", "CU", "RU-occupied-UA"]
+    if flow:
+        listing = [f"{indent * 2}block: [{', '.join(regions)}, {{}}]{trailing}"]
+    else:
+        listing = [f"{indent * 2}block:", *(f"{indent * 2}{indent}- {r}" for r in regions[:2]), *between]
+        listing += [*(f"{indent * 2}{indent}- {r}" for r in regions[2:]), f"{indent * 2}{indent}- {{}}{trailing}"]
+    lines = [*before, "geo:", *between, f"{indent}sanctionedRegions:", *listing, *after, "replicas: 1"]
+    text = newline.join(lines) + newline
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(shutil.copytree(FIXTURES / "fix-layout", Path(folder) / "repo"))
+        values = root / VALUES
+        values.write_bytes(text.replace("{}", "NO").encode())
+        result = run("fix", str(root), "--select", "YML001")
+        assert result.returncode == 0, result.stdout
+        assert values.read_bytes() == text.replace("{}", '"NO"').encode()
+        assert not [f for f in _findings(root) if f.rule == "YML001" and f.location.path == VALUES]

@@ -6,6 +6,6 @@ byte-minimally; `apply` plans every finding's fix against the files on disk, app
 overlap and proves that every line outside the edited ones is byte-identical before anything is written.
 """
 
-from compliance.fix.apply import Applied, Change, Planned, Sources, apply, chosen, plan
+from compliance.fix.apply import Applied, Change, FixKey, Planned, Sources, apply, chosen, fix_key, offered, plan
 
-__all__ = ["Applied", "Change", "Planned", "Sources", "apply", "chosen", "plan"]
+__all__ = ["Applied", "Change", "FixKey", "Planned", "Sources", "apply", "chosen", "fix_key", "offered", "plan"]

@@ -161,6 +161,21 @@ def plan(
     return planned
 
 
+FixKey = tuple[str, str, int, int, str, str]
+
+
+def fix_key(finding: Finding) -> FixKey:
+    """A finding's identity for its offered fix, unchanged by redaction (which may rewrite the message)."""
+    loc = finding.location
+    return (finding.rule, loc.path, loc.line, loc.column, finding.cluster or "", finding.blueprint or "")
+
+
+def offered(root: str, findings: Iterable[Finding]) -> dict[FixKey, Planned]:
+    """The fix each finding offers without options (what `lint --format sarif` shows), by `fix_key`."""
+    sources = Sources(root)
+    return {fix_key(p.finding): p for p in plan(root, findings, ("prefer-chart",), sources) if p.changes}
+
+
 def _resolve(sources: Sources, edit: Edit) -> Change | None:
     source = sources.get(edit.path)
     (replace,) = resolve(source.tree, source.text, edit)
