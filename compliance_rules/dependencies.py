@@ -10,13 +10,15 @@ actual edges must have no cycle.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from compliance.engine.context import ReleaseContext, RepositoryContext
 from compliance.engine.registry import Scope, rule
-from compliance.model import Blueprint, Cluster, Dependency, HelmRelease, Repository
+from compliance.model import Blueprint, Cluster, Dependency, ExpectedDag, HelmRelease, Repository
 from compliance.model.findings import Severity, Violation
+from compliance.model.fixes import Edit, Fix
 from compliance.yaml import Path
 from compliance_rules.controls import CHANGE
 
@@ -163,12 +165,42 @@ def _missing_edge_path(release: HelmRelease) -> Path:
     return ("spec", "dependsOn") if release.document.mark(("spec", "dependsOn")) else ("metadata", "name")
 
 
+def _dag_edit(dag: ExpectedDag, path: Path, action: str, value: tuple[object, ...]) -> Edit | None:
+    mark = dag.document.mark(path)
+    return None if mark is None else Edit(dag.document.file, mark.line, mark.column, action, value)
+
+
+def dag_edges_fix(dag: ExpectedDag, release: HelmRelease, index: int) -> Fix:
+    """DAG001's fix (with --fix-dag): the slot's `depends_on` becomes the release's `dependsOn`."""
+    names = tuple(dict.fromkeys(name for name, _ in release.depends_on))
+    edit = _dag_edit(dag, ("slots", index, "depends_on"), "set-items", names)
+    description = f"set the {release.name} slot's depends_on to [{', '.join(names)}] in {dag.document.file}"
+    if edit is None:
+        return Fix(description, mode="fix-dag", skipped="the slot has no depends_on list")
+    return Fix(description, (edit,), mode="fix-dag")
+
+
+def dag_slot_fix(dag: ExpectedDag, release: HelmRelease) -> Fix:
+    """DAG002's fix (with --fix-dag): a slot for the release, numbered by its file name's prefix (`80-x.yaml`)."""
+    names = [name for name in dict.fromkeys(name for name, _ in release.depends_on)]
+    number = re.match(r"(\d+)-", release.document.file.rsplit("/", 1)[-1])
+    description = f"add a {release.name} slot to {dag.document.file}"
+    if number is None:
+        return Fix(description, mode="fix-dag", skipped="its file name has no slot number (NN-name.yaml)")
+    slot = {"slot": int(number.group(1)), "name": release.name, "depends_on": names}
+    edit = _dag_edit(dag, ("slots",), "add-items", (slot,))
+    if edit is None:
+        return Fix(description, mode="fix-dag", skipped="the DAG file has no slots list")
+    return Fix(description, (edit,), mode="fix-dag")
+
+
 @rule(
     "DAG001",
     "dependsOn differs from the expected bootstrap DAG",
     Severity.ERROR,
     Scope.REPOSITORY,
     "dependencies",
+    fix="with --fix-dag: set the slot's depends_on to the HelmRelease's dependsOn",
     controls=CHANGE,
 )
 def dag_edges(ctx: RepositoryContext) -> Iterator[Violation]:
@@ -198,34 +230,40 @@ def dag_edges(ctx: RepositoryContext) -> Iterator[Violation]:
     ```
 
     ## How to fix
-    Change the HelmRelease, or the DAG file in the same change when the order really changed.
+    Change the HelmRelease, or the DAG file in the same change when the order really changed:
+    `compliance fix --fix-dag` sets the slot's `depends_on` to the release's `dependsOn` (only on
+    request, since the DAG file is the reviewed source of truth).
     """
     kit = _kit(ctx.repo)
-    if kit is None or ctx.repo.dag is None:
+    dag = ctx.repo.dag
+    if kit is None or dag is None:
         return
     for release in kit.all:
-        entry = ctx.repo.dag.entry(release.name)
+        entry = dag.entry(release.name)
         if entry is None or kit.releases[release.name] is not release:
             continue
+        fixes = (dag_edges_fix(dag, release, entry.index),)
         expected = set(entry.depends_on)
         actual = {name for name, _ in release.depends_on}
         reported: set[str] = set()
         for name, index in release.depends_on:
             if name not in expected and name not in reported:
                 reported.add(name)
-                yield ctx.in_document(
+                violation = ctx.in_document(
                     release.document,
                     ("spec", "dependsOn", index),
                     f"{release.name} depends on {name}, which the expected DAG does not list for it",
                 )
+                yield replace(violation, fixes=fixes)
         for name in entry.depends_on:
             if name not in actual and name not in reported:
                 reported.add(name)
-                yield ctx.in_document(
+                violation = ctx.in_document(
                     release.document,
                     _missing_edge_path(release),
                     f"{release.name} does not depend on {name}, which the expected DAG lists for it",
                 )
+                yield replace(violation, fixes=fixes)
 
 
 @rule(
@@ -234,6 +272,7 @@ def dag_edges(ctx: RepositoryContext) -> Iterator[Violation]:
     Severity.ERROR,
     Scope.REPOSITORY,
     "dependencies",
+    fix="with --fix-dag: add a slot with the HelmRelease's dependsOn",
     controls=CHANGE,
 )
 def dag_unlisted(ctx: RepositoryContext) -> Iterator[Violation]:
@@ -261,17 +300,20 @@ def dag_unlisted(ctx: RepositoryContext) -> Iterator[Violation]:
 
     ## How to fix
     Add a slot for the release, with the same `depends_on` set as its `dependsOn`.
+    `compliance fix --fix-dag` appends one, numbered by the file name's prefix (`80-newapi.yaml`: 80).
     """
     kit = _kit(ctx.repo)
-    if kit is None or ctx.repo.dag is None:
+    dag = ctx.repo.dag
+    if kit is None or dag is None:
         return
     for release in kit.all:
-        if ctx.repo.dag.entry(release.name) is None and kit.releases[release.name] is release:
-            yield ctx.in_document(
+        if dag.entry(release.name) is None and kit.releases[release.name] is release:
+            violation = ctx.in_document(
                 release.document,
                 ("metadata", "name"),
                 f"HelmRelease {release.name} is not declared in the expected bootstrap DAG",
             )
+            yield replace(violation, fixes=(dag_slot_fix(dag, release),))
 
 
 @rule("DAG003", "Expected DAG slot not on disk yet", Severity.INFO, Scope.REPOSITORY, "dependencies")

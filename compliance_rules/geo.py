@@ -8,12 +8,14 @@ export-control baseline (the `sanctioned-baseline` option) may only be reduced w
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from compliance.engine.context import ReleaseContext, is_blank, is_unknown
 from compliance.engine.registry import Scope, rule
 from compliance.model import MISSING
 from compliance.model.findings import Severity, Violation
+from compliance.model.fixes import Edit, Fix
 from compliance.yaml import Path
 from compliance_rules.common import as_yaml, proven_commercial, unknown_names
 from compliance_rules.controls import SANCTIONS
@@ -37,6 +39,13 @@ def _describe_relaxation(value: Any) -> str:
     return f"allowRelaxation is {as_yaml(value)}"
 
 
+def block_fix(ctx: ReleaseContext, missing: list[str]) -> Fix:
+    """GEO001's fix: append the missing regions to the block list where it was set."""
+    where = ctx.values.locate(BLOCK)
+    edit = Edit(where.path, where.line, where.column, "add-items", tuple(missing))
+    return Fix(f"add {', '.join(missing)} to geo.sanctionedRegions.block in {where.path}", (edit,))
+
+
 @rule(
     "GEO001",
     "Sanctioned-region baseline not blocked",
@@ -44,6 +53,7 @@ def _describe_relaxation(value: Any) -> str:
     Scope.RELEASE,
     "geo",
     options=(SANCTIONED_BASELINE, COMMERCIAL_CHANNEL_TYPES),
+    fix="add the missing baseline regions to the block list",
     controls=SANCTIONS,
 )
 def baseline_not_blocked(ctx: ReleaseContext) -> Iterator[Violation]:
@@ -78,6 +88,7 @@ def baseline_not_blocked(ctx: ReleaseContext) -> Iterator[Violation]:
     ## How to fix
     Add the missing regions to the block list (extending it is always allowed, quote `"NO"`).
     Reduce it only with `allowRelaxation: true` and a justification reviewed by counsel.
+    `compliance fix` appends the missing regions to the list the finding points at.
     """
     if not _applies(ctx):
         return
@@ -137,11 +148,12 @@ def baseline_not_blocked(ctx: ReleaseContext) -> Iterator[Violation]:
         severity = None
     else:
         severity = Severity.WARNING
-    yield ctx.at(
+    violation = ctx.at(
         BLOCK,
         f"{shown} misses sanctioned baseline region(s) {', '.join(missing)} ({'; '.join(notes)})",
         severity,
     )
+    yield replace(violation, fixes=(block_fix(ctx, missing),)) if isinstance(block, list) else violation
 
 
 @rule(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from compliance.effective.substitution import substitute_text
@@ -21,6 +21,7 @@ from compliance.engine.context import BlueprintContext, ReleaseContext, is_blank
 from compliance.engine.registry import Scope, rule
 from compliance.model import MISSING
 from compliance.model.findings import Severity, Violation
+from compliance.model.fixes import Edit, Fix
 from compliance_rules.controls import CHANGE
 
 # semver.org's suggested regular expression (SemVer 2.0.0), ASCII digits only.
@@ -275,12 +276,31 @@ def pin_admits(pin: str, version: str) -> bool | None:
 # ── Rules ───────────────────────────────────────────────────────────────────────────────────
 
 
+def lockstep_fixes(ctx: BlueprintContext, blueprint_version: str, chart_version: str) -> tuple[Fix, ...]:
+    """VER001's fixes: the blueprint takes the chart's version (`--prefer chart`, the default), or the reverse."""
+    chart = ctx.chart
+    assert chart is not None
+    fixes: list[Fix] = []
+    for mode, document, path, old, new in (
+        ("prefer-chart", ctx.blueprint.document, ("spec", "version"), ctx.blueprint.version, chart_version),
+        ("prefer-blueprint", chart.chart_file, ("version",), chart.version, blueprint_version),
+    ):
+        mark = document.mark(path)
+        description = f"set {document.file} {'.'.join(path)} to {new}"
+        if mark is None or not isinstance(old, str):
+            fixes.append(Fix(description, mode=mode, skipped=f"{'.'.join(path)} is not a version string as written"))
+            continue
+        fixes.append(Fix(description, (Edit(document.file, mark.line, mark.column, "set-scalar", new, old),), mode))
+    return tuple(fixes)
+
+
 @rule(
     "VER001",
     "Chart version differs from blueprint version",
     Severity.ERROR,
     Scope.BLUEPRINT,
     "versions",
+    fix="set blueprint.yaml spec.version to the chart's version (--prefer blueprint: the reverse)",
     controls=CHANGE,
 )
 def version_lockstep(ctx: BlueprintContext) -> Iterator[Violation]:
@@ -308,6 +328,8 @@ def version_lockstep(ctx: BlueprintContext) -> Iterator[Violation]:
 
     ## How to fix
     Bump both files in the same change; the chart is the source of truth for what ships.
+    `compliance fix` sets `spec.version` to the chart's version; with `--prefer blueprint` it sets the
+    chart's `version` instead.
     """
     chart = ctx.chart
     if chart is None:
@@ -317,11 +339,12 @@ def version_lockstep(ctx: BlueprintContext) -> Iterator[Violation]:
     if blueprint_version is None or chart_version is None or blueprint_version == chart_version:
         return
     where = chart.chart_file.locate(("version",))
-    yield ctx.at_blueprint(
+    violation = ctx.at_blueprint(
         ("spec", "version"),
         f"blueprint spec.version {blueprint_version} differs from the chart version "
         f"{chart_version} ({where.path}:{where.line})",
     )
+    yield replace(violation, fixes=lockstep_fixes(ctx, blueprint_version, chart_version))
 
 
 @rule("VER002", "Version is not SemVer 2.0", Severity.ERROR, Scope.BLUEPRINT, "versions", controls=CHANGE)

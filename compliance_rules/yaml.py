@@ -9,12 +9,14 @@ mean where they stand (a `NO` in a region list is an error, elsewhere a warning)
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from typing import Any
 
 from compliance.engine.context import RepositoryContext
 from compliance.engine.registry import Scope, rule
 from compliance.model import Blueprint, FileProblem, Repository
 from compliance.model.findings import Severity, Violation
+from compliance.model.fixes import Edit, Fix
 from compliance.yaml import Path
 
 REGION_LIST = ("geo", "sanctionedRegions", "block")
@@ -122,7 +124,32 @@ def _boolean_severity(repo: Repository, problem: FileProblem) -> Severity | None
     return Severity.WARNING
 
 
-@rule("YML001", "YAML 1.1 boolean where a string was meant", Severity.WARNING, Scope.REPOSITORY, "yaml")
+def quote_fix(problem: FileProblem) -> Fix:
+    """YML001's fix: double-quote the plain scalar, so YAML 1.1 reads the string that was written."""
+    text = str(problem.problem.detail.get("text", ""))
+    edit = Edit(problem.file, problem.problem.line, problem.problem.column, "quote-scalar", expected=text)
+    return Fix(f'quote {text} as "{text}"', (edit,))
+
+
+def duplicate_fix(problem: FileProblem) -> Fix:
+    """YML002's fix: delete the earlier entry when both values are equal (block mappings: keys share a column)."""
+    detail, where = problem.problem.detail, problem.problem
+    first = detail.get("first_line")
+    if not isinstance(first, int):
+        return Fix("delete the earlier duplicate key", skipped="the earlier key's line is not known")
+    key = detail.get("text", detail.get("key"))
+    edit = Edit(problem.file, first, where.column, "delete-entry", expected=key, other=(where.line, where.column))
+    return Fix(f"delete the earlier '{key}' (line {first}) if its value is the same", (edit,))
+
+
+@rule(
+    "YML001",
+    "YAML 1.1 boolean where a string was meant",
+    Severity.WARNING,
+    Scope.REPOSITORY,
+    "yaml",
+    fix='quote the scalar (NO -> "NO")',
+)
 def yaml11_boolean(ctx: RepositoryContext) -> Iterator[Violation]:
     """
     ## What it does
@@ -154,14 +181,22 @@ def yaml11_boolean(ctx: RepositoryContext) -> Iterator[Violation]:
 
     ## How to fix
     Quote the scalar (`"NO"`, `"off"`), or write `true`/`false` when a boolean is meant.
+    `compliance fix` quotes it.
     """
     for problem in _problems(ctx, "YML001"):
         severity = _boolean_severity(ctx.repo, problem)
         if severity is not None:
-            yield ctx.at(problem.location, problem.problem.message, severity)
+            yield replace(ctx.at(problem.location, problem.problem.message, severity), fixes=(quote_fix(problem),))
 
 
-@rule("YML002", "Duplicate mapping key", Severity.ERROR, Scope.REPOSITORY, "yaml")
+@rule(
+    "YML002",
+    "Duplicate mapping key",
+    Severity.ERROR,
+    Scope.REPOSITORY,
+    "yaml",
+    fix="delete the earlier key when both values are equal",
+)
 def duplicate_key(ctx: RepositoryContext) -> Iterator[Violation]:
     """
     ## What it does
@@ -191,9 +226,11 @@ def duplicate_key(ctx: RepositoryContext) -> Iterator[Violation]:
     ```
 
     ## How to fix
-    Keep one of the keys.
+    Keep one of the keys. `compliance fix` deletes the earlier one when both values are equal; when they
+    differ it leaves both and says so, since only you know which value is meant.
     """
-    yield from _report(ctx, "YML002")
+    for problem in _problems(ctx, "YML002"):
+        yield replace(ctx.at(problem.location, problem.problem.message), fixes=(duplicate_fix(problem),))
 
 
 @rule("YML003", "Input exceeds the loader's bounds", Severity.ERROR, Scope.REPOSITORY, "yaml")

@@ -59,6 +59,10 @@ def lint(request: LintRequest) -> Outcome:
     runs, findings, compared, gate = linted.runs, linted.findings, linted.compared, linted.gate
     extra: dict[str, object] = compared.summary() if compared is not None else {}
     extra["gate"] = gate_report(runs, specs, request.baseline)
+    if any(name == "sarif" for name, _ in request.outputs):  # SARIF `fixes`: what code scanning can offer
+        from compliance.fix import offered
+
+        extra["fixes"] = {key: p for run in runs for key, p in offered(run.repo.root, run.findings).items()}
     hide = request.hide.hiding(v for run in runs for v in secret_values(run.repo))
     data = ReportData(  # what is shown: secret --var values hidden (the verdict below judges the real findings)
         findings=hide.findings(findings),

@@ -8,11 +8,12 @@ from compliance.errors import UsageError
 
 
 def list_rules(rule_paths: tuple[str, ...] = ()) -> Outcome:
-    """Every rule: id, default severity, family and title, then the controls it evidences (docs/controls.md)."""
+    """Every rule: id, default severity, family, title, `[fix]` when `compliance fix` repairs it, then the
+    controls it evidences (docs/controls.md)."""
     specs = load_rules(rule_paths)
     width = max((len(s.family) for s in specs), default=6)
     lines = [
-        f"{spec.id}  {spec.severity.value:<7}  {spec.family:<{width}}  {spec.title}"
+        f"{spec.id}  {spec.severity.value:<7}  {spec.family:<{width}}  {spec.title}{'  [fix]' if spec.fix else ''}"
         + (f"  [{', '.join(spec.controls)}]" if spec.controls else "")
         + "\n"
         for spec in specs
@@ -29,10 +30,11 @@ def explain(rule_id: str, rule_paths: tuple[str, ...] = ()) -> Outcome:
     spec = load_registry(rule_paths).get(rule_id)
     if spec is None:
         raise UsageError(f"unknown rule id: {rule_id} (see `compliance rules`)")
+    fixable = f"fix: {spec.fix} (`compliance fix`)\n" if spec.fix else ""
     text = (
         f"{spec.id}: {spec.title}\n"
         f"severity: {spec.severity.value}   family: {spec.family}   scope: {spec.scope.value}\n"
-        f"provider: {spec.provider}\n"
+        f"provider: {spec.provider}\n{fixable}"
         f"controls: {', '.join(spec.controls) or 'none (see docs/controls.md)'}\n\n"
         f"{spec.doc}\n"
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -254,6 +255,49 @@ def lint(
         color=sys.stdout.isatty() and "NO_COLOR" not in os.environ,
     )
     emit(lint_outcome(request))
+
+
+class PreferName(str, Enum):
+    chart = "chart"
+    blueprint = "blueprint"
+
+
+@app.command()
+def fix(
+    path: Annotated[str, typer.Argument(help="Repository root to fix.")] = ".",
+    select: SelectOption = None,
+    ignore: IgnoreOption = None,
+    diff: Annotated[bool, typer.Option("--diff", help="Print a unified diff of the fixes; write nothing.")] = False,
+    check: Annotated[
+        bool, typer.Option("--check", help="Exit 1 when a fix would change something (CI); write nothing.")
+    ] = False,
+    fix_dag: Annotated[
+        bool, typer.Option("--fix-dag", help="Also update scripts/expected-bootstrap-deps.yaml (DAG001, DAG002).")
+    ] = False,
+    prefer: Annotated[
+        PreferName, typer.Option(help="VER001: whose version wins, the chart's (default) or the blueprint's.")
+    ] = PreferName.chart,
+    fail_on: FailOnOption = None,
+    var: VarOption = None,
+    rules: RulesOption = None,
+    trust_repository_rules: TrustRulesOption = False,
+    config: ConfigOption = None,
+    no_inline_suppressions: NoInlineOption = False,
+    today: TodayOption = None,
+) -> None:
+    """Repair mechanical defects in place, changing only the bytes each fix must; then lint again."""
+    from compliance.app.fix import FixRequest
+    from compliance.app.fix import fix as fix_outcome
+    from compliance.app.run import RunRequest
+
+    if not os.path.isdir(path):
+        raise UsageError(f"not a folder: {path}")
+    options = overrides(config, select, ignore, fail_on, var, no_inline_suppressions, today)
+    run = RunRequest(path, options, tuple(rules or ()), trust_repository_rules, renderer="none")
+    request = FixRequest(
+        run, diff, check, fix_dag, prefer.value, fail_on=fail_on.value if fail_on is not None else None
+    )
+    emit(fix_outcome(request))
 
 
 @app.command("rules")

@@ -134,6 +134,7 @@ def lint(
                     cluster,
                     v.value_path,
                     v.trace,
+                    v.fixes,
                 )
             )
 

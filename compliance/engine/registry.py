@@ -64,6 +64,7 @@ class RuleDeclaration:
     scope: Scope
     family: str
     options: tuple[Option, ...] = ()
+    fix: str = ""  # what its fix does ("" : not fixable); the fixes ride on its violations
     controls: tuple[str, ...] = ()
 
 
@@ -77,6 +78,7 @@ class RuleSpec:
     check: Check
     provider: str
     options: tuple[Option, ...] = ()  # the knobs the rule reads (`compliance.engine.options`)
+    fix: str = ""  # what `compliance fix` does for it ("": not fixable)
     controls: tuple[str, ...] = ()  # the compliance controls it evidences, FRAMEWORK:ID (`CONTROL_ID`)
 
     @property
@@ -104,13 +106,15 @@ def rule(
     scope: Scope,
     family: str,
     options: Sequence[Option] = (),
+    fix: str = "",
     controls: Sequence[str] = (),
 ) -> Callable[[Check], Check]:
     """Declare a check. Its docstring is its documentation (`compliance explain ID`); `options` are the
-    knobs it reads; `controls` the compliance controls its result evidences (`FRAMEWORK:ID`, docs/controls.md).
-    Nothing is registered here: a registry collects the check from its module."""
+    knobs it reads; `fix` says what its fix does when its violations carry one (`Violation.fixes`,
+    `compliance.model.fixes`); `controls` the compliance controls its result evidences (`FRAMEWORK:ID`,
+    docs/controls.md). Nothing is registered here: a registry collects the check from its module."""
     declaration = RuleDeclaration(
-        id, title, Severity(severity), Scope(scope), family, tuple(options), tuple(dict.fromkeys(controls))
+        id, title, Severity(severity), Scope(scope), family, tuple(options), fix, tuple(dict.fromkeys(controls))
     )
 
     def declare(check: Check) -> Check:
@@ -221,7 +225,7 @@ class RegistryBuilder:
             self._options.setdefault(option.name, (option, provider))
         d = declaration
         self._specs[rule_id] = RuleSpec(
-            d.id, d.title, d.severity, d.scope, d.family, check, provider, d.options, d.controls
+            d.id, d.title, d.severity, d.scope, d.family, check, provider, d.options, d.fix, d.controls
         )
 
     def add_path(self, path: str, roots: Sequence[str] = (), trust_roots: bool = False) -> None:

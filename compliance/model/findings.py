@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
+from compliance.model.fixes import Fix
+
 
 class Severity(str, Enum):
     ERROR = "error"
@@ -49,6 +51,7 @@ class Violation:
     value_path: str = ""
     trace: tuple[TraceStep, ...] = ()
     severity: Severity | None = None  # None: the rule's default severity
+    fixes: tuple[Fix, ...] = field(default=(), compare=False)  # what repairs it (compliance.model.fixes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +64,7 @@ class Finding:
     cluster: str | None = None
     value_path: str = ""
     trace: tuple[TraceStep, ...] = field(default=())
+    fixes: tuple[Fix, ...] = field(default=(), compare=False)  # the rule's repairs (`compliance fix`)
 
     @property
     def fingerprint(self) -> str:

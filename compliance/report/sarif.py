@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from compliance import __version__
 from compliance.engine.registry import RuleSpec
+from compliance.fix import Planned, fix_key
 from compliance.governance.exceptions import Suppressed
 from compliance.model.findings import Finding, Location, Severity
 from compliance.report import ReportData
@@ -64,7 +65,31 @@ def _physical(root: SourceRoot, location: Location) -> dict[str, Any]:
     }
 
 
-def _result(finding: Finding, index: int, root: SourceRoot) -> dict[str, Any]:
+def _fix(planned: Planned, root: SourceRoot) -> dict[str, Any]:
+    """A SARIF `fix`: per file, each replacement's region (lines and code-point columns, and bytes) and new text."""
+    changes: dict[str, list[dict[str, Any]]] = {}
+    for change in planned.changes:
+        region = {
+            "startLine": change.start_line,
+            "startColumn": change.start_column,
+            "endLine": change.end_line,
+            "endColumn": change.end_column,
+            "byteOffset": change.start,
+            "byteLength": change.end - change.start,
+        }
+        changes.setdefault(change.path, []).append(
+            {"deletedRegion": region, "insertedContent": {"text": change.inserted.decode("utf-8")}}
+        )
+    return {
+        "description": {"text": planned.fix.description},
+        "artifactChanges": [
+            {"artifactLocation": _physical(root, Location(path))["artifactLocation"], "replacements": replacements}
+            for path, replacements in changes.items()
+        ],
+    }
+
+
+def _result(finding: Finding, index: int, root: SourceRoot, fixes: Any = None) -> dict[str, Any]:
     where = f" (cluster {finding.cluster})" if finding.cluster else ""
     result: dict[str, Any] = {
         "ruleId": finding.rule,
@@ -84,6 +109,9 @@ def _result(finding: Finding, index: int, root: SourceRoot) -> dict[str, Any]:
             }
             for number, step in enumerate(finding.trace, start=1)
         ]
+    planned = fixes.get(fix_key(finding)) if isinstance(fixes, dict) else None
+    if planned is not None:
+        result["fixes"] = [_fix(planned, root)]
     return result
 
 
@@ -131,7 +159,7 @@ def render(data: ReportData, color: bool = False) -> str:
         "invocations": [{"executionSuccessful": True}],
         "originalUriBaseIds": {SRCROOT: {"uri": Path(root.checkout).as_uri().rstrip("/") + "/"}},
         "columnKind": "unicodeCodePoints",
-        "results": [_result(f, index[f.rule], root) for f in data.findings]
+        "results": [_result(f, index[f.rule], root, data.extra.get("fixes")) for f in data.findings]
         + [_suppressed(s, index[s.finding.rule], root) for s in data.suppressed],
     }
     gate = data.extra.get("gate")
