@@ -103,6 +103,7 @@ html{font-size:9.5pt}
 body{max-width:none;padding:0 2px}
 code.hash{font-size:.85em}
 table.inventory{font-size:7pt}table.inventory code.hash{font-size:6.4pt}
+.rule-text{font-size:.86em}.rule{padding:4px 0 2px}.rule-text p{margin:.2em 0}.rule-text pre{padding:4px 6px}
 nav.toc{display:none}
 a{text-decoration:none}
 section.page{break-before:page}
