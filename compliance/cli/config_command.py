@@ -15,8 +15,13 @@ from compliance.cli.options import (
     ConfigOption,
     FailOnOption,
     IgnoreOption,
+    NoCacheOption,
     NoInlineOption,
     PublicVarOption,
+    RendererName,
+    RendererOption,
+    RenderMemoryOption,
+    RenderTimeoutOption,
     RulesOption,
     SelectOption,
     TodayOption,
@@ -24,6 +29,8 @@ from compliance.cli.options import (
     VarOption,
     overrides,
     redactor,
+    render_bounds,
+    render_setup,
 )
 
 
@@ -73,11 +80,25 @@ def create(
     trust_repository_rules: TrustRulesOption = False,
     no_inline_suppressions: NoInlineOption = False,
     today: TodayOption = None,
+    renderer: RendererOption = RendererName.auto,
+    no_cache: NoCacheOption = False,
+    render_timeout: RenderTimeoutOption = None,
+    render_memory: RenderMemoryOption = None,
 ) -> None:
     """Record every current finding by fingerprint (never by line), sorted, one entry per line, atomically."""
     from compliance.app.config import create_baseline
     from compliance.app.run import RunRequest
 
     options = overrides(config, select, ignore, None, var, no_inline_suppressions, today)
-    request = RunRequest(path, options, tuple(rules or ()), trust_repository_rules)
+    # rendered as `lint` renders (same renderer default, cache and bounds): `lint --baseline` on the
+    # unchanged tree then finds exactly what was recorded
+    request = RunRequest(
+        path,
+        options,
+        tuple(rules or ()),
+        trust_repository_rules,
+        renderer=renderer.value,
+        cache_dir=render_setup(renderer, no_cache, None, False),
+        render_bounds=render_bounds(render_timeout, render_memory),
+    )
     emit(create_baseline(request, redactor(var, public_var), output))
