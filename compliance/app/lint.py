@@ -71,6 +71,7 @@ def lint(request: LintRequest) -> Outcome:
             sorted((s for run in runs for s in run.suppressed), key=lambda s: s.finding.sort_key())
         ),
         extra=extra,
+        fail_on=threshold(runs, request.fail_on),
     )
     outputs = tuple(
         Output(reporter(name).render(data, request.color and file is None), file) for name, file in request.outputs
@@ -109,19 +110,25 @@ def _lint_roots(request: LintRequest, specs: Sequence[RuleSpec]) -> _Linted:
     return _Linted(tuple(runs), findings, compared, tuple(gate))
 
 
+def _run_threshold(run: LintRun | None, fail_on: str | None) -> str:
+    """The fail-on level of one run: the command line's, else its config's."""
+    if fail_on is not None:
+        return fail_on
+    return run.settings.fail_on if run is not None and run.settings is not None else "error"
+
+
+def threshold(runs: Sequence[LintRun], fail_on: str | None) -> str:
+    """The strictest fail-on level of the runs: what the reports call a failure."""
+    return min((_run_threshold(run, fail_on) for run in runs), key=STRICTEST_FIRST.index, default="error")
+
+
 def fails(runs: Sequence[LintRun], reported: Sequence[Finding], fail_on: str | None) -> bool:
     """True when a reported finding is at or above its run's fail-on (the command line's, else its config's)."""
-
-    def threshold(run: LintRun | None) -> str:
-        if fail_on is not None:
-            return fail_on
-        return run.settings.fail_on if run is not None and run.settings is not None else "error"
-
     owner = {id(f): run for run in runs for f in run.findings}
-    strictest = min((threshold(run) for run in runs), key=STRICTEST_FIRST.index, default="error")
+    strictest = threshold(runs, fail_on)
     for finding in reported:
         run = owner.get(id(finding))
-        level = threshold(run) if run is not None else strictest
+        level = _run_threshold(run, fail_on) if run is not None else strictest
         if level != "never" and finding.severity.rank >= Severity(level).rank:
             return True
     return False

@@ -42,6 +42,11 @@ class ReportData:
     evaluated: frozenset[Evaluation] = frozenset()  # (rule, blueprint, cluster) checked, passing ones too
     suppressed: tuple[Suppressed, ...] = ()  # findings a governed exception covers, with the exception
     extra: dict[str, object] = field(default_factory=dict)  # feature-specific data (suppressions, ...)
+    fail_on: str = "error"  # the run's threshold (info, warning, error, never): what fails, not just what is shown
+
+    def fails(self, finding: Finding) -> bool:
+        """Whether `finding` is at or above the run's `--fail-on` (what makes the run fail)."""
+        return self.fail_on != "never" and finding.severity.rank >= Severity(self.fail_on).rank
 
 
 class Reporter(Protocol):

@@ -1,7 +1,9 @@
 """JUnit XML for CI test views (GitLab, Jenkins, Azure): one test case per rule per blueprint/cluster checked.
 
 A suite per rule; a case per (rule, blueprint, cluster) the engine evaluated, so passing checks show as
-passed tests; a case with findings fails and lists them with file:line.
+passed tests; a case with findings at or above `--fail-on` fails and lists them with file:line. Findings
+below it (infos and warnings under the default `--fail-on error`) are listed in the case's `<system-out>`
+and counted in its `findings` property, but do not fail it: a green run shows no failed test.
 """
 
 from __future__ import annotations
@@ -43,16 +45,37 @@ def _case_name(rule: str, blueprint: str | None, cluster: str | None, spec: Rule
     return f"{rule} {blueprint}"
 
 
+def _details(findings: list[Finding], root: SourceRoot) -> str:
+    """One `file:line:column: message` line per finding."""
+    lines = (
+        f"{command_safe(_one_line(root.path(f.location)))}:{f.location.line}:{f.location.column}: "
+        f"{_one_line(f.message)}"
+        for f in findings
+    )
+    return _xml_text("\n".join(lines) + "\n")
+
+
 def _failure(case: ET.Element, findings: list[Finding], root: SourceRoot) -> None:
     worst = max(findings, key=lambda f: f.severity.rank)
     message = findings[0].message if len(findings) == 1 else f"{len(findings)} findings: {findings[0].message}"
-    where = [
-        f"{command_safe(_one_line(root.path(f.location)))}:{f.location.line}:{f.location.column}" for f in findings
-    ]
-    details = "\n".join(f"{place}: {_one_line(f.message)}" for place, f in zip(where, findings, strict=True))
     failure = ET.SubElement(case, "failure", message=_xml_text(message), type=worst.severity.value)
-    failure.text = _xml_text(details + "\n")
+    failure.text = _details(findings, root)
+
+
+def _case_findings(case: ET.Element, findings: list[Finding], data: ReportData, root: SourceRoot) -> bool:
+    """The case's findings: a failure for those at or above fail-on, the others only reported; True if it fails."""
+    failing = [f for f in findings if data.fails(f)]
+    below = [f for f in findings if not data.fails(f)]
+    properties = ET.SubElement(case, "properties")
+    ET.SubElement(properties, "property", name="findings", value=str(len(findings)))
+    ET.SubElement(properties, "property", name="fail_on", value=data.fail_on)
+    if failing:
+        _failure(case, failing, root)
+    if below:
+        out = ET.SubElement(case, "system-out")
+        out.text = "below --fail-on " + data.fail_on + " (reported, not failed):\n" + _details(below, root)
     case.set("file", _xml_text(root.path(findings[0].location)))
+    return bool(failing)
 
 
 def render(data: ReportData, color: bool = False) -> str:
@@ -78,8 +101,7 @@ def render(data: ReportData, color: bool = False) -> str:
                 time="0",
             )
             tests += 1
-            if findings := by_check.get((rule, blueprint, cluster)):
-                _failure(case, findings, root)
+            if (findings := by_check.get((rule, blueprint, cluster))) and _case_findings(case, findings, data, root):
                 failures += 1
         suite.attrib.update(tests=str(tests), failures=str(failures), errors="0", skipped="0", time="0")
         total, failed = total + tests, failed + failures
