@@ -15,7 +15,7 @@ from compliance.engine.context import ReleaseContext, is_blank, is_unknown
 from compliance.engine.registry import Scope, rule
 from compliance.model.findings import Severity, Violation
 from compliance.yaml import Path
-from compliance_rules.gateway import Channel, values_channels
+from compliance_rules.gateway import Channel, gateway_release, values_channels
 
 KINDS = ("in-cluster", "commercial-contract", "byok")
 TYPES = ("vllm", "openai-compatible", "anthropic", "byok-passthrough")
@@ -194,7 +194,14 @@ _contract_field("COM002", "contractRef", "the signed contract")
 # ── The values rules ─────────────────────────────────────────────────────────
 
 
-@rule("ATT001", "Enabled channel without attestation", Severity.ERROR, Scope.RELEASE, "attestation")
+@rule(
+    "ATT001",
+    "Enabled channel without attestation",
+    Severity.ERROR,
+    Scope.RELEASE,
+    "attestation",
+    applies=gateway_release,
+)
 def missing_attestation(ctx: ReleaseContext) -> Iterator[Violation]:
     """
     ## What it does
@@ -228,7 +235,7 @@ def missing_attestation(ctx: ReleaseContext) -> Iterator[Violation]:
     yield from _at_values(ctx, "ATT001")
 
 
-@rule("ATT002", "Unknown attestation kind", Severity.ERROR, Scope.RELEASE, "attestation")
+@rule("ATT002", "Unknown attestation kind", Severity.ERROR, Scope.RELEASE, "attestation", applies=gateway_release)
 def unknown_kind(ctx: ReleaseContext) -> Iterator[Violation]:
     """
     ## What it does
@@ -255,7 +262,14 @@ def unknown_kind(ctx: ReleaseContext) -> Iterator[Violation]:
     yield from _at_values(ctx, "ATT002")
 
 
-@rule("ATT003", "Attestation kind does not fit the channel type", Severity.ERROR, Scope.RELEASE, "attestation")
+@rule(
+    "ATT003",
+    "Attestation kind does not fit the channel type",
+    Severity.ERROR,
+    Scope.RELEASE,
+    "attestation",
+    applies=gateway_release,
+)
 def kind_mismatch(ctx: ReleaseContext) -> Iterator[Violation]:
     """
     ## What it does
@@ -293,6 +307,7 @@ def kind_mismatch(ctx: ReleaseContext) -> Iterator[Violation]:
     Severity.WARNING,
     Scope.RELEASE,
     "attestation",
+    applies=gateway_release,
 )
 def in_cluster_outside(ctx: ReleaseContext) -> Iterator[Violation]:
     """
@@ -323,7 +338,7 @@ def in_cluster_outside(ctx: ReleaseContext) -> Iterator[Violation]:
     yield from _at_values(ctx, "ATT004")
 
 
-@rule("CHN001", "Malformed channel", Severity.ERROR, Scope.RELEASE, "attestation")
+@rule("CHN001", "Malformed channel", Severity.ERROR, Scope.RELEASE, "attestation", applies=gateway_release)
 def channel_shape(ctx: ReleaseContext) -> Iterator[Violation]:
     """
     ## What it does
@@ -353,7 +368,14 @@ def channel_shape(ctx: ReleaseContext) -> Iterator[Violation]:
     yield from _at_values(ctx, "CHN001")
 
 
-@rule("COM001", "Commercial contract without an account", Severity.ERROR, Scope.RELEASE, "attestation")
+@rule(
+    "COM001",
+    "Commercial contract without an account",
+    Severity.ERROR,
+    Scope.RELEASE,
+    "attestation",
+    applies=gateway_release,
+)
 def contract_account(ctx: ReleaseContext) -> Iterator[Violation]:
     """
     ## What it does
@@ -379,7 +401,14 @@ def contract_account(ctx: ReleaseContext) -> Iterator[Violation]:
     yield from _at_values(ctx, "COM001")
 
 
-@rule("COM002", "Commercial contract without a contract reference", Severity.ERROR, Scope.RELEASE, "attestation")
+@rule(
+    "COM002",
+    "Commercial contract without a contract reference",
+    Severity.ERROR,
+    Scope.RELEASE,
+    "attestation",
+    applies=gateway_release,
+)
 def contract_reference(ctx: ReleaseContext) -> Iterator[Violation]:
     """
     ## What it does

@@ -16,7 +16,7 @@ from compliance.model import MISSING
 from compliance.model.findings import Severity, Violation
 from compliance.yaml import Path
 from compliance_rules.common import as_yaml, proven_commercial, unknown_names
-from compliance_rules.gateway import COMMERCIAL_CHANNEL_TYPES, SANCTIONED_BASELINE, is_gateway
+from compliance_rules.gateway import COMMERCIAL_CHANNEL_TYPES, SANCTIONED_BASELINE, gateway_or, is_gateway
 
 SANCTIONED: Path = ("geo", "sanctionedRegions")
 BLOCK: Path = (*SANCTIONED, "block")
@@ -43,6 +43,7 @@ def _describe_relaxation(value: Any) -> str:
     Scope.RELEASE,
     "geo",
     options=(SANCTIONED_BASELINE, COMMERCIAL_CHANNEL_TYPES),
+    applies=gateway_or(SANCTIONED),
 )
 def baseline_not_blocked(ctx: ReleaseContext) -> Iterator[Violation]:
     """

@@ -19,7 +19,7 @@ from compliance.model import MISSING
 from compliance.model.findings import Severity, Violation
 from compliance.yaml import Path
 from compliance_rules.common import as_yaml, proven_commercial, unknown_names
-from compliance_rules.gateway import COMMERCIAL_CHANNEL_TYPES, Channel, is_gateway
+from compliance_rules.gateway import COMMERCIAL_CHANNEL_TYPES, Channel, gateway_or, gateway_release, is_gateway
 
 ENFORCEMENT: Path = ("aup", "enforcement")
 AUDIT_ENABLED: Path = ("audit", "enabled")
@@ -52,6 +52,7 @@ def _names(channels: list[Channel]) -> str:
     Scope.RELEASE,
     "policy",
     options=(COMMERCIAL_CHANNEL_TYPES,),
+    applies=gateway_release,
 )
 def aup_off(ctx: ReleaseContext) -> Iterator[Violation]:
     """
@@ -178,6 +179,7 @@ def _as_number(value: Any) -> float | None:
     Scope.RELEASE,
     "policy",
     options=(MIN_RETENTION_DAYS,),
+    applies=gateway_or(("audit",)),
 )
 def audit_retention(ctx: ReleaseContext) -> Iterator[Violation]:
     """
@@ -238,7 +240,7 @@ def audit_retention(ctx: ReleaseContext) -> Iterator[Violation]:
         )
 
 
-@rule("BYK001", "BYOK keys not request-scoped", Severity.ERROR, Scope.RELEASE, "policy")
+@rule("BYK001", "BYOK keys not request-scoped", Severity.ERROR, Scope.RELEASE, "policy", applies=gateway_or(("byok",)))
 def byok_scope(ctx: ReleaseContext) -> Iterator[Violation]:
     """
     ## What it does
@@ -292,6 +294,7 @@ def byok_scope(ctx: ReleaseContext) -> Iterator[Violation]:
     Scope.RELEASE,
     "policy",
     options=(COMMERCIAL_CHANNEL_TYPES,),
+    applies=gateway_release,
 )
 def reseller_undisclosed(ctx: ReleaseContext) -> Iterator[Violation]:
     """

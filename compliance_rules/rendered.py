@@ -27,6 +27,7 @@ from compliance_rules.gateway import (
     RenderedChannels,
     at_channel,
     enabled_channels,
+    manifest_rule,
     rendered_channel_lists,
     values_channels,
 )
@@ -288,7 +289,7 @@ def _channel_violation(
     return at_channel(ctx, listed, problem.channel, problem.keys, message, severity, values_path)
 
 
-@rule("RM001", "Rendered channel fails the attestation checks", Severity.ERROR, Scope.RENDERED, "rendered")
+@manifest_rule("RM001", "Rendered channel fails the attestation checks", Severity.ERROR)
 def rendered_attestation(ctx: RenderedContext) -> Iterator[Violation]:
     """
     ## What it does
@@ -328,7 +329,7 @@ def rendered_attestation(ctx: RenderedContext) -> Iterator[Violation]:
     yield from _rendered_channel_problems(ctx, ATTESTATION_CHECKS)
 
 
-@rule("RM006", "Enabled channel missing from the rendered channels", Severity.WARNING, Scope.RENDERED, "rendered")
+@manifest_rule("RM006", "Enabled channel missing from the rendered channels", Severity.WARNING)
 def dropped_channel(ctx: RenderedContext) -> Iterator[Violation]:
     """
     ## What it does
@@ -379,7 +380,7 @@ def dropped_channel(ctx: RenderedContext) -> Iterator[Violation]:
         )
 
 
-@rule("RM002", "Rendered commercial channel without account or contract", Severity.ERROR, Scope.RENDERED, "rendered")
+@manifest_rule("RM002", "Rendered commercial channel without account or contract", Severity.ERROR)
 def rendered_contract(ctx: RenderedContext) -> Iterator[Violation]:
     """
     ## What it does
@@ -447,7 +448,7 @@ def _remote_keys(obj: RenderedObject) -> Iterator[tuple[Path, Any]]:
             yield ("spec", "dataFrom", index, "key"), item.get("key")
 
 
-@rule("RM003", "Rendered ExternalSecret without a remote key", Severity.ERROR, Scope.RENDERED, "rendered")
+@manifest_rule("RM003", "Rendered ExternalSecret without a remote key", Severity.ERROR)
 def external_secret_key(ctx: RenderedContext) -> Iterator[Violation]:
     """
     ## What it does
@@ -545,7 +546,7 @@ def _master_key(ctx: RenderedContext) -> str:
     return ""
 
 
-@rule("RM004", "Admin host routed while the admin UI uses the master key", Severity.ERROR, Scope.RENDERED, "rendered")
+@manifest_rule("RM004", "Admin host routed while the admin UI uses the master key", Severity.ERROR)
 def admin_host_with_master_key(ctx: RenderedContext) -> Iterator[Violation]:
     """
     ## What it does
@@ -631,7 +632,7 @@ def _literal(value: Any, encoded: bool) -> bool:
         return True  # not base64: the apiserver rejects it, but it is still a literal in the manifest
 
 
-@rule("RM005", "Literal API key for a BYOK channel in a rendered Secret", Severity.ERROR, Scope.RENDERED, "rendered")
+@manifest_rule("RM005", "Literal API key for a BYOK channel in a rendered Secret", Severity.ERROR)
 def byok_key_in_secret(ctx: RenderedContext) -> Iterator[Violation]:
     """
     ## What it does

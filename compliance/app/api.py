@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING
 
 from compliance.engine import trust
+from compliance.engine.coverage import Skip
 from compliance.engine.evaluate import Evaluation, LintOptions, lint, select_rules
 from compliance.engine.options import RuleOptions
 from compliance.engine.registry import Registry, RegistryBuilder, RuleSpec
@@ -32,6 +33,8 @@ class LintRun:
     evaluated: frozenset[Evaluation] = frozenset()  # every (rule, blueprint, cluster) checked, passing or not
     suppressed: tuple[Suppressed, ...] = ()  # findings a governed exception covers (not in `findings`)
     settings: Settings | None = None  # the effective configuration the run used
+    skipped: Mapping[Evaluation, Skip] = field(default_factory=dict)  # checks not applied, and why
+    rendered: frozenset[tuple[str | None, str | None]] = frozenset()  # (blueprint, cluster) rendered to objects
 
 
 def load_registry(
@@ -119,15 +122,17 @@ def lint_path(
         cache_dir=cache_dir,
     )
     evaluated: set[Evaluation] = set()
+    skipped: dict[Evaluation, Skip] = {}
+    rendered: set[tuple[str | None, str | None]] = set()
     # `choose_renderer`: the run's one choice for `renderer`; else the render stage chooses under
     # `render_bounds`. Either way only once a chart has templates to render.
     chosen = {"choose": choose_renderer} if choose_renderer is not None else {"bounds": render_bounds}
     render = partial(rendered_contexts, **chosen)
-    findings = lint(repo, rules, options, evaluated, render=render)
+    findings = lint(repo, rules, options, evaluated, render=render, skipped=skipped, rendered=rendered)
     known, ran = {s.id: s.severity for s in specs}, {s.id for s in rules}
     # a partial run (`changed`) cannot tell that a suppression matched nothing
     governed = govern(findings, repo.suppressions, settings, known, ran, judge_unused=changed is None)
-    return LintRun(repo, tuple(rules), governed.findings, frozenset(evaluated), governed.suppressed, settings)
+    return LintRun(repo, tuple(rules), governed.findings, frozenset(evaluated), governed.suppressed, settings, skipped)
 
 
 def lint_project(
@@ -191,7 +196,8 @@ def lint_manifests(
     repo = Repository(root, (), (), (), (), None, (), {})
     options = LintOptions(settings.select, settings.ignore, rule_options=settings.rule_options, manifests=manifests)
     evaluated: set[Evaluation] = set()
-    findings = lint(repo, rules, options, evaluated, render=rendered_contexts)
+    skipped: dict[Evaluation, Skip] = {}
+    findings = lint(repo, rules, options, evaluated, render=rendered_contexts, skipped=skipped)
     known = {s.id: s.severity for s in specs}
     governed = govern(findings, (), settings, known, {s.id for s in rules}, judge_unused=False)
-    return LintRun(repo, tuple(rules), governed.findings, frozenset(evaluated), governed.suppressed, settings)
+    return LintRun(repo, tuple(rules), governed.findings, frozenset(evaluated), governed.suppressed, settings, skipped)

@@ -66,6 +66,8 @@ def lint(request: LintRequest) -> Outcome:
         root=runs[0].repo.root,
         repos=tuple(run.repo for run in runs),
         evaluated=frozenset().union(*(run.evaluated for run in runs)),
+        skipped={check: why for run in runs for check, why in run.skipped.items()},
+        rendered=frozenset().union(*(run.rendered for run in runs)),
         fixed=hide.findings(compared.fixed if compared is not None else ()),
         suppressed=hide.suppressed(
             sorted((s for run in runs for s in run.suppressed), key=lambda s: s.finding.sort_key())

@@ -65,6 +65,8 @@ def report(request: ReportRequest) -> Outcome:
         run.repo.root,
         (run.repo,),
         evaluated=run.evaluated,
+        skipped=run.skipped,
+        rendered=run.rendered,
         suppressed=hide.suppressed(evidence.redact_suppressed(s) for s in run.suppressed),
         extra={"scope": scope, "gate": gate_report([run], specs, None)},
     )

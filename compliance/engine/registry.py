@@ -25,6 +25,7 @@ from types import ModuleType
 from typing import Any, TypeVar
 
 from compliance.engine import trust
+from compliance.engine.coverage import Applies
 from compliance.engine.options import Option
 from compliance.errors import UsageError
 from compliance.model.findings import Severity, Violation
@@ -62,6 +63,7 @@ class RuleDeclaration:
     scope: Scope
     family: str
     options: tuple[Option, ...] = ()
+    applies: Applies | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +76,8 @@ class RuleSpec:
     check: Check
     provider: str
     options: tuple[Option, ...] = ()  # the knobs the rule reads (`compliance.engine.options`)
+    # None when the rule applies to a context, else why not (`compliance.engine.coverage`); None: always
+    applies: Applies | None = None
 
     @property
     def doc(self) -> str:
@@ -94,11 +98,19 @@ class RuleSpec:
 
 
 def rule(
-    id: str, title: str, severity: Severity, scope: Scope, family: str, options: Sequence[Option] = ()
+    id: str,
+    title: str,
+    severity: Severity,
+    scope: Scope,
+    family: str,
+    options: Sequence[Option] = (),
+    applies: Applies | None = None,
 ) -> Callable[[Check], Check]:
     """Declare a check. Its docstring is its documentation (`compliance explain ID`); `options` are the
-    knobs it reads. Nothing is registered here: a registry collects the check from its module."""
-    declaration = RuleDeclaration(id, title, Severity(severity), Scope(scope), family, tuple(options))
+    knobs it reads; `applies(context)` says when a context has nothing for it to look at (a Skip; None:
+    it applies), so reports say "not applicable" instead of counting a pass. Nothing is registered here:
+    a registry collects the check from its module."""
+    declaration = RuleDeclaration(id, title, Severity(severity), Scope(scope), family, tuple(options), applies)
 
     def declare(check: Check) -> Check:
         setattr(check, DECLARATION, declaration)
@@ -179,7 +191,9 @@ class RegistryBuilder:
                 raise PluginError(f"{provider}: option {option.name} is already declared differently by {known[1]}")
             self._options.setdefault(option.name, (option, provider))
         d = declaration
-        self._specs[rule_id] = RuleSpec(d.id, d.title, d.severity, d.scope, d.family, check, provider, d.options)
+        self._specs[rule_id] = RuleSpec(
+            d.id, d.title, d.severity, d.scope, d.family, check, provider, d.options, d.applies
+        )
 
     def add_path(self, path: str, roots: Sequence[str] = (), trust_roots: bool = False) -> None:
         """Rule modules from a .py file or every .py file in a folder.
