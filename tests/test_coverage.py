@@ -82,3 +82,30 @@ def test_junit_reports_rules_applied_to_nothing_as_skipped(corpus: Path, tmp_pat
     assert isinstance(skipped, Skipped) and "no gateway release" in (skipped.message or "")
     assert "RM001 (not run)" in cases and not any(name.startswith("ATT001 bp-") for name in cases)
     assert xml.skipped >= 18
+
+
+def test_nothing_to_evaluate_is_an_error_unless_accepted(tmp_path: Path) -> None:
+    """A folder of YAML with no blueprint, chart or cluster (the wrong folder) fails the gate: IO003 is an
+    error, saying what was scanned; `--allow-empty` or the config's `allow-empty` make it an info."""
+    (tmp_path / "deploy").mkdir()
+    (tmp_path / "deploy" / "values.yaml").write_text("replicas: 2\n", encoding="utf-8")
+    result = run("lint", str(tmp_path), "--renderer", "none", "--format", "json")
+    report = json.loads(result.stdout)
+    assert result.returncode == 1
+    assert [(f["rule"], f["severity"]) for f in report["findings"]] == [("IO003", "error")]
+    assert "1 YAML file scanned" in report["findings"][0]["message"]
+    assert report["coverage"]["scanned"] == {
+        "files": 1, "blueprints": 0, "charts": 0, "clusters": 0, "helmreleases": 0, "renders": 0,
+    }  # fmt: skip
+    accepted = run("lint", str(tmp_path), "--renderer", "none", "--allow-empty", "--format", "json")
+    assert accepted.returncode == 0
+    assert [f["severity"] for f in json.loads(accepted.stdout)["findings"]] == ["info"]
+    (tmp_path / ".compliance.yaml").write_text("options:\n  allow-empty: true\n", encoding="utf-8")
+    configured = run("lint", str(tmp_path), "--renderer", "none")
+    assert configured.returncode == 0 and "options.allow-empty: true" in configured.stdout  # a weakening, said
+    assert run("lint", str(tmp_path / "missing")).returncode == 2  # a wrong path: a usage error
+
+
+def test_a_repository_with_blueprints_has_no_io003() -> None:
+    result = run("lint", str(FIXTURES / "clean"), "--renderer", "none", "--select", "IO003")
+    assert result.returncode == 0 and "0 findings" in result.stdout

@@ -81,6 +81,13 @@ class RendererName(str, Enum):
     none = "none"
 
 
+AllowEmptyOption = Annotated[
+    bool,
+    typer.Option(
+        "--allow-empty",
+        help="Accept a root with no blueprint, chart or cluster (IO003 as info, not error; config: allow-empty).",
+    ),
+]
 RendererOption = Annotated[
     RendererName, typer.Option(help="Render charts with Helm for the rendered rules: first available, or none.")
 ]
@@ -169,6 +176,7 @@ def overrides(
     var: list[str] | None = None,
     no_inline_suppressions: bool = False,
     today: str | None = None,
+    allow_empty: bool = False,
 ) -> Overrides:
     """The command line's side of the configuration; options not given stay None so the config applies.
 
@@ -191,4 +199,5 @@ def overrides(
         variables=parse_variables(var),
         inline_suppressions=False if no_inline_suppressions else None,
         today=day,
+        options={"allow-empty": True} if allow_empty else {},
     )
