@@ -8,23 +8,13 @@ from pathlib import Path
 
 from junitparser import JUnitXml, Skipped
 
-from compliance.app.api import lint_path
 from compliance.engine.coverage import NOT_APPLICABLE, NOT_RUN, PASSED
 from compliance.report import ReportData, markdown
-from tests.helpers import FIXTURES, run
+from tests.helpers import FIXTURES, report_data, run
 
 
 def _data(path: Path, renderer: str = "none") -> ReportData:
-    linted = lint_path(str(path), renderer=renderer)
-    return ReportData(
-        linted.findings,
-        linted.rules,
-        linted.repo.root,
-        (linted.repo,),
-        evaluated=linted.evaluated,
-        skipped=linted.skipped,
-        rendered=linted.rendered,
-    )
+    return report_data(path, renderer=renderer)
 
 
 def test_the_engine_records_what_each_rule_skipped_and_why(corpus: Path) -> None:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from compliance.engine import trust
 from compliance.engine.coverage import Skip
@@ -18,6 +18,7 @@ from compliance.model import Repository
 from compliance.model.findings import Finding
 from compliance.render import rendered_contexts
 from compliance.render.bounds import Bounds
+from compliance.report import ReportData
 
 if TYPE_CHECKING:
     from compliance.render.backends import Renderer
@@ -35,6 +36,22 @@ class LintRun:
     settings: Settings | None = None  # the effective configuration the run used
     skipped: Mapping[Evaluation, Skip] = field(default_factory=dict)  # checks not applied, and why
     rendered: frozenset[tuple[str | None, str | None]] = frozenset()  # (blueprint, cluster) rendered to objects
+
+
+def report_data(run: LintRun, **shown: Any) -> ReportData:
+    """What the reporters are given of one run: its findings, rules, checks applied and skipped, renders;
+    `shown` replaces fields (the findings as shown, redacted; `extra`)."""
+    data = ReportData(
+        run.findings,
+        run.rules,
+        run.repo.root,
+        (run.repo,),
+        evaluated=run.evaluated,
+        skipped=run.skipped,
+        rendered=run.rendered,
+        suppressed=run.suppressed,
+    )
+    return replace(data, **shown) if shown else data
 
 
 def load_registry(

@@ -29,8 +29,7 @@ from compliance.cli.options import (
     VarOption,
     overrides,
     redactor,
-    render_bounds,
-    render_setup,
+    rendering_request,
 )
 
 
@@ -87,18 +86,10 @@ def create(
 ) -> None:
     """Record every current finding by fingerprint (never by line), sorted, one entry per line, atomically."""
     from compliance.app.config import create_baseline
-    from compliance.app.run import RunRequest
 
     options = overrides(config, select, ignore, None, var, no_inline_suppressions, today)
-    # rendered as `lint` renders (same renderer default, cache and bounds): `lint --baseline` on the
-    # unchanged tree then finds exactly what was recorded
-    request = RunRequest(
-        path,
-        options,
-        tuple(rules or ()),
-        trust_repository_rules,
-        renderer=renderer.value,
-        cache_dir=render_setup(renderer, no_cache, None, False),
-        render_bounds=render_bounds(render_timeout, render_memory),
+    # rendered as `lint` renders: `lint --baseline` on the unchanged tree then finds exactly what was recorded
+    request = rendering_request(
+        path, options, rules, trust_repository_rules, renderer, no_cache, render_timeout, render_memory
     )
     emit(create_baseline(request, redactor(var, public_var), output))

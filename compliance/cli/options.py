@@ -14,6 +14,7 @@ from compliance.errors import UsageError
 from compliance.settings.config import FailOn
 
 if TYPE_CHECKING:
+    from compliance.app.run import RunRequest
     from compliance.render.bounds import Bounds
     from compliance.report.redaction import Redactor
     from compliance.settings.config import Overrides
@@ -158,6 +159,31 @@ def render_setup(renderer: RendererName, no_cache: bool, manifests: str | None, 
     from compliance.render.cache import default_cache_dir
 
     return default_cache_dir()
+
+
+def rendering_request(
+    path: str,
+    options: Overrides,
+    rules: list[str] | None,
+    trust_repository_rules: bool,
+    renderer: RendererName,
+    no_cache: bool,
+    render_timeout: float | None,
+    render_memory: int | None,
+) -> RunRequest:
+    """The run of a command that renders as `lint` does (`report`, `baseline create`): same renderer, cache
+    and bounds, so what it records or shows is what `lint` finds."""
+    from compliance.app.run import RunRequest
+
+    return RunRequest(
+        path,
+        options,
+        tuple(rules or ()),
+        trust_repository_rules,
+        renderer=renderer.value,
+        cache_dir=render_setup(renderer, no_cache, None, True),
+        render_bounds=render_bounds(render_timeout, render_memory),
+    )
 
 
 def render_bounds(seconds: float | None, memory_mb: int | None) -> Bounds:
