@@ -16,7 +16,7 @@ from compliance.engine.registry import Scope, rule
 from compliance.model.findings import Severity, Violation
 from compliance.yaml import Path
 from compliance_rules.controls import CONTRACTS, SUPPLIERS
-from compliance_rules.gateway import Channel, values_channels
+from compliance_rules.gateway import Channel, gateway_release, values_channels
 
 KINDS = ("in-cluster", "commercial-contract", "byok")
 TYPES = ("vllm", "openai-compatible", "anthropic", "byok-passthrough")
@@ -195,7 +195,15 @@ _contract_field("COM002", "contractRef", "the signed contract")
 # ── The values rules ─────────────────────────────────────────────────────────
 
 
-@rule("ATT001", "Enabled channel without attestation", Severity.ERROR, Scope.RELEASE, "attestation", controls=SUPPLIERS)
+@rule(
+    "ATT001",
+    "Enabled channel without attestation",
+    Severity.ERROR,
+    Scope.RELEASE,
+    "attestation",
+    controls=SUPPLIERS,
+    applies=gateway_release,
+)
 def missing_attestation(ctx: ReleaseContext) -> Iterator[Violation]:
     """
     ## What it does
@@ -229,7 +237,15 @@ def missing_attestation(ctx: ReleaseContext) -> Iterator[Violation]:
     yield from _at_values(ctx, "ATT001")
 
 
-@rule("ATT002", "Unknown attestation kind", Severity.ERROR, Scope.RELEASE, "attestation", controls=SUPPLIERS)
+@rule(
+    "ATT002",
+    "Unknown attestation kind",
+    Severity.ERROR,
+    Scope.RELEASE,
+    "attestation",
+    controls=SUPPLIERS,
+    applies=gateway_release,
+)
 def unknown_kind(ctx: ReleaseContext) -> Iterator[Violation]:
     """
     ## What it does
@@ -263,6 +279,7 @@ def unknown_kind(ctx: ReleaseContext) -> Iterator[Violation]:
     Scope.RELEASE,
     "attestation",
     controls=SUPPLIERS,
+    applies=gateway_release,
 )
 def kind_mismatch(ctx: ReleaseContext) -> Iterator[Violation]:
     """
@@ -302,6 +319,7 @@ def kind_mismatch(ctx: ReleaseContext) -> Iterator[Violation]:
     Scope.RELEASE,
     "attestation",
     controls=SUPPLIERS,
+    applies=gateway_release,
 )
 def in_cluster_outside(ctx: ReleaseContext) -> Iterator[Violation]:
     """
@@ -332,7 +350,15 @@ def in_cluster_outside(ctx: ReleaseContext) -> Iterator[Violation]:
     yield from _at_values(ctx, "ATT004")
 
 
-@rule("CHN001", "Malformed channel", Severity.ERROR, Scope.RELEASE, "attestation", controls=SUPPLIERS)
+@rule(
+    "CHN001",
+    "Malformed channel",
+    Severity.ERROR,
+    Scope.RELEASE,
+    "attestation",
+    controls=SUPPLIERS,
+    applies=gateway_release,
+)
 def channel_shape(ctx: ReleaseContext) -> Iterator[Violation]:
     """
     ## What it does
@@ -369,6 +395,7 @@ def channel_shape(ctx: ReleaseContext) -> Iterator[Violation]:
     Scope.RELEASE,
     "attestation",
     controls=CONTRACTS,
+    applies=gateway_release,
 )
 def contract_account(ctx: ReleaseContext) -> Iterator[Violation]:
     """
@@ -402,6 +429,7 @@ def contract_account(ctx: ReleaseContext) -> Iterator[Violation]:
     Scope.RELEASE,
     "attestation",
     controls=CONTRACTS,
+    applies=gateway_release,
 )
 def contract_reference(ctx: ReleaseContext) -> Iterator[Violation]:
     """

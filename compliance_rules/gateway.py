@@ -8,7 +8,7 @@ derived here from those, per context (the rendered lists are parsed once per con
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,8 +16,10 @@ from compliance.effective.envsubst import EnvsubstError, Unresolved, substitute
 from compliance.effective.substitution import OpenVariables
 from compliance.effective.values import go_truthy
 from compliance.engine.context import ReleaseContext, RenderedContext
+from compliance.engine.coverage import Applies, Skip, not_applicable, not_run
 from compliance.engine.options import string_list, string_set
-from compliance.model import RenderedObject, YamlDocument, format_path
+from compliance.engine.registry import Check, Scope, rule
+from compliance.model import MISSING, RenderedObject, YamlDocument, format_path
 from compliance.model.findings import Location, Severity, Violation
 from compliance.yaml import Path, load_yaml
 
@@ -113,6 +115,38 @@ def commercial_channels(ctx: ReleaseContext) -> list[Channel]:
 def is_gateway(ctx: ReleaseContext) -> bool:
     """Values shaped like the LLM marketplace gateway (the contract's rules apply)."""
     return "channels" in ctx.values.values or "defaultChannels" in ctx.values.values
+
+
+NO_GATEWAY = "no gateway release (no values with channels or defaultChannels)"
+
+
+def gateway_release(ctx: ReleaseContext) -> Skip | None:
+    """`@rule(applies=...)` of the channel rules: a release that is not the gateway has no channel to check."""
+    return None if is_gateway(ctx) else not_applicable(NO_GATEWAY)
+
+
+def gateway_or(section: Path) -> Applies:
+    """`@rule(applies=...)` of a contract knob: the gateway's values, or any values that set `section`."""
+    shown = format_path(section)
+
+    def applies(ctx: ReleaseContext) -> Skip | None:
+        if is_gateway(ctx) or ctx.get(section) is not MISSING:
+            return None
+        return not_applicable(f"no gateway release and no {shown} value")
+
+    return applies
+
+
+def rendered(ctx: RenderedContext) -> Skip | None:
+    """`@rule(applies=...)` of the rules on rendered objects: a chart that did not render was not checked."""
+    if ctx.manifests.objects or not ctx.problems:
+        return None
+    return not_run(f"chart not rendered (see {ctx.problems[0].code})")
+
+
+def manifest_rule(id: str, title: str, severity: Severity, controls: Sequence[str] = ()) -> Callable[[Check], Check]:
+    """`@rule` of a rule on rendered objects: "not run" (never a pass) where the chart did not render."""
+    return rule(id, title, severity, Scope.RENDERED, "rendered", controls=controls, applies=rendered)
 
 
 # ── The channel list inside the rendered ConfigMap ───────────────────────────

@@ -19,7 +19,7 @@ from compliance.model.fixes import Edit, Fix
 from compliance.yaml import Path
 from compliance_rules.common import as_yaml, proven_commercial, unknown_names
 from compliance_rules.controls import SANCTIONS
-from compliance_rules.gateway import COMMERCIAL_CHANNEL_TYPES, SANCTIONED_BASELINE, is_gateway
+from compliance_rules.gateway import COMMERCIAL_CHANNEL_TYPES, SANCTIONED_BASELINE, gateway_or, is_gateway
 
 SANCTIONED: Path = ("geo", "sanctionedRegions")
 BLOCK: Path = (*SANCTIONED, "block")
@@ -55,6 +55,7 @@ def block_fix(ctx: ReleaseContext, missing: list[str]) -> Fix:
     options=(SANCTIONED_BASELINE, COMMERCIAL_CHANNEL_TYPES),
     fix="add the missing baseline regions to the block list",
     controls=SANCTIONS,
+    applies=gateway_or(SANCTIONED),
 )
 def baseline_not_blocked(ctx: ReleaseContext) -> Iterator[Violation]:
     """

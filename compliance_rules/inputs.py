@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from compliance.engine.context import RepositoryContext
+from compliance.engine.options import switch
 from compliance.engine.registry import Scope, rule
 from compliance.model.findings import Location, Severity, Violation
 
@@ -79,14 +80,22 @@ def unreadable(ctx: RepositoryContext) -> Iterator[Violation]:
     yield from _report(ctx, "IO002")
 
 
-@rule("IO003", "Nothing to lint", Severity.WARNING, Scope.REPOSITORY, "inputs")
+ALLOW_EMPTY = switch(
+    "allow-empty",
+    "Accept a linted root with nothing to evaluate: IO003 is then an info, not an error (`--allow-empty`).",
+)
+
+
+@rule("IO003", "Nothing to lint", Severity.ERROR, Scope.REPOSITORY, "inputs", options=(ALLOW_EMPTY,))
 def nothing_to_lint(ctx: RepositoryContext) -> Iterator[Violation]:
     """
     ## What it does
-    Reports a linted root that holds no YAML file (`*.yaml`, `*.yml`) at all.
+    Reports a linted root that holds nothing the rules evaluate: no blueprint, no chart and no
+    cluster (a folder of other YAML, or no YAML file at all). It is an error by default; with
+    `--allow-empty` (or `options: {allow-empty: true}` in the config) it is an info.
 
     ## Why it matters
-    Zero findings on zero files is not a pass: a CI job pointed at the wrong folder would
+    Zero findings on zero blueprints is not a pass: a CI job pointed at the wrong folder would
     otherwise stay green forever.
 
     ## Example
@@ -100,7 +109,19 @@ def nothing_to_lint(ctx: RepositoryContext) -> Iterator[Violation]:
     ```
 
     ## How to fix
-    Point the linter at the repository root (or the files) you mean to check.
+    Point the linter at the repository root (or the files) you mean to check. A pipeline that may
+    legitimately run on an empty tree (a template repository) accepts it with `--allow-empty`.
     """
-    if not ctx.repo.files and not ctx.repo.problems:
-        yield ctx.at(Location("."), "no YAML file under the linted root: nothing was checked")
+    repo = ctx.repo
+    if repo.blueprints or repo.charts or repo.clusters or repo.problems:
+        return
+    severity = Severity.INFO if ALLOW_EMPTY.of(ctx.options) else None
+    if not repo.files:
+        yield ctx.at(Location("."), "no YAML file under the linted root: nothing was checked", severity)
+        return
+    count = len(repo.files)
+    message = (
+        f"no blueprint, chart or cluster under the linted root ({count} YAML file{'s' if count != 1 else ''} "
+        "scanned): nothing was checked"
+    )
+    yield ctx.at(Location("."), message, severity)

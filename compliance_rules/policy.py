@@ -27,7 +27,7 @@ from compliance_rules.controls import (
     PROMPT_PRIVACY,
     RESELLER_DISCLOSURE,
 )
-from compliance_rules.gateway import COMMERCIAL_CHANNEL_TYPES, Channel, is_gateway
+from compliance_rules.gateway import COMMERCIAL_CHANNEL_TYPES, Channel, gateway_or, gateway_release, is_gateway
 
 ENFORCEMENT: Path = ("aup", "enforcement")
 AUDIT_ENABLED: Path = ("audit", "enabled")
@@ -61,6 +61,7 @@ def _names(channels: list[Channel]) -> str:
     "policy",
     options=(COMMERCIAL_CHANNEL_TYPES,),
     controls=ACCEPTABLE_USE,
+    applies=gateway_release,
 )
 def aup_off(ctx: ReleaseContext) -> Iterator[Violation]:
     """
@@ -189,6 +190,7 @@ def _as_number(value: Any) -> float | None:
     "policy",
     options=(MIN_RETENTION_DAYS,),
     controls=AUDIT_LOGGING,
+    applies=gateway_or(("audit",)),
 )
 def audit_retention(ctx: ReleaseContext) -> Iterator[Violation]:
     """
@@ -249,7 +251,15 @@ def audit_retention(ctx: ReleaseContext) -> Iterator[Violation]:
         )
 
 
-@rule("BYK001", "BYOK keys not request-scoped", Severity.ERROR, Scope.RELEASE, "policy", controls=CREDENTIALS)
+@rule(
+    "BYK001",
+    "BYOK keys not request-scoped",
+    Severity.ERROR,
+    Scope.RELEASE,
+    "policy",
+    controls=CREDENTIALS,
+    applies=gateway_or(("byok",)),
+)
 def byok_scope(ctx: ReleaseContext) -> Iterator[Violation]:
     """
     ## What it does
@@ -304,6 +314,7 @@ def byok_scope(ctx: ReleaseContext) -> Iterator[Violation]:
     "policy",
     options=(COMMERCIAL_CHANNEL_TYPES,),
     controls=RESELLER_DISCLOSURE,
+    applies=gateway_release,
 )
 def reseller_undisclosed(ctx: ReleaseContext) -> Iterator[Violation]:
     """

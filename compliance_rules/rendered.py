@@ -28,6 +28,7 @@ from compliance_rules.gateway import (
     RenderedChannels,
     at_channel,
     enabled_channels,
+    manifest_rule,
     rendered_channel_lists,
     values_channels,
 )
@@ -290,7 +291,7 @@ def _channel_violation(
     return at_channel(ctx, listed, problem.channel, problem.keys, message, severity, values_path)
 
 
-@_rule("RM001", "Rendered channel fails the attestation checks", Severity.ERROR, controls=SUPPLIERS)
+@manifest_rule("RM001", "Rendered channel fails the attestation checks", Severity.ERROR, controls=SUPPLIERS)
 def rendered_attestation(ctx: RenderedContext) -> Iterator[Violation]:
     """
     ## What it does
@@ -330,7 +331,7 @@ def rendered_attestation(ctx: RenderedContext) -> Iterator[Violation]:
     yield from _rendered_channel_problems(ctx, ATTESTATION_CHECKS)
 
 
-@_rule("RM006", "Enabled channel missing from the rendered channels", Severity.WARNING, controls=SUPPLIERS)
+@manifest_rule("RM006", "Enabled channel missing from the rendered channels", Severity.WARNING, controls=SUPPLIERS)
 def dropped_channel(ctx: RenderedContext) -> Iterator[Violation]:
     """
     ## What it does
@@ -381,7 +382,7 @@ def dropped_channel(ctx: RenderedContext) -> Iterator[Violation]:
         )
 
 
-@_rule("RM002", "Rendered commercial channel without account or contract", Severity.ERROR, controls=CONTRACTS)
+@manifest_rule("RM002", "Rendered commercial channel without account or contract", Severity.ERROR, controls=CONTRACTS)
 def rendered_contract(ctx: RenderedContext) -> Iterator[Violation]:
     """
     ## What it does
@@ -449,7 +450,7 @@ def _remote_keys(obj: RenderedObject) -> Iterator[tuple[Path, Any]]:
             yield ("spec", "dataFrom", index, "key"), item.get("key")
 
 
-@_rule("RM003", "Rendered ExternalSecret without a remote key", Severity.ERROR, controls=CREDENTIALS)
+@manifest_rule("RM003", "Rendered ExternalSecret without a remote key", Severity.ERROR, controls=CREDENTIALS)
 def external_secret_key(ctx: RenderedContext) -> Iterator[Violation]:
     """
     ## What it does
@@ -547,7 +548,9 @@ def _master_key(ctx: RenderedContext) -> str:
     return ""
 
 
-@_rule("RM004", "Admin host routed while the admin UI uses the master key", Severity.ERROR, controls=ADMIN_ACCESS)
+@manifest_rule(
+    "RM004", "Admin host routed while the admin UI uses the master key", Severity.ERROR, controls=ADMIN_ACCESS
+)
 def admin_host_with_master_key(ctx: RenderedContext) -> Iterator[Violation]:
     """
     ## What it does
@@ -633,7 +636,7 @@ def _literal(value: Any, encoded: bool) -> bool:
         return True  # not base64: the apiserver rejects it, but it is still a literal in the manifest
 
 
-@_rule("RM005", "Literal API key for a BYOK channel in a rendered Secret", Severity.ERROR, controls=CREDENTIALS)
+@manifest_rule("RM005", "Literal API key for a BYOK channel in a rendered Secret", Severity.ERROR, controls=CREDENTIALS)
 def byok_key_in_secret(ctx: RenderedContext) -> Iterator[Violation]:
     """
     ## What it does

@@ -151,3 +151,31 @@ def test_a_hand_edited_fingerprint_is_refused(repo: Path) -> None:
 def test_baseline_and_diff_base_do_not_combine(repo: Path) -> None:
     result = run("lint", str(repo), "--baseline", str(create(repo)), "--diff-base", "HEAD")
     assert result.returncode == 2 and "cannot be combined" in result.stderr
+
+
+def test_identical_recorded_entries_each_absorb_one_finding(repo: Path) -> None:
+    """A baseline's entries carry no line: n identical ones are n entries, not one."""
+    recorded = lint_path(str(repo), settings=Settings(inline_suppressions=False)).findings
+    (com002,) = [f for f in recorded if f.rule == "COM002"]
+    twin = replace(com002, location=replace(com002.location, line=com002.location.line + 5))
+    file = repo / "twice.json"
+    file.write_text(baseline.render([com002, twin]), encoding="utf-8")
+    loaded = baseline.load(str(file))
+    assert [f.fingerprint for f in loaded] == [com002.fingerprint] * 2
+    compared = baseline.compare([com002, twin], loaded)
+    assert (compared.new, len(compared.matched), compared.fixed) == ((), 2, ())
+
+
+def test_create_then_lint_is_a_fixed_point_on_the_corpus(corpus: Path, tmp_path: Path) -> None:
+    """`baseline create` runs what `lint` runs (rendering included): the unchanged tree has 0 new findings."""
+    copy = tmp_path / "openova"
+    shutil.copytree(corpus / "snapshot-2026-04-30", copy)
+    file = copy / ".compliance-baseline.json"
+    assert run("baseline", "create", str(copy)).returncode == 0
+    recorded = json.loads(file.read_text(encoding="utf-8"))["findings"]
+    result = run("lint", str(copy), "--baseline", str(file), "--format", "json")
+    report = json.loads(result.stdout)
+    assert (result.returncode, report["findings"]) == (0, [])
+    assert report["baseline"] == {"new": 0, "known": len(recorded), "fixed": 0}
+    fingerprints = [e["fingerprint"] for e in recorded]
+    assert len(set(fingerprints)) < len(fingerprints)  # the corpus records a finding twice (YML001 'Off')

@@ -277,9 +277,10 @@ def test_files_and_folders_vanishing_during_the_walk(repo: Path, monkeypatch: py
 def test_empty_repository_says_nothing_was_checked(tmp_path: Path) -> None:
     (tmp_path / "README.md").write_text("no YAML here\n")
     result = run_process("lint", str(tmp_path), "--renderer", "none")
-    assert result.returncode == 0, result.stderr  # a warning: exit 0 unless --fail-on warning
-    assert "IO003 no YAML file under the linted root: nothing was checked" in result.stdout
-    assert run_process("lint", str(tmp_path), "--renderer", "none", "--fail-on", "warning").returncode == 1
+    assert result.returncode == 1, result.stderr  # an error by default: a green gate on nothing is wrong
+    assert "error   IO003 no YAML file under the linted root: nothing was checked" in result.stdout
+    accepted = run_process("lint", str(tmp_path), "--renderer", "none", "--allow-empty")
+    assert accepted.returncode == 0 and "info    IO003 no YAML file" in accepted.stdout
 
 
 def test_single_file_path(repo: Path) -> None:
@@ -289,7 +290,7 @@ def test_single_file_path(repo: Path) -> None:
         ("YML000", "tabs.yaml", 3)
     ]
     empty = run_process("lint", str(HOSTILE / "empty.yaml"), "--renderer", "none")
-    assert empty.returncode == 0 and "0 findings" in empty.stdout  # one file was checked: no IO003
+    assert empty.returncode == 1 and "IO003 no blueprint, chart or cluster" in empty.stdout  # nothing to evaluate
 
 
 def test_unusable_paths_are_usage_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -76,6 +76,7 @@ def test_bad_and_duplicate_ids_name_the_provider(tmp_path: Path) -> None:
 def test_builtin_options_are_declared_by_their_rules() -> None:
     registry = load_registry(entry_points=False)
     assert {option.name: option.default for option in registry.options()} == {
+        "allow-empty": False,
         "commercial-channel-types": frozenset({"openai-compatible", "anthropic"}),
         "exception-expiry-warning-days": 30,
         "listed-card-fields": ("category", "license"),

@@ -141,9 +141,9 @@ def test_posture_matrix_from_the_checks_that_ran(audit: Audit) -> None:
     assert matrix["_template"]["policy"].startswith("✓ Pass")  # the defect is only in acme's overlay
     assert matrix["acme"]["attestation"].startswith("✓ Pass")
     # blueprint cards are checked once per blueprint (2 rules x 4 blueprints), never per cluster
-    assert matrix["acme"]["card"] == "– N/A"
+    assert matrix["acme"]["card"] == "– Not applicable"
     assert matrix["Not cluster-specific"]["card"] == "✓ Pass 8 checks"
-    assert matrix["Not cluster-specific"]["policy"].startswith("– N/A")
+    assert matrix["Not cluster-specific"]["policy"].startswith("– Not applicable")
 
 
 def test_finding_carries_its_evidence(audit: Audit) -> None:
@@ -160,7 +160,8 @@ def test_finding_carries_its_evidence(audit: Audit) -> None:
 
 def test_exceptions_are_listed_not_failed(audit: Audit) -> None:
     page = Page(audit.html)
-    assert page.matrix()["acme"]["policy"] == "✗ Fail 1/24 failed 1 error 1 excepted"  # AUP001 fails, AUD002 excepted
+    # AUP001 fails, AUD002 excepted; of 12 checks: 6 rules on the gateway, AUD001 and ADM001 on 3 other releases
+    assert page.matrix()["acme"]["policy"] == "✗ Fail 1/12 failed 1 error 1 excepted"
     header, row = page.tables["exceptions"]
     assert header == ["Rule", "Finding", "Where", "Exception"]
     assert row[0] == "▲ Warning AUD002"
@@ -212,7 +213,7 @@ def test_source_date_epoch_is_also_the_day_exceptions_expire(repo: Path, tmp_pat
     text = make_report(repo, tmp_path / "r.html", epoch="1735689600")  # 2025-01-01: after the `until`
     page = Page(text)
     assert "exceptions" not in page.tables
-    assert page.matrix()["acme"]["policy"] == "✗ Fail 2/24 failed 1 error · 1 warning"  # AUD002 is back
+    assert page.matrix()["acme"]["policy"] == "✗ Fail 2/12 failed 1 error · 1 warning"  # AUD002 is back
     assert page.matrix()["Not cluster-specific"]["suppressions"] == "✗ Fail 1/6 failed 1 error"
     assert "ignore[AUD002] expired on 2024-06-30" in text
     assert dict(page.tables["facts"])["Exceptions judged on"] == "2025-01-01"
@@ -552,3 +553,22 @@ def test_browser_prints_the_report_to_pdf(audit: Audit, tmp_path: Path) -> None:
     pages = len(re.findall(rb"/Type\s*/Page(?![s\w])", data))
     # the print CSS starts findings, rule catalog and inventory on a page of their own
     assert pages >= 4
+
+
+def test_three_states_on_the_corpus_without_a_gateway(corpus: Path, tmp_path: Path) -> None:
+    """openova has no gateway: its families are 'not applicable', never 'Pass N checks'; the rendered rules
+    that could not run (no renderer) are 'not run', and the verdict names them."""
+    page_text = make_report(corpus / "snapshot-2026-04-30", tmp_path / "report.html", "--renderer", "none")
+    page = Page(page_text)
+    matrix = page.matrix()
+    # the clusters whose releases were evaluated (contabo-mkt deploys only a chart the repository lacks)
+    clusters = [name for name, row in matrix.items() if row["schema"].startswith("✓ Pass")]
+    assert len(clusters) >= 3 and all(matrix[c]["attestation"].startswith("– Not applicable") for c in clusters)
+    assert all("no gateway release" in matrix[c]["attestation"] for c in clusters)
+    assert all(matrix[c]["rendered"].startswith("⊘ Not run") for c in clusters)
+    assert all("no renderer" in matrix[c]["rendered"] for c in clusters)
+    catalog = re.sub(r"<[^>]+>", "", page_text.split('id="rule-ATT001"', 1)[1].split("</p>", 1)[0])
+    assert "0 checks run" in catalog and "Not applicable no gateway release" in catalog
+    assert "No findings" not in catalog
+    verdict = page_text.split('aria-label="verdict"', 1)[1].split("</section>", 1)[0]
+    assert "Not run (not passed): RM001, RM002" in verdict and "no renderer (--renderer none)" in verdict

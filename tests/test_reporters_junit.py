@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 from junitparser import Failure, JUnitXml
 
 from compliance.report import junit
-from tests.helpers import FIXTURES, REPORT_CI_SELECT, position, report_data
+from tests.helpers import FIXTURES, REPORT_CI_SELECT, position, report_data, run
 
 FIXTURE = FIXTURES / "report-ci"
 DAG = "scripts/expected-bootstrap-deps.yaml"
@@ -16,9 +17,10 @@ OVERLAY = "clusters/acme/bootstrap-kit/80-newapi.yaml"
 VALUES = "platform/newapi/chart/values.yaml"
 
 
-def read(path: Path = FIXTURE) -> tuple[JUnitXml, dict[str, list[Failure]]]:
+def read(path: Path = FIXTURE, fail_on: str = "error") -> tuple[JUnitXml, dict[str, list[Failure]]]:
     """The parsed report and every case's failures by case name."""
-    xml = JUnitXml.fromstring(junit.render(report_data(path, REPORT_CI_SELECT)).encode("utf-8"))
+    data = replace(report_data(path, REPORT_CI_SELECT), fail_on=fail_on)
+    xml = JUnitXml.fromstring(junit.render(data).encode("utf-8"))
     failures = {case.name: [r for r in case.result if isinstance(r, Failure)] for suite in xml for case in suite}
     return xml, failures
 
@@ -39,7 +41,7 @@ def test_one_case_per_rule_per_blueprint_and_cluster_that_was_checked() -> None:
 
 
 def test_failures_carry_the_findings_with_file_and_line() -> None:
-    xml, failures = read()
+    xml, failures = read(fail_on="info")
     failed = sorted(name for name, results in failures.items() if results)
     assert failed == [
         "ATT003 bp-newapi @ acme",
@@ -63,6 +65,32 @@ def test_failures_carry_the_findings_with_file_and_line() -> None:
     assert dag.type == "info" and f"{DAG}:{position(FIXTURE / DAG, 'slot: 90')[0]}:" in dag.text
     case = next(case for suite in xml for case in suite if case.name == "ATT004 bp-newapi @ acme")
     assert case.classname == "compliance.attestation.ATT004"
+
+
+def test_only_findings_at_or_above_fail_on_are_failures() -> None:
+    """Under the default `--fail-on error`, the ATT004 warning and the DAG003 info are reported, not failed."""
+    xml, failures = read()
+    failed = sorted(name for name, results in failures.items() if results)
+    assert "ATT004 bp-newapi @ acme" not in failed and "DAG003 (repository)" not in failed
+    assert "AUP001 bp-newapi @ acme" in failed and xml.failures == len(failed) == 6
+    cases = {case.name: case for suite in xml for case in suite}
+    dag = cases["DAG003 (repository)"]
+    assert dag.is_passed and f"{DAG}:{position(FIXTURE / DAG, 'slot: 90')[0]}:" in (dag.system_out or "")
+    assert "below --fail-on error (reported, not failed)" in (dag.system_out or "")
+    att004 = cases["ATT004 bp-newapi @ acme"]._elem
+    properties = {p.get("name"): p.get("value") for p in att004.iter("property")}
+    assert properties == {"findings": "1", "fail_on": "error"}
+    _, never = read(fail_on="never")
+    assert not any(never.values())
+
+
+def test_junit_from_the_command_line_follows_fail_on(tmp_path: Path) -> None:
+    report = tmp_path / "junit.xml"
+    select = ",".join(REPORT_CI_SELECT)
+    run("lint", str(FIXTURE), "--select", select, "--fail-on", "warning", "--format", f"junit:{report}")
+    xml = JUnitXml.fromfile(str(report))
+    failed = {case.name for suite in xml for case in suite if not case.is_passed}
+    assert "ATT004 bp-newapi @ acme" in failed and "DAG003 (repository)" not in failed
 
 
 def test_a_clean_repository_passes_every_case() -> None:

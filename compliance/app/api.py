@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from compliance.engine import trust
+from compliance.engine.coverage import Skip
 from compliance.engine.evaluate import Evaluation, LintOptions, lint, select_rules
 from compliance.engine.options import RuleOptions
 from compliance.engine.registry import Registry, RegistryBuilder, RuleSpec
@@ -17,6 +18,7 @@ from compliance.model import Repository
 from compliance.model.findings import Finding
 from compliance.render import rendered_contexts
 from compliance.render.bounds import Bounds
+from compliance.report import ReportData
 
 if TYPE_CHECKING:
     from compliance.render.backends import Renderer
@@ -33,6 +35,24 @@ class LintRun:
     suppressed: tuple[Suppressed, ...] = ()  # findings a governed exception covers (not in `findings`)
     settings: Settings | None = None  # the effective configuration the run used
     register: tuple[RegisterEntry, ...] = ()  # every exception with its status (`governance.exceptions`)
+    skipped: Mapping[Evaluation, Skip] = field(default_factory=dict)  # checks not applied, and why
+    rendered: frozenset[tuple[str | None, str | None]] = frozenset()  # (blueprint, cluster) rendered to objects
+
+
+def report_data(run: LintRun, **shown: Any) -> ReportData:
+    """What the reporters are given of one run: its findings, rules, checks applied and skipped, renders;
+    `shown` replaces fields (the findings as shown, redacted; `extra`)."""
+    data = ReportData(
+        run.findings,
+        run.rules,
+        run.repo.root,
+        (run.repo,),
+        evaluated=run.evaluated,
+        skipped=run.skipped,
+        rendered=run.rendered,
+        suppressed=run.suppressed,
+    )
+    return replace(data, **shown) if shown else data
 
 
 def load_registry(
@@ -120,16 +140,26 @@ def lint_path(
         cache_dir=cache_dir,
     )
     evaluated: set[Evaluation] = set()
+    skipped: dict[Evaluation, Skip] = {}
+    rendered: set[tuple[str | None, str | None]] = set()
     # `choose_renderer`: the run's one choice for `renderer`; else the render stage chooses under
     # `render_bounds`. Either way only once a chart has templates to render.
     chosen = {"choose": choose_renderer} if choose_renderer is not None else {"bounds": render_bounds}
     render = partial(rendered_contexts, **chosen)
-    findings = lint(repo, rules, options, evaluated, render=render)
+    findings = lint(repo, rules, options, evaluated, render=render, skipped=skipped, rendered=rendered)
     known, ran = {s.id: s.severity for s in specs}, {s.id for s in rules}
     # a partial run (`changed`) cannot tell that a suppression matched nothing
     governed = govern(findings, repo.suppressions, settings, known, ran, judge_unused=changed is None)
     return LintRun(
-        repo, tuple(rules), governed.findings, frozenset(evaluated), governed.suppressed, settings, governed.register
+        repo,
+        tuple(rules),
+        governed.findings,
+        frozenset(evaluated),
+        governed.suppressed,
+        settings,
+        governed.register,
+        skipped,
+        frozenset(rendered),
     )
 
 
@@ -194,9 +224,17 @@ def lint_manifests(
     repo = Repository(root, (), (), (), (), None, (), {})
     options = LintOptions(settings.select, settings.ignore, rule_options=settings.rule_options, manifests=manifests)
     evaluated: set[Evaluation] = set()
-    findings = lint(repo, rules, options, evaluated, render=rendered_contexts)
+    skipped: dict[Evaluation, Skip] = {}
+    findings = lint(repo, rules, options, evaluated, render=rendered_contexts, skipped=skipped)
     known = {s.id: s.severity for s in specs}
     governed = govern(findings, (), settings, known, {s.id for s in rules}, judge_unused=False)
     return LintRun(
-        repo, tuple(rules), governed.findings, frozenset(evaluated), governed.suppressed, settings, governed.register
+        repo,
+        tuple(rules),
+        governed.findings,
+        frozenset(evaluated),
+        governed.suppressed,
+        settings,
+        governed.register,
+        skipped,
     )

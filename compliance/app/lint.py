@@ -15,7 +15,9 @@ from compliance.app.api import LintRun, lint_manifests, load_registry
 from compliance.app.gaterun import gate_report, lint_against_base
 from compliance.app.outcome import EXIT_FINDINGS, EXIT_OK, Outcome, Output
 from compliance.app.run import RunRequest, build_run
+from compliance.app.scope import find_root
 from compliance.effective.substitution import secret_values
+from compliance.engine.affected import in_scope
 from compliance.governance import baseline as baselines
 from compliance.governance.comparison import Comparison, merge
 from compliance.governance.gatesettings import STRICTEST_FIRST
@@ -70,11 +72,14 @@ def lint(request: LintRequest) -> Outcome:
         root=runs[0].repo.root,
         repos=tuple(run.repo for run in runs),
         evaluated=frozenset().union(*(run.evaluated for run in runs)),
+        skipped={check: why for run in runs for check, why in run.skipped.items()},
+        rendered=frozenset().union(*(run.rendered for run in runs)),
         fixed=hide.findings(compared.fixed if compared is not None else ()),
         suppressed=hide.suppressed(
             sorted((s for run in runs for s in run.suppressed), key=lambda s: s.finding.sort_key())
         ),
         extra=extra,
+        fail_on=threshold(runs, request.fail_on),
     )
     outputs = tuple(
         Output(reporter(name).render(data, request.color and file is None), file) for name, file in request.outputs
@@ -95,13 +100,19 @@ def _lint_roots(request: LintRequest, specs: Sequence[RuleSpec]) -> _Linted:
     comparisons: list[Comparison] = []
     gate: list[Finding] = []
     options = request.run.overrides
-    for root in request.roots:
+    for path in request.roots:
+        # a file or subfolder: its repository evaluated whole, only the findings in `path` reported
+        root, scope = find_root(path) if request.manifests is None else (path, None)
         if request.diff_base is None:
-            runs.append(lint_root(root, options))
+            runs.append(_scoped(lint_root(root, options), scope))
             continue
         governed = lint_against_base(root, request.diff_base, options, request.config_from, lint_root, specs)
-        runs.append(governed.run)
-        comparisons.append(governed.comparison)
+        runs.append(_scoped(governed.run, scope))
+        against = governed.comparison
+        if scope is not None:
+            new, matched, fixed = (_in(found, scope) for found in (against.new, against.matched, against.fixed))
+            against = replace(against, new=new, matched=matched, fixed=fixed)
+        comparisons.append(against)
         gate += governed.gate
     findings = sort_findings([f for run in runs for f in run.findings])
     compared = merge(comparisons) if comparisons else None
@@ -113,19 +124,37 @@ def _lint_roots(request: LintRequest, specs: Sequence[RuleSpec]) -> _Linted:
     return _Linted(tuple(runs), findings, compared, tuple(gate))
 
 
+def _run_threshold(run: LintRun | None, fail_on: str | None) -> str:
+    """The fail-on level of one run: the command line's, else its config's."""
+    if fail_on is not None:
+        return fail_on
+    return run.settings.fail_on if run is not None and run.settings is not None else "error"
+
+
+def threshold(runs: Sequence[LintRun], fail_on: str | None) -> str:
+    """The strictest fail-on level of the runs: what the reports call a failure."""
+    return min((_run_threshold(run, fail_on) for run in runs), key=STRICTEST_FIRST.index, default="error")
+
+
+def _in(findings: Sequence[Finding], scope: str) -> tuple[Finding, ...]:
+    return tuple(f for f in findings if in_scope(f.location.path, (scope,)))
+
+
+def _scoped(run: LintRun, scope: str | None) -> LintRun:
+    """The run's findings (and suppressed ones) located in `scope`; the whole run when it is None."""
+    if scope is None:
+        return run
+    suppressed = tuple(s for s in run.suppressed if in_scope(s.finding.location.path, (scope,)))
+    return replace(run, findings=_in(run.findings, scope), suppressed=suppressed)
+
+
 def fails(runs: Sequence[LintRun], reported: Sequence[Finding], fail_on: str | None) -> bool:
     """True when a reported finding is at or above its run's fail-on (the command line's, else its config's)."""
-
-    def threshold(run: LintRun | None) -> str:
-        if fail_on is not None:
-            return fail_on
-        return run.settings.fail_on if run is not None and run.settings is not None else "error"
-
     owner = {id(f): run for run in runs for f in run.findings}
-    strictest = min((threshold(run) for run in runs), key=STRICTEST_FIRST.index, default="error")
+    strictest = threshold(runs, fail_on)
     for finding in reported:
         run = owner.get(id(finding))
-        level = threshold(run) if run is not None else strictest
+        level = _run_threshold(run, fail_on) if run is not None else strictest
         if level != "never" and finding.severity.rank >= Severity(level).rank:
             return True
     return False

@@ -29,9 +29,9 @@ class ReportRequest:
 def report(request: ReportRequest) -> Outcome:
     """The HTML page (to `output`, else standard output when there is no bundle either) and the bundle."""
     from compliance import __version__
+    from compliance.app.api import report_data
     from compliance.app.gaterun import gate_report
     from compliance.evidence import bundle as evidence
-    from compliance.report import ReportData
     from compliance.report import html as html_reporter
     from compliance.report import json as json_reporter
 
@@ -63,12 +63,9 @@ def report(request: ReportRequest) -> Outcome:
         judged_on=settings.today.isoformat(),
         ci=evidence.ci_run(),
     )
-    data = ReportData(
-        hide.findings(evidence.redact_finding(f) for f in run.findings),
-        run.rules,
-        run.repo.root,
-        (run.repo,),
-        evaluated=run.evaluated,
+    data = report_data(
+        run,
+        findings=hide.findings(evidence.redact_finding(f) for f in run.findings),
         suppressed=hide.suppressed(evidence.redact_suppressed(s) for s in run.suppressed),
         extra={"scope": scope, "gate": gate_report([run], specs, None), "register": run.register},
     )

@@ -15,8 +15,13 @@ from compliance.cli.options import (
     ConfigOption,
     FailOnOption,
     IgnoreOption,
+    NoCacheOption,
     NoInlineOption,
     PublicVarOption,
+    RendererName,
+    RendererOption,
+    RenderMemoryOption,
+    RenderTimeoutOption,
     RulesOption,
     SelectOption,
     TodayOption,
@@ -24,6 +29,7 @@ from compliance.cli.options import (
     VarOption,
     overrides,
     redactor,
+    rendering_request,
 )
 
 
@@ -73,11 +79,17 @@ def create(
     trust_repository_rules: TrustRulesOption = False,
     no_inline_suppressions: NoInlineOption = False,
     today: TodayOption = None,
+    renderer: RendererOption = RendererName.auto,
+    no_cache: NoCacheOption = False,
+    render_timeout: RenderTimeoutOption = None,
+    render_memory: RenderMemoryOption = None,
 ) -> None:
     """Record every current finding by fingerprint (never by line), sorted, one entry per line, atomically."""
     from compliance.app.config import create_baseline
-    from compliance.app.run import RunRequest
 
     options = overrides(config, select, ignore, None, var, no_inline_suppressions, today)
-    request = RunRequest(path, options, tuple(rules or ()), trust_repository_rules)
+    # rendered as `lint` renders: `lint --baseline` on the unchanged tree then finds exactly what was recorded
+    request = rendering_request(
+        path, options, rules, trust_repository_rules, renderer, no_cache, render_timeout, render_memory
+    )
     emit(create_baseline(request, redactor(var, public_var), output))

@@ -25,6 +25,7 @@ from compliance.app.outcome import EXIT_INTERNAL, EXIT_USAGE
 from compliance.cli.config_command import baseline_app, config_command
 from compliance.cli.emit import emit
 from compliance.cli.options import (
+    AllowEmptyOption,
     BaselineOption,
     ConfigFromName,
     ConfigFromOption,
@@ -205,6 +206,7 @@ def lint(
     ] = None,
     max_total_size: MaxTotalSizeOption = None,
     max_total_nodes: MaxTotalNodesOption = None,
+    allow_empty: AllowEmptyOption = False,
 ) -> None:
     """Lint a blueprint repository and report located findings."""
     from compliance.app.lint import LintRequest
@@ -215,7 +217,7 @@ def lint(
     from compliance.yaml import Limits
 
     outputs = _outputs(formats, output)  # first: it removes stale report files before anything can fail
-    options = overrides(config, select, ignore, fail_on, var, no_inline_suppressions, today)
+    options = overrides(config, select, ignore, fail_on, var, no_inline_suppressions, today, allow_empty)
     hide = redactor(var, public_var)
     if baseline is not None and diff_base is not None:
         raise UsageError("--baseline and --diff-base cannot be combined")

@@ -14,6 +14,7 @@ from compliance.errors import UsageError
 from compliance.settings.config import FailOn
 
 if TYPE_CHECKING:
+    from compliance.app.run import RunRequest
     from compliance.render.bounds import Bounds
     from compliance.report.redaction import Redactor
     from compliance.settings.config import Overrides
@@ -81,6 +82,13 @@ class RendererName(str, Enum):
     none = "none"
 
 
+AllowEmptyOption = Annotated[
+    bool,
+    typer.Option(
+        "--allow-empty",
+        help="Accept a root with no blueprint, chart or cluster (IO003 as info, not error; config: allow-empty).",
+    ),
+]
 RendererOption = Annotated[
     RendererName, typer.Option(help="Render charts with Helm for the rendered rules: first available, or none.")
 ]
@@ -153,6 +161,31 @@ def render_setup(renderer: RendererName, no_cache: bool, manifests: str | None, 
     return default_cache_dir()
 
 
+def rendering_request(
+    path: str,
+    options: Overrides,
+    rules: list[str] | None,
+    trust_repository_rules: bool,
+    renderer: RendererName,
+    no_cache: bool,
+    render_timeout: float | None,
+    render_memory: int | None,
+) -> RunRequest:
+    """The run of a command that renders as `lint` does (`report`, `baseline create`): same renderer, cache
+    and bounds, so what it records or shows is what `lint` finds."""
+    from compliance.app.run import RunRequest
+
+    return RunRequest(
+        path,
+        options,
+        tuple(rules or ()),
+        trust_repository_rules,
+        renderer=renderer.value,
+        cache_dir=render_setup(renderer, no_cache, None, True),
+        render_bounds=render_bounds(render_timeout, render_memory),
+    )
+
+
 def render_bounds(seconds: float | None, memory_mb: int | None) -> Bounds:
     """`--render-timeout`/`--render-memory` over the defaults of compliance.render.bounds."""
     from compliance.render.bounds import Bounds
@@ -169,6 +202,7 @@ def overrides(
     var: list[str] | None = None,
     no_inline_suppressions: bool = False,
     today: str | None = None,
+    allow_empty: bool = False,
 ) -> Overrides:
     """The command line's side of the configuration; options not given stay None so the config applies.
 
@@ -191,4 +225,5 @@ def overrides(
         variables=parse_variables(var),
         inline_suppressions=False if no_inline_suppressions else None,
         today=day,
+        options={"allow-empty": True} if allow_empty else {},
     )

@@ -25,8 +25,7 @@ from compliance.cli.options import (
     VarOption,
     overrides,
     redactor,
-    render_bounds,
-    render_setup,
+    rendering_request,
 )
 from compliance.errors import UsageError
 
@@ -57,20 +56,12 @@ def report(
     """
     from compliance.app.report import ReportRequest
     from compliance.app.report import report as report_outcome
-    from compliance.app.run import RunRequest
 
     if not os.path.exists(path):
         raise UsageError(f"path does not exist: {path}")
     options = overrides(config, select, ignore, None, var, no_inline_suppressions, today)
     hide = redactor(var, public_var)
-    cache_dir = render_setup(renderer, no_cache, None, True)
-    request = RunRequest(
-        path,
-        options,
-        tuple(rules or ()),
-        trust_repository_rules,
-        renderer=renderer.value,
-        cache_dir=cache_dir,
-        render_bounds=render_bounds(render_timeout, render_memory),
+    request = rendering_request(
+        path, options, rules, trust_repository_rules, renderer, no_cache, render_timeout, render_memory
     )
     emit(report_outcome(ReportRequest(request, hide, output, bundle)))

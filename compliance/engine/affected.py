@@ -43,11 +43,17 @@ class Affected:
 
     def repository_finding(self, path: str) -> bool:
         """Whether a repository-scope finding located in `path` is in scope."""
-        return self.dag or path in self.files
+        return self.dag or in_scope(path, self.files)
 
     def narrow(self, repo: Repository) -> Repository:
         """The repository as repository-scope rules see it: loader problems of the changed files only."""
         return replace(repo, problems=tuple(p for p in repo.problems if p.file in self.files))
+
+
+def in_scope(path: str, scope: Iterable[str]) -> bool:
+    """Whether `path` (repo-relative, '/'-separated) is one of the files or under one of the folders of
+    `scope`: what a pre-commit run (changed files) or a scoped lint (`compliance lint clusters/acme`) reports."""
+    return any(path == item or path.startswith(item.rstrip("/") + "/") for item in scope)
 
 
 def repo_relative(root: str, paths: Iterable[str]) -> tuple[str, ...]:

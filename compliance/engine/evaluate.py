@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from compliance.effective.values import ChartDefaults, effective_values
 from compliance.engine.context import BlueprintContext, ReleaseContext, RenderedContext, RepositoryContext
+from compliance.engine.coverage import Evaluation, Skip, not_run
 from compliance.engine.options import RuleOptions
 from compliance.engine.registry import RuleSpec, Scope
 from compliance.errors import UsageError
@@ -22,8 +23,7 @@ if TYPE_CHECKING:
     from compliance.engine.affected import Affected
 
 
-Evaluation = tuple[str, str | None, str | None]  # (rule id, blueprint, cluster): one check that ran
-
+__all__ = ["Evaluation", "LintOptions", "RenderStage", "SelectionError", "lint", "release_contexts", "select_rules"]
 
 # The render stage: release contexts -> their rendered manifests' contexts (or the `--manifests` stream's)
 RenderStage = Callable[[Repository, Sequence[ReleaseContext], "LintOptions"], Sequence[RenderedContext]]
@@ -112,13 +112,28 @@ def lint(
     options: LintOptions = LintOptions(),
     evaluated: set[Evaluation] | None = None,
     render: RenderStage | None = None,
+    skipped: dict[Evaluation, Skip] | None = None,
+    rendered: set[tuple[str | None, str | None]] | None = None,
 ) -> list[Finding]:
-    """Findings of `rules` on `repo`; `evaluated`, if given, receives every check that ran (passing ones too).
+    """Findings of `rules` on `repo`; `evaluated`, if given, receives every check applied (passing ones too),
+    `skipped` every check not applied and why (`compliance.engine.coverage`), `rendered` every (blueprint,
+    cluster) whose chart rendered to objects.
 
-    The rendered rules run on what `render` returns; without a render stage they have nothing to judge.
+    The rendered rules run on what `render` returns; without a render stage (or renderer) they are not run.
     """
     rules = list(rules)
     findings: list[Finding] = []
+
+    def skip(spec: RuleSpec, why: Skip, blueprint: str | None, cluster: str | None) -> None:
+        if skipped is not None:
+            skipped.setdefault((spec.id, blueprint, cluster), why)
+
+    def check(spec: RuleSpec, context: object, primary: Location, blueprint: str | None, cluster: str | None) -> None:
+        why = spec.applies(context) if spec.applies is not None else None
+        if why is not None:
+            skip(spec, why, blueprint, cluster)
+        else:
+            emit(spec, _run(spec, context, primary), blueprint, cluster)
 
     def emit(spec: RuleSpec, violations: Iterable[Violation], blueprint: str | None, cluster: str | None) -> None:
         if evaluated is not None:
@@ -155,7 +170,7 @@ def lint(
         blueprint_context = BlueprintContext(repo, blueprint, options.rule_options)
         primary = blueprint.document.locate(())
         for spec in by_scope[Scope.BLUEPRINT]:
-            emit(spec, _run(spec, blueprint_context, primary), blueprint.name or None, None)
+            check(spec, blueprint_context, primary, blueprint.name or None, None)
     rendering = (
         render is not None and by_scope[Scope.RENDERED] and options.manifests is None and options.renderer != "none"
     )
@@ -165,9 +180,23 @@ def lint(
         primary = release_context.values.locate(())
         cluster = release_context.cluster.name if release_context.cluster else None
         for spec in by_scope[Scope.RELEASE]:
-            emit(spec, _run(spec, release_context, primary), release_context.name or None, cluster)
-    if by_scope[Scope.RENDERED] and render is not None:
-        for rendered in render(repo, contexts, options):
+            check(spec, release_context, primary, release_context.name or None, cluster)
+    if by_scope[Scope.RENDERED] and render is not None and (rendering or options.manifests is not None):
+        for rendered_context in render(repo, contexts, options):
+            if rendered is not None and rendered_context.manifests.objects:
+                rendered.add((rendered_context.blueprint_name, rendered_context.cluster_name))
             for spec in by_scope[Scope.RENDERED]:
-                emit(spec, _run(spec, rendered, rendered.primary), rendered.blueprint_name, rendered.cluster_name)
+                where = rendered_context.blueprint_name, rendered_context.cluster_name
+                check(spec, rendered_context, rendered_context.primary, *where)
+    elif by_scope[Scope.RENDERED]:  # asked for, but nothing renders: not run (never a pass)
+        why = not_run("no renderer (--renderer none)" if render is not None else "no render stage")
+        for spec in by_scope[Scope.RENDERED]:
+            skip(spec, why, None, None)
+            for release_context in contexts:
+                skip(
+                    spec,
+                    why,
+                    release_context.name or None,
+                    release_context.cluster.name if release_context.cluster else None,
+                )
     return sort_findings(findings)

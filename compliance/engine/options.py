@@ -20,6 +20,7 @@ class Weaker(str, Enum):
 
     FEWER_ITEMS = "fewer items"  # a list: each item dropped from the default weakens
     LOWER = "lower"  # a number: a value below the default weakens
+    ENABLED = "enabled"  # a switch: turning it on weakens
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,11 +46,15 @@ class Option:
         """What in `value` is weaker than `reference` (empty: as strict or stricter)."""
         if self.weaker is Weaker.LOWER:
             return [f"{value} < {reference}"] if value < reference else []
+        if self.weaker is Weaker.ENABLED:
+            return ["true"] if value and not reference else []
         return [str(item) for item in sorted(set(reference) - set(value))]
 
     def strengthened(self, value: Any, reference: Any) -> bool:
         if self.weaker is Weaker.LOWER:
             return bool(value > reference)
+        if self.weaker is Weaker.ENABLED:
+            return bool(reference and not value)
         return bool(set(value) - set(reference))
 
 
@@ -69,6 +74,11 @@ def string_set(name: str, default: frozenset[str], doc: str) -> Option:
 def minimum_count(name: str, default: int, doc: str) -> Option:
     """A non-negative integer where a lower value weakens the gate."""
     return Option(name, {"type": "integer", "minimum": 0}, default, doc, Weaker.LOWER, int)
+
+
+def switch(name: str, doc: str) -> Option:
+    """A boolean, off by default, where turning it on weakens the gate."""
+    return Option(name, {"type": "boolean"}, False, doc, Weaker.ENABLED, bool)
 
 
 @dataclass(frozen=True, slots=True)

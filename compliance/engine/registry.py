@@ -25,6 +25,7 @@ from types import ModuleType
 from typing import Any, TypeVar
 
 from compliance.engine import trust
+from compliance.engine.coverage import Applies
 from compliance.engine.options import Option
 from compliance.errors import UsageError
 from compliance.model.findings import Severity, Violation
@@ -66,6 +67,7 @@ class RuleDeclaration:
     options: tuple[Option, ...] = ()
     fix: str = ""  # what its fix does ("" : not fixable); the fixes ride on its violations
     controls: tuple[str, ...] = ()
+    applies: Applies | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +82,8 @@ class RuleSpec:
     options: tuple[Option, ...] = ()  # the knobs the rule reads (`compliance.engine.options`)
     fix: str = ""  # what `compliance fix` does for it ("": not fixable)
     controls: tuple[str, ...] = ()  # the compliance controls it evidences, FRAMEWORK:ID (`CONTROL_ID`)
+    # None when the rule applies to a context, else why not (`compliance.engine.coverage`); None: always
+    applies: Applies | None = None
 
     @property
     def doc(self) -> str:
@@ -108,13 +112,24 @@ def rule(
     options: Sequence[Option] = (),
     fix: str = "",
     controls: Sequence[str] = (),
+    applies: Applies | None = None,
 ) -> Callable[[Check], Check]:
     """Declare a check. Its docstring is its documentation (`compliance explain ID`); `options` are the
     knobs it reads; `fix` says what its fix does when its violations carry one (`Violation.fixes`,
     `compliance.model.fixes`); `controls` the compliance controls its result evidences (`FRAMEWORK:ID`,
-    docs/controls.md). Nothing is registered here: a registry collects the check from its module."""
+    docs/controls.md); `applies(context)` says when a context has nothing for it to look at (a Skip; None:
+    it applies), so reports say "not applicable" instead of counting a pass. Nothing is registered here:
+    a registry collects the check from its module."""
     declaration = RuleDeclaration(
-        id, title, Severity(severity), Scope(scope), family, tuple(options), fix, tuple(dict.fromkeys(controls))
+        id,
+        title,
+        Severity(severity),
+        Scope(scope),
+        family,
+        tuple(options),
+        fix,
+        tuple(dict.fromkeys(controls)),
+        applies,
     )
 
     def declare(check: Check) -> Check:
@@ -225,7 +240,7 @@ class RegistryBuilder:
             self._options.setdefault(option.name, (option, provider))
         d = declaration
         self._specs[rule_id] = RuleSpec(
-            d.id, d.title, d.severity, d.scope, d.family, check, provider, d.options, d.fix, d.controls
+            d.id, d.title, d.severity, d.scope, d.family, check, provider, d.options, d.fix, d.controls, d.applies
         )
 
     def add_path(self, path: str, roots: Sequence[str] = (), trust_roots: bool = False) -> None:

@@ -54,7 +54,8 @@ class Comparison:
 
 def compare(current: Iterable[Finding], known: Iterable[Finding], against: Against = BASELINE) -> Comparison:
     """Match `current` with `known` as multisets of fingerprints, in report order."""
-    current, known = sort_findings(list(current)), sort_findings(list(known))
+    # sorted, not deduplicated: a baseline's entries have no line, so n identical ones are n entries
+    current, known = sorted(current, key=Finding.sort_key), sorted(known, key=Finding.sort_key)
     current_count = Counter(f.fingerprint for f in current)
     known_count = Counter(f.fingerprint for f in known)
 

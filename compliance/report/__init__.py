@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import importlib
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+from compliance.engine.coverage import ANY_CLUSTER, NOT_RUN, counts, rule_state
 from compliance.model.findings import Finding, Severity
 
 if TYPE_CHECKING:
-    from compliance.engine.evaluate import Evaluation
+    from compliance.engine.coverage import Evaluation, RuleState, Skip
     from compliance.engine.registry import RuleSpec
     from compliance.governance.exceptions import Suppressed
     from compliance.model import Repository
@@ -42,6 +43,22 @@ class ReportData:
     evaluated: frozenset[Evaluation] = frozenset()  # (rule, blueprint, cluster) checked, passing ones too
     suppressed: tuple[Suppressed, ...] = ()  # findings a governed exception covers, with the exception
     extra: dict[str, object] = field(default_factory=dict)  # feature-specific data (suppressions, ...)
+    skipped: Mapping[Evaluation, Skip] = field(default_factory=dict)  # checks not applied: not applicable/not run
+    rendered: frozenset[tuple[str | None, str | None]] = frozenset()  # (blueprint, cluster) rendered to objects
+    fail_on: str = "error"  # the run's threshold (info, warning, error, never): what fails, not just what is shown
+
+    def rule_state(self, rule: str, cluster: str | None = ANY_CLUSTER) -> RuleState:
+        """Passed, failed, not applicable or not run (with what or why), over the run or on one cluster."""
+        failing = [(f.rule, f.blueprint, f.cluster) for f in self.findings if f.rule == rule]
+        return rule_state(rule, self.evaluated, self.skipped, failing, cluster)
+
+    def rule_states(self) -> dict[str, RuleState]:
+        """Every rule of the run by id, with its state."""
+        return {spec.id: self.rule_state(spec.id) for spec in self.rules}
+
+    def fails(self, finding: Finding) -> bool:
+        """Whether `finding` is at or above the run's `--fail-on` (what makes the run fail)."""
+        return self.fail_on != "never" and finding.severity.rank >= Severity(self.fail_on).rank
 
 
 class Reporter(Protocol):
@@ -51,6 +68,59 @@ class Reporter(Protocol):
 def reporter(name: str) -> Reporter:
     module: Reporter = importlib.import_module(REPORTERS[name])  # a module with render(): a Reporter
     return module
+
+
+def scanned(data: ReportData) -> dict[str, int]:
+    """What the run looked at, for every output's summary: a gate on nothing must be visible as such."""
+    clusters = [cluster for repo in data.repos for cluster in repo.clusters]
+    return {
+        "files": sum(len(repo.files) for repo in data.repos),
+        "blueprints": sum(len(repo.blueprints) for repo in data.repos),
+        "charts": sum(len(repo.charts) for repo in data.repos),
+        "clusters": len(clusters),
+        "helmreleases": sum(len(cluster.releases) for cluster in clusters),
+        "renders": len(data.rendered),
+    }
+
+
+SCANNED_LABELS = {"helmreleases": "HelmReleases"}
+
+
+def scanned_text(data: ReportData) -> str:
+    """ "12 files, 3 blueprints, 3 charts, 2 clusters, 8 HelmReleases, 0 renders" """
+    return ", ".join(f"{n} {SCANNED_LABELS.get(key, key)}" for key, n in scanned(data).items())
+
+
+def coverage_text(data: ReportData) -> str:
+    """ "52 rules: 40 passed, 5 failed, 4 not applicable, 3 not run" """
+    found = counts(data.rule_states().values())
+    return f"{len(data.rules)} rules: " + ", ".join(f"{n} {state}" for state, n in found.items())
+
+
+def grouped_reasons(rules: Mapping[str, str]) -> str:
+    """ "RM001, RM002: chart not rendered (see RND002)": rules grouped by their reason."""
+    by_reason: dict[str, list[str]] = {}
+    for rule, reason in sorted(rules.items()):
+        by_reason.setdefault(reason, []).append(rule)
+    return "; ".join(f"{', '.join(ids)}: {reason}" for reason, ids in by_reason.items())
+
+
+def not_run_text(data: ReportData) -> str:
+    """The rules that could not be evaluated, and why ("" when every rule ran): every verdict names them."""
+    return grouped_reasons({rule: s.reason for rule, s in data.rule_states().items() if s.state == NOT_RUN})
+
+
+def coverage_dict(data: ReportData) -> dict[str, object]:
+    """What JSON and SARIF carry: what was scanned, how many rules are in each state, each rule's state."""
+    states = data.rule_states()
+    return {
+        "scanned": scanned(data),
+        "rules": counts(states.values()),
+        "by_rule": {
+            rule: {"state": s.state, "checks": s.checks, "findings": s.findings, "reason": s.reason}
+            for rule, s in states.items()
+        },
+    }
 
 
 def summary(findings: Iterable[Finding]) -> dict[str, int]:

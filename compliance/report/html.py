@@ -12,11 +12,12 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from compliance.engine.coverage import NOT_APPLICABLE, NOT_RUN, PASSED
 from compliance.model.findings import Finding, Severity, TraceStep
-from compliance.report import ReportData, summary
+from compliance.report import ReportData, grouped_reasons, not_run_text, scanned_text, summary
 from compliance.report.html_audit import controls_section, identity_rows, info_table, register_table, summary_section
 from compliance.report.html_style import CSS
 from compliance.report.html_text import code as _code
@@ -33,8 +34,9 @@ if TYPE_CHECKING:
     from compliance.model import InputFile
 
 FAILING = (Severity.ERROR, Severity.WARNING)  # a cell with one of these fails; info alone does not
-STATUS_MARK = {"fail": "✗", "pass": "✓", "n/a": "–"}
-STATUS_LABEL = {"fail": "Fail", "pass": "Pass", "n/a": "N/A"}
+SEVERITY_MARK = {Severity.ERROR: "✗", Severity.WARNING: "▲", Severity.INFO: "ℹ"}
+STATUS_MARK = {"fail": "✗", "pass": "✓", "n/a": "–", "not run": "⊘"}
+STATUS_LABEL = {"fail": "Fail", "pass": "Pass", "n/a": "Not applicable", "not run": "Not run"}
 KIND_LABEL = {
     "values": "chart default",
     "overlay": "cluster overlay",
@@ -56,18 +58,31 @@ class Cell:
     failed: int  # of those, how many produced an error or warning
     counts: dict[Severity, int]
     excepted: int = 0  # findings a governed exception covers (not failing, still shown)
+    not_run: dict[str, str] = field(default_factory=dict)  # rule -> why it could not be evaluated here
+    not_applicable: dict[str, str] = field(default_factory=dict)  # rule -> what there was none of here
 
     @property
     def status(self) -> str:
+        """fail, pass (applied, nothing failed), not run (could not be evaluated), n/a (nothing to check)."""
         if self.failed:
             return "fail"
-        return "pass" if self.checks else "n/a"
+        if self.checks:
+            return "pass"
+        return "not run" if self.not_run else "n/a"
 
 
 @dataclass(frozen=True, slots=True)
 class Posture:
     families: tuple[str, ...]
     rows: tuple[tuple[str | None, tuple[Cell, ...]], ...]  # cluster (None: not cluster-specific), one cell per family
+
+
+def _applied_nowhere(
+    skipped: dict[str, dict[str, str]], state: str, applied: set[tuple[str, str | None]]
+) -> dict[str, str]:
+    """The rules skipped in `state` that were applied to nothing else in the same cell, with the reason."""
+    ran = {rule for rule, _ in applied}
+    return {rule: why for rule, why in sorted(skipped.get(state, {}).items()) if rule not in ran}
 
 
 def _cluster_order(name: str | None) -> tuple[int, str]:
@@ -99,17 +114,27 @@ def posture(data: ReportData) -> Posture:
         clusters.add(finding.cluster)
         checks.setdefault(key, set()).add((finding.rule, finding.blueprint))
         excepted[key] += 1
-    if any(key[1] not in families for key in checks):
+    skipped: dict[tuple[str | None, str], dict[str, dict[str, str]]] = {}  # key -> state -> rule -> reason
+    for (rule, blueprint, cluster), skip in data.skipped.items():
+        if (rule, blueprint, cluster) not in data.evaluated:
+            clusters.add(cluster)
+            key = (cluster, family_of.get(rule, "other"))
+            skipped.setdefault(key, {}).setdefault(skip.state, {}).setdefault(rule, skip.reason)
+    if any(key[1] not in families for key in (*checks, *skipped)):
         families = (*families, "other")
     rows = tuple(
         (
             cluster,
             tuple(
                 Cell(
-                    len(checks.get((cluster, family), ())),
+                    len(checks.get((cluster, family), set())),
                     len(failed.get((cluster, family), ())),
                     dict(counts.get((cluster, family), Counter())),
                     excepted[(cluster, family)],
+                    _applied_nowhere(skipped.get((cluster, family), {}), NOT_RUN, checks.get((cluster, family), set())),
+                    _applied_nowhere(
+                        skipped.get((cluster, family), {}), NOT_APPLICABLE, checks.get((cluster, family), set())
+                    ),
                 )
                 for family in families
             ),
@@ -196,6 +221,9 @@ def _verdict(data: ReportData, table: Posture) -> str:
     info = counts[Severity.INFO.value]
     if info:
         detail += f" {_plural(info, 'informational finding')} listed below."
+    if not_run := not_run_text(data):
+        detail += f" Not run (not passed): {not_run}."
+    detail += f" Scanned {scanned_text(data)}."
     if data.suppressed:
         detail += f" {_plural(len(data.suppressed), 'finding')} excepted, with reasons, in section 4."
     return (
@@ -346,6 +374,10 @@ def _posture_section(data: ReportData, table: Posture, cluster_ids: dict[str | N
                 details.append(f"{cell.failed}/{cell.checks} failed")
             elif status == "pass":
                 details.append(_plural(cell.checks, "check"))
+            if cell.not_run:
+                details.append(f"not run: {grouped_reasons(cell.not_run)}")
+            elif status == "n/a" and cell.not_applicable:
+                details.append(grouped_reasons(cell.not_applicable))
             details.append(_severity_counts(cell.counts))
             if cell.excepted:
                 details.append(f"{cell.excepted} excepted")
@@ -359,8 +391,10 @@ def _posture_section(data: ReportData, table: Posture, cluster_ids: dict[str | N
         '<p class="legend">A check is one rule on one blueprint in one cluster; rules about files, blueprints and '
         "the bootstrap DAG are not cluster-specific. "
         f"{_status_badge('fail')} at least one check found an error or warning (<em>failed/run</em>) · "
-        f"{_status_badge('pass')} every check ran clean, informational findings aside · "
-        f"{_status_badge('n/a')} no rule of that family applies there.</p>"
+        f"{_status_badge('pass')} the family's rules applied to something there and ran clean, informational "
+        "findings aside · "
+        f"{_status_badge('n/a')} nothing there for the family's rules to look at (what is named) · "
+        f"{_status_badge('not run')} its rules could not be evaluated there (why is named): not a pass.</p>"
     )
     return (
         '<section id="posture"><h2>1. Posture matrix</h2>'
@@ -467,6 +501,7 @@ def _exceptions_section(data: ReportData, scope: AuditScope | None) -> str:
 def _catalog_section(data: ReportData) -> str:
     checks = Counter(rule for rule, _, _ in data.evaluated)
     found = Counter(f.rule for f in data.findings)
+    states = data.rule_states()
     families: dict[str, list[RuleSpec]] = {}
     for spec in sorted(data.rules, key=lambda s: s.id):
         families.setdefault(spec.family, []).append(spec)
@@ -477,10 +512,12 @@ def _catalog_section(data: ReportData) -> str:
             sections = spec.sections()
             if found[spec.id]:
                 result = f'<span class="badge st-fail">✗ {_plural(found[spec.id], "finding")}</span>'
-            elif checks[spec.id]:
+            elif states[spec.id].state == PASSED:
                 result = '<span class="badge st-pass">✓ No findings</span>'
             else:
-                result = '<span class="badge st-n-a">– Not applicable</span>'
+                state = states[spec.id]
+                status = "not run" if state.state == NOT_RUN else "n/a"
+                result = f"{_status_badge(status)} <span>{escape(state.reason)}</span>"
             text = "".join(
                 f"<div><h5>{escape(label)}</h5>{_prose(sections[key])}</div>"
                 for key, label in (

@@ -48,6 +48,7 @@ border:1px solid;line-height:1.6;vertical-align:baseline}
 .sev-info.badge{color:var(--info);background:var(--info-bg);border-color:var(--info)}
 .st-pass.badge{color:var(--ok);background:var(--ok-bg);border-color:var(--ok)}
 .st-n-a.badge{color:var(--na);background:var(--na-bg);border-color:#9ca3af}
+.st-not-run.badge{color:var(--warn);background:var(--warn-bg);border-color:var(--warn);border-style:dashed}
 .legend{font-size:.88em;color:var(--muted)}
 table.matrix{table-layout:fixed}
 table.matrix th:first-child{width:17%}
@@ -59,7 +60,7 @@ table.matrix tbody th{font-weight:600;overflow-wrap:anywhere}
 td.cell{text-align:center;font-size:.8em;padding:6px 3px}
 td.cell.st-fail{background:var(--err-bg)}td.cell.st-pass{background:var(--ok-bg)}td.cell.st-n-a{background:var(--na-bg)}
 .cell-detail{display:block;color:var(--ink);line-height:1.3;margin-top:2px}
-td.cell.st-n-a .cell-detail{color:var(--muted)}
+td.cell.st-n-a .cell-detail{color:var(--muted)}td.cell.st-not-run{background:var(--warn-bg)}
 .row-note{display:block;font-weight:400;font-size:.8em;color:var(--muted)}
 .h-count{font-weight:400;font-size:.8em;color:var(--muted);margin-left:6px}
 .finding{border:1px solid var(--line);border-left:6px solid;border-radius:6px;padding:10px 14px;margin:10px 0}

@@ -8,7 +8,7 @@ from typing import Any
 from compliance import __version__
 from compliance.governance.exceptions import Suppressed
 from compliance.model.findings import Finding, TraceStep
-from compliance.report import ReportData, summary
+from compliance.report import ReportData, coverage_dict, summary
 
 
 def _jsonable(value: Any) -> Any:
@@ -65,6 +65,7 @@ def render(data: ReportData, color: bool = False) -> str:
         "tool": {"name": "compliance", "version": __version__},
         "findings": [finding_dict(f) for f in data.findings],
         "summary": summary(data.findings),
+        "coverage": coverage_dict(data),  # what was scanned; each rule passed, failed, not applicable or not run
         "fixed": [finding_dict(f) for f in data.fixed],  # known findings that no longer occur (--diff-base)
     }
     report["suppressed"] = [suppressed_dict(s) for s in data.suppressed]  # never lost: with who excepted it

@@ -1,7 +1,11 @@
 """JUnit XML for CI test views (GitLab, Jenkins, Azure): one test case per rule per blueprint/cluster checked.
 
 A suite per rule; a case per (rule, blueprint, cluster) the engine evaluated, so passing checks show as
-passed tests; a case with findings fails and lists them with file:line.
+passed tests; a rule applied to nothing is one skipped case saying "not applicable" (what there was none
+of) or "not run" (why), never a passed one. A case with findings at or above `--fail-on` fails and lists
+them with file:line. Findings below it (infos and warnings under the default `--fail-on error`) are listed
+in the case's `<system-out>` and counted in its `findings` property, but do not fail it: a green run shows
+no failed test.
 """
 
 from __future__ import annotations
@@ -12,9 +16,10 @@ from collections import defaultdict
 from itertools import groupby
 from typing import TYPE_CHECKING
 
+from compliance.engine.coverage import NOT_APPLICABLE, NOT_RUN
 from compliance.engine.registry import RuleSpec, Scope
 from compliance.model.findings import Finding
-from compliance.report import ReportData
+from compliance.report import ReportData, scanned
 from compliance.report.common import SourceRoot, command_safe, source_root
 
 if TYPE_CHECKING:
@@ -43,16 +48,57 @@ def _case_name(rule: str, blueprint: str | None, cluster: str | None, spec: Rule
     return f"{rule} {blueprint}"
 
 
+def _details(findings: list[Finding], root: SourceRoot) -> str:
+    """One `file:line:column: message` line per finding."""
+    lines = (
+        f"{command_safe(_one_line(root.path(f.location)))}:{f.location.line}:{f.location.column}: "
+        f"{_one_line(f.message)}"
+        for f in findings
+    )
+    return _xml_text("\n".join(lines) + "\n")
+
+
 def _failure(case: ET.Element, findings: list[Finding], root: SourceRoot) -> None:
     worst = max(findings, key=lambda f: f.severity.rank)
     message = findings[0].message if len(findings) == 1 else f"{len(findings)} findings: {findings[0].message}"
-    where = [
-        f"{command_safe(_one_line(root.path(f.location)))}:{f.location.line}:{f.location.column}" for f in findings
-    ]
-    details = "\n".join(f"{place}: {_one_line(f.message)}" for place, f in zip(where, findings, strict=True))
     failure = ET.SubElement(case, "failure", message=_xml_text(message), type=worst.severity.value)
-    failure.text = _xml_text(details + "\n")
+    failure.text = _details(findings, root)
+
+
+def _case_findings(case: ET.Element, findings: list[Finding], data: ReportData, root: SourceRoot) -> bool:
+    """The case's findings: a failure for those at or above fail-on, the others only reported; True if it fails."""
+    failing = [f for f in findings if data.fails(f)]
+    below = [f for f in findings if not data.fails(f)]
+    properties = ET.SubElement(case, "properties")
+    ET.SubElement(properties, "property", name="findings", value=str(len(findings)))
+    ET.SubElement(properties, "property", name="fail_on", value=data.fail_on)
+    if failing:
+        _failure(case, failing, root)
+    if below:
+        out = ET.SubElement(case, "system-out")
+        out.text = "below --fail-on " + data.fail_on + " (reported, not failed):\n" + _details(below, root)
     case.set("file", _xml_text(root.path(findings[0].location)))
+    return bool(failing)
+
+
+def _skipped_rules(suites: ET.Element, data: ReportData) -> int:
+    """A skipped case for each rule applied to nothing: not applicable (what there was none of) or not
+    run (why), never a passed test; and what the run scanned, as properties of the report."""
+    properties = ET.SubElement(suites, "properties")
+    for key, count in scanned(data).items():
+        ET.SubElement(properties, "property", name=f"scanned.{key}", value=str(count))
+    skipped = 0
+    for rule, state in data.rule_states().items():
+        if state.state not in (NOT_APPLICABLE, NOT_RUN):
+            continue
+        spec = next(spec for spec in data.rules if spec.id == rule)
+        suite = ET.SubElement(suites, "testsuite", name=f"{rule} {spec.title}")
+        suite.attrib.update(tests="1", failures="0", errors="0", skipped="1", time="0")
+        classname = f"compliance.{spec.family}.{rule}"
+        case = ET.SubElement(suite, "testcase", classname=classname, name=f"{rule} ({state.state})", time="0")
+        ET.SubElement(case, "skipped", message=_xml_text(_one_line(state.label)))
+        skipped += 1
+    return skipped
 
 
 def render(data: ReportData, color: bool = False) -> str:
@@ -78,11 +124,11 @@ def render(data: ReportData, color: bool = False) -> str:
                 time="0",
             )
             tests += 1
-            if findings := by_check.get((rule, blueprint, cluster)):
-                _failure(case, findings, root)
+            if (findings := by_check.get((rule, blueprint, cluster))) and _case_findings(case, findings, data, root):
                 failures += 1
         suite.attrib.update(tests=str(tests), failures=str(failures), errors="0", skipped="0", time="0")
         total, failed = total + tests, failed + failures
-    suites.attrib.update(tests=str(total), failures=str(failed), errors="0", skipped="0", time="0")
+    skipped = _skipped_rules(suites, data)
+    suites.attrib.update(tests=str(total + skipped), failures=str(failed), errors="0", skipped=str(skipped), time="0")
     ET.indent(suites)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"

@@ -11,7 +11,7 @@ import re
 from collections import Counter
 
 from compliance.model.findings import Finding, Severity
-from compliance.report import ReportData, summary
+from compliance.report import ReportData, coverage_text, not_run_text, scanned_text, summary
 from compliance.report.common import SourceRoot, docs_base, rule_doc, source_root
 
 OPEN_ROWS = 20  # findings shown before the rest is folded away
@@ -72,10 +72,13 @@ def render(data: ReportData, color: bool = False) -> str:
     counts = summary(findings)
     head = ", ".join(_plural(counts[s.value], s.value) for s in Severity)
     lines = [f"### compliance: {_plural(len(findings), 'finding')} ({head})", ""]
+    lines += [f"Scanned {scanned_text(data)}.", "", f"{coverage_text(data)}.", ""]
     if data.evaluated:
         failed = {(f.rule, f.blueprint, f.cluster) for f in findings}
         passed = len(data.evaluated - failed)
         lines += [f"{passed} of {_plural(len(data.evaluated), 'check')} passed.", ""]
+    if not_run := not_run_text(data):
+        lines += [f"**Not run** (not passed): {escape_cell(not_run)}.", ""]
     diff = data.extra.get("diff_base")
     if isinstance(diff, dict):
         ref, commit = escape_cell(str(diff["ref"]), code=True), str(diff["commit"])[:12]

@@ -18,7 +18,7 @@ from compliance.engine.registry import RuleSpec
 from compliance.fix import Planned, fix_key
 from compliance.governance.exceptions import Suppressed
 from compliance.model.findings import Finding, Location, Severity
-from compliance.report import ReportData
+from compliance.report import ReportData, coverage_dict, not_run_text
 from compliance.report.common import SourceRoot, docs_base, rule_doc, source_root, step_text
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -162,8 +162,17 @@ def render(data: ReportData, color: bool = False) -> str:
         "results": [_result(f, index[f.rule], root, data.extra.get("fixes")) for f in data.findings]
         + [_suppressed(s, index[s.finding.rule], root) for s in data.suppressed],
     }
+    properties: dict[str, Any] = {"complianceCoverage": coverage_dict(data)}  # passed/not applicable/not run
     gate = data.extra.get("gate")
     if gate is not None:  # the config that governed the run and what in it weakens the gate
-        run["properties"] = {"complianceGate": gate.as_dict()}  # type: ignore[attr-defined]
+        properties["complianceGate"] = gate.as_dict()  # type: ignore[attr-defined]
+    run["properties"] = properties
+    if not_run := not_run_text(data):  # a rule that could not run is said where CI shows the run
+        run["invocations"] = [
+            {
+                "executionSuccessful": True,
+                "toolExecutionNotifications": [{"level": "note", "message": {"text": f"not run: {not_run}"}}],
+            }
+        ]
     log = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"

@@ -143,6 +143,7 @@ class Overrides:
     variables: Mapping[str, str] = field(default_factory=dict)
     inline_suppressions: bool | None = None
     today: date | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)  # rule options given on the command line
 
 
 @dataclass(frozen=True, slots=True)
@@ -499,6 +500,9 @@ def resolve(
         option = declared.get(key)
         option_values[key] = option.convert(value) if option is not None else _undeclared(value)
         sources[f"options.{key}"] = config.where_key(("options", key))
+    for key, value in overrides.options.items():  # `--allow-empty` and the like
+        option_values[key] = value
+        sources[f"options.{key}"] = COMMAND_LINE
     for key in declared:
         sources.setdefault(f"options.{key}", DEFAULT)
 

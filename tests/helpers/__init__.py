@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from compliance.app.api import lint_path
+from compliance.app.api import report_data as api_report_data
 from compliance.model.findings import Finding
 from compliance.report import ReportData
 from compliance.yaml import Path as NodePath
@@ -94,10 +95,10 @@ def lint_fixture(name: str | Path, select: tuple[str, ...] = (), **kwargs: objec
     return list(lint_path(str(path), select=select, **kwargs).findings)  # type: ignore[arg-type]
 
 
-def report_data(path: Path, select: tuple[str, ...] = ()) -> ReportData:
-    """What `compliance lint PATH [--select ...]` hands its reporters, built the way the CLI builds it."""
-    run = lint_path(str(path), select=select)
-    return ReportData(run.findings, run.rules, run.repo.root, (run.repo,), evaluated=run.evaluated)
+def report_data(path: Path, select: tuple[str, ...] = (), renderer: str = "none") -> ReportData:
+    """What `compliance lint PATH [--select ...]` hands its reporters, built the way the CLI builds it:
+    the findings, the checks applied and those skipped (not applicable, not run), the renders."""
+    return api_report_data(lint_path(str(path), select=select, renderer=renderer), suppressed=())
 
 
 def brief(findings: list[Finding]) -> list[tuple[str, str, str, int, str | None]]:

@@ -1,0 +1,101 @@
+"""Coverage in three states: passed (applied, nothing found), not applicable (nothing to look at: what),
+not run (could not be evaluated: why), recorded by the engine and counted the same way by every output."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from junitparser import JUnitXml, Skipped
+
+from compliance.engine.coverage import NOT_APPLICABLE, NOT_RUN, PASSED
+from compliance.report import ReportData, markdown
+from tests.helpers import FIXTURES, report_data, run
+
+
+def _data(path: Path, renderer: str = "none") -> ReportData:
+    return report_data(path, renderer=renderer)
+
+
+def test_the_engine_records_what_each_rule_skipped_and_why(corpus: Path) -> None:
+    data = _data(corpus / "snapshot-2026-04-30")
+    states = data.rule_states()
+    for rule in ("ATT001", "ATT004", "COM002", "CHN001", "AUP001", "RSL001"):
+        assert (states[rule].state, states[rule].checks) == (NOT_APPLICABLE, 0), rule
+        assert states[rule].reason.startswith("no gateway release")
+    assert states["GEO001"].reason == "no gateway release and no geo.sanctionedRegions value"
+    assert (states["RM001"].state, states["RM001"].reason) == (NOT_RUN, "no renderer (--renderer none)")
+    assert states["SCH001"].state == PASSED and states["SCH001"].checks > 100
+    assert not any(rule.startswith(("ATT", "COM", "CHN")) for rule, _, _ in data.evaluated)
+
+
+def test_a_gateway_repository_applies_the_gateway_rules() -> None:
+    states = _data(FIXTURES / "clean").rule_states()
+    assert states["ATT001"].state == PASSED and states["ATT001"].checks > 0
+    assert states["RM001"].state == NOT_RUN  # --renderer none: the rendered rules were not evaluated
+
+
+def test_a_chart_that_did_not_render_is_not_run_not_passed(corpus: Path) -> None:
+    states = _data(corpus / "snapshot-2026-04-30", renderer="auto").rule_states()
+    assert states["RM003"].state == NOT_RUN and "chart not rendered" in states["RM003"].reason
+    assert states["RND002"].checks > 0  # the problem rules ran and reported why
+
+
+def test_json_and_sarif_and_markdown_and_text_say_the_same(corpus: Path) -> None:
+    root = str(corpus / "snapshot-2026-04-30")
+    report = json.loads(run("lint", root, "--renderer", "none", "--format", "json").stdout)
+    coverage = report["coverage"]
+    assert coverage["by_rule"]["ATT001"]["state"] == "not applicable"
+    assert coverage["by_rule"]["RM001"] == {
+        "state": "not run", "checks": 0, "findings": 0, "reason": "no renderer (--renderer none)",
+    }  # fmt: skip
+    assert coverage["rules"]["not applicable"] >= 12 and coverage["rules"]["not run"] >= 6
+    assert coverage["scanned"]["clusters"] == 4 and coverage["scanned"]["renders"] == 0
+    assert coverage["scanned"]["blueprints"] > 0 and coverage["scanned"]["helmreleases"] > 0
+    sarif = json.loads(run("lint", root, "--renderer", "none", "--format", "sarif").stdout)["runs"][0]
+    assert sarif["properties"]["complianceCoverage"] == coverage
+    (note,) = sarif["invocations"][0]["toolExecutionNotifications"]
+    assert note["message"]["text"].startswith("not run: RM001, RM002")
+    text = run("lint", root, "--renderer", "none").stdout
+    assert "4 clusters" in text and "not applicable" in text
+    assert "not run (not passed): RM001" in text
+    summary = markdown.render(_data(corpus / "snapshot-2026-04-30"))
+    assert "12 not applicable" in summary and "**Not run** (not passed): RM001" in summary
+
+
+def test_junit_reports_rules_applied_to_nothing_as_skipped(corpus: Path, tmp_path: Path) -> None:
+    target = tmp_path / "junit.xml"
+    run("lint", str(corpus / "snapshot-2026-04-30"), "--renderer", "none", "--format", f"junit:{target}")
+    xml = JUnitXml.fromfile(str(target))
+    cases = {case.name: case for suite in xml for case in suite}
+    (skipped,) = cases["ATT001 (not applicable)"].result
+    assert isinstance(skipped, Skipped) and "no gateway release" in (skipped.message or "")
+    assert "RM001 (not run)" in cases and not any(name.startswith("ATT001 bp-") for name in cases)
+    assert xml.skipped >= 18
+
+
+def test_nothing_to_evaluate_is_an_error_unless_accepted(tmp_path: Path) -> None:
+    """A folder of YAML with no blueprint, chart or cluster (the wrong folder) fails the gate: IO003 is an
+    error, saying what was scanned; `--allow-empty` or the config's `allow-empty` make it an info."""
+    (tmp_path / "deploy").mkdir()
+    (tmp_path / "deploy" / "values.yaml").write_text("replicas: 2\n", encoding="utf-8")
+    result = run("lint", str(tmp_path), "--renderer", "none", "--format", "json")
+    report = json.loads(result.stdout)
+    assert result.returncode == 1
+    assert [(f["rule"], f["severity"]) for f in report["findings"]] == [("IO003", "error")]
+    assert "1 YAML file scanned" in report["findings"][0]["message"]
+    assert report["coverage"]["scanned"] == {
+        "files": 1, "blueprints": 0, "charts": 0, "clusters": 0, "helmreleases": 0, "renders": 0,
+    }  # fmt: skip
+    accepted = run("lint", str(tmp_path), "--renderer", "none", "--allow-empty", "--format", "json")
+    assert accepted.returncode == 0
+    assert [f["severity"] for f in json.loads(accepted.stdout)["findings"]] == ["info"]
+    (tmp_path / ".compliance.yaml").write_text("options:\n  allow-empty: true\n", encoding="utf-8")
+    configured = run("lint", str(tmp_path), "--renderer", "none")
+    assert configured.returncode == 0 and "options.allow-empty: true" in configured.stdout  # a weakening, said
+    assert run("lint", str(tmp_path / "missing")).returncode == 2  # a wrong path: a usage error
+
+
+def test_a_repository_with_blueprints_has_no_io003() -> None:
+    result = run("lint", str(FIXTURES / "clean"), "--renderer", "none", "--select", "IO003")
+    assert result.returncode == 0 and "0 findings" in result.stdout
