@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from compliance.engine.context import RenderedContext, is_blank, is_unknown
-from compliance.engine.registry import Scope, declared_in, family_rule, rule
+from compliance.engine.registry import Scope, declared_in, rule
 from compliance.model import RenderedObject
 from compliance.model.findings import Severity, Violation
 from compliance.yaml import Path
@@ -39,9 +39,6 @@ CONTRACT_CHECKS = ("COM001", "COM002")
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod")
 MASTER_KEY_ENV = "MASTER_KEY"
 BYOK = "byok-passthrough"
-_rule = family_rule(Scope.RENDERED, "rendered")  # this family's @rule
-
-
 def _problems(ctx: RenderedContext, code: str) -> Iterator[Violation]:
     for problem in ctx.problems:
         if problem.code == code:
