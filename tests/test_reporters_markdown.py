@@ -9,7 +9,7 @@ import pytest
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from compliance.report import markdown
+from compliance.report import common, markdown
 from tests.helpers import FIXTURES, REPORT_CI_SELECT, ROOT, edit, report_data, run_process
 from tests.helpers.gitrepo import git, init_repo
 
@@ -76,7 +76,9 @@ def test_rules_link_to_their_section_of_the_rule_docs() -> None:
     _, findings = tables(markdown.render(report_data(FIXTURE, REPORT_CI_SELECT)))
     for row in findings[1:]:
         rule, href = plain(row[1]), link(row[1])
-        page, anchor = href.split("#")
+        base = common.docs_base()  # absolute (a job summary has no base to resolve against), from [project.urls]
+        assert base is not None and href.startswith(base) and base.startswith("https://")
+        page, anchor = href.removeprefix(base).split("#")
         assert anchor == rule.lower()
         assert f"\n## {rule}\n" in (ROOT / page).read_text(encoding="utf-8")
 
