@@ -21,6 +21,7 @@ from compliance.engine.context import BlueprintContext, ReleaseContext, is_blank
 from compliance.engine.registry import Scope, rule
 from compliance.model import MISSING
 from compliance.model.findings import Severity, Violation
+from compliance.yaml.spelling import spell
 
 # semver.org's suggested regular expression (SemVer 2.0.0), ASCII digits only.
 SEMVER = re.compile(
@@ -423,7 +424,7 @@ def pinned_version(ctx: ReleaseContext) -> Iterator[Violation]:
         kind = "boolean" if isinstance(pin, bool) else "number"
         yield ctx.at_release(
             path,
-            f"chart version pin is the {kind} {pin!r}, not a string: unquoted, YAML reads it as "
+            f"chart version pin is the {kind} {spell(pin)}, not a string: unquoted, YAML reads it as "
             f"a {kind} and the HelmRelease API rejects it; quote the version",
         )
         return

@@ -51,8 +51,8 @@ def checkout_base(path: str, ref: str) -> Iterator[BaseTree]:
     if ref.startswith("-") or not ref.strip():
         raise DiffBaseError(f"--diff-base: invalid git ref {ref!r}")
     resolved = _git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], directory)
-    unborn = ref == "HEAD" and _git(["symbolic-ref", "--quiet", "HEAD"], directory).returncode == 0
-    if resolved.returncode != 0 and unborn:
+    unborn = resolved.returncode != 0 and ref == "HEAD"
+    if unborn and _git(["symbolic-ref", "--quiet", "HEAD"], directory).returncode == 0:
         # an unborn branch (the repository's first commit, the pre-commit hook's `--diff-base HEAD`):
         # nothing existed before, so every finding is new; git's null object name stands for the base
         yield BaseTree(None, NO_COMMIT)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from compliance.model.findings import Severity
 from compliance.report import ReportData, summary
 from compliance.report.common import command_safe
+from compliance.yaml.spelling import spell
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -68,7 +69,7 @@ def render(data: ReportData, color: bool, width: int = 100) -> str:
             if source is not None and source.strip():
                 console.print(f"      [dim]{loc.line:>4} |[/] {_safe(_clip(source.rstrip(), loc.column))}")
             for step in finding.trace[1:]:
-                console.print(f"      [dim]overrode {_safe(str(step.location))} ({_safe(repr(step.value))})[/]")
+                console.print(f"      [dim]overrode {_safe(str(step.location))} ({_safe(spell(step.value))})[/]")
         console.print()
     counts = summary(findings)
     parts = [f"[{STYLE[s]}]{counts[s.value]} {s.value}{'s' if counts[s.value] != 1 else ''}[/]" for s in Severity]
