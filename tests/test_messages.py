@@ -11,7 +11,7 @@ import yaml
 
 from compliance.app.api import lint_path
 from compliance.yaml.spelling import spell
-from tests.helpers import FIXTURES, ROOT
+from tests.helpers import FIXTURES, ROOT, lint_fixture
 
 # Python's spellings: its constants, and a list or mapping that opens with repr'd strings (`['IR', 'KP']`,
 # `{'a': `); YAML quotes only the strings that need it (`[IR, 'NO']`)
@@ -59,5 +59,17 @@ def test_the_rule_pack_formats_no_value_with_repr() -> None:
 def test_schema_messages_spell_the_instance_and_the_allowed_values_as_yaml() -> None:
     messages = [f.message for f in lint_path(str(FIXTURES / "bad-schema")).findings if f.rule == "SCH001"]
     assert "$.aup.enforcement: 'strict' is not one of [provider-strictest, per-channel, 'off']" in messages
-    geo = [f.message for f in lint_path(str(FIXTURES / "bad-geo")).findings if f.rule == "SCH001"]
+    geo = [f.message for f in lint_fixture("bad-geo", select=("SCH",))]  # without YML001, the root cause
     assert any(m.endswith(": false is not of type 'string'") for m in geo), geo
+
+
+def test_one_root_cause_one_finding() -> None:
+    """An unquoted `NO` in the chart's region list: YML001 at the scalar, not also SCH001 there once per cluster;
+    GEO001 (at the list, about the regions it misses) names the boolean."""
+    findings = lint_fixture("bad-geo")
+    (cause,) = [f for f in findings if f.rule == "YML001"]
+    assert [f.rule for f in findings if f.location == cause.location] == ["YML001"]
+    schema_only = lint_fixture("bad-geo", select=("SCH",))
+    assert len([f for f in schema_only if f.location == cause.location]) == 3  # once per cluster without YML001
+    geo = [f for f in findings if f.rule == "GEO001" and f.location.path == cause.location.path]
+    assert geo and all("false in the list is a boolean to Helm" in f.message for f in geo)

@@ -49,6 +49,9 @@ class Violation:
     value_path: str = ""
     trace: tuple[TraceStep, ...] = ()
     severity: Severity | None = None  # None: the rule's default severity
+    # True: this is the root cause of whatever else is reported at `location` (YML001: an unquoted `NO` read
+    # as a boolean), and the engine reports only it there (`compliance.engine.evaluate.one_per_root_cause`)
+    root_cause: bool = False
 
 
 @dataclass(frozen=True, slots=True)
