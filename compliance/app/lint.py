@@ -40,6 +40,7 @@ class LintRequest:
     config_from: str = "base"  # with diff_base: whose config governs ("base" or "head")
     manifests: str | None = None  # lint this rendered stream instead of the roots ("-": stdin)
     color: bool = False  # for the formats written to standard output
+    show_severity: str = "info"  # the text format lists findings at or above it (the summary counts them all)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +60,7 @@ def lint(request: LintRequest) -> Outcome:
     runs, findings, compared, gate = linted.runs, linted.findings, linted.compared, linted.gate
     extra: dict[str, object] = compared.summary() if compared is not None else {}
     extra["gate"] = gate_report(runs, specs, request.baseline)
+    extra["show_severity"] = request.show_severity
     hide = request.hide.hiding(v for run in runs for v in secret_values(run.repo))
     data = ReportData(  # what is shown: secret --var values hidden (the verdict below judges the real findings)
         findings=hide.findings(findings),

@@ -4,12 +4,30 @@ from __future__ import annotations
 
 from compliance.app.api import load_rules
 from compliance.app.outcome import Outcome, Output
+from compliance.engine.registry import did_you_mean
 from compliance.errors import UsageError
 
 
-def list_rules(rule_paths: tuple[str, ...] = ()) -> Outcome:
-    """Every rule: id, default severity, family and title."""
+def list_rules(rule_paths: tuple[str, ...] = (), output_format: str = "text") -> Outcome:
+    """Every rule: id, default severity, family and title (`json`: with its scope, provider, summary, options)."""
     specs = load_rules(rule_paths)
+    if output_format == "json":
+        import json
+
+        rules = [
+            {
+                "id": spec.id,
+                "title": spec.title,
+                "severity": spec.severity.value,
+                "family": spec.family,
+                "scope": spec.scope.value,
+                "provider": spec.provider,
+                "summary": " ".join(spec.summary.split()),
+                "options": [option.name for option in spec.options],
+            }
+            for spec in specs
+        ]
+        return Outcome((Output(json.dumps({"rules": rules}, indent=2, ensure_ascii=False) + "\n"),))
     width = max((len(s.family) for s in specs), default=6)
     lines = [f"{spec.id}  {spec.severity.value:<7}  {spec.family:<{width}}  {spec.title}\n" for spec in specs]
     return Outcome((Output("".join(lines)),))
@@ -21,13 +39,15 @@ def explain(rule_id: str, rule_paths: tuple[str, ...] = ()) -> Outcome:
 
     from compliance.app.api import load_registry
 
-    spec = load_registry(rule_paths).get(rule_id)
+    registry = load_registry(rule_paths)
+    spec = registry.get(rule_id) or registry.get(rule_id.upper())
     if spec is None:
-        raise UsageError(f"unknown rule id: {rule_id} (see `compliance rules`)")
-    text = (
-        f"{spec.id}: {spec.title}\n"
-        f"severity: {spec.severity.value}   family: {spec.family}   scope: {spec.scope.value}\n"
-        f"provider: {spec.provider}\n\n"
+        hint = did_you_mean(rule_id, (s.id for s in registry.rules()))
+        raise UsageError(f"unknown rule id: {rule_id}{hint} (see `compliance rules`)")
+    text = (  # Markdown: raw when piped, laid out in a terminal (`compliance.cli.emit.markdown_for_terminal`)
+        f"# {spec.id}: {spec.title}\n\n"
+        f"severity: {spec.severity.value} · family: {spec.family} · scope: {spec.scope.value}"
+        f" · provider: {spec.provider}\n\n"
         f"{spec.doc}\n"
     )
     if spec.options:
