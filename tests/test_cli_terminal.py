@@ -107,3 +107,17 @@ def test_text_paths_are_relative_to_the_working_directory() -> None:
     assert "overrode ../platform/newapi/chart/values.yaml:" in next(line for line in inside if "overrode" in line)
     findings = json.loads(run("lint", "fixtures/bad-geo", *args, "--format", "json").stdout)["findings"]
     assert findings[0]["path"] == "clusters/acme/bootstrap-kit/80-newapi.yaml"
+
+
+def test_show_severity_hides_lower_findings_from_the_text_listing_not_from_the_count() -> None:
+    args = ("lint", "fixtures/bad-geo", "--renderer", "none")
+    everything = run(*args).stdout
+    quiet = run(*args, "-q").stdout
+    assert "  info    " in everything and "  info    " not in quiet
+    summary = next(line for line in everything.splitlines() if " findings: " in line)
+    assert summary in quiet.splitlines()  # the same counts
+    infos = int(re.search(r"(\d+) infos?", summary)[1])  # type: ignore[index]
+    assert infos > 0 and f"{infos} below warning not listed" in quiet
+    errors_only = run(*args, "--show-severity", "error").stdout
+    assert "  warning " not in errors_only and "  error   " in errors_only
+    assert run(*args, "-q", "--format", "json").stdout == run(*args, "--format", "json").stdout  # text only
