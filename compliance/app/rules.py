@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from compliance.app.api import load_rules
 from compliance.app.outcome import Outcome, Output
-from compliance.engine.registry import did_you_mean
+from compliance.engine.registry import did_you_mean, metadata
 from compliance.errors import UsageError
 
 
@@ -16,12 +16,7 @@ def list_rules(rule_paths: tuple[str, ...] = (), output_format: str = "text") ->
 
         rules = [
             {
-                "id": spec.id,
-                "title": spec.title,
-                "severity": spec.severity.value,
-                "family": spec.family,
-                "scope": spec.scope.value,
-                "provider": spec.provider,
+                **metadata(spec),
                 "summary": " ".join(spec.summary.split()),
                 "options": [option.name for option in spec.options],
             }

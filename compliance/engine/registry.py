@@ -159,6 +159,18 @@ class Registry:
         return self.declared
 
 
+def metadata(spec: RuleSpec) -> dict[str, str]:
+    """A rule's identity as data (`compliance rules --format json`, the evidence bundle's rules.json)."""
+    return {
+        "id": spec.id,
+        "title": spec.title,
+        "severity": spec.severity.value,
+        "family": spec.family,
+        "scope": spec.scope.value,
+        "provider": spec.provider,
+    }
+
+
 def declared_options(specs: Iterable[RuleSpec]) -> tuple[Option, ...]:
     """Every option `specs` declare, each once, by name (without a registry at hand)."""
     found: dict[str, Option] = {}
