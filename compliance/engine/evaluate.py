@@ -146,9 +146,13 @@ def lint(
         repository_context = RepositoryContext(
             repo if affected is None else affected.narrow(repo), options.rule_options
         )
+        whole = RepositoryContext(repo, options.rule_options) if affected is not None else None
         for spec in by_scope[Scope.REPOSITORY]:
             violations = _run(spec, repository_context, Location("."))
-            if affected is not None:
+            if whole is not None and affected is not None:
+                # a root cause in a file the change did not touch still explains a finding in scope (an unquoted
+                # NO in values.yaml while a template changed): the scoped run reports what the full run does
+                causes.update((spec.id, v.location) for v in _run(spec, whole, Location(".")) if v.root_cause)
                 violations = [v for v in violations if affected.repository_finding(v.location.path)]
             emit(spec, violations, None, None)
     for blueprint in repo.blueprints if by_scope[Scope.BLUEPRINT] else ():
