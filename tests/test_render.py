@@ -16,7 +16,7 @@ from compliance.render.backends import HelmSdk
 from compliance_rules.gateway import rendered_channel_lists
 from tests.helpers import FIXTURES, brief, line_of, lint_fixture, overlay
 
-pytest.importorskip("helm_python", reason="the SDK back end needs compliance[helm] (helm-python-sdk)")
+pytest.importorskip("helm_python", reason="the SDK back end needs the helm extra (helm-python-sdk)")
 
 FIXTURE = FIXTURES / "render"
 CHART = "platform/newapi/chart"
