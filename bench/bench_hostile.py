@@ -161,7 +161,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lint", action="store_true", help="run `compliance lint` on a repository holding each input")
     parser.add_argument("--only", help="run only inputs whose name contains this")
-    parser.add_argument("--render", action="store_true", help="add the render rows (needs compliance[helm])")
+    parser.add_argument("--render", action="store_true", help="add the render rows (needs the helm extra)")
     parser.add_argument("--render-timeout", help="passed to `compliance lint` for the render rows")
     args = parser.parse_args()
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from compliance.engine.context import ReleaseContext, is_unknown
 from compliance.model import MISSING
+from compliance.yaml.spelling import spell
 from compliance_rules.gateway import Channel, commercial_channels
 
 
@@ -17,14 +18,11 @@ def unknown_names(value: Any) -> str:
 
 
 def as_yaml(value: Any) -> str:
-    """A value as a reader of the YAML would write it: `false`, `null`, `'text'`, `42`."""
-    if isinstance(value, bool):
-        return str(value).lower()
-    if value is None or value is MISSING:
-        return "null"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return repr(value) if isinstance(value, str) else str(value)
+    """A value as a reader of the YAML would write it: `false`, `null`, `'text'`, `42`, `[IR, KP]`.
+
+    Every rule message spells values with this (`compliance.yaml.spelling.spell`), never with `repr`.
+    """
+    return "null" if value is MISSING else spell(value)
 
 
 def proven_commercial(ctx: ReleaseContext) -> list[Channel]:

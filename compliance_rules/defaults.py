@@ -29,7 +29,7 @@ ESO_KEY: Path = (*EXTERNAL_SECRET, "remoteRef", "key")
 def _enabled_note(name: str, value: Any) -> str:
     """Explain a truthy `enabled` that is not the boolean true (Go templates test truthiness)."""
     if isinstance(value, str):
-        return f" ({name} is the string {value!r}, which Helm templates treat as true)"
+        return f" ({name} is the string {as_yaml(value)}, which Helm templates treat as true)"
     if value is not True:
         return f" ({name} is {as_yaml(value)}, which Helm templates treat as true)"
     return ""

@@ -320,8 +320,9 @@ def dag_unlisted(ctx: RepositoryContext) -> Iterator[Violation]:
 def dag_deferred(ctx: RepositoryContext) -> Iterator[Violation]:
     """
     ## What it does
-    Notes each slot of `scripts/expected-bootstrap-deps.yaml` with no HelmRelease of that name in
-    `clusters/_template/bootstrap-kit/` ("deferred" in the DAG file's own words).
+    Notes the slots of `scripts/expected-bootstrap-deps.yaml` with no HelmRelease of that name in
+    `clusters/_template/bootstrap-kit/` ("deferred" in the DAG file's own words): one finding, at
+    the first such slot, that lists them all, not one per slot.
 
     ## Why it matters
     Nothing is broken: the DAG declares slots ahead of the change that adds them. The note
@@ -348,13 +349,18 @@ def dag_deferred(ctx: RepositoryContext) -> Iterator[Violation]:
     dag = ctx.repo.dag
     if kit is None or dag is None:
         return
-    for entry in dag.entries:
-        if entry.name not in kit.releases:
-            yield ctx.in_document(
-                dag.document,
-                ("slots", entry.index),
-                f"{entry.name} is declared in the expected DAG but has no HelmRelease in the bootstrap kit (deferred)",
-            )
+    entries = [entry for entry in dag.entries if entry.name not in kit.releases]
+    if not entries:
+        return
+    deferred = [entry.name for entry in entries]
+    slots = f"{len(deferred)} slot{'s' if len(deferred) != 1 else ''}"
+    note = ctx.in_document(
+        dag.document,
+        ("slots", entries[0].index),
+        f"{slots} of the expected DAG {'have' if len(deferred) != 1 else 'has'} no HelmRelease in the bootstrap kit "
+        f"yet (deferred): {', '.join(deferred)}",
+    )
+    yield replace(note, value_path="slots")  # one standing note: its fingerprint holds as slots land or are added
 
 
 def _strongly_connected(graph: dict[str, list[str]]) -> list[list[str]]:

@@ -35,7 +35,7 @@ def _describe_relaxation(value: Any) -> str:
     if value is MISSING or value is None:
         return "allowRelaxation is not set"
     if isinstance(value, str):
-        return f"allowRelaxation is the string '{value}', not the boolean true"
+        return f"allowRelaxation is the string {as_yaml(value)}, not the boolean true"
     return f"allowRelaxation is {as_yaml(value)}"
 
 
@@ -221,7 +221,7 @@ def relaxation_unjustified(ctx: ReleaseContext) -> Iterator[Violation]:
     elif isinstance(justification, str) and not is_blank(justification):
         yield ctx.at(
             RELAXATION,
-            f"sanctioned-region baseline relaxed with justification: {justification.strip()!r}; "
+            f"sanctioned-region baseline relaxed with justification: {as_yaml(justification.strip())}; "
             "keep the counsel review on record",
             Severity.INFO,
         )

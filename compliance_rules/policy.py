@@ -427,6 +427,6 @@ def master_key_admin(ctx: ReleaseContext) -> Iterator[Violation]:
         else:
             yield ctx.at(
                 ADMIN_MODE,
-                f"auth.adminUI.mode is masterKey while ingress.adminHost is {host.strip()!r}: "
+                f"auth.adminUI.mode is masterKey while ingress.adminHost is {as_yaml(host.strip())}: "
                 "the admin UI is published behind a static master key",
             )

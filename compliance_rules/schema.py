@@ -17,6 +17,7 @@ from compliance.engine.registry import Scope, rule
 from compliance.model.findings import Severity, Violation
 from compliance.schema.check import FastValidator, fast_validator
 from compliance.schema.guard import confined_validator, scan, schema_problem
+from compliance.yaml.spelling import spell
 from compliance_rules.controls import CONFIGURATION
 
 # Keywords whose verdict depends only on which keys or how many items exist, never on a leaf's
@@ -164,7 +165,18 @@ def config_schema(ctx: ReleaseContext) -> Iterator[Violation]:
         return
     for error in shown:
         path = tuple(error.absolute_path)
-        yield ctx.at(path, _shorten(f"{error.json_path}: {error.message}"))
+        yield ctx.at(path, _shorten(f"{error.json_path}: {_as_yaml(error)}"))
+
+
+def _as_yaml(error: Any) -> str:
+    """The validator's message with the values it quotes spelled as YAML (`false`, `[vllm, byok]`),
+    not as Python (`False`, `['vllm', 'byok']`): jsonschema writes the instance and the keyword's
+    value with `repr`."""
+    message = str(error.message)
+    for value in (error.instance, error.validator_value):
+        if not isinstance(value, str):  # a string's repr is already a YAML single-quoted scalar
+            message = message.replace(repr(value), spell(value), 1)  # respell: jsonschema wrote repr
+    return message
 
 
 def _schema_path(path: tuple[str | int, ...]) -> tuple[str | int, ...]:

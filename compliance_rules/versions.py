@@ -22,6 +22,7 @@ from compliance.engine.registry import Scope, rule
 from compliance.model import MISSING
 from compliance.model.findings import Severity, Violation
 from compliance.model.fixes import Edit, Fix
+from compliance.yaml.spelling import spell
 from compliance_rules.controls import CHANGE
 
 # semver.org's suggested regular expression (SemVer 2.0.0), ASCII digits only.
@@ -449,7 +450,7 @@ def pinned_version(ctx: ReleaseContext) -> Iterator[Violation]:
         kind = "boolean" if isinstance(pin, bool) else "number"
         yield ctx.at_release(
             path,
-            f"chart version pin is the {kind} {pin!r}, not a string: unquoted, YAML reads it as "
+            f"chart version pin is the {kind} {spell(pin)}, not a string: unquoted, YAML reads it as "
             f"a {kind} and the HelmRelease API rejects it; quote the version",
         )
         return

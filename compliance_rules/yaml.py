@@ -160,6 +160,9 @@ def yaml11_boolean(ctx: RepositoryContext) -> Iterator[Violation]:
     It applies to the files Helm reads (a chart's `values.yaml`, blueprint cards), not to a
     HelmRelease: kustomize-controller reads manifests with go-yaml v3, where `NO` stays the string
     `"NO"` (a `${VAR}` placeholder is retyped as YAML 1.1 after substitution, though: see YML005).
+    It is the one finding at that scalar: what other rules find there because of it (SCH001's
+    `false is not of type 'string'` in every cluster) is not reported too; GEO001 names the
+    boolean in the region list it checks.
 
     ## Why it matters
     `block: [IR, KP, NO]` blocks `false`, not Norway; `enforcement: off` is the boolean `false`,
@@ -185,8 +188,9 @@ def yaml11_boolean(ctx: RepositoryContext) -> Iterator[Violation]:
     """
     for problem in _problems(ctx, "YML001"):
         severity = _boolean_severity(ctx.repo, problem)
-        if severity is not None:
-            yield replace(ctx.at(problem.location, problem.problem.message, severity), fixes=(quote_fix(problem),))
+        if severity is not None:  # the root cause: SCH001 and others at this scalar are not reported too
+            violation = ctx.at(problem.location, problem.problem.message, severity)
+            yield replace(violation, fixes=(quote_fix(problem),), root_cause=True)
 
 
 @rule(

@@ -125,7 +125,11 @@ def test_central_exceptions_with_unknown_rules_or_no_match(tmp_path: Path) -> No
     )
     result = run("lint", str(FIXTURE), "--config", str(config), "--today", TODAY, "--format", "json")
     found = [(f["rule"], f["line"], f["message"]) for f in json.loads(result.stdout)["findings"]]
-    assert ("SUP004", 2, "exception for COM02: unknown rule id COM02 (see `compliance rules`)") in found
+    assert (
+        "SUP004",
+        2,
+        "exception for COM02: unknown rule id COM02 (did you mean COM002?) (see `compliance rules`)",
+    ) in found
     assert ("SUP003", 4, "exception for GEO002: no GEO002 finding for cluster acme; remove it") in found
 
 

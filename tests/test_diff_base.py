@@ -61,7 +61,7 @@ def test_new_findings_fail_and_fixed_ones_are_reported(repo: Path) -> None:
     assert text.returncode == 1
     assert "COM001" in text.stdout and "compared with main" in text.stdout
     assert "1 new, 0 unchanged (not shown), 1 fixed" in text.stdout
-    assert f"fixed COM002 {OVERLAY}:39:" in text.stdout
+    assert f"fixed COM002 deploy/{OVERLAY}:39:" in text.stdout  # relative to the working directory
 
 
 def test_exit_code_counts_only_new_findings_at_or_above_fail_on(repo: Path) -> None:

@@ -155,7 +155,8 @@ def test_root_file_names_cannot_become_workflow_commands_in_any_format(tmp_path:
     _tree(tmp_path, names)
     outputs = {}
     for name in REPORTERS:
-        result = run("lint", str(tmp_path), "--format", name, "--fail-on", "never")
+        # from the root: text paths are relative to the working directory, here the names themselves
+        result = run("lint", str(tmp_path), "--format", name, "--fail-on", "never", cwd=tmp_path)
         assert result.returncode == 0, result.stderr
         outputs[name] = result.stdout
     _no_runner_command(outputs["text"])

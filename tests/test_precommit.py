@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from compliance import __version__
 from compliance.app.api import lint_path
 from compliance.model.findings import Finding
 from tests.helpers import FIXTURES, ROOT, brief, edit
-from tests.helpers.gitrepo import compliance, git, git_env, init_repo
+from tests.helpers.gitrepo import commit_all, compliance, git, git_env, init_repo
 
 ACME = "clusters/acme/bootstrap-kit/80-newapi.yaml"
 VALUES = "platform/newapi/chart/values.yaml"
@@ -140,6 +141,49 @@ def test_cli_files_are_taken_relative_to_the_working_directory(tmp_path: Path) -
     outside = compliance("lint", "--files", str(FIXTURES / "bad-policy" / beta), cwd=repo / "platform")
     assert outside.returncode == 0 and "0 findings" in outside.stdout  # not under the linted root '.'
     assert compliance("lint", "--files", "clusters/gone/deleted.yaml", cwd=repo).returncode == 0
+
+
+def _hook() -> dict[str, object]:
+    import yaml
+
+    (hook,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    return dict(hook)
+
+
+def test_the_hook_blocks_only_new_findings_by_default_and_the_docs_say_so() -> None:
+    import re
+
+    hook = _hook()
+    args = hook["args"]
+    assert args == ["--diff-base", "HEAD", "--"] and hook["entry"] == "compliance lint --files"
+    shown = "[" + ", ".join(str(a) for a in args) + "]"
+    for doc in ("README.md", "docs/ci.md"):
+        text = (ROOT / doc).read_text(encoding="utf-8")
+        config = text[text.index("# .pre-commit-config.yaml") :]
+        config = config[: config.index("```")]
+        # the `rev:` is the release tag of this version, and the default args are the manifest's
+        assert re.search(r"^\s+rev: v(\S+)$", config, re.MULTILINE)[1] == __version__, doc  # type: ignore[index]
+        assert f"# default args: {shown}" in config, doc
+
+
+def test_hook_args_block_a_new_finding_not_an_old_one_nor_the_first_commit(tmp_path: Path) -> None:
+    """The manifest's own entry and args, run as pre-commit runs them (`entry + args + staged files`)."""
+    hook = _hook()
+    command = [*str(hook["entry"]).split()[1:], *map(str, hook["args"])]  # `compliance` is the program
+    repo = shutil.copytree(FIXTURES / "clean", tmp_path / "repo")
+    git(repo, "init", "-q")
+    edit(repo / ACME, "contractRef: LEGAL-2026-014", 'contractRef: ""')
+    git(repo, "add", "-A")
+    first = compliance(*command, ACME, cwd=repo)
+    assert first.returncode == 1 and "1 new, 0 unchanged" in first.stdout, first.stdout + first.stderr  # all new
+    commit_all(repo, "a finding already committed")
+    edit(repo / ACME, "host: api.acme.example", "host: gateway.acme.example")
+    old = compliance(*command, ACME, cwd=repo)
+    assert old.returncode == 0 and "0 new, 1 unchanged" in old.stdout, old.stdout + old.stderr
+    assert compliance("lint", "--files", "--", ACME, cwd=repo).returncode == 1  # `args: [--]`: old ones block
+    edit(repo / ACME, "accountId: acme-anthropic-001", 'accountId: ""')
+    new = compliance(*command, ACME, cwd=repo)
+    assert new.returncode == 1 and "COM001" in new.stdout and "COM002" not in new.stdout, new.stdout
 
 
 # ── the real pre-commit tool ────────────────────────────────────────────────────────────────

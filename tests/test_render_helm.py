@@ -79,7 +79,7 @@ def calls(log: Path) -> list[dict]:
 
 
 def test_the_replayed_streams_are_what_the_sdk_renders() -> None:
-    pytest.importorskip("helm_python", reason="capturing needs compliance[helm] (helm-python-sdk)")
+    pytest.importorskip("helm_python", reason="capturing needs the helm extra (helm-python-sdk)")
     sdk = HelmSdk()
     for cluster, request in requests().items():
         output = sdk.render(request)
@@ -108,7 +108,7 @@ def test_helm_template_gets_release_namespace_and_the_effective_values(fake_helm
     assert json.loads(beta.values_json)["auth"]["adminUI"]["mode"] == "masterKey"
     assert len(calls(fake_helm)) == 4  # one per cluster; the metering chart is not vendored (RND002)
     # the same findings as the SDK back end, from helm's own output and its error message
-    pytest.importorskip("helm_python", reason="comparing needs compliance[helm] (helm-python-sdk)")
+    pytest.importorskip("helm_python", reason="comparing needs the helm extra (helm-python-sdk)")
     assert brief(findings) == brief(lint_fixture(FIXTURE, select=("RND", "RM"), renderer="sdk"))
 
 
@@ -152,7 +152,7 @@ def test_asking_for_helm_without_it_is_a_usage_error(tmp_path: Path) -> None:
     shutil.which("helm") is None, reason="no `helm` binary on PATH (the fake helm tests cover the back end)"
 )
 def test_the_real_helm_binary_renders_like_the_sdk() -> None:
-    pytest.importorskip("helm_python", reason="comparing needs compliance[helm] (helm-python-sdk)")
+    pytest.importorskip("helm_python", reason="comparing needs the helm extra (helm-python-sdk)")
     helm = lint_fixture(FIXTURE, select=("RND", "RM"), renderer="helm")
     sdk = lint_fixture(FIXTURE, select=("RND", "RM"), renderer="sdk")
     assert [(f.rule, f.location, f.cluster) for f in helm] == [(f.rule, f.location, f.cluster) for f in sdk]

@@ -42,7 +42,7 @@ def lint_sdk(*args: str, cache: Path | None = None) -> subprocess.CompletedProce
     return run_process("lint", *args, "--renderer", "sdk", env=env)
 
 
-sdk = pytest.importorskip("helm_python", reason="rendering needs compliance[helm] (helm-python-sdk)")
+sdk = pytest.importorskip("helm_python", reason="rendering needs the helm extra (helm-python-sdk)")
 
 
 # --- secrets -----------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import pytest
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from compliance.report import markdown
+from compliance.report import common, markdown
 from tests.helpers import FIXTURES, REPORT_CI_SELECT, ROOT, edit, report_data, run_process
 from tests.helpers.gitrepo import git, init_repo
 
@@ -76,7 +76,9 @@ def test_rules_link_to_their_section_of_the_rule_docs() -> None:
     _, findings = tables(markdown.render(report_data(FIXTURE, REPORT_CI_SELECT)))
     for row in findings[1:]:
         rule, href = plain(row[1]), link(row[1])
-        page, anchor = href.split("#")
+        base = common.docs_base()  # absolute (a job summary has no base to resolve against), from [project.urls]
+        assert base is not None and href.startswith(base) and base.startswith("https://")
+        page, anchor = href.removeprefix(base).split("#")
         assert anchor == rule.lower()
         assert f"\n## {rule}\n" in (ROOT / page).read_text(encoding="utf-8")
 
@@ -114,16 +116,22 @@ def test_the_real_corpus_folds_long_lists(corpus: object) -> None:
 def test_with_a_diff_base_only_new_findings_are_listed_and_fixed_ones_fold(tmp_path: Path) -> None:
     repo = init_repo(shutil.copytree(FIXTURE, tmp_path / "repo"))
     edit(repo / OVERLAY, 'enforcement: "off"', 'enforcement: "provider-strictest"')  # fixes AUP001
-    edit(
-        repo / DAG, "    name: bp-billing\n", "    name: bp-billing\n  - slot: 95\n    name: bp-search\n"
-    )  # a new DAG003
+    (repo / "outside.yaml").symlink_to("/etc/hostname")  # a new IO001 (info): a link out of the root
     result = run_process(
-        "lint", ".", "--select", ",".join(REPORT_CI_SELECT), "--diff-base", "HEAD", "--format", "markdown", cwd=repo
+        "lint",
+        ".",
+        "--select",
+        ",".join((*REPORT_CI_SELECT, "IO")),
+        "--diff-base",
+        "HEAD",
+        "--format",
+        "markdown",
+        cwd=repo,
     )
     assert result.returncode == 0, result.stderr  # the only new finding is informational
     commit = git(repo, "rev-parse", "HEAD")[:12]
     assert f"\nOnly findings new since `HEAD` ({commit}): 1 new, 7 unchanged (not shown), 1 fixed.\n" in result.stdout
     _, new, fixed = tables(result.stdout)
-    assert [plain(row[1]) for row in new[1:]] == ["DAG003"] and "bp-search" in plain(new[1][4])
+    assert [plain(row[1]) for row in new[1:]] == ["IO001"] and "outside.yaml" in plain(new[1][2])
     assert [plain(row[1]) for row in fixed[1:]] == ["AUP001"]
     assert "<details><summary>1 finding fixed</summary>" in result.stdout

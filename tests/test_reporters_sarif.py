@@ -13,7 +13,7 @@ import pytest
 from jsonschema.validators import validator_for
 
 from compliance.report import common, sarif
-from tests.helpers import FIXTURES, REPORT_CI_SELECT, position, report_data
+from tests.helpers import FIXTURES, REPORT_CI_SELECT, ROOT, position, report_data
 
 FIXTURE = FIXTURES / "report-ci"
 OVERLAY = "clusters/acme/bootstrap-kit/80-newapi.yaml"
@@ -143,6 +143,7 @@ def test_paths_are_relative_to_the_enclosing_git_checkout(tmp_path: Path, sarif_
 def test_help_uri_when_the_package_declares_its_documentation(
     monkeypatch: pytest.MonkeyPatch, sarif_schema: dict[str, Any]
 ) -> None:
+    monkeypatch.setattr(sarif, "docs_base", lambda: None)
     (run,) = render()["runs"]
     assert all("helpUri" not in rule for rule in run["tool"]["driver"]["rules"])  # a relative helpUri is invalid
     monkeypatch.setattr(sarif, "docs_base", lambda: "https://docs.example.org/compliance/")
@@ -151,3 +152,19 @@ def test_help_uri_when_the_package_declares_its_documentation(
     rules = {rule["id"]: rule for rule in log["runs"][0]["tool"]["driver"]["rules"]}
     assert rules["ATT003"]["helpUri"] == "https://docs.example.org/compliance/docs/rules/attestation.md#att003"
     assert common.rule_doc(report_data(FIXTURE, REPORT_CI_SELECT).rules[0], None) == "docs/rules/attestation.md#att001"
+
+
+def test_urls_come_from_the_project_urls_in_pyproject(sarif_schema: dict[str, Any]) -> None:
+    """`[project.urls]` is the one place the URLs are written: the installed metadata carries them to SARIF."""
+    import tomllib
+
+    urls = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["urls"]
+    assert {"Homepage", "Documentation", "Source"} <= set(urls)
+    log = render()
+    validate(log, sarif_schema)
+    driver = log["runs"][0]["tool"]["driver"]
+    assert driver["informationUri"] == urls["Homepage"]
+    rules = {rule["id"]: rule for rule in driver["rules"]}
+    base = urls["Documentation"].rstrip("/") + "/"
+    assert rules["ATT003"]["helpUri"] == base + "docs/rules/attestation.md#att003"
+    assert all(rule["helpUri"].startswith("https://") for rule in driver["rules"] if "helpUri" in rule)

@@ -42,6 +42,7 @@ class LintRequest:
     config_from: str = "base"  # with diff_base: whose config governs ("base" or "head")
     manifests: str | None = None  # lint this rendered stream instead of the roots ("-": stdin)
     color: bool = False  # for the formats written to standard output
+    show_severity: str = "info"  # the text format lists findings at or above it (the summary counts them all)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +66,7 @@ def lint(request: LintRequest) -> Outcome:
         from compliance.fix import offered
 
         extra["fixes"] = {key: p for run in runs for key, p in offered(run.repo.root, run.findings).items()}
+    extra["show_severity"] = request.show_severity
     hide = request.hide.hiding(v for run in runs for v in secret_values(run.repo))
     data = ReportData(  # what is shown: secret --var values hidden (the verdict below judges the real findings)
         findings=hide.findings(findings),

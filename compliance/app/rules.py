@@ -4,13 +4,26 @@ from __future__ import annotations
 
 from compliance.app.api import load_rules
 from compliance.app.outcome import Outcome, Output
+from compliance.engine.registry import did_you_mean, metadata
 from compliance.errors import UsageError
 
 
-def list_rules(rule_paths: tuple[str, ...] = ()) -> Outcome:
+def list_rules(rule_paths: tuple[str, ...] = (), output_format: str = "text") -> Outcome:
     """Every rule: id, default severity, family, title, `[fix]` when `compliance fix` repairs it, then the
-    controls it evidences (docs/controls.md)."""
+    controls it evidences (docs/controls.md); `json`: its metadata with its summary and options."""
     specs = load_rules(rule_paths)
+    if output_format == "json":
+        import json
+
+        rules = [
+            {
+                **metadata(spec),
+                "summary": " ".join(spec.summary.split()),
+                "options": [option.name for option in spec.options],
+            }
+            for spec in specs
+        ]
+        return Outcome((Output(json.dumps({"rules": rules}, indent=2, ensure_ascii=False) + "\n"),))
     width = max((len(s.family) for s in specs), default=6)
     lines = [
         f"{spec.id}  {spec.severity.value:<7}  {spec.family:<{width}}  {spec.title}{'  [fix]' if spec.fix else ''}"
@@ -27,14 +40,16 @@ def explain(rule_id: str, rule_paths: tuple[str, ...] = ()) -> Outcome:
 
     from compliance.app.api import load_registry
 
-    spec = load_registry(rule_paths).get(rule_id)
+    registry = load_registry(rule_paths)
+    spec = registry.get(rule_id) or registry.get(rule_id.upper())
     if spec is None:
-        raise UsageError(f"unknown rule id: {rule_id} (see `compliance rules`)")
+        hint = did_you_mean(rule_id, (s.id for s in registry.rules()))
+        raise UsageError(f"unknown rule id: {rule_id}{hint} (see `compliance rules`)")
     fixable = f"fix: {spec.fix} (`compliance fix`)\n" if spec.fix else ""
-    text = (
-        f"{spec.id}: {spec.title}\n"
-        f"severity: {spec.severity.value}   family: {spec.family}   scope: {spec.scope.value}\n"
-        f"provider: {spec.provider}\n{fixable}"
+    text = (  # Markdown: raw when piped, laid out in a terminal (`compliance.cli.emit.markdown_for_terminal`)
+        f"# {spec.id}: {spec.title}\n\n"
+        f"severity: {spec.severity.value} · family: {spec.family} · scope: {spec.scope.value}"
+        f" · provider: {spec.provider}\n\n{fixable}"
         f"controls: {', '.join(spec.controls) or 'none (see docs/controls.md)'}\n\n"
         f"{spec.doc}\n"
     )

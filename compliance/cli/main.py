@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # typer vendors click; its Group.parse_args takes that Contex
 from compliance import __version__
 from compliance.app.outcome import EXIT_INTERNAL, EXIT_USAGE
 from compliance.cli.config_command import baseline_app, config_command
-from compliance.cli.emit import emit
+from compliance.cli.emit import color_wanted, emit, markdown_for_terminal, terminal
 from compliance.cli.options import (
     AllowEmptyOption,
     BaselineOption,
@@ -119,6 +119,12 @@ def main(
     """Lint blueprints, charts and cluster overlays for compliance defects."""
 
 
+class ShowSeverity(str, Enum):
+    error = "error"
+    warning = "warning"
+    info = "info"
+
+
 def _outputs(formats: list[str] | None, output: str | None) -> list[tuple[str, str | None]]:
     """(format, file or None for stdout) from `--format FORMAT[:FILE]`; `--output` is the file of a bare FORMAT."""
     from compliance.report import REPORTERS
@@ -207,6 +213,13 @@ def lint(
     max_total_size: MaxTotalSizeOption = None,
     max_total_nodes: MaxTotalNodesOption = None,
     allow_empty: AllowEmptyOption = False,
+    show_severity: Annotated[
+        ShowSeverity,
+        typer.Option(help="Text output lists findings at or above this severity; the summary counts all of them."),
+    ] = ShowSeverity.info,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Text output: do not list infos (--show-severity warning).")
+    ] = False,
 ) -> None:
     """Lint a blueprint repository and report located findings."""
     from compliance.app.lint import LintRequest
@@ -254,7 +267,8 @@ def lint(
         diff_base=diff_base,
         config_from=(config_from or ConfigFromName.base).value,
         manifests=manifests,
-        color=sys.stdout.isatty() and "NO_COLOR" not in os.environ,
+        color=color_wanted(),
+        show_severity="warning" if quiet and show_severity is ShowSeverity.info else show_severity.value,
     )
     emit(lint_outcome(request))
 
@@ -302,14 +316,22 @@ def fix(
     emit(fix_outcome(request))
 
 
+class RulesFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
 @app.command("rules")
 def list_rules(
     rules: Annotated[list[str] | None, typer.Option(help="Also load rule modules from a file or folder.")] = None,
+    output_format: Annotated[
+        RulesFormat, typer.Option("--format", "-f", help="text: one line per rule; json: every rule's metadata.")
+    ] = RulesFormat.text,
 ) -> None:
     """List every rule: id, default severity, family and title."""
     from compliance.app.rules import list_rules as rules_outcome
 
-    emit(rules_outcome(tuple(rules or ())))
+    emit(rules_outcome(tuple(rules or ()), output_format.value))
 
 
 @app.command()
@@ -317,10 +339,15 @@ def explain(
     rule_id: Annotated[str, typer.Argument(metavar="ID", help="A rule id, e.g. ATT001.")],
     rules: Annotated[list[str] | None, typer.Option(help="Also load rule modules from a file or folder.")] = None,
 ) -> None:
-    """Print a rule's documentation: what it does, why, examples, how to fix."""
+    """Print a rule's documentation: what it does, why, examples, how to fix (laid out in a terminal, raw Markdown
+    when piped)."""
+    from compliance.app.outcome import Outcome, Output
     from compliance.app.rules import explain as explain_outcome
 
-    emit(explain_outcome(rule_id, tuple(rules or ())))
+    outcome = explain_outcome(rule_id, tuple(rules or ()))
+    if terminal():
+        outcome = Outcome(tuple(Output(markdown_for_terminal(str(o.content))) for o in outcome.outputs))
+    emit(outcome)
 
 
 app.command("values")(values_command)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from typing import Annotated
 
 import typer
@@ -52,13 +53,19 @@ def report(
 ) -> None:
     """Write a self-contained HTML report for auditors (with --bundle, also the evidence to re-verify it).
 
-    Without --output or --bundle the HTML goes to stdout. Same inputs, same bytes; the time honours SOURCE_DATE_EPOCH.
+    Without --output or --bundle the HTML goes to stdout, unless that is a terminal (a usage error: say where).
+    Same inputs, same bytes; the time honours SOURCE_DATE_EPOCH.
     """
     from compliance.app.report import ReportRequest
     from compliance.app.report import report as report_outcome
 
     if not os.path.exists(path):
         raise UsageError(f"path does not exist: {path}")
+    if output is None and bundle is None and sys.stdout.isatty():
+        raise UsageError(
+            "compliance report writes a self-contained HTML page, not for a terminal: "
+            "give --output report.html (or --bundle evidence.zip), or redirect standard output"
+        )
     options = overrides(config, select, ignore, None, var, no_inline_suppressions, today)
     hide = redactor(var, public_var)
     request = rendering_request(

@@ -14,7 +14,7 @@ from compliance.effective.values import ChartDefaults, effective_values
 from compliance.engine.context import BlueprintContext, ReleaseContext, RenderedContext, RepositoryContext
 from compliance.engine.coverage import Evaluation, Skip, not_run
 from compliance.engine.options import RuleOptions
-from compliance.engine.registry import RuleSpec, Scope
+from compliance.engine.registry import RuleSpec, Scope, did_you_mean
 from compliance.errors import UsageError
 from compliance.model import Blueprint, Chart, Cluster, HelmRelease, RenderedManifests, Repository
 from compliance.model.findings import Finding, Location, Severity, Violation, sort_findings
@@ -53,7 +53,7 @@ def select_rules(rules: Iterable[RuleSpec], select: Iterable[str], ignore: Itera
     ids = [spec.id for spec in rules]
     for name in (*select, *ignore):
         if not any(rule_id.startswith(name.upper()) for rule_id in ids):
-            raise SelectionError(f"unknown rule id or prefix: {name}")
+            raise SelectionError(f"unknown rule id or prefix: {name}{did_you_mean(name, ids, prefixes=True)}")
     selected = [s for s in rules if not select or any(s.id.startswith(n.upper()) for n in select)]
     return [s for s in selected if not any(s.id.startswith(n.upper()) for n in ignore)]
 
@@ -123,6 +123,7 @@ def lint(
     """
     rules = list(rules)
     findings: list[Finding] = []
+    causes: set[tuple[str, Location]] = set()  # (rule, place) of each root-cause violation
 
     def skip(spec: RuleSpec, why: Skip, blueprint: str | None, cluster: str | None) -> None:
         if skipped is not None:
@@ -139,6 +140,8 @@ def lint(
         if evaluated is not None:
             evaluated.add((spec.id, blueprint, cluster))
         for v in violations:
+            if v.root_cause:
+                causes.add((spec.id, v.location))
             findings.append(
                 Finding(
                     spec.id,
@@ -159,9 +162,13 @@ def lint(
         repository_context = RepositoryContext(
             repo if affected is None else affected.narrow(repo), options.rule_options
         )
+        whole = RepositoryContext(repo, options.rule_options) if affected is not None else None
         for spec in by_scope[Scope.REPOSITORY]:
             violations = _run(spec, repository_context, Location("."))
-            if affected is not None:
+            if whole is not None and affected is not None:
+                # a root cause in a file the change did not touch still explains a finding in scope (an unquoted
+                # NO in values.yaml while a template changed): the scoped run reports what the full run does
+                causes.update((spec.id, v.location) for v in _run(spec, whole, Location(".")) if v.root_cause)
                 violations = [v for v in violations if affected.repository_finding(v.location.path)]
             emit(spec, violations, None, None)
     for blueprint in repo.blueprints if by_scope[Scope.BLUEPRINT] else ():
@@ -199,4 +206,16 @@ def lint(
                     release_context.name or None,
                     release_context.cluster.name if release_context.cluster else None,
                 )
-    return sort_findings(findings)
+    return sort_findings(one_per_root_cause(findings, causes))
+
+
+def one_per_root_cause(findings: list[Finding], causes: set[tuple[str, Location]]) -> list[Finding]:
+    """One root cause, one finding: where a rule reported a root cause (`Violation.root_cause`: YML001's
+    unquoted `NO` that Helm reads as `false`), the findings of other rules at that same place are its
+    consequences (SCH001 `false is not of type 'string'`, once per cluster) and are dropped; the most specific
+    finding, the one that says how to fix it, stays. Findings elsewhere that are about the value are left to
+    recognise the mistyped scalar in their message (GEO001 names the boolean in the list)."""
+    if not causes:
+        return findings
+    places = {location for _, location in causes}
+    return [f for f in findings if f.location not in places or (f.rule, f.location) in causes]

@@ -38,6 +38,25 @@ SECTION = re.compile(r"^## (.+)$", re.MULTILINE)
 DECLARATION = "__compliance_rule__"  # the attribute `@rule` sets on a check
 
 
+def did_you_mean(name: str, rule_ids: Iterable[str], prefixes: bool = False) -> str:
+    """` (did you mean ATT001?)` for a mistyped rule id, from the closest known ids (and, where a prefix is
+    accepted, id prefixes such as `ATT`) by difflib; '' when nothing is close."""
+    import difflib
+
+    ids = set(rule_ids)
+    close = difflib.get_close_matches(name.upper(), sorted(ids), n=3, cutoff=0.75)  # COM02: COM002, not COM001
+    if prefixes:  # ATX: ATT (short names need a lower cutoff)
+        families = sorted({re.sub(r"\d+$", "", rule_id) for rule_id in ids})
+        close += difflib.get_close_matches(name.upper(), families, n=1, cutoff=0.6)
+    if not close:
+        return ""
+    return (
+        f" (did you mean {close[0]}?)"
+        if len(close) == 1
+        else f" (did you mean {', '.join(close[:-1])} or {close[-1]}?)"
+    )
+
+
 class Scope(str, Enum):
     """What a rule is given: the whole repository, one blueprint, one blueprint x cluster, or its rendered manifests."""
 
@@ -195,6 +214,21 @@ def control_order(control: str) -> tuple[str, tuple[tuple[int, str], ...]]:
     framework, _, ident = control.partition(":")
     parts = re.findall(r"\d+|\D+", ident)
     return framework, tuple((int(p), "") if p.isdigit() else (-1, p) for p in parts)
+
+
+def metadata(spec: RuleSpec) -> dict[str, Any]:
+    """A rule's identity as data (`compliance rules --format json`, the evidence bundle's rules.json): with
+    the controls it evidences and what its fix does ("" when not fixable)."""
+    return {
+        "id": spec.id,
+        "title": spec.title,
+        "severity": spec.severity.value,
+        "family": spec.family,
+        "scope": spec.scope.value,
+        "provider": spec.provider,
+        "controls": list(spec.controls),
+        "fix": spec.fix,
+    }
 
 
 def declared_options(specs: Iterable[RuleSpec]) -> tuple[Option, ...]:

@@ -489,20 +489,9 @@ def checks_json(evaluated: Iterable[Evaluation], findings: Iterable[Finding]) ->
 
 
 def rules_json(rules: Iterable[RuleSpec]) -> bytes:
-    return _dump(
-        [
-            {
-                "id": spec.id,
-                "title": spec.title,
-                "severity": spec.severity.value,
-                "family": spec.family,
-                "scope": spec.scope.value,
-                "provider": spec.provider,
-                "controls": list(spec.controls),
-            }
-            for spec in sorted(rules, key=lambda spec: spec.id)
-        ]
-    )
+    from compliance.engine.registry import metadata
+
+    return _dump([metadata(spec) for spec in sorted(rules, key=lambda spec: spec.id)])
 
 
 README = """Compliance evidence bundle

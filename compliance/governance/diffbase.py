@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from compliance.errors import UsageError
 from compliance.gitcmd import run_git
 
+NO_COMMIT = "0" * 40  # the base of a repository without commits yet
+
 
 class DiffBaseError(UsageError):
     """The base cannot be read: not a git repository, an unknown ref, git missing."""
@@ -49,6 +51,12 @@ def checkout_base(path: str, ref: str) -> Iterator[BaseTree]:
     if ref.startswith("-") or not ref.strip():
         raise DiffBaseError(f"--diff-base: invalid git ref {ref!r}")
     resolved = _git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], directory)
+    unborn = resolved.returncode != 0 and ref == "HEAD"
+    if unborn and _git(["symbolic-ref", "--quiet", "HEAD"], directory).returncode == 0:
+        # an unborn branch (the repository's first commit, the pre-commit hook's `--diff-base HEAD`):
+        # nothing existed before, so every finding is new; git's null object name stands for the base
+        yield BaseTree(None, NO_COMMIT)
+        return
     if resolved.returncode != 0:
         raise DiffBaseError(
             f"--diff-base: unknown git ref {ref!r} (in a shallow clone, fetch it first: "

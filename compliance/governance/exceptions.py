@@ -15,6 +15,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from compliance.engine.registry import did_you_mean
 from compliance.model import SuppressionComment
 from compliance.model.findings import Finding, Location, Severity, sort_findings
 from compliance.settings.config import ConfigException, Settings
@@ -226,7 +227,8 @@ def _vet(
         if rule_id.startswith(SUP_PREFIX):
             report("SUP004", f"{label}: {rule_id} is not suppressible (exceptions are governed, not excepted)", where)
         elif rule_id not in known:
-            report("SUP004", f"{label}: unknown rule id {rule_id} (see `compliance rules`)", where)
+            hint = did_you_mean(rule_id, known)
+            report("SUP004", f"{label}: unknown rule id {rule_id}{hint} (see `compliance rules`)", where)
         else:
             valid.append(rule_id)
     candidate.suppression = dataclasses.replace(suppression, rules=tuple(valid))

@@ -52,6 +52,9 @@ class Violation:
     trace: tuple[TraceStep, ...] = ()
     severity: Severity | None = None  # None: the rule's default severity
     fixes: tuple[Fix, ...] = field(default=(), compare=False)  # what repairs it (compliance.model.fixes)
+    # True: this is the root cause of whatever else is reported at `location` (YML001: an unquoted `NO` read
+    # as a boolean), and the engine reports only it there (`compliance.engine.evaluate.one_per_root_cause`)
+    root_cause: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -109,13 +109,35 @@ def rendered_contexts(
         try:
             workers = min(len(pairs), os.cpu_count() or 1)
             if workers == 1:
-                return [job.run(pair) for pair in pairs]
+                return [job.run(pair) for pair in pairs] + _unvendored(repo, pairs, options)
             from concurrent.futures import ThreadPoolExecutor
 
             with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="render") as pool:
-                return list(pool.map(job.run, pairs))
+                return list(pool.map(job.run, pairs)) + _unvendored(repo, pairs, options)
         finally:
             renderer.close()
+
+
+def _unvendored(repo: Repository, pairs: Sequence[ReleaseContext], options: LintOptions) -> list[RenderedContext]:
+    """RND002 once per chart, not once per cluster that deploys it: a dependency missing from `charts/` is the
+    chart's, at one line of its Chart.yaml (a context of its own, like RND000's, with no cluster)."""
+    contexts: list[RenderedContext] = []
+    charts = {id(pair.chart): pair.chart for pair in pairs if pair.chart is not None}
+    for chart in charts.values():
+        problems = [
+            RenderProblem(
+                "RND002",
+                f"chart {chart.name} declares dependency '{name}' but charts/ does not vendor it; "
+                "the chart was not rendered (run `helm dependency build`)",
+                chart.chart_file.locate(("dependencies", index, "name")),
+                f"dependencies[{index}]",
+            )
+            for index, name in missing_dependencies(repo.root, chart)
+        ]
+        if problems:
+            empty = RenderedManifests(chart.chart_file.file, "", ())
+            contexts.append(context_for(empty, None, problems, options.rule_options))
+    return contexts
 
 
 def has_templates(root: str, chart: Chart) -> bool:
@@ -192,19 +214,8 @@ class _Job:
         chart = context.chart
         assert chart is not None
         source = chart.chart_file.file
-        missing = missing_dependencies(self.repo.root, chart)
-        if missing:
-            problems = [
-                RenderProblem(
-                    "RND002",
-                    f"chart {chart.name} declares dependency '{name}' but charts/ does not vendor it; "
-                    "the chart was not rendered (run `helm dependency build`)",
-                    chart.chart_file.locate(("dependencies", index, "name")),
-                    f"dependencies[{index}]",
-                )
-                for index, name in missing
-            ]
-            return context_for(RenderedManifests(source, "", ()), context, problems, self.options)
+        if missing_dependencies(self.repo.root, chart):  # not rendered; RND002 is the chart's (`_unvendored`)
+            return context_for(RenderedManifests(source, "", ()), context, (), self.options)
         snapshot = self._snapshot(chart)
         if snapshot.problem is not None:  # Helm reads the whole chart folder: a FIFO would hang it, a link leak a file
             problem = RenderProblem("RND001", f"chart not rendered: {snapshot.problem}", chart.chart_file.locate(()))

@@ -1,7 +1,7 @@
 """The two ways to run Helm's template engine, behind one interface.
 
 - `helm`: the `helm` binary on PATH, `helm template <release> <chart> --namespace <ns> -f <values>`.
-- `sdk`: the `helm-python-sdk` package (`compliance[helm]`), Helm's Go SDK in worker processes.
+- `sdk`: the `helm-python-sdk` package (the `helm` extra: `pip install '.[helm]'`), Helm's Go SDK in worker processes.
 
 Either way a render is a separate process under `compliance.render.bounds`; a render that hits a
 bound comes back as `exceeded`, never as a hung or dead run.
@@ -20,6 +20,7 @@ import tempfile
 import threading
 from typing import Protocol
 
+from compliance import HELM_EXTRA_INSTALL
 from compliance.render.bounds import OUTPUT_LIMIT, Bounds, classify
 from compliance.render.protocol import ENVIRONMENT_NOISE, RenderOutput, RenderRequest, warnings_of
 from compliance.render.workerclient import Worker as _Worker
@@ -201,8 +202,10 @@ def choose(name: str, bounds: Bounds | None = None) -> tuple[Renderer | None, st
         if sdk_available():
             return HelmSdk(bounds), ""
         if name == "sdk":
-            return None, f"`--renderer sdk` needs the {SDK_DISTRIBUTION} package: pip install 'compliance[helm]'"
+            return None, (
+                f"`--renderer sdk` needs the {SDK_DISTRIBUTION} package: {HELM_EXTRA_INSTALL} in compliance's checkout"
+            )
     return None, (
         f"no Helm renderer available (no `helm` on PATH, no {SDK_DISTRIBUTION} package); "
-        "charts were checked from their values only: pip install 'compliance[helm]' to render them"
+        f"charts were checked from their values only: {HELM_EXTRA_INSTALL} in compliance's checkout to render them"
     )

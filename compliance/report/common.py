@@ -44,19 +44,33 @@ def source_root(root: str) -> SourceRoot:
     return SourceRoot(probe, "" if inside == "." else inside.replace(os.sep, "/") + "/")
 
 
-def docs_base() -> str | None:
-    """The `Documentation` project URL from the installed package's metadata, '/'-ended, if it declares one."""
+def project_urls() -> dict[str, str]:
+    """`[project.urls]` of the installed distribution (label in lower case -> URL); empty when not installed."""
     from importlib.metadata import PackageNotFoundError, metadata
 
+    from compliance import DISTRIBUTION
+
     try:
-        urls = metadata("compliance").get_all("Project-URL") or []
+        entries = metadata(DISTRIBUTION).get_all("Project-URL") or []
     except PackageNotFoundError:
-        return None
-    for entry in urls:
+        return {}
+    urls: dict[str, str] = {}
+    for entry in entries:
         label, _, url = entry.partition(",")
-        if label.strip().lower() == "documentation" and url.strip():
-            return url.strip().rstrip("/") + "/"
-    return None
+        if url.strip():
+            urls[label.strip().lower()] = url.strip()
+    return urls
+
+
+def docs_base() -> str | None:
+    """The `Documentation` project URL from the installed package's metadata, '/'-ended, if it declares one."""
+    url = project_urls().get("documentation")
+    return url.rstrip("/") + "/" if url else None
+
+
+def home_page() -> str | None:
+    """The `Homepage` project URL (SARIF's `informationUri`), else the documentation's."""
+    return project_urls().get("homepage") or docs_base()
 
 
 def rule_doc(spec: RuleSpec, base: str | None) -> str | None:

@@ -19,7 +19,7 @@ from compliance.fix import Planned, fix_key
 from compliance.governance.exceptions import Suppressed
 from compliance.model.findings import Finding, Location, Severity
 from compliance.report import ReportData, coverage_dict, not_run_text
-from compliance.report.common import SourceRoot, docs_base, rule_doc, source_root, step_text
+from compliance.report.common import SourceRoot, docs_base, home_page, rule_doc, source_root, step_text
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SRCROOT = "%SRCROOT%"
@@ -152,8 +152,9 @@ def render(data: ReportData, color: bool = False) -> str:
         "semanticVersion": __version__,
         "rules": rules,
     }
-    if base:
-        driver["informationUri"] = base
+    home = home_page()
+    if home:
+        driver["informationUri"] = home
     run = {
         "tool": {"driver": driver},
         "invocations": [{"executionSuccessful": True}],

@@ -1,8 +1,13 @@
-"""Human output: findings grouped by file with the offending line, then a summary per severity."""
+"""Human output: findings grouped by file with the offending line, then a summary per severity.
+
+File names are relative to the working directory (`compliance lint deploy/` shows `deploy/clusters/…`), so
+a terminal or an editor opens them as they are; the JSON, SARIF and other formats keep root-relative paths.
+"""
 
 from __future__ import annotations
 
 import io
+import os
 import re
 from itertools import groupby
 from typing import TYPE_CHECKING
@@ -10,6 +15,7 @@ from typing import TYPE_CHECKING
 from compliance.model.findings import Severity
 from compliance.report import ReportData, coverage_text, not_run_text, scanned_text, summary
 from compliance.report.common import command_safe
+from compliance.yaml.spelling import spell
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -46,6 +52,18 @@ def _clip(line: str, column: int, room: int = 160) -> str:
     return ("…" if start else "") + line[start : start + room] + ("…" if start + room < len(line) else "")
 
 
+def shown_path(root: str, path: str) -> str:
+    """A root-relative path as the user can open it: relative to the working directory (editors and terminals
+    jump to `path:line:col` from there), '/'-separated; as it is when the root is not a folder (`--manifests -`)."""
+    if not os.path.isdir(root):
+        return path
+    try:
+        shown = os.path.relpath(os.path.join(root, path))
+    except ValueError:  # another drive (Windows)
+        return path
+    return shown.replace(os.sep, "/")
+
+
 def render(data: ReportData, color: bool, width: int = 100) -> str:
     from rich.console import Console
 
@@ -54,9 +72,13 @@ def render(data: ReportData, color: bool, width: int = 100) -> str:
         file=buffer, force_terminal=color, no_color=not color, width=width, highlight=False, soft_wrap=True
     )
     findings, root = data.findings, data.root
+    show = data.extra.get("show_severity")  # `--show-severity`/`--quiet`: the least severe finding listed
+    threshold = Severity(show).rank if isinstance(show, str) else Severity.INFO.rank
+    listed = [f for f in findings if f.severity.rank >= threshold]
     cache: dict[str, list[str]] = {}
-    for path, group in groupby(findings, key=lambda f: f.location.path):
-        console.print(f"[bold underline]{_safe(command_safe(path))}[/]")  # a line of its own: never `::cmd::`
+    for path, group in groupby(listed, key=lambda f: f.location.path):
+        shown = shown_path(root, path)
+        console.print(f"[bold underline]{_safe(command_safe(shown))}[/]")  # a line of its own: never `::cmd::`
         for finding in group:
             loc = finding.location
             where = f" [dim]\\[{_safe(finding.cluster)}][/]" if finding.cluster else ""
@@ -68,7 +90,9 @@ def render(data: ReportData, color: bool, width: int = 100) -> str:
             if source is not None and source.strip():
                 console.print(f"      [dim]{loc.line:>4} |[/] {_safe(_clip(source.rstrip(), loc.column))}")
             for step in finding.trace[1:]:
-                console.print(f"      [dim]overrode {_safe(str(step.location))} ({_safe(repr(step.value))})[/]")
+                at = step.location
+                place = f"{shown_path(root, at.path)}:{at.line}:{at.column}"
+                console.print(f"      [dim]overrode {_safe(place)} ({_safe(spell(step.value))})[/]")
         console.print()
     counts = summary(findings)
     parts = [f"[{STYLE[s]}]{counts[s.value]} {s.value}{'s' if counts[s.value] != 1 else ''}[/]" for s in Severity]
@@ -77,6 +101,8 @@ def render(data: ReportData, color: bool, width: int = 100) -> str:
     if not_run := not_run_text(data):
         console.print(f"[yellow]not run (not passed): {_safe(not_run)}[/]")
     console.print(f"{len(findings)} finding{'s' if len(findings) != 1 else ''}: " + ", ".join(parts) + suppressed)
+    if len(listed) < len(findings):
+        console.print(f"{len(findings) - len(listed)} below {show} not listed (--show-severity info lists them)")
     diff = data.extra.get("diff_base")
     if isinstance(diff, dict):
         console.print(
@@ -88,7 +114,8 @@ def render(data: ReportData, color: bool, width: int = 100) -> str:
         console.print(f"baseline: {known['new']} new, {known['known']} known (not shown), {known['fixed']} fixed")
     for finding in data.fixed:
         where = f" [dim]\\[{_safe(finding.cluster)}][/]" if finding.cluster else ""
-        place = _safe(str(finding.location))
+        loc = finding.location
+        place = _safe(f"{shown_path(root, loc.path)}:{loc.line}:{loc.column}")
         console.print(f"  [green]fixed[/] [bold]{finding.rule}[/] {place} {_safe(finding.message)}{where}")
     _gate(console, data)
     return buffer.getvalue()

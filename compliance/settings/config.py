@@ -24,6 +24,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from compliance.engine.options import Option, RuleOptions
+from compliance.engine.registry import did_you_mean
 from compliance.errors import UsageError
 from compliance.load.files import inside, read_regular
 from compliance.load.globs import path_matches
@@ -467,7 +468,10 @@ def resolve(
         if sources[key] not in (DEFAULT, COMMAND_LINE) and rule_ids and config is not None:
             for index, name in enumerate(names):
                 if not any(rule_id.startswith(name.upper()) for rule_id in rule_ids):
-                    raise ConfigError(f"{config.where_key((key, index))}: {key}: unknown rule id or prefix {name!r}")
+                    hint = did_you_mean(name, rule_ids, prefixes=True)
+                    raise ConfigError(
+                        f"{config.where_key((key, index))}: {key}: unknown rule id or prefix {name!r}{hint}"
+                    )
         return names
 
     select = checked_ids("select", origin("select", overrides.select))
@@ -480,7 +484,8 @@ def resolve(
     for rule_id, level in (data.get("severity") or {}).items():
         assert config is not None
         if rule_ids and rule_id.upper() not in rule_ids:
-            raise ConfigError(f"{config.where_key(('severity', rule_id))}: severity: unknown rule id {rule_id!r}")
+            hint = did_you_mean(rule_id, rule_ids)
+            raise ConfigError(f"{config.where_key(('severity', rule_id))}: severity: unknown rule id {rule_id!r}{hint}")
         severity[rule_id.upper()] = Severity(level)
         sources[f"severity.{rule_id.upper()}"] = config.where_key(("severity", rule_id))
 
