@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -40,7 +41,8 @@ def load_registry(
     roots: Sequence[str] = (),
     trust_repository_rules: bool = False,
 ) -> Registry:
-    """A fresh registry: the built-in pack, then `--rules` paths, then installed `compliance.rules` entry points.
+    """A fresh registry: the built-in pack, then `--rules` paths (Python modules, declarative policies in YAML:
+    `compliance.policy`), then installed `compliance.rules` entry points.
 
     `roots` are the folders being linted: they and the git checkouts holding them are hostile content,
     never a rule provider. A rule path inside one is a PluginError unless `trust_repository_rules`;
@@ -53,10 +55,20 @@ def load_registry(
     builder.add_modules(compliance_rules.PROVIDER, compliance_rules.modules())
     roots = trust.untrusted_roots(roots)
     for path in rule_paths:
-        builder.add_path(path, roots, trust_repository_rules)
+        policy_file = path.endswith((".yaml", ".yml")) and not os.path.isdir(path)
+        if not policy_file:
+            builder.add_path(path, roots, trust_repository_rules)
+        if policy_file or (os.path.isdir(path) and _has_yaml(path)):
+            from compliance.policy import add_policies  # the CEL engine loads only with a policy
+
+            add_policies(builder, path, roots, trust_repository_rules)
     if entry_points:  # trusting the repository's rules trusts its distributions too
         builder.add_entry_points(() if trust_repository_rules else roots)
     return builder.build()
+
+
+def _has_yaml(folder: str) -> bool:
+    return any(name.endswith((".yaml", ".yml")) for name in os.listdir(folder))
 
 
 def load_rules(
