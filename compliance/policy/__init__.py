@@ -44,6 +44,6 @@ def add_policies(builder: RegistryBuilder, path: str, roots: Sequence[str] = (),
             try:
                 builder.add_rule(file, make_check(policy, bindings), declaration(policy))
             except PluginError as error:
-                raise PolicyError(f"{policy.where}: {error}") from None
+                raise PolicyError(f"{policy.where}: {str(error).removeprefix(file + ': ')}") from None
             count += 1
     return count

@@ -23,6 +23,7 @@ API_VERSION = "compliance.policy/v1"
 MAX_POLICY_BYTES = 1024 * 1024
 DOCS = {"what": "What it does", "why": "Why it matters", "example": "Example", "useInstead": "Use instead"}
 DOCS_KEYS = (*DOCS, "howToFix")
+TYPE_NAMES = {"bool", "int", "uint", "double", "string", "bytes", "list", "map", "null_type", "type"}
 MACRO_VARIABLE = re.compile(r"\.\s*(?:all|exists|exists_one|existsOne|map|filter)\s*\(\s*([A-Za-z_]\w*)\s*,")
 # what each scope binds (`item` and `index` inside a `forEach` validation)
 VARIABLES = {
@@ -110,13 +111,24 @@ class Reader:
     def error(self, positions: Mapping[Path, Any], path: Path, message: str) -> PolicyError:
         return PolicyError(f"{self.where(positions, path)}: {message}")
 
-    def expression_where(self, positions: Mapping[Path, Any], path: Path, line: int, column: int) -> str:
-        """file:line:column of (`line`, `column`) inside the expression at `path` (quotes and block scalars)."""
+    def expression_where(self, positions: Mapping[Path, Any], path: Path, source: str, line: int, column: int) -> str:
+        """file:line:column of (`line`, `column`) in the expression `source` at `path`: past a quote, inside a
+        literal (`|`) or folded (`>`) block scalar."""
         mark = positions.get(path)
         if mark is None:
             return self.where(positions, path)
         text = self.lines[mark.line - 1] if 0 < mark.line <= len(self.lines) else ""
         start = text[mark.column - 1 : mark.column]
+        if start == ">":  # folded: the expression's lines are the file's lines joined by spaces
+            offset = sum(len(part) + 1 for part in source.split("\n")[: line - 1]) + column - 1
+            for at in range(mark.line + 1, len(self.lines) + 1):
+                content = self.lines[at - 1].strip()
+                if not content:
+                    continue
+                if offset <= len(content):
+                    indent = len(self.lines[at - 1]) - len(self.lines[at - 1].lstrip())
+                    return f"{self.file}:{at}:{indent + offset + 1}"
+                offset -= len(content) + 1
         if start in ("|", ">"):
             at = mark.line + line
             content = self.lines[at - 1] if 0 < at <= len(self.lines) else ""
@@ -246,14 +258,14 @@ class _Compiler:
         try:
             program = compile_expression(source)
         except CelError as error:
-            where = reader.expression_where(positions, path, error.line, error.column)
+            where = reader.expression_where(positions, path, source, error.line, error.column)
             raise PolicyError(f"{where}: {_name(path)}: {error.message}") from None
         allowed = {*VARIABLES[self.scope], *(("item", "index") if item else ())}
         bound = set(MACRO_VARIABLE.findall(source))
         for name in program.variables():
-            if name not in allowed and name not in bound:
+            if name not in allowed and name not in bound and name not in TYPE_NAMES:
                 line, column = _position(source, name)
-                where = reader.expression_where(positions, path, line, column)
+                where = reader.expression_where(positions, path, source, line, column)
                 known = ", ".join(sorted(allowed))
                 raise PolicyError(
                     f"{where}: {_name(path)}: undeclared variable {name!r} ({self.scope.value} scope has {known})"

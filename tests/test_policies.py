@@ -1,0 +1,185 @@
+"""Declarative policies (YAML + CEL, compliance/policy): loading, evaluation, unknown values, errors, trust,
+and the three ports in examples/policies giving the same findings as their Python originals."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from compliance.app.api import lint_manifests, lint_path, load_registry
+from compliance.errors import UsageError
+from compliance.model.findings import Finding
+from compliance.settings.config import Overrides
+from tests.helpers import FIXTURES, ROOT, position, run, run_process
+
+POLICIES = ROOT / "examples" / "policies"
+# every fixture tree with blueprints or releases (the flux-* trees and the hostile ones hold no gateway)
+TREES = sorted(p for p in FIXTURES.iterdir() if p.is_dir() and (p / "platform").is_dir()) + [
+    ROOT / "examples" / "marketplace"
+]
+
+HEAD = """\
+apiVersion: compliance.policy/v1
+kind: Policy
+metadata:
+  id: ORG101
+  title: Audit log retained at least 400 days
+spec:
+  scope: release
+"""
+
+
+def same_findings(findings: list[Finding], original: str, port: str) -> tuple[list[tuple], list[tuple]]:
+    """The located findings of `original` and of `port`: rule id aside, what every output shows."""
+
+    def key(f: Finding) -> tuple:
+        return (
+            f.severity.value,
+            f.location.path,
+            f.location.line,
+            f.location.column,
+            f.blueprint,
+            f.cluster,
+            f.value_path,
+        )
+
+    return [key(f) for f in findings if f.rule == original], [key(f) for f in findings if f.rule == port]
+
+
+def policy_lint(path: Path, select: tuple[str, ...], rules: tuple[str, ...] = (str(POLICIES),)) -> list[Finding]:
+    return list(lint_path(str(path), select=select, rule_paths=rules, trust_repository_rules=True).findings)
+
+
+@pytest.mark.parametrize(("original", "port"), [("BYK001", "PBYK001"), ("NAM001", "PNAM001")])
+def test_ports_give_the_findings_of_their_python_originals(original: str, port: str) -> None:
+    seen = 0
+    for tree in TREES:
+        expected, actual = same_findings(policy_lint(tree, (original, port)), original, port)
+        assert actual == expected, tree.name
+        seen += len(expected)
+    assert seen >= 1  # the fixtures do exercise the rule
+
+
+def test_the_rendered_port_gives_the_findings_of_rm003_on_rendered_streams() -> None:
+    seen = 0
+    for stream in sorted((FIXTURES / "render-streams").glob("*.yaml")):
+        run_ = lint_manifests(str(stream), Overrides(select=("RM003", "PRM003")), (str(POLICIES),), True)
+        findings = list(run_.findings)
+        expected, actual = same_findings(findings, "RM003", "PRM003")
+        assert actual == expected, stream.name
+        messages = {f.rule: f.message for f in findings}
+        assert messages.get("RM003") == messages.get("PRM003")  # at_object names the object and template alike
+        seen += len(expected)
+    assert seen >= 1
+
+
+def test_an_unknown_flux_variable_makes_a_validation_not_checked() -> None:
+    findings = policy_lint(FIXTURES / "bad-policy", ("PBYK001",))
+    gamma = [f for f in findings if f.cluster == "gamma"]
+    assert [(f.severity.value, f.value_path) for f in gamma] == [("info", "byok.scope")]
+    assert "${BYOK_SCOPE}" in gamma[0].message and "not checked" in gamma[0].message
+
+
+def write(tmp_path: Path, text: str, name: str = "policy.yaml") -> Path:
+    file = tmp_path / "policies" / name
+    file.parent.mkdir(exist_ok=True)
+    file.write_text(text)
+    return file
+
+
+def test_a_policy_locates_its_finding_through_provenance_and_fills_its_message(tmp_path: Path) -> None:
+    policy = write(
+        tmp_path,
+        HEAD
+        + "  match: 'has(values.audit)'\n"
+        + "  validations:\n"
+        + "    - expression: 'values.audit.enabled == true && values.audit.retentionDays >= 400'\n"
+        + "      message: 'audit log kept {{ values.audit.retentionDays }} days'\n"
+        + "      path: audit.retentionDays\n",
+    )
+    findings = policy_lint(FIXTURES / "bad-policy", ("ORG101",), (str(policy),))
+    values = FIXTURES / "bad-policy" / "platform/newapi/chart/values.yaml"
+    by_cluster = {f.cluster: f for f in findings}
+    assert by_cluster["beta"].message == "audit log kept 365 days"
+    assert (by_cluster["beta"].location.line, by_cluster["beta"].location.column) == position(values, "365")
+    assert by_cluster["beta"].trace[0].location.path == "platform/newapi/chart/values.yaml"
+    # gamma's audit values depend on ${AUDIT_ENABLED} and ${AUDIT_RETENTION_DAYS}: not checked
+    assert by_cluster["gamma"].severity.value == "info"
+
+
+def test_a_validation_that_cannot_be_evaluated_fails_closed(tmp_path: Path) -> None:
+    policy = write(
+        tmp_path, HEAD + "  validations:\n    - expression: 'values.nothing.here > 1'\n      path: nothing\n"
+    )
+    findings = policy_lint(FIXTURES / "clean", ("ORG101",), (str(policy),))
+    assert findings and all(f.severity.value == "error" and "could not evaluate" in f.message for f in findings)
+
+
+@pytest.mark.parametrize(
+    ("body", "needle", "message"),
+    [
+        ("    - expression: 'values.a.'\n", "values.a.", "Syntax error"),
+        ("    - expression: 'valuez.a == 1'\n", "valuez", "undeclared variable 'valuez'"),
+        ("    - expression: >-\n        values.a == 1 &&\n        (values.b\n", "(values.b", "Syntax error"),
+    ],
+)
+def test_a_broken_expression_is_exit_2_at_its_file_line_and_column(
+    tmp_path: Path, body: str, needle: str, message: str
+) -> None:
+    policy = write(tmp_path, HEAD + "  validations:\n" + body)
+    repo = shutil.copytree(FIXTURES / "clean", tmp_path / "repo")
+    result = run_process("lint", str(repo), "--rules", str(policy))
+    assert result.returncode == 2, result.stderr
+    line, column = position(policy, needle)
+    if message == "Syntax error":  # the error sits where the parser stopped: at the end of the text
+        text = policy.read_text().splitlines()
+        line = max(i for i, t in enumerate(text, 1) if needle in t)
+        column = len(text[line - 1]) + 1 if needle.startswith("(") else position(policy, needle)[1] + len(needle)
+    assert f"{policy}:{line}:{column}: " in result.stderr, result.stderr
+    assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_policy_cannot_take_a_built_in_rule_id(tmp_path: Path) -> None:
+    policy = write(tmp_path, HEAD.replace("ORG101", "BYK001") + "  validations:\n    - expression: 'true'\n")
+    with pytest.raises(UsageError, match=rf"{policy}:4:7: rule id BYK001 is already defined by compliance_rules"):
+        load_registry([str(policy)])
+
+
+def test_a_policy_inside_the_linted_repository_needs_trust(tmp_path: Path) -> None:
+    repo = shutil.copytree(FIXTURES / "clean", tmp_path / "repo")
+    policy = write(repo, HEAD + "  validations:\n    - expression: 'true'\n")
+    refused = run_process("lint", str(repo), "--rules", str(policy))
+    assert refused.returncode == 2 and "inside the linted repository" in refused.stderr
+    trusted = run_process("lint", str(repo), "--rules", str(policy), "--trust-repository-rules", "--select", "ORG101")
+    assert trusted.returncode == 0, trusted.stderr
+
+
+def test_rules_explain_and_suppressions_treat_policies_as_rules(tmp_path: Path) -> None:
+    listed = run("rules", "--rules", str(POLICIES))
+    assert "PBYK001  error    org" in listed.stdout
+    explained = run("explain", "PBYK001", "--rules", str(POLICIES))
+    for heading in ("## What it does", "## Why it matters", "## Example", "## Use instead", "## How to fix"):
+        assert heading in explained.stdout
+    repo = shutil.copytree(FIXTURES / "bad-policy", tmp_path / "repo")
+    overlay = repo / "clusters/acme/bootstrap-kit/80-newapi.yaml"
+    overlay.write_text(
+        overlay.read_text().replace("scope: shared", 'scope: shared  # compliance: ignore[PBYK001] reason="BYOK-12"')
+    )
+    result = run_process("lint", str(repo), "--rules", str(POLICIES), "--select", "PBYK001", "--format", "json")
+    report = json.loads(result.stdout)
+    assert [s["finding"]["cluster"] for s in report["suppressed"]] == ["acme"]
+    assert "acme" not in [f["cluster"] for f in report["findings"]]
+
+
+def test_the_cel_engine_is_not_imported_without_policies() -> None:
+    code = (
+        "import sys; from compliance.app.api import lint_path; "
+        f"lint_path({str(FIXTURES / 'clean')!r}); print('cel' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
