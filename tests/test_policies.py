@@ -183,3 +183,51 @@ def test_the_cel_engine_is_not_imported_without_policies() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+# ── compliance test ────────────────────────────────────────────────────────────────────────────────
+
+
+def test_the_example_policy_tests_hold() -> None:
+    result = run_process("test", str(POLICIES))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "5 cases: 5 passed, 0 failed" in result.stdout
+
+
+def broken_copy(tmp_path: Path) -> Path:
+    """The BYOK policy and its test, the test expecting the finding one line too high."""
+    shutil.copytree(POLICIES, tmp_path / "policies", ignore=shutil.ignore_patterns("*_test.yaml"))
+    test = tmp_path / "policies" / "byok-scope_test.yaml"
+    test.write_text((POLICIES / "byok-scope_test.yaml").read_text().replace("line: 13,", "line: 12,"))
+    return test
+
+
+def test_a_failing_case_shows_expected_against_actual(tmp_path: Path) -> None:
+    result = run_process("test", str(broken_copy(tmp_path)))
+    assert result.returncode == 1
+    assert "FAIL  " in result.stdout and "2 cases: 1 passed, 1 failed" in result.stdout
+    assert (
+        "- expected, not found: {rule: PBYK001, cluster: acme, path: clusters/acme/gw.yaml, line: 12," in result.stdout
+    )
+    assert (
+        "+ found, not expected: {rule: PBYK001, cluster: acme, blueprint: bp-gw, path: clusters/acme/gw.yaml, line: 13,"
+        in (result.stdout)
+    )
+
+
+def test_policy_tests_report_junit_for_ci(tmp_path: Path) -> None:
+    from junitparser import Failure, JUnitXml
+
+    report = tmp_path / "policy-tests.xml"
+    result = run_process("test", str(broken_copy(tmp_path)), "--format", "junit", "--output", str(report))
+    assert result.returncode == 1
+    cases = [case for suite in JUnitXml.fromfile(str(report)) for case in suite]
+    failed = [case.name for case in cases if any(isinstance(r, Failure) for r in case.result)]
+    assert len(cases) == 2 and failed == ["a shared BYOK scope in a cluster fails where the overlay sets it"]
+
+
+def test_a_broken_policy_test_file_is_exit_2_at_its_line(tmp_path: Path) -> None:
+    test = tmp_path / "x_test.yaml"
+    test.write_text("apiVersion: compliance.policy/v1\nkind: PolicyTest\npolicies: [nope.yaml]\ncases: []\n")
+    result = run_process("test", str(tmp_path))
+    assert result.returncode == 2 and f"{test}:3:12: no such policy file: nope.yaml" in result.stderr
