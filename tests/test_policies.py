@@ -231,3 +231,27 @@ def test_a_broken_policy_test_file_is_exit_2_at_its_line(tmp_path: Path) -> None
     test.write_text("apiVersion: compliance.policy/v1\nkind: PolicyTest\npolicies: [nope.yaml]\ncases: []\n")
     result = run_process("test", str(tmp_path))
     assert result.returncode == 2 and f"{test}:3:12: no such policy file: nope.yaml" in result.stderr
+
+
+# ── policies named in the configuration ────────────────────────────────────────────────────────────
+
+
+def test_the_config_file_names_policies_relative_to_itself(tmp_path: Path) -> None:
+    repo = shutil.copytree(FIXTURES / "bad-policy", tmp_path / "repo")
+    shutil.copytree(POLICIES, tmp_path / "ci" / "policies")
+    config = tmp_path / "ci" / "compliance.yaml"
+    config.write_text("policies: [policies/byok-scope.yaml]\nselect: [PBYK]\n")
+    result = run_process("lint", str(repo), "--format", "json", env={"COMPLIANCE_CONFIG": str(config)})
+    assert result.returncode == 1, result.stderr
+    found = {(f["rule"], f["cluster"], f["severity"]) for f in json.loads(result.stdout)["findings"]}
+    assert found == {("PBYK001", "acme", "error"), ("PBYK001", "beta", "error"), ("PBYK001", "gamma", "info")}
+
+
+def test_the_repository_config_naming_its_own_policies_needs_trust(tmp_path: Path) -> None:
+    repo = shutil.copytree(FIXTURES / "bad-policy", tmp_path / "repo")
+    shutil.copy(POLICIES / "byok-scope.yaml", repo / "org-policy.yaml")
+    (repo / ".compliance.yaml").write_text("policies: [org-policy.yaml]\n")
+    refused = run_process("lint", str(repo), "--select", "PBYK")
+    assert refused.returncode == 2 and "org-policy.yaml: policy file inside the linted repository" in refused.stderr
+    trusted = run_process("lint", str(repo), "--select", "PBYK", "--trust-repository-rules", "--format", "json")
+    assert trusted.returncode == 1 and "PBYK001" in trusted.stdout

@@ -21,7 +21,7 @@ from compliance.render.bounds import Bounds
 
 if TYPE_CHECKING:
     from compliance.render.backends import Renderer
-from compliance.settings.config import Overrides, Settings, load_settings
+from compliance.settings.config import Overrides, Settings, configured_policies, load_settings
 from compliance.yaml import Limits
 
 
@@ -65,6 +65,14 @@ def load_registry(
     if entry_points:  # trusting the repository's rules trusts its distributions too
         builder.add_entry_points(() if trust_repository_rules else roots)
     return builder.build()
+
+
+def policy_paths(roots: Iterable[str], overrides: Overrides | None = None) -> tuple[str, ...]:
+    """The policy files the configs governing `roots` name (`policies:`), each once."""
+    found: list[str] = []
+    for root in roots:
+        found += [p for p in configured_policies(root, overrides or Overrides()) if p not in found]
+    return tuple(found)
 
 
 def _has_yaml(folder: str) -> bool:
@@ -154,10 +162,12 @@ def lint_project(
     render_bounds: Bounds | None = None,
 ) -> LintRun:
     """Lint `path` as the command line does: its project config (`compliance.settings.config`) under `overrides`."""
+    rule_paths = (*rule_paths, *policy_paths((path,), overrides))
     registry = load_registry(rule_paths, roots=(path,), trust_repository_rules=trust_repository_rules)
     settings = load_settings(path, overrides or Overrides(), set(registry.by_id), registry.options())
     return lint_path(
         path,
+        specs=registry.rules(),
         rule_paths=rule_paths,
         changed=changed,
         settings=settings,

@@ -63,6 +63,7 @@ SCHEMA: dict[str, Any] = {
         "variables": {"type": "object", "additionalProperties": {"type": ["string", "number", "boolean"]}},
         "flux-strict": {"type": "boolean"},
         "options": {"type": "object"},  # the declared options' schemas: `config_schema`
+        "policies": _STRINGS,  # declarative policy files or folders, relative to the config file
         "exceptions": {
             "type": "array",
             "items": {
@@ -267,15 +268,19 @@ def config_schema(options: Sequence[Option] | None) -> dict[str, Any]:
 def read_config(path: str, options: Sequence[Option] | None = None) -> ConfigFile:
     """Parse and validate a config file (YAML, or TOML's `[tool.compliance]` table); `options` are the
     declared rule options (None: not known, the `options:` values are not checked)."""
+    config = _parse(path)
+    _validate(config, config_schema(options))
+    return config
+
+
+def _parse(path: str) -> ConfigFile:
     try:
         data = read_regular(path, MAX_CONFIG_BYTES + 1)
     except OSError as error:
         raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
     if len(data) > MAX_CONFIG_BYTES:
         raise ConfigError(f"{path}: larger than {MAX_CONFIG_BYTES} bytes; not a config file")
-    config = _read_toml(path, data) if path.endswith(".toml") else _read_yaml(path, data)
-    _validate(config, config_schema(options))
-    return config
+    return _read_toml(path, data) if path.endswith(".toml") else _read_yaml(path, data)
 
 
 def _read_yaml(path: str, data: bytes) -> ConfigFile:
@@ -409,6 +414,26 @@ def _properties_at(path: Path, schema: Mapping[str, Any]) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------
 # Settings: the file under the command line
 # --------------------------------------------------------------------------------------------
+
+
+def configured_policies(root: str, overrides: Overrides = Overrides()) -> tuple[str, ...]:
+    """The `policies:` of the config that governs `root` (`load_settings`' choice, read before the rules are
+    known: the policies are rules), each relative to that config file's folder."""
+    if overrides.config is not None:
+        path = find_config(root, overrides.config, overrides.config_origin)
+    elif overrides.governing is not None:
+        config = overrides.governing.config
+        path = config.path if config is not None else None
+    else:
+        path = find_config(root)
+    if path is None:
+        return ()
+    # parsed, not validated: `load_settings` validates the whole file once the rules are known
+    config = _parse(path) if overrides.governing is None else overrides.governing.config
+    listed = config.data.get("policies") if config is not None else None
+    folder = os.path.dirname(os.path.abspath(path))
+    items = listed if isinstance(listed, list) else []  # anything else: load_settings says what is wrong
+    return tuple(os.path.join(folder, item) for item in items if isinstance(item, str) and item)
 
 
 def load_settings(
