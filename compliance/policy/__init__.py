@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 from compliance.engine import trust
 from compliance.engine.registry import PluginError, RegistryBuilder
-from compliance.policy.check import Bindings, declaration, make_check
+from compliance.policy.check import Bindings, declaration, make_check, used
 from compliance.policy.document import PolicyError, is_policy_path, policy_files, read_policies
 
 __all__ = ["PolicyError", "add_policies", "is_policy_path"]
@@ -37,13 +37,11 @@ def add_policies(builder: RegistryBuilder, path: str, roots: Sequence[str] = (),
                     f"review would decide what its gate checks; keep policies outside the checkout, or pass "
                     f"{trust.TRUST_FLAG} if this repository's own policies are trusted (docs/security.md)"
                 )
-    bindings = Bindings()  # one conversion of each context's variables for every policy of this provider
-    count = 0
-    for file in files:
-        for policy in read_policies(file, in_folder=os.path.isdir(path)):
-            try:
-                builder.add_rule(file, make_check(policy, bindings), declaration(policy))
-            except PluginError as error:
-                raise PolicyError(f"{policy.where}: {str(error).removeprefix(file + ': ')}") from None
-            count += 1
-    return count
+    policies = [policy for file in files for policy in read_policies(file, in_folder=os.path.isdir(path))]
+    bindings = Bindings(*used(policies))  # one conversion of each context's variables for all these policies
+    for policy in policies:
+        try:
+            builder.add_rule(policy.file, make_check(policy, bindings), declaration(policy))
+        except PluginError as error:
+            raise PolicyError(f"{policy.where}: {str(error).removeprefix(policy.file + ': ')}") from None
+    return len(policies)

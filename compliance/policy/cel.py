@@ -2,7 +2,7 @@
 
 Only its native extension is imported: the package's `__init__` also imports its command-line tool
 (prompt_toolkit, ~0.2 s), which a lint run has no use for. A run without declarative policies never
-imports this engine at all (`compliance.policy.load` imports this module only to compile an expression).
+imports this engine at all (`compliance.policy.document` calls it only to compile an expression).
 docs/policies.md has the figures that chose it over `cel-python`.
 
 `reads` is the static half of the unknown-value contract: the `values` paths an expression can read
@@ -18,6 +18,7 @@ import importlib.util
 import re
 import sys
 import types
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,8 +53,14 @@ def engine() -> Any:
         package.__path__ = list(spec.submodule_search_locations)
         package.__spec__ = spec
         sys.modules["cel"] = package
+    import logging
+
     import cel.cel as native
 
+    # the engine logs a failing extension function as a warning; the finding it fails says so already
+    logger = logging.getLogger("cel")
+    logger.addHandler(logging.NullHandler())
+    logger.propagate = False
     return native
 
 
@@ -155,11 +162,16 @@ def overlaps(read: Read, unknown: Path) -> bool:
     return path[:shorter] == unknown[:shorter]
 
 
-def new_context(variables: dict[str, Any]) -> Any:
-    """An evaluation context: `variables` converted once, with the extension functions policy authors
-    expect from Kubernetes CEL (strings, lists, math, sets: the package's `cel.stdlib`)."""
+def new_context(variables: dict[str, Any], functions: Collection[str] = ()) -> Any:
+    """An evaluation context: `variables` converted once, with those of `functions` that the extension
+    libraries policy authors expect from Kubernetes CEL provide (strings, lists, math, sets: `cel.stdlib`)."""
     native = engine()
-    return native.Context(variables=variables, functions=_functions())
+    library = _functions()
+    return native.Context(variables=variables, functions={n: library[n] for n in functions if n in library})
+
+
+def extension_functions() -> frozenset[str]:
+    return frozenset(_functions())
 
 
 @functools.cache
