@@ -255,3 +255,14 @@ def test_the_repository_config_naming_its_own_policies_needs_trust(tmp_path: Pat
     assert refused.returncode == 2 and "org-policy.yaml: policy file inside the linted repository" in refused.stderr
     trusted = run_process("lint", str(repo), "--select", "PBYK", "--trust-repository-rules", "--format", "json")
     assert trusted.returncode == 1 and "PBYK001" in trusted.stdout
+
+
+def test_the_rule_pack_version_changes_with_a_policy_expression(tmp_path: Path) -> None:
+    from compliance.evidence.bundle import rule_pack
+
+    body = "  validations:\n    - expression: 'values.audit.retentionDays >= {}'\n"
+    versions = set()
+    for days in (90, 0):
+        policy = write(tmp_path, HEAD + body.format(days))
+        versions.add(rule_pack(load_registry([str(policy)]).rules()).digest)
+    assert len(versions) == 2

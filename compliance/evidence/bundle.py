@@ -165,7 +165,8 @@ def _status_paths(output: bytes) -> tuple[str, ...]:
 
 
 def rule_pack(rules: Iterable[RuleSpec]) -> RulePack:
-    """A version for the rule set: changes when any rule, its metadata or its module's source changes."""
+    """A version for the rule set: changes when any rule, its metadata, its documentation or its module's source
+    changes."""
     import inspect
 
     digest = hashlib.sha256()
@@ -182,7 +183,8 @@ def rule_pack(rules: Iterable[RuleSpec]) -> RulePack:
                     sources[source_file] = hashlib.sha256(handle.read()).hexdigest()
             except OSError:
                 sources[source_file] = ""
-        fields = (spec.id, spec.title, spec.severity.value, spec.scope.value, spec.family, spec.provider)
+        # the documentation too: a declarative policy's check is shared code, its expressions are in its doc
+        fields = (spec.id, spec.title, spec.severity.value, spec.scope.value, spec.family, spec.provider, spec.doc)
         digest.update(("\x1f".join((*fields, sources[source_file])) + "\n").encode("utf-8"))
     return RulePack(digest.hexdigest(), len(specs), tuple(sorted({spec.provider for spec in specs})))
 

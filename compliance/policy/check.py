@@ -18,7 +18,7 @@ from typing import Any
 
 from compliance.engine.context import BlueprintContext, ReleaseContext, RenderedContext, RepositoryContext
 from compliance.engine.registry import Check, RuleDeclaration, Scope
-from compliance.model import MISSING, RenderedObject
+from compliance.model import MISSING, RenderedObject, format_path
 from compliance.model.findings import Location, Severity, Violation
 from compliance.policy.cel import Read, overlaps
 from compliance.policy.document import DOCS, Expression, Policy, Validation
@@ -110,7 +110,9 @@ def documentation(policy: Policy) -> str:
     parts += ["", "## Policy", f"Declared in `{policy.file}` (scope `{policy.scope.value}`)."]
     if policy.match is not None:
         parts.append(f"Applies when `{policy.match.source}`.")
-    parts += [f"- `{v.expression.source}`" for v in policy.validations]
+    for v in policy.validations:
+        each = f" for each item of `{format_path(v.for_each)}`" if v.for_each is not None else ""
+        parts.append(f"- `{v.expression.source}`{each}" + (f" (at `{format_path(v.path)}`)" if v.path else ""))
     if policy.controls:
         parts += ["", "## Controls", ", ".join(policy.controls)]
     return "\n".join(parts)
@@ -365,8 +367,6 @@ class _Evaluation:
         return None
 
     def _unknown_text(self, expression: Expression, path: Path, unknown: Mapping[Path, tuple[str, ...]]) -> str:
-        from compliance.model import format_path
-
         names = ", ".join(f"${{{name}}}" for name in unknown.get(path, ())) or "an unknown Flux variable"
         return f"{self.policy.title}: `{expression.source}` reads {format_path(path)}, which depends on {names}"
 
