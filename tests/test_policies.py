@@ -266,3 +266,29 @@ def test_the_rule_pack_version_changes_with_a_policy_expression(tmp_path: Path) 
         policy = write(tmp_path, HEAD + body.format(days))
         versions.add(rule_pack(load_registry([str(policy)]).rules()).digest)
     assert len(versions) == 2
+
+
+def test_for_each_item_reads_decide_what_is_not_checked(tmp_path: Path) -> None:
+    repo = shutil.copytree(FIXTURES / "bad-policy", tmp_path / "repo")
+    overlay = repo / "clusters/gamma/bootstrap-kit/80-newapi.yaml"
+    overlay.write_text(overlay.read_text().replace("contractRef: LEGAL-2026-014", "contractRef: ${CONTRACT_REF}"))
+    policy = write(
+        tmp_path,
+        HEAD
+        + "  match: 'has(values.channels)'\n"
+        + "  validations:\n"
+        + "    - forEach: channels\n"
+        + "      expression: 'item.name != \"claude\"'\n"
+        + "      message: 'channel {{ item.name }} at {{ index }}'\n"
+        + "      path: name\n"
+        + "    - forEach: channels\n"
+        + "      expression: '!has(item.attestation) || item.attestation.contractRef == \"none\"'\n"
+        + "      path: attestation.contractRef\n",
+    )
+    gamma = [f for f in policy_lint(repo, ("ORG101",), (str(policy),)) if f.cluster == "gamma"]
+    by_path = {f.value_path: (f.severity.value, f.message) for f in gamma}
+    # the name is known: checked (a violation); the contract reference depends on ${CONTRACT_REF}: not checked
+    assert by_path["channels[0].name"] == ("error", "channel claude at 0")
+    severity, message = by_path["channels[0].attestation.contractRef"]
+    assert severity == "info" and "${CONTRACT_REF}" in message
+    assert gamma[0].location.path == "clusters/gamma/bootstrap-kit/80-newapi.yaml"
