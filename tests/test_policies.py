@@ -245,6 +245,8 @@ def test_the_config_file_names_policies_relative_to_itself(tmp_path: Path) -> No
     assert result.returncode == 1, result.stderr
     found = {(f["rule"], f["cluster"], f["severity"]) for f in json.loads(result.stdout)["findings"]}
     assert found == {("PBYK001", "acme", "error"), ("PBYK001", "beta", "error"), ("PBYK001", "gamma", "info")}
+    shown = run_process("config", str(repo), env={"COMPLIANCE_CONFIG": str(config)})
+    assert f'policies: ["policies/byok-scope.yaml"]  # {config}:1:1' in shown.stdout
 
 
 def test_the_repository_config_naming_its_own_policies_needs_trust(tmp_path: Path) -> None:

@@ -153,6 +153,7 @@ class Settings:
     severity: Mapping[str, Severity] = field(default_factory=dict)
     fail_on: str = "error"
     exclude: tuple[str, ...] = ()
+    policies: tuple[str, ...] = ()  # declarative policy files or folders, as the config file lists them
     variables: Mapping[str, str] = field(default_factory=dict)
     # Flux's StrictPostBuildSubstitutions (on by default from Flux v2.9): a variable no source defines is
     # an error; false: the empty string (Flux up to v2.8)
@@ -496,6 +497,7 @@ def resolve(
     ignore = checked_ids("ignore", origin("ignore", overrides.ignore))
     fail_on = origin("fail-on", overrides.fail_on) or "error"
     exclude = tuple(origin("exclude", None) or ())
+    policies = tuple(origin("policies", None) or ())  # loaded before the rules: `configured_policies`
     flux_strict = origin("flux-strict", None) is not False
 
     severity: dict[str, Severity] = {}
@@ -536,6 +538,7 @@ def resolve(
         severity=severity,
         fail_on=fail_on,
         exclude=exclude,
+        policies=policies,
         variables=variables,
         flux_strict=flux_strict,
         rule_options=RuleOptions(option_values, tuple(declared.values())),
@@ -593,6 +596,7 @@ def describe(settings: Settings) -> str:
         ("ignore", show(list(settings.ignore)), settings.sources.get("ignore", DEFAULT)),
         ("fail-on", settings.fail_on, settings.sources.get("fail-on", DEFAULT)),
         ("exclude", show(list(settings.exclude)), settings.sources.get("exclude", DEFAULT)),
+        ("policies", show(list(settings.policies)), settings.sources.get("policies", DEFAULT)),
         ("flux-strict", show(settings.flux_strict), settings.sources.get("flux-strict", DEFAULT)),
         ("inline-suppressions", show(settings.inline_suppressions), settings.sources.get("inline-suppressions", "")),
         ("today", settings.today.isoformat(), settings.sources.get("today", "")),
