@@ -294,3 +294,18 @@ def test_for_each_item_reads_decide_what_is_not_checked(tmp_path: Path) -> None:
     severity, message = by_path["channels[0].attestation.contractRef"]
     assert severity == "info" and "${CONTRACT_REF}" in message
     assert gamma[0].location.path == "clusters/gamma/bootstrap-kit/80-newapi.yaml"
+
+
+def test_a_pull_request_dropping_a_configured_policy_weakens_the_gate(tmp_path: Path) -> None:
+    from tests.helpers.gitrepo import commit_all, compliance, init_repo
+
+    shutil.copytree(POLICIES, tmp_path / "org-policies")  # checked out beside the repository, outside it
+    repo = init_repo(shutil.copytree(FIXTURES / "clean", tmp_path / "repo"))
+    (repo / ".compliance.yaml").write_text("# reviewed\npolicies: [../org-policies/byok-scope.yaml]\n")
+    commit_all(repo, "base config")
+    (repo / ".compliance.yaml").write_text("# reviewed\n")
+    result = compliance("lint", ".", "--diff-base", "HEAD", "-f", "json", cwd=repo)
+    assert result.returncode == 1, result.stderr
+    gate = [f for f in json.loads(result.stdout)["findings"] if f["rule"] == "GATE001"]
+    assert [(f["severity"], f["path"]) for f in gate] == [("error", ".compliance.yaml")]
+    assert "../org-policies/byok-scope.yaml" in gate[0]["message"] and "no longer run" in gate[0]["message"]
