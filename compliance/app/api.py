@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -22,7 +23,7 @@ from compliance.report import ReportData
 
 if TYPE_CHECKING:
     from compliance.render.backends import Renderer
-from compliance.settings.config import Overrides, Settings, load_settings
+from compliance.settings.config import Overrides, Settings, configured_policies, load_settings
 from compliance.yaml import Limits
 
 
@@ -61,7 +62,8 @@ def load_registry(
     roots: Sequence[str] = (),
     trust_repository_rules: bool = False,
 ) -> Registry:
-    """A fresh registry: the built-in pack, then `--rules` paths, then installed `compliance.rules` entry points.
+    """A fresh registry: the built-in pack, then `--rules` paths (Python modules, declarative policies in YAML:
+    `compliance.policy`), then installed `compliance.rules` entry points.
 
     `roots` are the folders being linted: they and the git checkouts holding them are hostile content,
     never a rule provider. A rule path inside one is a PluginError unless `trust_repository_rules`;
@@ -74,10 +76,28 @@ def load_registry(
     builder.add_modules(compliance_rules.PROVIDER, compliance_rules.modules())
     roots = trust.untrusted_roots(roots)
     for path in rule_paths:
-        builder.add_path(path, roots, trust_repository_rules)
+        policy_file = path.endswith((".yaml", ".yml")) and not os.path.isdir(path)
+        if not policy_file:
+            builder.add_path(path, roots, trust_repository_rules)
+        if policy_file or (os.path.isdir(path) and _has_yaml(path)):
+            from compliance.policy import add_policies  # the CEL engine loads only with a policy
+
+            add_policies(builder, path, roots, trust_repository_rules)
     if entry_points:  # trusting the repository's rules trusts its distributions too
         builder.add_entry_points(() if trust_repository_rules else roots)
     return builder.build()
+
+
+def policy_paths(roots: Iterable[str], overrides: Overrides | None = None) -> tuple[str, ...]:
+    """The policy files the configs governing `roots` name (`policies:`), each once."""
+    found: list[str] = []
+    for root in roots:
+        found += [p for p in configured_policies(root, overrides or Overrides()) if p not in found]
+    return tuple(found)
+
+
+def _has_yaml(folder: str) -> bool:
+    return any(name.endswith((".yaml", ".yml")) for name in os.listdir(folder))
 
 
 def load_rules(
@@ -175,10 +195,12 @@ def lint_project(
     render_bounds: Bounds | None = None,
 ) -> LintRun:
     """Lint `path` as the command line does: its project config (`compliance.settings.config`) under `overrides`."""
+    rule_paths = (*rule_paths, *policy_paths((path,), overrides))
     registry = load_registry(rule_paths, roots=(path,), trust_repository_rules=trust_repository_rules)
     settings = load_settings(path, overrides or Overrides(), set(registry.by_id), registry.options())
     return lint_path(
         path,
+        specs=registry.rules(),
         rule_paths=rule_paths,
         changed=changed,
         settings=settings,

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from compliance.app.api import LintRun, lint_manifests, load_registry
+from compliance.app.api import LintRun, lint_manifests, load_registry, policy_paths
 from compliance.app.gaterun import gate_report, lint_against_base
 from compliance.app.outcome import EXIT_FINDINGS, EXIT_OK, Outcome, Output
 from compliance.app.run import RunRequest, build_run
@@ -54,8 +54,11 @@ class _Linted:
 
 
 def lint(request: LintRequest) -> Outcome:
+    configured = () if request.manifests is not None else policy_paths(request.roots, request.run.overrides)
     registry = load_registry(
-        request.run.rule_paths, roots=request.roots, trust_repository_rules=request.run.trust_repository_rules
+        (*request.run.rule_paths, *configured),
+        roots=request.roots,
+        trust_repository_rules=request.run.trust_repository_rules,
     )
     specs = registry.rules()
     linted = _lint_roots(replace(request, run=replace(request.run, registry=registry)), specs)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from compliance.app.api import LintRun, lint_path, load_registry
+from compliance.app.api import LintRun, lint_path, load_registry, policy_paths
 from compliance.engine.context import ReleaseContext
 from compliance.engine.evaluate import LintOptions, release_contexts, select_rules
 from compliance.engine.registry import Registry, RuleSpec
@@ -115,7 +115,11 @@ def validate_selection(specs: Sequence[RuleSpec], settings: Settings) -> None:
 def build_run(request: RunRequest) -> Run:
     """Load the rules and the project configuration, then the repository, then evaluate (when asked)."""
     path, trust = request.path, request.trust_repository_rules
-    registry = request.registry or load_registry(request.rule_paths, roots=(path,), trust_repository_rules=trust)
+    if request.registry is not None:
+        registry = request.registry
+    else:
+        rule_paths = (*request.rule_paths, *policy_paths((path,), request.overrides))
+        registry = load_registry(rule_paths, roots=(path,), trust_repository_rules=trust)
     specs = tuple(registry.rules())
     settings = load_settings(path, request.overrides, set(registry.by_id), registry.options())
     validate_selection(specs, settings)

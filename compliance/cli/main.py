@@ -52,6 +52,7 @@ from compliance.cli.options import (
     render_setup,
 )
 from compliance.cli.report_command import report as report_command
+from compliance.cli.test_command import policy_test as policy_test_command
 from compliance.cli.values_command import values as values_command
 from compliance.cli.verify_command import verify as verify_command
 from compliance.errors import UsageError
@@ -355,6 +356,7 @@ app.command("config")(config_command)
 app.add_typer(baseline_app)
 app.command("report")(report_command)
 app.command("verify")(verify_command)
+app.command("test")(policy_test_command)
 
 
 def run() -> None:

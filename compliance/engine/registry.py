@@ -255,6 +255,10 @@ class RegistryBuilder:
             for check, declaration in declared_in(module):
                 self._add(provider, check, declaration)
 
+    def add_rule(self, provider: str, check: Check, declaration: RuleDeclaration) -> None:
+        """One rule that no module declares with `@rule` (a declarative policy: `compliance.policy`)."""
+        self._add(provider, check, declaration)
+
     def _add(self, provider: str, check: Check, declaration: RuleDeclaration) -> None:
         rule_id = declaration.id
         if not RULE_ID.match(rule_id):

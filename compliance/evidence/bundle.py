@@ -253,7 +253,8 @@ def _status_paths(output: bytes) -> tuple[str, ...]:
 
 
 def rule_pack(rules: Iterable[RuleSpec]) -> RulePack:
-    """A version for the rule set: changes when any rule, its metadata or its module's source changes."""
+    """A version for the rule set: changes when any rule, its metadata, its documentation or its module's source
+    changes."""
     import inspect
 
     digest = hashlib.sha256()
@@ -270,6 +271,7 @@ def rule_pack(rules: Iterable[RuleSpec]) -> RulePack:
                     sources[source_file] = hashlib.sha256(handle.read()).hexdigest()
             except OSError:
                 sources[source_file] = ""
+        # the documentation too: a declarative policy's check is shared code, its expressions are in its doc
         fields = (
             spec.id,
             spec.title,
@@ -277,6 +279,7 @@ def rule_pack(rules: Iterable[RuleSpec]) -> RulePack:
             spec.scope.value,
             spec.family,
             spec.provider,
+            spec.doc,
             *spec.controls,
         )
         digest.update(("\x1f".join((*fields, sources[source_file])) + "\n").encode("utf-8"))

@@ -181,6 +181,7 @@ def changes(
     found += _fail_on(base, head)
     found += _rules(base, head, specs)
     found += _excludes(base, head, head_config)
+    found += _policies(base, head, head_config)
     found += _severities(base, head, specs)
     found += _exceptions(base, head, head_config)
     found += _options(base, head, specs)
@@ -237,6 +238,21 @@ def _excludes(base: Settings, head: Settings, config: ConfigFile | None) -> list
     for glob in base.exclude:
         if glob not in head.exclude:
             found.append(_Change(("exclude",), False, f"exclude {_show(glob)} removed"))
+    return found
+
+
+def _policies(base: Settings, head: Settings, config: ConfigFile | None) -> list[_Change]:
+    """A declarative policy dropped from `policies:` weakens the gate (its checks no longer run); one added
+    strengthens it."""
+    listed = list(config.data.get("policies") or ()) if config is not None else []
+    found = []
+    for entry in base.policies:
+        if entry not in head.policies:
+            found.append(_Change(("policies",), True, f"policies {_show(entry)} removed: its checks no longer run"))
+    for entry in head.policies:
+        if entry not in base.policies:
+            key: tuple[str | int, ...] = ("policies", listed.index(entry)) if entry in listed else ("policies",)
+            found.append(_Change(key, False, f"new policies {_show(entry)}"))
     return found
 
 

@@ -64,6 +64,7 @@ SCHEMA: dict[str, Any] = {
         "variables": {"type": "object", "additionalProperties": {"type": ["string", "number", "boolean"]}},
         "flux-strict": {"type": "boolean"},
         "options": {"type": "object"},  # the declared options' schemas: `config_schema`
+        "policies": _STRINGS,  # declarative policy files or folders, relative to the config file
         "exceptions": {
             "type": "array",
             "items": {
@@ -156,6 +157,7 @@ class Settings:
     severity: Mapping[str, Severity] = field(default_factory=dict)
     fail_on: str = "error"
     exclude: tuple[str, ...] = ()
+    policies: tuple[str, ...] = ()  # declarative policy files or folders, as the config file lists them
     variables: Mapping[str, str] = field(default_factory=dict)
     # Flux's StrictPostBuildSubstitutions (on by default from Flux v2.9): a variable no source defines is
     # an error; false: the empty string (Flux up to v2.8)
@@ -271,15 +273,19 @@ def config_schema(options: Sequence[Option] | None) -> dict[str, Any]:
 def read_config(path: str, options: Sequence[Option] | None = None) -> ConfigFile:
     """Parse and validate a config file (YAML, or TOML's `[tool.compliance]` table); `options` are the
     declared rule options (None: not known, the `options:` values are not checked)."""
+    config = _parse(path)
+    _validate(config, config_schema(options))
+    return config
+
+
+def _parse(path: str) -> ConfigFile:
     try:
         data = read_regular(path, MAX_CONFIG_BYTES + 1)
     except OSError as error:
         raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
     if len(data) > MAX_CONFIG_BYTES:
         raise ConfigError(f"{path}: larger than {MAX_CONFIG_BYTES} bytes; not a config file")
-    config = _read_toml(path, data) if path.endswith(".toml") else _read_yaml(path, data)
-    _validate(config, config_schema(options))
-    return config
+    return _read_toml(path, data) if path.endswith(".toml") else _read_yaml(path, data)
 
 
 def _read_yaml(path: str, data: bytes) -> ConfigFile:
@@ -415,6 +421,26 @@ def _properties_at(path: Path, schema: Mapping[str, Any]) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------
 
 
+def configured_policies(root: str, overrides: Overrides = Overrides()) -> tuple[str, ...]:
+    """The `policies:` of the config that governs `root` (`load_settings`' choice, read before the rules are
+    known: the policies are rules), each relative to that config file's folder."""
+    if overrides.config is not None:
+        path = find_config(root, overrides.config, overrides.config_origin)
+    elif overrides.governing is not None:
+        config = overrides.governing.config
+        path = config.path if config is not None else None
+    else:
+        path = find_config(root)
+    if path is None:
+        return ()
+    # parsed, not validated: `load_settings` validates the whole file once the rules are known
+    config = _parse(path) if overrides.governing is None else overrides.governing.config
+    listed = config.data.get("policies") if config is not None else None
+    folder = os.path.dirname(os.path.abspath(path))
+    items = listed if isinstance(listed, list) else []  # anything else: load_settings says what is wrong
+    return tuple(os.path.join(folder, item) for item in items if isinstance(item, str) and item)
+
+
 def load_settings(
     root: str,
     overrides: Overrides = Overrides(),
@@ -478,6 +504,7 @@ def resolve(
     ignore = checked_ids("ignore", origin("ignore", overrides.ignore))
     fail_on = origin("fail-on", overrides.fail_on) or "error"
     exclude = tuple(origin("exclude", None) or ())
+    policies = tuple(origin("policies", None) or ())  # loaded before the rules: `configured_policies`
     flux_strict = origin("flux-strict", None) is not False
 
     severity: dict[str, Severity] = {}
@@ -522,6 +549,7 @@ def resolve(
         severity=severity,
         fail_on=fail_on,
         exclude=exclude,
+        policies=policies,
         variables=variables,
         flux_strict=flux_strict,
         rule_options=RuleOptions(option_values, tuple(declared.values())),
@@ -580,6 +608,7 @@ def describe(settings: Settings) -> str:
         ("ignore", show(list(settings.ignore)), settings.sources.get("ignore", DEFAULT)),
         ("fail-on", settings.fail_on, settings.sources.get("fail-on", DEFAULT)),
         ("exclude", show(list(settings.exclude)), settings.sources.get("exclude", DEFAULT)),
+        ("policies", show(list(settings.policies)), settings.sources.get("policies", DEFAULT)),
         ("flux-strict", show(settings.flux_strict), settings.sources.get("flux-strict", DEFAULT)),
         ("inline-suppressions", show(settings.inline_suppressions), settings.sources.get("inline-suppressions", "")),
         ("today", settings.today.isoformat(), settings.sources.get("today", "")),
