@@ -14,7 +14,7 @@ import pytest
 from compliance.effective.values import effective_values
 from compliance.load.repository import load_repository
 from compliance.model import Cluster, HelmRelease
-from tests.helpers import FIXTURES, ROOT, brief, line_of, lint_fixture, position, run
+from tests.helpers import FIXTURES, RELEASE_HEAD, ROOT, brief, line_of, lint_fixture, position, run
 from tests.oracle import oracle_or_skip, run_oracle
 
 KH = FIXTURES / "flux-kustomize-helm"
@@ -254,3 +254,28 @@ def test_the_build_agrees_with_the_oracle(fixture: str, cluster: str) -> None:
         chart, _ = repo.resolve_release(release)
         values = effective_values(chart, release, {})
         assert _json_numbers(values.values) == _json_numbers(theirs[key]["values"]), key
+
+
+def _kustomization(name: str, path: str, post_build: str = "") -> str:
+    return (
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\n"
+        f"metadata:\n  name: {name}\n  namespace: flux-system\n"
+        f"spec:\n  interval: 10m\n  path: ./{path}\n  prune: true\n"
+        "  sourceRef:\n    kind: GitRepository\n    name: flux-system\n" + post_build
+    )
+
+
+def test_quoted_placeholder_is_reported_only_where_a_kustomization_substitutes(tmp_path: Path) -> None:
+    (tmp_path / "clusters/dev").mkdir(parents=True)
+    (tmp_path / "clusters/dev/apps.yaml").write_text(
+        _kustomization("plain", "apps/plain")
+        + "---\n"
+        + _kustomization("subst", "apps/subst", "  postBuild:\n    substitute:\n      E: 'yes'\n"),
+        encoding="utf-8",
+    )
+    for folder in ("plain", "subst"):
+        (tmp_path / f"apps/{folder}").mkdir(parents=True)
+        release = RELEASE_HEAD.replace("name: t\n", f"name: {folder}\n") + '    enabled: "${E}"\n'
+        (tmp_path / f"apps/{folder}/release.yaml").write_text(release, encoding="utf-8")
+    findings = [f for f in lint_fixture(tmp_path) if f.rule == "YML005"]
+    assert [f.location.path for f in findings] == ["apps/subst/release.yaml"]

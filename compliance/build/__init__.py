@@ -18,10 +18,14 @@ from compliance.model.flux import BuildProblem
 
 
 def build_clusters(
-    documents: Mapping[str, tuple[YamlDocument, ...]], texts: Mapping[str, str] | None = None
+    documents: Mapping[str, tuple[YamlDocument, ...]],
+    texts: Mapping[str, str] | None = None,
+    broken: frozenset[str] = frozenset(),
 ) -> tuple[tuple[Cluster, ...], tuple[BuildProblem, ...]]:
-    """Every cluster of the repository, and the problems no cluster owns (HelmReleases nothing applies)."""
-    tree = Tree(documents, texts or {})
+    """Every cluster of the repository, and the problems no cluster owns (HelmReleases nothing applies).
+
+    `broken`: files the loader could not read whole (already an error finding): built with what was read."""
+    tree = Tree(documents, texts or {}, broken)
     clusters: list[Cluster] = []
     used: set[str] = set()
     for entry in entries(documents):

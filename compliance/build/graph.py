@@ -59,6 +59,7 @@ class Entry:
     path: str
     source: str = "flux-system"  # the source that is this repository: the entry's own sourceRef
     source_kind: str = "GitRepository"
+    document: YamlDocument | None = None  # the self-applying Kustomization ("" : a convention folder)
 
 
 def _self_applying(documents: Mapping[str, tuple[YamlDocument, ...]]) -> list[YamlDocument]:
@@ -67,7 +68,10 @@ def _self_applying(documents: Mapping[str, tuple[YamlDocument, ...]]) -> list[Ya
     found = []
     for file, docs in sorted(documents.items()):
         for document in docs:
-            if is_flux_kustomization(document) and document.get(("spec", "sourceRef", "kind"), "") in _GIT_SOURCES:
+            if is_flux_kustomization(document) and document.get(("spec", "sourceRef", "kind"), "") in (
+                "",
+                *_GIT_SOURCES,
+            ):
                 path = normalized(_text(document.get(("spec", "path"), "")))
                 if path == "" or file.startswith(path + "/"):
                     found.append(document)
@@ -84,7 +88,7 @@ def entries(documents: Mapping[str, tuple[YamlDocument, ...]]) -> list[Entry]:
         source = _text(document.get(("spec", "sourceRef", "name"), ""))
         kind = _text(document.get(("spec", "sourceRef", "kind"), ""))
         if all(e.path != path for e in found):
-            found.append(Entry(_cluster_name(path), path, source, kind))
+            found.append(Entry(_cluster_name(path), path, source, kind, document))
     paths = [e.path for e in found]
     targets = {
         normalized(_text(d.get(("spec", "path"), "")))
@@ -124,6 +128,7 @@ class _Node:
     applied_by: str
     resources: list[Resource] = field(default_factory=list)
     error: str = ""
+    files: set[str] = field(default_factory=set)
 
     @property
     def path(self) -> str:
@@ -155,7 +160,10 @@ def build_cluster(tree: Tree, entry: Entry) -> ClusterBuild:
     problems: list[BuildProblem] = []
     nodes: list[_Node] = []
     seen: set[str] = set()
-    queue: list[_Node] = [_Node(ENTRY, None, {"path": entry.path}, "")]
+    if entry.document is not None:  # the cluster's own bootstrap Kustomization is what runs
+        queue = [_Node(_name(entry.document), entry.document, _spec(entry.document), "")]
+    else:
+        queue = [_Node(ENTRY, None, {"path": entry.path}, "")]
     used: set[str] = set()
     read: set[str] = set()
     while queue:
@@ -169,15 +177,15 @@ def build_cluster(tree: Tree, entry: Entry) -> ClusterBuild:
             node.error = str(error)
             problems.append(BuildProblem(BUILD_FAILS, f"Kustomization {node.name}: {error}", error.location))
         problems.extend(build.problems)
-        used.update(build.patch_files)
+        used.update(build.read)  # a failing build's files too: they are applied once it builds
         read.update(build.read)
-        if node.name == ENTRY and node.document is None:
-            own = next((r for r in node.resources if _is_entry(r)), None)
-            if own is not None and not node.error:  # the repository's own flux-system spec is what runs
+        node.files = build.read
+        if not nodes and node.name not in seen:  # the entry: the repository's own (patched) spec is what runs
+            own = next((r for r in node.resources if _same_kustomization(r, node.name)), None)
+            if own is not None and not node.error and (node.document is None or own.written):
                 document = own.built()
-                node = _Node(ENTRY, document, _spec(document), "")
-                queue.insert(0, node)
-                seen.add(ENTRY)
+                queue.insert(0, _Node(node.name, document, _spec(document), ""))
+                seen.add(node.name)
                 continue
         seen.add(node.name)
         nodes.append(node)
@@ -190,7 +198,7 @@ def build_cluster(tree: Tree, entry: Entry) -> ClusterBuild:
                     continue
                 kind = _text(document.get(("spec", "sourceRef", "kind"), ""))
                 source = _text(document.get(("spec", "sourceRef", "name"), ""))
-                if (kind, source) != (entry.source_kind, entry.source):
+                if not _same_source(kind, source, entry):
                     message = (
                         f"Kustomization {name}: its source {kind}/{source} is not this repository "
                         f"({entry.source_kind}/{entry.source}); its objects are not linted"
@@ -220,12 +228,20 @@ def build_cluster(tree: Tree, entry: Entry) -> ClusterBuild:
     return ClusterBuild(cluster, used, problems)
 
 
-def _is_entry(resource: Resource) -> bool:
+def _same_source(kind: str, name: str, entry: Entry) -> bool:
+    """Whether a sourceRef is this repository: the entry's own source (a missing one is taken to be)."""
+    if not kind and not name:
+        return True
+    if not entry.source_kind and not entry.source:  # the entry names none: any Git source
+        return kind in _GIT_SOURCES
+    return (kind, name) == (entry.source_kind, entry.source)
+
+
+def _same_kustomization(resource: Resource, name: str) -> bool:
     return (
         resource.kind == "Kustomization"
         and resource.group == FLUX_KUSTOMIZE_GROUP
-        and resource.name == "flux-system"
-        and resource.namespace == "flux-system"
+        and f"{resource.namespace or 'default'}/{resource.name}" == name
     )
 
 
@@ -251,6 +267,7 @@ def _flux_kustomization(node: _Node, applied: Substitution | None, releases: int
         error=node.error,
         remote=isinstance(spec.get("kubeConfig"), dict),
         releases=releases,
+        files=frozenset(node.files),
     )
 
 
@@ -263,9 +280,7 @@ def _release(resource: Resource, cluster: str, kustomization: str, applied: Subs
     )
 
 
-def unapplied(
-    documents: Mapping[str, tuple[YamlDocument, ...]], used: Iterable[str]
-) -> list[BuildProblem]:
+def unapplied(documents: Mapping[str, tuple[YamlDocument, ...]], used: Iterable[str]) -> list[BuildProblem]:
     """HelmReleases no cluster's build applies (and that are not patches): reported, never linted as deployed."""
     used_files = set(used)
     problems = []

@@ -60,6 +60,7 @@ class Tree:
 
     documents: Mapping[str, tuple[YamlDocument, ...]]
     texts: Mapping[str, str] = field(default_factory=dict)
+    broken: frozenset[str] = frozenset()  # read in part (a loader error): its unreadable documents are skipped
     folders: set[str] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -69,6 +70,10 @@ class Tree:
             for end in range(1, len(parts) + 1):
                 folders.add("/".join(parts[:end]))
         self.folders = folders
+
+    def unreadable(self, path: str) -> bool:
+        """`path` is, or is below, something the loader could not read."""
+        return any(path == b or path.startswith(b + "/") for b in self.broken)
 
     def kustomization_file(self, folder: str) -> str | None:
         for name in KUSTOMIZATION_FILES:
@@ -218,6 +223,8 @@ class Build:
             return self._objects(path, location)
         if path in self.tree.folders:
             return self.folder(path, None, stack)
+        if self.tree.unreadable(path):
+            return []  # the loader's IO finding says why; not a second error
         if not path.endswith((".yaml", ".yml")) and "." in posixpath.basename(path):
             self.not_modelled(location, f"resource '{entry}' is not a YAML file the linter reads")
             return []
@@ -234,6 +241,8 @@ class Build:
                 self.not_modelled(location, f"'{file}' holds a list of objects, which is not modelled")
                 continue
             if not isinstance(value, dict) or not value.get("kind") or not value.get("apiVersion"):
+                if file in self.tree.broken:
+                    continue  # the loader's error already fails this build: one finding, not a cascade
                 raise BuildError(f"'{file}': missing Resource metadata", document.locate(()))
             kind = value["kind"]
             if kind == "List" and isinstance(value.get("items"), list):
@@ -248,16 +257,27 @@ class Build:
     def _generators(self, spec: Mapping[str, Any], where: _Where, resources: list[Resource]) -> None:
         for key in ("configMapGenerator", "secretGenerator"):
             for index, _ in enumerate(self._list(spec, key)):
-                self.not_modelled(where.at((key, index)), f"{key} is not modelled: the objects it generates are not linted")
+                self.not_modelled(
+                    where.at((key, index)), f"{key} is not modelled: the objects it generates are not linted"
+                )
 
     # ── transformers ──
     def _transform(
-        self, folder: str, spec: Mapping[str, Any], where: _Where, resources: list[Resource], flux: Mapping[str, Any] | None
+        self,
+        folder: str,
+        spec: Mapping[str, Any],
+        where: _Where,
+        resources: list[Resource],
+        flux: Mapping[str, Any] | None,
     ) -> None:
         patches = list(_entries(self._list(spec, "patches"), ("patches",), where))
         smp = list(_entries(self._list(spec, "patchesStrategicMerge"), ("patchesStrategicMerge",), where))
         j6902 = list(_entries(self._list(spec, "patchesJson6902"), ("patchesJson6902",), where))
-        namespace, prefix, suffix = _text(spec.get("namespace")), _text(spec.get("namePrefix")), _text(spec.get("nameSuffix"))
+        namespace, prefix, suffix = (
+            _text(spec.get("namespace")),
+            _text(spec.get("namePrefix")),
+            _text(spec.get("nameSuffix")),
+        )
         if flux is not None:  # the Flux Kustomization's own fields, as its generator writes them in
             flux_where = _Where(flux.get("__document__"), _text(flux.get("__file__")) or folder or ".")
             patches += _entries(_as_list(flux.get("patches")), ("spec", "patches"), flux_where)
@@ -268,7 +288,9 @@ class Build:
             suffix = _text(flux.get("nameSuffix")) or suffix
             for key in ("components",):
                 if flux.get(key):
-                    self.not_modelled(flux_where.at(("spec", key)), f"spec.{key} of a Flux Kustomization is not modelled")
+                    self.not_modelled(
+                        flux_where.at(("spec", key)), f"spec.{key} of a Flux Kustomization is not modelled"
+                    )
         for entry in smp:
             self._strategic_merge_entry(folder, entry, resources)
         for entry in patches:
@@ -286,7 +308,10 @@ class Build:
             self._json6902_entry(folder, entry, resources)
 
     def _labels(self, spec: Mapping[str, Any], where: _Where, resources: list[Resource]) -> None:
-        sets: list[tuple[str, Any]] = [("labels", spec.get("commonLabels")), ("annotations", spec.get("commonAnnotations"))]
+        sets: list[tuple[str, Any]] = [
+            ("labels", spec.get("commonLabels")),
+            ("annotations", spec.get("commonAnnotations")),
+        ]
         for item in self._list(spec, "labels"):
             if isinstance(item, dict):
                 sets.append(("labels", item.get("pairs")))
@@ -344,7 +369,12 @@ class Build:
             raise BuildError(f"JSON 6902 patch on {resource.id}: {error}", entry.location) from error
 
     def _apply_smp(
-        self, document: YamlDocument, base: Path, entry: _Entry, resources: list[Resource], target: Mapping[str, Any] | None
+        self,
+        document: YamlDocument,
+        base: Path,
+        entry: _Entry,
+        resources: list[Resource],
+        target: Mapping[str, Any] | None,
     ) -> None:
         value = document.get(base, None)
         if not isinstance(value, dict):
@@ -352,7 +382,11 @@ class Build:
         if target is not None:
             matched = _select(resources, target)
         else:
-            patch = Resource.of(document) if not base else Resource.of(YamlDocument(document.file, LoadedDocument(value, {})))
+            patch = (
+                Resource.of(document)
+                if not base
+                else Resource.of(YamlDocument(document.file, LoadedDocument(value, {})))
+            )
             matched = [
                 r
                 for r in resources

@@ -277,7 +277,9 @@ def _build(root: str, collected: _Collected) -> Repository:
             kinds[rel] = "dag"
 
     blueprints = tuple(_blueprint(d, charts_by_dir, texts) for d in blueprint_docs)
-    clusters, build_problems = build_clusters(docs, texts)
+    # read in part or not at all (an error finding already): the build does not fail again on them
+    broken = frozenset(p.file for p in collected.problems if p.problem.code in ("YML000", "YML003", "IO001", "IO002"))
+    clusters, build_problems = build_clusters(docs, texts, broken)
     dag = _dag(dag_doc) if dag_doc is not None else None
     files = tuple(
         InputFile(f.path, f.sha256, f.size, kinds.get(f.path, "other"))

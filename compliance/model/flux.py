@@ -100,3 +100,10 @@ class FluxKustomization:
     error: str = ""  # why its build fails ("" when it builds)
     remote: bool = False  # spec.kubeConfig: applied to another cluster
     releases: int = 0  # HelmReleases its build yields
+    files: frozenset[str] = frozenset()  # every file its build read (resources, kustomizations, patches)
+
+    @property
+    def substitutes(self) -> bool:
+        """Whether Flux substitutes variables in what it applies (the entry the tool supplies stands for a
+        bootstrap Kustomization outside the repository: assumed to, with the run's variables)."""
+        return not self.file or (self.substitution is not None and self.substitution.runs)
