@@ -205,6 +205,12 @@ def build_cluster(tree: Tree, entry: Entry) -> ClusterBuild:
                     )
                     problems.append(BuildProblem(NOT_MODELLED, message, document.locate(("spec", "sourceRef"))))
                     continue
+                if node.spec.get("postBuild") and _has_placeholder(document.get(("spec",), None)):
+                    message = (
+                        f"Kustomization {name}: its own spec holds a ${{...}} placeholder that {node.name}'s "
+                        "post-build substitution fills in; the spec is read as written"
+                    )
+                    problems.append(BuildProblem(NOT_MODELLED, message, document.locate(("spec",))))
                 queue.append(_Node(name, document, _spec(document), node.name))
     objects = config_objects(r.built() for n in nodes for r in n.resources if not n.error)
     releases: list[HelmRelease] = []
@@ -226,6 +232,16 @@ def build_cluster(tree: Tree, entry: Entry) -> ClusterBuild:
         frozenset(read | {k.file for k in kustomizations if k.file}),
     )
     return ClusterBuild(cluster, used, problems)
+
+
+def _has_placeholder(value: Any) -> bool:
+    if isinstance(value, str):
+        return "${" in value
+    if isinstance(value, dict):
+        return any(_has_placeholder(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_placeholder(v) for v in value)
+    return False
 
 
 def _same_source(kind: str, name: str, entry: Entry) -> bool:

@@ -135,7 +135,8 @@ class Build:
             self.read.add(kfile)
         if kfile is None:
             if flux is None:
-                message = f"unable to find one of {', '.join(repr(n) for n in KUSTOMIZATION_FILES)} in directory '{folder or '.'}'"
+                names = ", ".join(repr(n) for n in KUSTOMIZATION_FILES)
+                message = f"unable to find one of {names} in directory '{folder or '.'}'"
                 raise BuildError(message, Location(folder or ".", 1, 1))
             document = None
             spec: dict[str, Any] = {"resources": self.tree.below(folder)}
@@ -164,10 +165,20 @@ class Build:
         entries = [*self._list(spec, "resources"), *self._list(spec, "bases")]
         self._accumulate(folder, entries, where, resources, stack)
         self._generators(spec, where, resources)
-        for index, entry in enumerate(self._list(spec, "components")):
-            component = self._join(folder, entry, where.at(("components", index)))
+        components = [(entry, where.at(("components", i))) for i, entry in enumerate(self._list(spec, "components"))]
+        if flux is not None:  # spec.components: appended by Flux's generator; missing ones may be ignored
+            flux_where = _Where(flux.get("__document__"), _text(flux.get("__file__")) or folder or ".")
+            for index, entry in enumerate(_as_list(flux.get("components"))):
+                location = flux_where.at(("spec", "components", index))
+                if flux.get("ignoreMissingComponents") is True and self._join(folder, entry, location) not in (
+                    self.tree.folders
+                ):
+                    continue
+                components.append((entry, location))
+        for entry, location in components:
+            component = self._join(folder, entry, location)
             if component not in self.tree.folders:
-                raise BuildError(f"component '{entry}' not found", where.at(("components", index)))
+                raise BuildError(f"component '{entry}' not found", location)
             resources = self._component(component, resources, (*stack, component))
         self._transform(folder, spec, where, resources, flux)
         return resources
@@ -286,11 +297,6 @@ class Build:
             namespace = _text(flux.get("targetNamespace")) or namespace
             prefix = _text(flux.get("namePrefix")) or prefix
             suffix = _text(flux.get("nameSuffix")) or suffix
-            for key in ("components",):
-                if flux.get(key):
-                    self.not_modelled(
-                        flux_where.at(("spec", key)), f"spec.{key} of a Flux Kustomization is not modelled"
-                    )
         for entry in smp:
             self._strategic_merge_entry(folder, entry, resources)
         for entry in patches:

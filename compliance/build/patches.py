@@ -82,8 +82,8 @@ def _merge_map(
         if key == DIRECTIVE:
             continue
         at, source_at = (*path, key), (*source_path, key)
-        if not path and key in ("apiVersion", "kind"):
-            continue  # identity, matched already
+        if (not path and key in ("apiVersion", "kind")) or (path == ("metadata",) and key in ("name", "namespace")):
+            continue  # identity: the patch was matched to this resource (a target's patch takes its name)
         if value is None:
             if key in target:
                 del target[key]
