@@ -28,8 +28,16 @@ def build_clusters(
     tree = Tree(documents, texts or {}, broken)
     clusters: list[Cluster] = []
     used: set[str] = set()
-    for entry in entries(documents):
-        built = build_cluster(tree, entry)
+    found = entries(documents)
+    outside = [
+        d
+        for file, docs in documents.items()
+        if not any(e.path == "" or file.startswith(e.path + "/") for e in found)
+        for d in docs
+        if d.get(("kind",), "") in ("ConfigMap", "Secret")
+    ]
+    for entry in found:
+        built = build_cluster(tree, entry, outside)
         clusters.append(built.cluster)
         used |= built.used
     return tuple(sorted(clusters, key=lambda c: c.name)), tuple(unapplied(documents, used))

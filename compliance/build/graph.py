@@ -80,22 +80,15 @@ def _self_applying(documents: Mapping[str, tuple[YamlDocument, ...]]) -> list[Ya
 
 
 def entries(documents: Mapping[str, tuple[YamlDocument, ...]]) -> list[Entry]:
-    """The clusters of a repository: self-applying Flux Kustomizations' paths, then `clusters/<name>/`
-    folders none of them covers and no Kustomization builds."""
+    """The clusters of a repository, in this order: self-applying Flux Kustomizations (the bootstrap's);
+    `clusters/<name>/` folders none of them covers — built by the Kustomization that points at the folder
+    when one does and nothing in the repository applies it, else as the folder itself; then any other such
+    root Kustomization (applied from outside the repository) on its own."""
     found: list[Entry] = []
     for document in _self_applying(documents):
         path = normalized(_text(document.get(("spec", "path"), "")))
-        source = _text(document.get(("spec", "sourceRef", "name"), ""))
-        kind = _text(document.get(("spec", "sourceRef", "kind"), ""))
         if all(e.path != path for e in found):
-            found.append(Entry(_cluster_name(path), path, source, kind, document))
-    paths = [e.path for e in found]
-    targets = {
-        normalized(_text(d.get(("spec", "path"), "")))
-        for docs in documents.values()
-        for d in docs
-        if is_flux_kustomization(d)
-    }
+            found.append(_entry(_cluster_name(path), path, document))
     conventions: dict[str, str] = {}
     for file in documents:
         parts = file.split("/")
@@ -103,12 +96,39 @@ def entries(documents: Mapping[str, tuple[YamlDocument, ...]]) -> list[Entry]:
             if part == "clusters":
                 conventions.setdefault("/".join(parts[: index + 2]), parts[index + 1])
                 break
+    kustomizations = [d for _, docs in sorted(documents.items()) for d in docs if is_flux_kustomization(d)]
+    targets = {normalized(_text(d.get(("spec", "path"), ""))) for d in kustomizations}
+    roots = [
+        d
+        for d in kustomizations
+        if not any(_below(d.file, e.path) for e in found)
+        and not any(_below(d.file, folder) for folder in conventions)
+        and d.get(("spec", "sourceRef", "kind"), "") in ("", *_GIT_SOURCES)
+    ]
     for folder, name in sorted(conventions.items()):
-        covered = any(folder == p or folder.startswith(p + "/") or p.startswith(folder + "/") for p in paths)
-        if not covered and folder not in targets:
+        if any(_below(folder, e.path) or _below(e.path, folder) or folder == e.path for e in found):
+            continue
+        root = next((d for d in roots if normalized(_text(d.get(("spec", "path"), ""))) == folder), None)
+        if root is not None:
+            found.append(_entry(name, folder, root))
+        elif folder not in targets:
             found.append(Entry(name, folder))
+    for root in roots:
+        path = normalized(_text(root.get(("spec", "path"), "")))
+        if not any(path == e.path or _below(path, e.path) for e in found):
+            found.append(_entry(_text(root.get(("metadata", "name"), "")) or path, path, root))
     names = [e.name for e in found]
     return [e if names.count(e.name) == 1 else replace(e, name=e.path) for e in found]
+
+
+def _below(file: str, folder: str) -> bool:
+    return folder == "" or file.startswith(folder + "/")
+
+
+def _entry(name: str, path: str, document: YamlDocument) -> Entry:
+    source = _text(document.get(("spec", "sourceRef", "name"), ""))
+    kind = _text(document.get(("spec", "sourceRef", "kind"), ""))
+    return Entry(name, path, source, kind, document)
 
 
 def _cluster_name(path: str) -> str:
@@ -155,7 +175,9 @@ class ClusterBuild:
     problems: list[BuildProblem]
 
 
-def build_cluster(tree: Tree, entry: Entry) -> ClusterBuild:
+def build_cluster(tree: Tree, entry: Entry, outside: Iterable[YamlDocument] = ()) -> ClusterBuild:
+    """`outside`: ConfigMaps and Secrets in no cluster's folder, for a `substituteFrom` the cluster's own builds
+    do not yield (applied, like a root Kustomization from outside the repository, by its bootstrap)."""
     """Build one cluster from its entry path."""
     problems: list[BuildProblem] = []
     nodes: list[_Node] = []
@@ -212,7 +234,8 @@ def build_cluster(tree: Tree, entry: Entry) -> ClusterBuild:
                     )
                     problems.append(BuildProblem(NOT_MODELLED, message, document.locate(("spec",))))
                 queue.append(_Node(name, document, _spec(document), node.name))
-    objects = config_objects(r.built() for n in nodes for r in n.resources if not n.error)
+    built = [r.built() for n in nodes for r in n.resources if not n.error]
+    objects = config_objects([*built, *(d for d in outside if all(d.file != b.file for b in built))])
     releases: list[HelmRelease] = []
     kustomizations: list[FluxKustomization] = []
     for node in nodes:

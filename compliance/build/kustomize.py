@@ -125,11 +125,18 @@ class Build:
         self.problems.append(BuildProblem(NOT_MODELLED, what, location))
 
     # ── entry points ──
-    def folder(self, folder: str, flux: Mapping[str, Any] | None = None, stack: tuple[str, ...] = ()) -> list[Resource]:
+    def folder(
+        self,
+        folder: str,
+        flux: Mapping[str, Any] | None = None,
+        stack: tuple[str, ...] = (),
+        at: Location | None = None,
+    ) -> list[Resource]:
         """Build `folder`; `flux` is the Flux Kustomization spec whose path it is (it may generate the
-        kustomization, and adds its patches, namespace and name prefix/suffix)."""
+        kustomization, and adds its patches, namespace and name prefix/suffix); `at`: where it is named."""
+        at = at or Location(folder or ".", 1, 1)
         if folder in stack:
-            raise BuildError(f"cycle: {' -> '.join((*stack, folder))}", Location(folder or ".", 1, 1))
+            raise BuildError(f"cycle: {' -> '.join((*stack, folder))}", at)
         kfile = self.tree.kustomization_file(folder)
         if kfile is not None:
             self.read.add(kfile)
@@ -137,7 +144,7 @@ class Build:
             if flux is None:
                 names = ", ".join(repr(n) for n in KUSTOMIZATION_FILES)
                 message = f"unable to find one of {names} in directory '{folder or '.'}'"
-                raise BuildError(message, Location(folder or ".", 1, 1))
+                raise BuildError(message, at)
             document = None
             spec: dict[str, Any] = {"resources": self.tree.below(folder)}
             spec["resources"] = [posixpath.relpath(r, folder) if folder else r for r in spec["resources"]]
@@ -207,7 +214,8 @@ class Build:
             for resource in self._resource(folder, entry, location, stack):
                 new = resource.id
                 if new in seen:
-                    raise BuildError(f"may not add resource with an already registered id: {new}", location)
+                    at = location if where.document is not None else resource.document.locate(("metadata", "name"))
+                    raise BuildError(f"may not add resource with an already registered id: {new}", at)
                 seen.add(new)
                 resources.append(resource)
 
@@ -233,7 +241,7 @@ class Build:
         if path in self.tree.documents:
             return self._objects(path, location)
         if path in self.tree.folders:
-            return self.folder(path, None, stack)
+            return self.folder(path, None, stack, location)
         if self.tree.unreadable(path):
             return []  # the loader's IO finding says why; not a second error
         if not path.endswith((".yaml", ".yml")) and "." in posixpath.basename(path):
