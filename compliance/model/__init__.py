@@ -182,7 +182,8 @@ class Cluster:
 
     @property
     def is_template(self) -> bool:
-        return self.name == TEMPLATE_CLUSTER
+        """The profile every new cluster copies (`clusters/_template`), however its name was disambiguated."""
+        return self.name == TEMPLATE_CLUSTER or self.directory.rsplit("/", 1)[-1] == TEMPLATE_CLUSTER
 
 
 @dataclass(frozen=True, slots=True)
