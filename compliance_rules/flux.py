@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from compliance.engine.context import ReleaseContext, RepositoryContext
 from compliance.engine.registry import Scope, rule
 from compliance.model.findings import Severity, Violation
+from compliance.model.flux import BUILD_FAILS, NOT_APPLIED, NOT_MODELLED
 
 
 @rule("FLX001", "Flux cannot substitute a variable placeholder", Severity.ERROR, Scope.RELEASE, "flux")
@@ -106,3 +107,113 @@ def variables_fail(ctx: RepositoryContext) -> Iterator[Violation]:
                 if key not in seen:
                     seen.add(key)
                     yield ctx.at(problem.location, f"Kustomization {applied.kustomization}: {problem.message}")
+
+
+def _build_problems(ctx: RepositoryContext, code: str) -> Iterator[Violation]:
+    """Each build problem once, though every cluster that builds the same files reports it."""
+    seen: set[tuple[str, str, int, int]] = set()
+    problems = [p for cluster in ctx.repo.clusters for p in cluster.problems] + list(ctx.repo.build_problems)
+    for problem in problems:
+        key = (problem.message, problem.location.path, problem.location.line, problem.location.column)
+        if problem.code == code and key not in seen:
+            seen.add(key)
+            yield ctx.at(problem.location, problem.message)
+
+
+@rule("FLX003", "A Flux Kustomization's build fails", Severity.ERROR, Scope.REPOSITORY, "flux")
+def build_fails(ctx: RepositoryContext) -> Iterator[Violation]:
+    """
+    ## What it does
+    Reports a Flux Kustomization that kustomize-controller cannot build: its `spec.path` does not exist,
+    a `resources` entry is missing or leaves the repository, two resources have the same identity, a
+    patch matches nothing or cannot apply, or a folder Flux generates a kustomization for holds a YAML
+    file that is not a Kubernetes object.
+
+    ## Why it matters
+    Flux applies nothing of a Kustomization whose build fails, and keeps the last revision that built:
+    the cluster does not get this change, and the linter cannot say what it runs. Its HelmReleases are
+    not linted as deployed.
+
+    ## Example
+    ```yaml
+    # apps/production/kustomization.yaml
+    resources:
+      - ../base/podinfo
+    patches:
+      - path: podinfo-values.yaml   # names HelmRelease `podinf`: no resource matches
+    ```
+
+    ## Use instead
+    ```yaml
+    patches:
+      - path: podinfo-values.yaml   # metadata.name: podinfo, as in ../base/podinfo
+    ```
+
+    ## How to fix
+    Run `kustomize build` on the folder (or `flux build kustomization NAME --path PATH`) and fix what it
+    reports; `compliance clusters` shows which Kustomizations each cluster builds.
+    """
+    yield from _build_problems(ctx, BUILD_FAILS)
+
+
+@rule("FLX004", "Part of a cluster's build is not modelled", Severity.INFO, Scope.REPOSITORY, "flux")
+def not_modelled(ctx: RepositoryContext) -> Iterator[Violation]:
+    """
+    ## What it does
+    Names each thing in a cluster's build that the linter does not model: remote bases, Helm chart
+    inflation (`helmCharts`), KRM functions (`generators`, `transformers`, `validators`),
+    `replacements`, `vars`, `configMapGenerator`/`secretGenerator`, Flux Kustomizations whose source is not
+    this repository.
+
+    ## Why it matters
+    The linter promises never to be silently wrong: objects those features would create or change are
+    not evaluated, so a finding could be missing there. This says where.
+
+    ## Example
+    ```yaml
+    resources:
+      - https://github.com/example/fleet//apps/base?ref=v1.2.0   # fetched by Flux, not by the linter
+    ```
+
+    ## Use instead
+    ```yaml
+    resources:
+      - ../base                                                  # in this repository: linted
+    ```
+
+    ## How to fix
+    Nothing is wrong with the repository. Vendor what must be linted into the repository, or accept the
+    gap (`--ignore FLX004`, or an inline `# compliance: ignore[FLX004] reason=...`).
+    """
+    yield from _build_problems(ctx, NOT_MODELLED)
+
+
+@rule("FLX005", "A HelmRelease no cluster applies", Severity.INFO, Scope.REPOSITORY, "flux")
+def not_applied(ctx: RepositoryContext) -> Iterator[Violation]:
+    """
+    ## What it does
+    Reports a HelmRelease file that no cluster's build includes: it is not listed in the `resources` of
+    the kustomization that would apply it, or lies outside every Flux Kustomization's path.
+
+    ## Why it matters
+    It never ships, so the linter does not evaluate it as deployed: findings on it would be noise, and a
+    reviewer may believe it is in force. Often it was meant to be listed.
+
+    ## Example
+    ```yaml
+    # apps/dev/kustomization.yaml
+    resources:
+      - listed.yaml          # apps/dev/unlisted.yaml is not applied
+    ```
+
+    ## Use instead
+    ```yaml
+    resources:
+      - listed.yaml
+      - unlisted.yaml
+    ```
+
+    ## How to fix
+    List the file in its kustomization's `resources`, or delete it if it is obsolete.
+    """
+    yield from _build_problems(ctx, NOT_APPLIED)

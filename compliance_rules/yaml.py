@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
+from compliance.effective.substitution import disabled
 from compliance.engine.context import RepositoryContext
 from compliance.engine.registry import Scope, rule
 from compliance.model import Blueprint, FileProblem, Repository
@@ -329,5 +330,19 @@ def quoted_placeholder(ctx: RepositoryContext) -> Iterator[Violation]:
     Define a variable `quote` holding `"` in the Kustomization's `postBuild.substitute` and write
     `${quote}${VAR}${quote}`, so the quotes exist after substitution; or set the value in the chart's
     `values.yaml`, or make sure the variable's value is not a YAML 1.1 boolean, number or null.
+
+    Reported only in files a Flux Kustomization that substitutes (`spec.postBuild`) applies; a cluster
+    folder without a Flux Kustomization in the repository is assumed to be substituted by its bootstrap.
     """
-    yield from _report(ctx, "YML005")
+    substituted = {f for cluster in ctx.repo.clusters for k in cluster.kustomizations if k.substitutes for f in k.files}
+    opted_out = _opted_out(ctx)
+    for problem in _problems(ctx, "YML005"):
+        if problem.file in substituted and problem.file not in opted_out:
+            yield ctx.at(problem.location, problem.problem.message)
+
+
+def _opted_out(ctx: RepositoryContext) -> set[str]:
+    """HelmRelease files whose every applied release opts out of substitution (label or annotation)."""
+    releases = [r for cluster in ctx.repo.clusters for r in cluster.releases]
+    files = {r.document.file for r in releases}
+    return {f for f in files if all(disabled(r) for r in releases if r.document.file == f)}

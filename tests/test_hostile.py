@@ -29,9 +29,17 @@ DROP = "clusters/acme/bootstrap-kit/99-hostile.yaml"  # where a hostile file lan
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    """A copy of fixtures/clean: a real repository with no findings."""
+    """A copy of fixtures/clean: a real repository with no findings. Its bootstrap kit lists its resources (as
+    openova's does), so a hostile file dropped beside them is read by the loader but not built by Flux: what is
+    checked here is how the loader reports it (a non-Kubernetes file in a generated folder is FLX003,
+    tests/test_build_stage.py)."""
     target = tmp_path / "repo"
     shutil.copytree(FIXTURES / "clean", target)
+    kit = target / "clusters/acme/bootstrap-kit"
+    listed = "".join(f"  - {p.name}\n" for p in sorted(kit.glob("*.yaml")))
+    (kit / "kustomization.yaml").write_text(
+        f"apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n{listed}"
+    )
     return target
 
 
@@ -195,23 +203,23 @@ def test_link_loops_end(repo: Path) -> None:
 def test_fifo_and_folder_named_yaml_do_not_block(repo: Path) -> None:
     fifo = repo / "clusters/acme/bootstrap-kit/99-fifo.yaml"
     os.mkfifo(fifo)  # a reader opening it blocks until a writer comes: none will
-    (repo / "clusters/folder.yaml").mkdir()
-    _write(repo / "clusters/folder.yaml/inner.yaml", "x: 1\nx: 2\n")  # a folder named .yaml is walked into
+    (repo / "notes/folder.yaml").mkdir(parents=True)  # outside any cluster: what Flux builds is not the point
+    _write(repo / "notes/folder.yaml/inner.yaml", "x: 1\nx: 2\n")  # a folder named .yaml is walked into
     result = run_process("lint", str(repo), "--renderer", "none", "--format", "json")  # times out if it blocks
     assert result.returncode == 1, result.stderr
     assert [(f["rule"], f["path"], f["message"]) for f in json.loads(result.stdout)["findings"]] == [
         ("IO002", "clusters/acme/bootstrap-kit/99-fifo.yaml", "cannot read file: not a regular file"),
         (
             "YML002",
-            "clusters/folder.yaml/inner.yaml",
+            "notes/folder.yaml/inner.yaml",
             "duplicate key 'x' (from 'x'; first at line 1); Helm keeps the last value",
         ),
     ]
     # named explicitly (pre-commit passes changed paths), neither is read as a file
-    listed = load_repository(str(repo), include=[str(fifo), str(repo / "clusters/folder.yaml")])
+    listed = load_repository(str(repo), include=[str(fifo), str(repo / "notes/folder.yaml")])
     assert [(p.file, p.problem.code, p.problem.message) for p in listed.problems] == [
         ("clusters/acme/bootstrap-kit/99-fifo.yaml", "IO002", "cannot read file: not a regular file"),
-        ("clusters/folder.yaml", "IO002", "cannot read file: Is a directory"),
+        ("notes/folder.yaml", "IO002", "cannot read file: Is a directory"),
     ]
 
 

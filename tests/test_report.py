@@ -12,6 +12,7 @@ import zipfile
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -479,7 +480,8 @@ def test_bundle_on_the_real_corpus(corpus: Path, tmp_path: Path) -> None:
 
     repo = load_repository(str(corpus))
     names = set(archive.namelist())
-    assert {f"values/clusters/{cluster.name}.json" for cluster in repo.clusters} <= names
+    # two repositories of the corpus have a `_template`: a cluster's name is then its entry path, percent-encoded
+    assert {f"values/clusters/{quote(cluster.name, safe='._-')}.json" for cluster in repo.clusters} <= names
     inventory = {f["path"]: f for f in json.loads(archive.read("inputs.json"))["files"]}
     assert {f.path for f in repo.files} <= set(inventory)
     charts = tuple(chart.directory + "/" for chart in repo.charts)
@@ -495,7 +497,7 @@ def test_bundle_on_the_real_corpus(corpus: Path, tmp_path: Path) -> None:
     matrix = Page(archive.read("report.html").decode()).matrix()
     assert set(matrix) == {cluster.name for cluster in repo.clusters} | {"Not cluster-specific"}
     for cluster in repo.clusters:  # every release is listed, third-party charts as deployed but not evaluated
-        listed = json.loads(archive.read(f"values/clusters/{cluster.name}.json"))["releases"]
+        listed = json.loads(archive.read(f"values/clusters/{quote(cluster.name, safe='._-')}.json"))["releases"]
         assert len(listed) == len(cluster.releases)
 
 

@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # typer vendors click; its Group.parse_args takes that Contex
 
 from compliance import __version__
 from compliance.app.outcome import EXIT_INTERNAL, EXIT_USAGE
+from compliance.cli.clusters_command import clusters as clusters_command
 from compliance.cli.config_command import baseline_app, config_command
 from compliance.cli.emit import color_wanted, emit, markdown_for_terminal, terminal
 from compliance.cli.options import (
@@ -352,6 +353,7 @@ def explain(
 
 
 app.command("values")(values_command)
+app.command("clusters")(clusters_command)
 app.command("config")(config_command)
 app.add_typer(baseline_app)
 app.command("report")(report_command)

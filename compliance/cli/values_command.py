@@ -18,7 +18,7 @@ class ValuesFormat(str, Enum):
 
 def values(
     path: Annotated[str, typer.Argument(help="Repository root.")] = ".",
-    cluster: Annotated[str | None, typer.Option(help="The cluster (a folder under clusters/).")] = None,
+    cluster: Annotated[str | None, typer.Option(help="The cluster, as `compliance clusters` lists it.")] = None,
     blueprint: Annotated[
         str | None, typer.Option(help="Blueprint, chart or HelmRelease name (optional when there is one).")
     ] = None,

@@ -1,15 +1,15 @@
 """Flux post-build substitution over a HelmRelease's values, scoped as kustomize-controller scopes it.
 
-Which variables a release gets is the model's (`HelmRelease.substitution`, built by `compliance.load.flux`):
-the Flux Kustomization that applies it. Here: whether substitution runs (`spec.postBuild` set; strategy
+Which variables a release gets is the model's (`HelmRelease.substitution`, built by `compliance.build`):
+the Flux Kustomization whose build yields it. Here: whether substitution runs (`spec.postBuild` set; strategy
 `WithVariables` needs a variable, `Always` does not; the `kustomize.toolkit.fluxcd.io/substitute: disabled`
 label or annotation opts a resource out), the variables (the Kustomization's over the run's `--var` and
 config `variables:`, which supply what the repository does not define), and the text: Flux's own envsubst
 (`compliance.effective.envsubst`), the result of an unquoted placeholder retyped as go-yaml v2 reads it.
 
 A name nobody supplied is *unknown* (an `Unresolved` result), not empty: it may come from outside the
-repository. A release with no Kustomization in the repository gets the run's variables (the
-`clusters/<name>/` convention).
+repository. A release applied by a cluster folder's own entry (no Flux Kustomization in the repository:
+`compliance.build.graph`) gets the run's variables.
 """
 
 from __future__ import annotations

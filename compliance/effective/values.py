@@ -32,13 +32,17 @@ class Layer:
     value: Any
     positions: Mapping[Path, Mark]
     prefix: Path = ()
+    files: Mapping[Path, str] | None = None  # nodes written in another file (a kustomize patch), by path
 
     def mark(self, path: Path) -> Mark | None:
         return self.positions.get(self.prefix + path)
 
     def location(self, path: Path) -> Location | None:
         mark = self.mark(path)
-        return Location(self.file, mark.line, mark.column) if mark else None
+        if mark is None:
+            return None
+        file = self.files.get(self.prefix + path, self.file) if self.files else self.file
+        return Location(file, mark.line, mark.column)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,9 +84,11 @@ class EffectiveValues:
         if isinstance(value, dict) or not self._reached_by_merge(top, path):
             return tuple(steps)
         index = self.layers.index(top)
+        seen = {steps[0].location}
         for lower in reversed(self.layers[:index]):
             location = lower.location(path)
-            if location is not None:
+            if location is not None and location not in seen:  # a patch's layer repeats the patched result's
+                seen.add(location)
                 steps.append(TraceStep("overrode", location, _leaf(get_path(lower.value, path, None))))
         return tuple(steps)
 
@@ -163,7 +169,19 @@ def chart_layers(chart: Chart) -> list[Layer]:
 
 
 def _document_layer(label: str, document: YamlDocument, prefix: Path = ()) -> Layer:
-    return Layer(label, document.file, get_path(document.value, prefix, {}), document.doc.positions, prefix)
+    value = get_path(document.value, prefix, {})
+    return Layer(label, document.file, value, document.doc.positions, prefix, document.files)
+
+
+def _patch_layers(release: HelmRelease) -> list[Layer]:
+    """Below the patched result: the resource file as written, then what each kustomize patch wrote."""
+    if release.unpatched is None:
+        return []
+    prefix = release.values_prefix
+    layers = [_document_layer("resource", release.unpatched, prefix)]
+    for written in release.patches:
+        layers.append(Layer("patch", written.file, get_path(written.value, prefix, {}), written.positions, prefix))
+    return layers
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,8 +221,9 @@ def effective_values(
         raw = release.values
         plain = release.document.doc.plain_templates
         user, unresolved, errors = substitute_values(raw, release.values_prefix, plain, applied)
+        layers.extend(_patch_layers(release))
         base = _document_layer("overlay", release.document, release.values_prefix)
-        layers.append(Layer(base.label, base.file, user, base.positions, base.prefix))
+        layers.append(Layer(base.label, base.file, user, base.positions, base.prefix, base.files))
     values = coalesce(defaults.raw, user if isinstance(user, dict) else {}, clean=defaults.clean)
     return EffectiveValues(values if isinstance(values, dict) else {}, tuple(layers), unresolved, errors, applied)
 

@@ -85,7 +85,7 @@ def affected_by(repo: Repository, changed: Iterable[str]) -> Affected:
     kit_changed = False
     for cluster in repo.clusters:
         inside = [f for f in files if _under(f, cluster.directory)]
-        if inside:
+        if inside or not files.isdisjoint(cluster.sources):
             clusters.add(cluster.name)
         if cluster.is_template:  # an overlay changed, or deleted (no longer loaded), is part of the bootstrap kit
             release_files = {r.document.file for r in cluster.releases}

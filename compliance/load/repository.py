@@ -11,25 +11,23 @@ import hashlib
 import os
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
+from compliance.build import build_clusters
 from compliance.errors import UsageError
 from compliance.load.budget import InputBudget
 from compliance.load.comments import scan as scan_comments
 from compliance.load.files import folders, inside, read_regular
-from compliance.load.flux import applier, config_objects, substitution
 from compliance.load.globs import any_matches
 from compliance.model import (
     MISSING,
     Blueprint,
     Chart,
-    Cluster,
     DagEntry,
     Dependency,
     ExpectedDag,
     FileProblem,
-    HelmRelease,
     InputFile,
     Repository,
     YamlDocument,
@@ -203,7 +201,7 @@ def source_text(texts: dict[str, str], document: YamlDocument, path: Path) -> An
 
 
 def cluster_of(rel: str, directory: bool = False) -> tuple[str, str] | None:
-    """(cluster name, cluster directory) for a path under `clusters/<name>/`."""
+    """(cluster name, cluster directory) for a path under `clusters/<name>/` (the convention)."""
     parts = rel.split("/")
     dirs = parts if directory else parts[:-1]
     for index, part in enumerate(dirs[:-1]):
@@ -237,8 +235,6 @@ def load_repository(
 def _build(root: str, collected: _Collected) -> Repository:
     charts_by_dir: dict[str, Chart] = {}
     blueprint_docs: list[YamlDocument] = []
-    releases: list[HelmRelease] = []
-    kustomizations: list[YamlDocument] = []
     dag_doc: YamlDocument | None = None
     kinds: dict[str, str] = {}
     docs = collected.documents
@@ -268,10 +264,8 @@ def _build(root: str, collected: _Collected) -> Repository:
                 blueprint_docs.append(document)
                 kinds[rel] = "blueprint"
             elif kind == "HelmRelease" and group == "helm.toolkit.fluxcd.io":
-                releases.append(_release(document))
                 kinds[rel] = "overlay"
-            elif kind == "Kustomization" and group == "kustomize.toolkit.fluxcd.io":
-                kustomizations.append(document)
+            elif kind == "Kustomization" and group in ("kustomize.toolkit.fluxcd.io", "kustomize.config.k8s.io"):
                 kinds.setdefault(rel, "kustomization")
         if name == DAG_FILE_NAME or (
             documents
@@ -283,7 +277,9 @@ def _build(root: str, collected: _Collected) -> Repository:
             kinds[rel] = "dag"
 
     blueprints = tuple(_blueprint(d, charts_by_dir, texts) for d in blueprint_docs)
-    clusters = _clusters(releases, kustomizations, docs)
+    # read in part or not at all (an error finding already): the build does not fail again on them
+    broken = frozenset(p.file for p in collected.problems if p.problem.code in ("YML000", "YML003", "IO001", "IO002"))
+    clusters, build_problems = build_clusters(docs, texts, broken)
     dag = _dag(dag_doc) if dag_doc is not None else None
     files = tuple(
         InputFile(f.path, f.sha256, f.size, kinds.get(f.path, "other"))
@@ -301,34 +297,7 @@ def _build(root: str, collected: _Collected) -> Repository:
         suppressions=tuple(
             comment for rel, text in sorted(texts.items()) for comment in scan_comments(rel, text, docs.get(rel, ()))
         ),
-    )
-
-
-def _release(document: YamlDocument) -> HelmRelease:
-    name = _text(document.get(("metadata", "name"), ""))
-    namespace = _text(document.get(("metadata", "namespace"), ""))
-    target = _text(document.get(("spec", "targetNamespace"), "")) or namespace
-    chart_name = _text(document.get(("spec", "chart", "spec", "chart"), "")) or name
-    release_name = _text(document.get(("spec", "releaseName"), ""))
-    if not release_name:
-        release_name = f"{target}-{name}" if document.get(("spec", "targetNamespace"), "") else name
-    depends: list[tuple[str, int]] = []
-    raw = document.get(("spec", "dependsOn"), [])
-    for index, item in enumerate(raw if isinstance(raw, list) else []):
-        dep = item.get("name") if isinstance(item, dict) else item
-        if isinstance(dep, str):
-            depends.append((dep, index))
-    located = cluster_of(document.file)
-    return HelmRelease(
-        name=name,
-        namespace=namespace,
-        cluster=located[0] if located else None,
-        document=document,
-        chart_name=chart_name,
-        chart_version=document.get(("spec", "chart", "spec", "version")),
-        release_name=release_name,
-        target_namespace=target,
-        depends_on=tuple(depends),
+        build_problems=build_problems,
     )
 
 
@@ -354,30 +323,6 @@ def _blueprint(document: YamlDocument, charts_by_dir: dict[str, Chart], texts: d
         chart=charts_by_dir.get(chart_dir),
         config_schema=schema if isinstance(schema, dict) else None,
         depends=tuple(depends),
-    )
-
-
-def _clusters(
-    releases: list[HelmRelease], kustomizations: list[YamlDocument], documents: dict[str, tuple[YamlDocument, ...]]
-) -> tuple[Cluster, ...]:
-    """Clusters by the `clusters/<name>/` convention; each release gets the substitution of the Flux
-    Kustomization that applies it (the deepest whose spec.path holds its file), not a per-cluster merge."""
-    objects = config_objects(d for docs in documents.values() for d in docs)
-    substitutions = [substitution(document, objects) for document in kustomizations]
-    by_name: dict[str, tuple[str, list[HelmRelease]]] = {}
-    for release in releases:
-        located = cluster_of(release.document.file)
-        if located is None:
-            continue
-        applied = replace(release, substitution=applier(release.document.file, substitutions))
-        by_name.setdefault(located[0], (located[1], []))[1].append(applied)
-    return tuple(
-        Cluster(
-            name=name,
-            directory=directory,
-            releases=tuple(sorted(items, key=lambda r: (r.document.file, r.name))),
-        )
-        for name, (directory, items) in sorted(by_name.items())
     )
 
 

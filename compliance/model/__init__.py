@@ -5,13 +5,14 @@ Nothing here reads files; `compliance.load.repository` builds these from loaded 
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from compliance.model.findings import Location
-from compliance.model.flux import Substitution
+from compliance.model.flux import BuildProblem, FluxKustomization, Substitution, Written
 from compliance.yaml import LoadedDocument, LoadProblem, Mark, Path
 
 MISSING: Any = type("Missing", (), {"__repr__": lambda self: "<missing>"})()
@@ -48,6 +49,8 @@ class YamlDocument:
 
     file: str
     doc: LoadedDocument
+    # nodes written in another file than `file` (a kustomize patch over this resource), by path
+    files: Mapping[Path, str] | None = None
 
     @property
     def value(self) -> Any:
@@ -65,8 +68,12 @@ class YamlDocument:
         for end in range(len(path), -1, -1):
             mark = positions.get(path[:end])
             if mark is not None:
-                return Location(self.file, mark.line, mark.column)
+                return Location(self.file_of(path[:end]), mark.line, mark.column)
         return Location(self.file, 1, 1)
+
+    def file_of(self, path: Path) -> str:
+        """The file the node at `path` was written in (a patch's, for a patched node)."""
+        return self.files.get(path, self.file) if self.files else self.file
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +161,10 @@ class HelmRelease:
     # the Flux Kustomization that applies it (the deepest whose spec.path holds the file); None: none in the
     # repository, so the run's variables (`--var`, config) are substituted as the cluster convention assumes
     substitution: Substitution | None = None
+    kustomization: str = ""  # namespace/name of the Flux Kustomization whose build yields it ("" by convention)
+    # what kustomize patches wrote over the resource file, in order (`document` is the patched result)
+    patches: tuple[Written, ...] = ()
+    unpatched: YamlDocument | None = None  # the resource as its file holds it, when patches changed it
 
     @property
     def values(self) -> Any:
@@ -164,12 +175,16 @@ class HelmRelease:
 @dataclass(frozen=True, slots=True)
 class Cluster:
     name: str
-    directory: str
+    directory: str  # the entry path Flux builds the cluster from (`clusters/<name>` by convention)
     releases: tuple[HelmRelease, ...]
+    kustomizations: tuple[FluxKustomization, ...] = ()  # what the build applied, entry first
+    problems: tuple[BuildProblem, ...] = ()  # builds that fail, what the build stage does not model
+    sources: frozenset[str] = frozenset()  # every file its build read: a change to one can change the cluster
 
     @property
     def is_template(self) -> bool:
-        return self.name == TEMPLATE_CLUSTER
+        """The profile every new cluster copies (`clusters/_template`), however its name was disambiguated."""
+        return self.name == TEMPLATE_CLUSTER or self.directory.rsplit("/", 1)[-1] == TEMPLATE_CLUSTER
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,6 +260,7 @@ class Repository:
     problems: tuple[FileProblem, ...]
     documents: Mapping[str, tuple[YamlDocument, ...]]  # every loaded document by file
     suppressions: tuple[SuppressionComment, ...] = ()  # inline exceptions, by file and line
+    build_problems: tuple[BuildProblem, ...] = ()  # what no cluster's build explains (an unapplied HelmRelease)
     _index: _Index = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -255,8 +271,16 @@ class Repository:
         return self._index.blueprint_by_chart.get(id(chart))
 
     def resolve_release(self, release: HelmRelease) -> tuple[Chart | None, Blueprint | None]:
-        """The chart (by `spec.chart.spec.chart`, else `metadata.name`) and blueprint a release installs."""
-        chart = self.chart_named(release.chart_name) or self.chart_named(release.name)
+        """The chart (by `spec.chart.spec.chart`, else `metadata.name`) and blueprint a release installs.
+
+        From a Git or Bucket source, `spec.chart.spec.chart` is the chart's path in the repository."""
+        source = release.document.get(("spec", "chart", "spec", "sourceRef", "kind"), "")
+        if source in ("GitRepository", "Bucket"):
+            path = posixpath.normpath(release.chart_name).lstrip("/")
+            chart = self._index.chart_by_directory.get("" if path == "." else path)
+        else:
+            chart = None
+        chart = chart or self.chart_named(release.chart_name) or self.chart_named(release.name)
         blueprint = self.blueprint_for_chart(chart) if chart is not None else None
         if blueprint is None:
             by_name = self._index.blueprint_by_name
@@ -271,6 +295,7 @@ class Repository:
 @dataclass(frozen=True, slots=True)
 class _Index:
     chart_by_name: Mapping[str, Chart]
+    chart_by_directory: Mapping[str, Chart]
     blueprint_by_chart: Mapping[int, Blueprint]
     blueprint_by_name: Mapping[str, Blueprint]
 
@@ -288,4 +313,5 @@ class _Index:
             if blueprint.chart is not None:
                 blueprint_by_chart[id(blueprint.chart)] = blueprint
             blueprint_by_name[blueprint.name] = blueprint
-        return _Index(chart_by_name, blueprint_by_chart, blueprint_by_name)
+        chart_by_directory = {chart.directory: chart for chart in charts}
+        return _Index(chart_by_name, chart_by_directory, blueprint_by_chart, blueprint_by_name)

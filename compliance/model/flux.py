@@ -9,8 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from compliance.model.findings import Location
+from compliance.yaml import Mark, Path
 
 SUBSTITUTE_KEY = "kustomize.toolkit.fluxcd.io/substitute"
 SUBSTITUTE_DISABLED = "disabled"
@@ -58,3 +60,50 @@ class Substitution:
     def runs(self) -> bool:
         """Whether Flux substitutes at all (before a resource's own opt-out label)."""
         return self.post_build and (self.always or bool(self.variables) or self.open or bool(self.problems))
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """What one kustomize patch wrote into a resource: the subtree it set (a `None` leaf: a key it deleted),
+    as a sparse tree from the resource's root, with the positions of what it wrote in `file`."""
+
+    file: str
+    value: Any
+    positions: Mapping[Path, Mark]
+
+
+BUILD_FAILS = "FLX003"  # kustomize-controller fails the Kustomization: nothing of it is applied
+NOT_MODELLED = "FLX004"  # something the build stage does not model (remote bases, helmCharts, ...)
+NOT_APPLIED = "FLX005"  # a HelmRelease no cluster's build applies
+
+
+@dataclass(frozen=True, slots=True)
+class BuildProblem:
+    """Something the build stage reports; the rule pack turns these into findings by `code`."""
+
+    code: str
+    message: str
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class FluxKustomization:
+    """A Flux Kustomization a cluster's build applied (`compliance clusters` shows these)."""
+
+    name: str  # namespace/name
+    file: str  # where it is written ("" for the entry the tool supplies)
+    path: str  # its spec.path, normalized ("" for the root)
+    applied_by: str  # the Kustomization whose build yields it ("" for the entry)
+    depends_on: tuple[str, ...] = ()
+    target_namespace: str = ""
+    substitution: Substitution | None = None
+    error: str = ""  # why its build fails ("" when it builds)
+    remote: bool = False  # spec.kubeConfig: applied to another cluster
+    releases: int = 0  # HelmReleases its build yields
+    files: frozenset[str] = frozenset()  # every file its build read (resources, kustomizations, patches)
+
+    @property
+    def substitutes(self) -> bool:
+        """Whether Flux substitutes variables in what it applies (the entry the tool supplies stands for a
+        bootstrap Kustomization outside the repository: assumed to, with the run's variables)."""
+        return not self.file or (self.substitution is not None and self.substitution.runs)

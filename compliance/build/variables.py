@@ -31,10 +31,6 @@ def normalized(spec_path: str) -> str:
     return "" if path == "." else path
 
 
-def contains(directory: str, file: str) -> bool:
-    return directory == "" or file.startswith(directory + "/")
-
-
 def _go_string(value: Any) -> str:
     """A YAML scalar as the string Flux's `map[string]string` holds (the API server types it a string)."""
     if isinstance(value, bool):
@@ -134,9 +130,3 @@ def substitution(document: YamlDocument, objects: Objects) -> Substitution:
         tuple(problems),
         tuple(dict.fromkeys(files)),
     )
-
-
-def applier(file: str, substitutions: Iterable[Substitution]) -> Substitution | None:
-    """The Kustomization that applies a file: the deepest whose spec.path holds it."""
-    holding = [s for s in substitutions if contains(s.path, file)]
-    return max(holding, key=lambda s: (len(s.path), s.file, s.kustomization), default=None)
