@@ -17,6 +17,7 @@ FAMILIES = (
     "yaml",
     "inputs",
     "suppressions",
+    "rendering",
     "rendered",
     "gate",
     "flux",
