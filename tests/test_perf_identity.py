@@ -5,7 +5,7 @@ corpus and a scaled tree (one cluster holding several copies of a bootstrap kit)
 Switched here: the per-cluster index of DEP001 (`compliance_rules.dependencies.INDEX_CACHE`; at 0 each
 release indexes its cluster afresh, as before the cache). The others are checked against what they replace:
 a file read to its size against the file, the process ended without interpreter teardown against the same
-command in-process."""
+command in-process, the app built for the invoked command alone against the whole app."""
 
 from __future__ import annotations
 
@@ -133,3 +133,20 @@ def test_the_process_ends_with_every_byte_written_and_its_exit_code(tmp_path: Pa
     assert process.returncode == in_process.returncode == 1
     assert 0 < len(process.stdout.encode()) < 8192
     assert json.loads(process.stdout) == json.loads(in_process.stdout)
+
+
+@pytest.mark.parametrize("command", ["lint", "rules", "explain", "values", "config", "report", "verify"])
+def test_a_command_alone_parses_as_in_the_whole_app(command: str) -> None:
+    """`run()` builds only the invoked command (`app_for`): its help (every option, its default and text)
+    is the whole app's, and a group or an unknown name gets the whole app."""
+    from typer.testing import CliRunner
+
+    from compliance.cli.main import app, app_for
+
+    slim = app_for([command, "--help"])
+    assert slim is not app
+    alone = CliRunner(env={"NO_COLOR": "1", "COLUMNS": "120"}).invoke(slim, [command, "--help"])
+    whole = CliRunner(env={"NO_COLOR": "1", "COLUMNS": "120"}).invoke(app, [command, "--help"])
+    assert alone.exit_code == whole.exit_code == 0
+    assert alone.stdout == whole.stdout and "--help" in alone.stdout
+    assert app_for(["baseline", "create"]) is app and app_for(["--help"]) is app and app_for([]) is app
