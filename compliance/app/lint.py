@@ -65,7 +65,7 @@ def lint(request: LintRequest) -> Outcome:
         rules=runs[0].rules + tuple(s for s in specs if gate and s.id == "GATE001" and s not in runs[0].rules),
         root=runs[0].repo.root,
         repos=tuple(run.repo for run in runs),
-        evaluated=frozenset().union(*(run.evaluated for run in runs)),
+        evaluated=runs[0].evaluated if len(runs) == 1 else frozenset().union(*(run.evaluated for run in runs)),
         fixed=hide.findings(compared.fixed if compared is not None else ()),
         suppressed=hide.suppressed(
             sorted((s for run in runs for s in run.suppressed), key=lambda s: s.finding.sort_key())
