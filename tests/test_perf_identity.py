@@ -3,9 +3,11 @@ with the optimisations switched off (their internal switches), on the fixtures, 
 corpus and a scaled tree (one cluster holding several copies of a bootstrap kit), never with a frozen file.
 
 Switched here: the per-cluster index of DEP001 (`compliance_rules.dependencies.INDEX_CACHE`; at 0 each
-release indexes its cluster afresh, as before the cache). The others are checked against what they replace:
-a file read to its size against the file, the process ended without interpreter teardown against the same
-command in-process, the app built for the invoked command alone against the whole app."""
+release indexes its cluster afresh, as before the cache) and positions packed in ints
+(`compliance.yaml.document.PACK_POSITIONS`; off, libyaml's mark objects are kept). The others are
+checked against what they replace: a file read to its size against the file, the process ended without
+interpreter teardown against the same command in-process, the app built for the invoked command alone
+against the whole app."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from typing import Any
 
 import pytest
 
+import compliance.yaml.document as document
 import compliance_rules.dependencies as dependencies
 from compliance.load.files import read_regular
 from tests.helpers import FIXTURES, ROOT, run, run_process
@@ -38,6 +41,7 @@ def _both(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[
     optimised = _report(path, tmp_path / "optimised.json")
     with monkeypatch.context() as patch:
         patch.setattr(dependencies, "INDEX_CACHE", 0)
+        patch.setattr(document, "PACK_POSITIONS", False)
         dependencies._indexed.clear()
         reference = _report(path, tmp_path / "reference.json")
     assert not [f for f in optimised["findings"] if "crashed" in f["message"]]
