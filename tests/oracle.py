@@ -13,6 +13,8 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -94,11 +96,17 @@ def oracle_or_skip() -> Path:
         pytest.skip(str(exc))
 
 
-def run_oracle(root: str | Path, entry: str, *, strict: bool = False) -> dict[str, Any]:
-    """The oracle's JSON for the cluster whose flux-system Kustomization points at `entry` (relative to `root`)."""
+def run_oracle(
+    root: str | Path, entry: str, *, strict: bool = False, substitute: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """The oracle's JSON for the cluster whose flux-system Kustomization points at `entry` (relative to `root`);
+    with `substitute`, that Kustomization substitutes these variables (strategy Always), as the linter assumes
+    of a `clusters/<name>/` cluster whose own Flux Kustomization is not in the repository."""
     args = [str(oracle_binary()), "--root", str(root), "--entry", entry, "--json"]
     if strict:
         args.append("--strict")
+    if substitute is not None:
+        args += ["--substitute", *(f"--var={name}={value}" for name, value in sorted(substitute.items()))]
     result = subprocess.run(args, capture_output=True, text=True, timeout=RUN_TIMEOUT, check=False)
     if result.returncode != 0:
         raise RuntimeError(f"oracle exited {result.returncode}: {result.stderr[-4000:]}")
@@ -144,3 +152,247 @@ def batch_oracle_or_skip(mode: str) -> BatchOracle:
     """A `BatchOracle` for tests: skips with the reason when Go is absent."""
     oracle_or_skip()
     return BatchOracle(mode)
+
+
+# ── the comparison of `compliance values` with the oracle (tests/test_oracle_compare.py) ──────────────────────
+
+
+def cluster_entries(root: str | Path) -> list[tuple[str, str]]:
+    """(cluster name, entry point relative to `root`) for every cluster of a repository.
+
+    Today's convention: each `clusters/<name>/` folder is a cluster and its entry. The one place to switch to
+    `compliance clusters --format json` when cluster discovery from Flux's graph lands."""
+    folder = Path(root) / "clusters"
+    if not folder.is_dir():
+        return []
+    return [(p.name, f"clusters/{p.name}") for p in sorted(folder.iterdir()) if p.is_dir()]
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """One place where the product and the oracle differ, said so a reader can find both sides."""
+
+    cluster: str
+    release: str  # namespace/name
+    path: str
+    product: str  # the value as JSON, and its provenance
+    oracle: str
+
+    def __str__(self) -> str:
+        where = f"{self.cluster} {self.release} {self.path or '(release)'}"
+        return f"{where}:\n  product: {self.product}\n  oracle:  {self.oracle}"
+
+
+@dataclass
+class Comparison:
+    """What one cluster's comparison looked at, and what disagreed."""
+
+    releases: int = 0
+    values: int = 0
+    disagreements: list[Disagreement] = field(default_factory=list)
+
+
+def product_values(root: str | Path, cluster: str, *args: str) -> dict[str, dict[str, Any]] | None:
+    """`compliance values ROOT --cluster NAME --all --format json`, by `namespace/name`; None when the product
+    does not know the cluster (a usage error naming it)."""
+    from tests.helpers import run
+
+    result = run("values", str(root), "--cluster", cluster, "--all", "--format", "json", *args)
+    if result.returncode != 0:
+        if f"unknown cluster: {cluster}" in result.stderr:
+            return None
+        raise AssertionError(f"compliance values failed ({result.returncode}): {result.stderr}")
+    data = json.loads(result.stdout)
+    return {f"{r['release']['namespace']}/{r['release']['name']}": r for r in data["releases"] if r["release"]}
+
+
+REDACTED = "<redacted>"  # compliance.report.redaction.REDACTED
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+def _same(product: Any, oracle: Any) -> bool:
+    """Equal as Helm sees them: numbers as JSON numbers (the oracle's are float64), a bool never a number."""
+    if isinstance(product, bool) or isinstance(oracle, bool):
+        return type(product) is type(oracle) and product == oracle
+    if isinstance(product, (int, float)) and isinstance(oracle, (int, float)):
+        return float(product) == float(oracle)
+    return type(product) is type(oracle) and product == oracle
+
+
+def _marked(report: dict[str, Any]) -> list[str]:
+    """The product's explicit markers: value paths left unknown (unresolved variables) or failing substitution."""
+    return sorted(p for p, o in report["origins"].items() if o.get("unresolved") or o.get("error"))
+
+
+def _provenance(report: dict[str, Any], path: str) -> str:
+    origin = report["origins"].get(path)
+    if origin is None:  # a map or list: the origin of the nearest leaf below it
+        below = [(p, o) for p, o in report["origins"].items() if p.startswith(path)]
+        origin = below[0][1] if below else None
+    if origin is None:
+        return "(no origin)"
+    said = f"{origin['path']}:{origin['line']}"
+    if origin.get("unresolved"):
+        said += f" unresolved {origin['unresolved']}"
+    if origin.get("error"):
+        said += f" error {origin['error']}"
+    return said
+
+
+def _diff_values(product: Any, oracle: Any, path: tuple[str | int, ...], out: list[tuple[str, Any, Any]]) -> int:
+    """Leaves compared, adding (path, product, oracle) for each difference; maps recurse, lists by index."""
+    from compliance.report.values import path_text
+
+    if isinstance(product, dict) and isinstance(oracle, dict):
+        count = 0
+        for key in sorted({*product, *oracle}):
+            if key not in product or key not in oracle:
+                out.append((path_text((*path, key)), product.get(key, "(absent)"), oracle.get(key, "(absent)")))
+                count += 1
+            else:
+                count += _diff_values(product[key], oracle[key], (*path, key), out)
+        return count
+    if isinstance(product, list) and isinstance(oracle, list) and len(product) == len(oracle):
+        return sum(_diff_values(a, b, (*path, i), out) for i, (a, b) in enumerate(zip(product, oracle, strict=True)))
+    if product == REDACTED and oracle is not None and not isinstance(oracle, (dict, list)):
+        return 1  # a Secret's value: `compliance values` shows it hidden, whatever it is
+    if not _same(product, oracle):
+        out.append((path_text(path), product, oracle))
+    return 1
+
+
+def _applied(oracle: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The oracle's releases by namespace/name. Two Kustomizations applying one HelmRelease (a cluster's
+    Kustomization whose path is its own folder, as the entry's) fight over it; the product models the deepest
+    one that is not the bootstrap entry, so that one is compared."""
+    chosen: dict[str, dict[str, Any]] = {}
+
+    def rank(release: dict[str, Any]) -> tuple[int, bool]:
+        depth = len(os.path.normpath(release.get("kustomizationPath") or ".").split(os.sep))
+        return depth, release["kustomization"] != "flux-system/flux-system"
+
+    for release in oracle["releases"]:
+        key = f"{release['namespace']}/{release['name']}"
+        if key not in chosen or rank(release) > rank(chosen[key]):
+            chosen[key] = release
+    return chosen
+
+
+def compare_cluster(
+    cluster: str, product: dict[str, dict[str, Any]] | None, oracle: dict[str, Any], failed: Mapping[str, str]
+) -> Comparison:
+    """Release by release (namespace/name), the product's final values against the oracle's (a non-strict run).
+
+    `failed`: the Kustomizations a strict oracle run fails on an unset variable, with Flux's message. A value
+    the product marks unknown or failing agrees with the oracle only when its release's Kustomization is one of
+    them; a release with an oracle `error` (schema validation, a missing valuesFrom) is compared all the same."""
+    found = Comparison()
+    theirs = _applied(oracle)
+    ours = product if product is not None else {}
+    errors = "; ".join(f"{e['kustomization']}: {e['message']}" for e in oracle["errors"])
+    for key in sorted({*theirs, *ours}):
+        found.releases += 1
+        mine, other = ours.get(key), theirs.get(key)
+        if mine is None and other is not None and not other.get("chartPath"):
+            found.releases -= 1  # a chart not in the repository: neither side has its values (the oracle says so)
+            continue
+        if mine is None:
+            said = f"unknown cluster {cluster}" if product is None else "no such release"
+            found.disagreements.append(Disagreement(cluster, key, "", said, f"applied by {other['kustomization']}"))
+            continue
+        if other is None:
+            refused = [e for e in oracle["errors"] if f"/{key.split('/', 1)[1]}'" in e["message"]]
+            if refused and _marked(mine):
+                found.values += 1  # both refuse: the product marks its values, Flux fails the build naming it
+                continue
+            place = mine["layers"][-1] if mine["layers"] else "?"
+            said = f"not applied; build errors: {errors or 'none'}"
+            found.disagreements.append(Disagreement(cluster, key, "", f"deployed from {place}", said))
+            continue
+        differences: list[tuple[str, Any, Any]] = []
+        found.values += _diff_values(mine["values"], other.get("values"), (), differences)
+        strict_failure = failed.get(other["kustomization"])
+        marked = set(_marked(mine)) if strict_failure else set()
+        error = f" (release error: {other['error']})" if other.get("error") else ""
+        for path, a, b in differences:
+            if path in marked:
+                continue  # unknown to the product, and Flux's strict substitution fails this Kustomization
+            product_side = f"{_json(a)} from {_provenance(mine, path)}"
+            found.disagreements.append(Disagreement(cluster, key, path, product_side, _json(b) + error))
+    return found
+
+
+def oracle_for(
+    root: str | Path, entry: str, strict: bool, substitute: Mapping[str, str]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The oracle's non-strict output, and (when `strict`) the Kustomizations a strict run fails on an unset
+    variable, or never reaches because one above failed so, with Flux's message."""
+    if not strict:
+        return run_oracle(root, entry, substitute=substitute), {}
+    strict_run = run_oracle(root, entry, strict=True, substitute=substitute)
+    failed = {e["kustomization"]: e["message"] for e in strict_run["errors"] if "(strict mode)" in e["message"]}
+    if not failed:
+        return strict_run, {}
+    loose = run_oracle(root, entry, substitute=substitute)
+    built = {f"{k['namespace']}/{k['name']}" for k in strict_run["kustomizations"] if k["built"]}
+    said = "; ".join(failed.values())
+    for k in loose["kustomizations"]:
+        name = f"{k['namespace']}/{k['name']}"
+        if k["built"] and name not in built:
+            failed.setdefault(name, f"not reached in strict mode: {said}")
+    return loose, failed
+
+
+@dataclass
+class Tally:
+    """What every comparison of the session looked at (tests/conftest.py prints it at the end)."""
+
+    repositories: int = 0
+    clusters: int = 0
+    releases: int = 0
+    values: int = 0
+    disagreements: int = 0
+
+    def add(self, found: Mapping[str, Comparison]) -> None:
+        self.repositories += 1
+        self.clusters += len(found)
+        self.releases += sum(c.releases for c in found.values())
+        self.values += sum(c.values for c in found.values())
+        self.disagreements += sum(len(c.disagreements) for c in found.values())
+
+    def line(self) -> str:
+        return (
+            f"oracle comparison: {self.repositories} repositories, {self.clusters} clusters, {self.releases} releases,"
+            f" {self.values} values compared, {self.disagreements} disagreements"
+        )
+
+
+TALLY = Tally()
+
+
+def compare_repository(root: str | Path) -> dict[str, Comparison]:
+    """Every cluster of `root` (by `cluster_entries`), the product under the repository's own configuration
+    (its `variables`, `exclude` and `flux-strict`) against the oracle given the same variables."""
+    from compliance.settings.config import load_settings
+
+    settings = load_settings(str(root))
+    excluded = [glob.rstrip("/*") for glob in settings.exclude]
+    found: dict[str, Comparison] = {}
+    for cluster, entry in cluster_entries(root):
+        if any(entry == glob or entry.startswith(glob + "/") for glob in excluded):
+            continue
+        oracle, failed = oracle_for(root, entry, settings.flux_strict, settings.variables)
+        found[cluster] = compare_cluster(cluster, product_values(root, cluster), oracle, failed)
+    TALLY.add(found)
+    return found
+
+
+def disagreements(found: Mapping[str, Comparison], limit: int = 40) -> str:
+    """Every disagreement, one block each (at most `limit`), for an assertion message."""
+    every = [d for c in found.values() for d in c.disagreements]
+    shown = "\n".join(str(d) for d in every[:limit])
+    more = f"\n... and {len(every) - limit} more" if len(every) > limit else ""
+    return f"{len(every)} disagreements:\n{shown}{more}"

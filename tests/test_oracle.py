@@ -239,3 +239,16 @@ def test_the_binary_is_cached_per_source_hash(oracle: Path) -> None:
     assert oracle == cache_root() / source_hash() / "oracle"
     assert oracle_binary() == oracle
     assert not [p for p in oracle.parent.iterdir() if p.name.startswith(".oracle-")]  # no temp build left behind
+
+
+def test_substitute_gives_the_entry_the_run_variables(oracle: Path) -> None:
+    """`--substitute --var`: the linter's `clusters/<name>/` convention, whose Flux Kustomization is elsewhere."""
+    root = FIXTURES / "values-newapi"
+    plain = releases(run_oracle(root, "clusters/_template"))["bp-newapi"]["userValues"]
+    assert plain["ingress"]["host"] == "api.${SOVEREIGN_FQDN}"  # no postBuild: no substitution
+    given = run_oracle(root, "clusters/_template", substitute={"SOVEREIGN_FQDN": "x.example"})
+    values = releases(given)["bp-newapi"]["userValues"]
+    assert values["ingress"]["host"] == "api.x.example"
+    assert values["defaultChannels"]["qwenPartner"]["enabled"] is False  # strategy Always: defaults apply
+    strict = run_oracle(root, "clusters/_template", strict=True, substitute={})
+    assert ['variable not set (strict mode): "SOVEREIGN_FQDN"' in e["message"] for e in strict["errors"]] == [True]
