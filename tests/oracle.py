@@ -101,17 +101,45 @@ def run_oracle(
 ) -> dict[str, Any]:
     """The oracle's JSON for the cluster whose flux-system Kustomization points at `entry` (relative to `root`);
     with `substitute`, that Kustomization substitutes these variables (strategy Always), as the linter assumes
-    of a `clusters/<name>/` cluster whose own Flux Kustomization is not in the repository."""
-    args = [str(oracle_binary()), "--root", str(root), "--entry", entry, "--json"]
+    of a `clusters/<name>/` cluster whose own Flux Kustomization is not in the repository.
+
+    The oracle is a pure function of its sources, arguments and the repository's files: its answer is kept
+    under the binary's folder, keyed by all three, so a second session reads it instead of building again."""
+    binary = oracle_binary()
+    args = ["--root", str(root), "--entry", entry, "--json"]
     if strict:
         args.append("--strict")
     if substitute is not None:
         args += ["--substitute", *(f"--var={name}={value}" for name, value in sorted(substitute.items()))]
-    result = subprocess.run(args, capture_output=True, text=True, timeout=RUN_TIMEOUT, check=False)
+    key = hashlib.sha256(json.dumps([args[2:], tree_digest(Path(root))]).encode()).hexdigest()
+    kept = binary.parent / "runs" / f"{key}.json"
+    if kept.is_file():
+        cached: dict[str, Any] = json.loads(kept.read_text(encoding="utf-8"))
+        return cached
+    result = subprocess.run([str(binary), *args], capture_output=True, text=True, timeout=RUN_TIMEOUT, check=False)
     if result.returncode != 0:
         raise RuntimeError(f"oracle exited {result.returncode}: {result.stderr[-4000:]}")
     data: dict[str, Any] = json.loads(result.stdout)
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".run-", dir=kept.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(result.stdout)
+    os.replace(tmp, kept)
     return data
+
+
+def tree_digest(root: Path) -> str:
+    """sha256 over everything below `root`: each path, and each file's content (`.git` left out, as the oracle
+    leaves it out of its scratch copy)."""
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root)
+        if ".git" in rel.parts:
+            continue
+        digest.update(str(rel).encode() + b"\0")
+        if path.is_file():
+            digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 class BatchOracle:

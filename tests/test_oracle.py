@@ -7,7 +7,6 @@ product's `compliance values` with the oracle is built on top of `tests/oracle.p
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import subprocess
@@ -17,7 +16,7 @@ from typing import Any
 import pytest
 
 from tests.helpers import FIXTURES
-from tests.oracle import cache_root, oracle_binary, oracle_or_skip, run_oracle, source_hash
+from tests.oracle import cache_root, oracle_binary, oracle_or_skip, run_oracle, source_hash, tree_digest
 
 
 @pytest.fixture(scope="module")
@@ -132,15 +131,6 @@ def test_build_errors_are_reported_and_other_kustomizations_still_apply(oracle: 
     assert "json: unsupported type: map[interface {}]interface {}" in errors["flux-system/intkey"]
     assert "'my-var' var name is invalid" in errors["flux-system/badvar"]
     assert [(r["name"], r["values"]) for r in data["releases"]] == [("good", {"replicas": 3})]
-
-
-def tree_digest(root: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(root.rglob("*")):
-        digest.update(str(path.relative_to(root)).encode())
-        if path.is_file():
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
 
 
 def test_the_repository_is_never_written_and_output_is_deterministic(oracle: Path, tmp_path: Path) -> None:
