@@ -404,16 +404,24 @@ TALLY = Tally()
 def compare_repository(root: str | Path) -> dict[str, Comparison]:
     """Every cluster of `root` (by `cluster_entries`), the product under the repository's own configuration
     (its `variables`, `exclude` and `flux-strict`) against the oracle given the same variables."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from compliance.settings.config import load_settings
 
     settings = load_settings(str(root))
     excluded = [glob.rstrip("/*") for glob in settings.exclude]
+    entries = [
+        (cluster, entry)
+        for cluster, entry in cluster_entries(root)
+        if not any(entry == glob or entry.startswith(glob + "/") for glob in excluded)
+    ]
     found: dict[str, Comparison] = {}
-    for cluster, entry in cluster_entries(root):
-        if any(entry == glob or entry.startswith(glob + "/") for glob in excluded):
-            continue
-        oracle, failed = oracle_for(root, entry, settings.flux_strict, settings.variables)
-        found[cluster] = compare_cluster(cluster, product_values(root, cluster), oracle, failed)
+    # the oracle processes run while the product (in this process) computes the same clusters
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        answers = [pool.submit(oracle_for, root, e, settings.flux_strict, settings.variables) for _, e in entries]
+        ours = [product_values(root, cluster) for cluster, _ in entries]
+        for (cluster, _), answer, product in zip(entries, answers, ours, strict=True):
+            found[cluster] = compare_cluster(cluster, product, *answer.result())
     TALLY.add(found)
     return found
 
