@@ -231,7 +231,19 @@ def product_values(root: str | Path, cluster: str, *args: str) -> dict[str, dict
             return None
         raise AssertionError(f"compliance values failed ({result.returncode}): {result.stderr}")
     data = json.loads(result.stdout)
+    # the product's explicit marker of a manifest Flux cannot build (YML000: +.inf, a duplicate key...): a
+    # warning on a file the values came from
+    warned = [(line.split(": ", 3)[2].split(":", 1)[0], line) for line in result.stderr.splitlines()]
+    failing = {file for file, line in warned if BUILD_FAILS in line}
+    refusing = {file for file, line in warned if line.endswith("(YML000)")}  # what Helm or Flux refuses to load
+    for release in data["releases"]:
+        release["buildFails"] = any(layer in failing for layer in release["layers"])
+        release["refused"] = any(layer in refusing for layer in release["layers"])
+        release["failingFiles"] = sorted(failing)  # the cluster's, any release
     return {f"{r['release']['namespace']}/{r['release']['name']}": r for r in data["releases"] if r["release"]}
+
+
+BUILD_FAILS = "kustomize-controller's build of this Kustomization fails"  # compliance.yaml.manifestload
 
 
 REDACTED = "<redacted>"  # compliance.report.redaction.REDACTED
@@ -309,6 +321,18 @@ def _applied(oracle: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return chosen
 
 
+def _fails_with(report: dict[str, Any], errors: list[dict[str, Any]]) -> bool:
+    """Whether a Kustomization Flux fails to build holds this release's file and a file the product marks as
+    failing that build (one bad manifest fails every release of its Kustomization)."""
+
+    def under(file: str, folder: str) -> bool:
+        return folder == "." or file == folder or file.startswith(folder + "/")
+
+    mine = report["layers"][-1] if report["layers"] else ""
+    folders = [os.path.normpath(e.get("path") or ".") for e in errors]
+    return any(under(mine, f) and any(under(bad, f) for bad in report.get("failingFiles", ())) for f in folders)
+
+
 def compare_cluster(
     cluster: str, product: dict[str, dict[str, Any]] | None, oracle: dict[str, Any], failed: Mapping[str, str]
 ) -> Comparison:
@@ -333,12 +357,17 @@ def compare_cluster(
             continue
         if other is None:
             refused = [e for e in oracle["errors"] if f"/{key.split('/', 1)[1]}'" in e["message"]]
-            if refused and _marked(mine):
+            if refused and (_marked(mine) or mine["buildFails"]):
                 found.values += 1  # both refuse: the product marks its values, Flux fails the build naming it
                 continue
+            if _fails_with(mine, oracle["errors"]):
+                continue  # the product says this Kustomization's build fails (on another release's file)
             place = mine["layers"][-1] if mine["layers"] else "?"
             said = f"not applied; build errors: {errors or 'none'}"
             found.disagreements.append(Disagreement(cluster, key, "", f"deployed from {place}", said))
+            continue
+        if other.get("values") is None and other.get("error") and mine["refused"]:
+            found.values += 1  # Helm cannot load the values (Inf/NaN...): the product's YML000 says so
             continue
         differences: list[tuple[str, Any, Any]] = []
         found.values += _diff_values(mine["values"], other.get("values"), (), differences)

@@ -71,6 +71,8 @@ def _report(values: object, origins: dict[str, dict[str, object]] | None = None)
         "layers": ["a.yaml"],
         "values": values,
         "origins": origins or {},
+        "buildFails": False,
+        "refused": False,
     }
 
 
@@ -92,6 +94,14 @@ def test_the_comparison_is_by_json_number_and_type_and_says_where() -> None:
     marked = _report({"h": "${X}"}, {"h": {"path": "x.yaml", "line": 3, "unresolved": ["X"]}})
     assert not compare_cluster("c", {"n/r": marked}, _oracle({"h": ""}), {"flux-system/apps": "strict"}).disagreements
     assert compare_cluster("c", {"n/r": marked}, _oracle({"h": ""}), {}).disagreements  # Flux did not fail
+    refused = {"releases": [], "errors": [{"kustomization": "k", "message": "post build failed for 'HR/r': +Inf"}]}
+    assert compare_cluster("c", {"n/r": _report({})}, refused, {}).disagreements  # the product deploys it
+    assert not compare_cluster("c", {"n/r": {**_report({}), "buildFails": True}}, refused, {}).disagreements
+    unloadable = {"releases": [{**_oracle({})["releases"][0], "values": None, "error": "json: +Inf"}], "errors": []}
+    assert compare_cluster("c", {"n/r": _report({"a": "+.inf"})}, unloadable, {}).disagreements
+    assert not compare_cluster("c", {"n/r": {**_report({"a": "+.inf"}), "refused": True}}, unloadable, {}).disagreements
+    cascade = {"releases": [], "errors": [{"kustomization": "k", "path": "./", "message": "json: +Inf"}]}
+    assert not compare_cluster("c", {"n/r": {**_report({}), "failingFiles": ["b.yaml"]}}, cascade, {}).disagreements
     missing = compare_cluster("c", None, _oracle({}), {})
     assert [(d.release, d.product) for d in missing.disagreements] == [("n/r", "unknown cluster c")]
 
@@ -120,12 +130,13 @@ def test_the_corpus_agrees_with_flux(oracle: Path, corpus: Path) -> None:
 SCALARS = [
     "yes", "no", "on", "off", "y", "n", "true", "True", "0x10", "1e3", "~", "null", "2024-01-02", "012",
     "0o17", "1_000", ".5", "-0", "+1", "'yes'", '"012"', "1.0", "abc", "''", "[IR, NO]", "{}", "-1.5e-3",
+    "1:20", "0b101", "+.inf", ".NaN", "0777", "2001-12-14t21:59:43.10-05:00", "!!str 12", "Off", "NULL",
 ]  # fmt: skip
 PLACEHOLDERS = [
     "${V}", '"${V}"', "${V:=d}", "${V:-012}", "${#V}", "${V^^}", "${V,,}", "${V:1:2}", "${V/a/b}", "${V#*.}",
     "x${V}y", "$${V}", "${W:=yes}", "'${V}'", "${U}", "${U:-on}", "${quote}${V}${quote}",
 ]  # fmt: skip
-VARIABLE_VALUES = ["yes", "0123", "1e3", "abc", "a.b.c", "true", "~", "", "on", "12", "x y"]
+VARIABLE_VALUES = ["yes", "0123", "1e3", "abc", "a.b.c", "true", "~", "", "on", "12", "x y", "1:20", "0x1F", "-"]
 KEYS = ["a", "b", "on", "yes", "n", "k.dot", "replicas", '"1e3"']
 
 
