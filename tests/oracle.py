@@ -321,6 +321,11 @@ def _applied(oracle: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return chosen
 
 
+def _named(errors: list[dict[str, Any]], key: str) -> bool:
+    """Whether a Kustomization failed on this release (`post build failed for 'HelmRelease.v2.../name'`)."""
+    return any(f"/{key.split('/', 1)[1]}'" in e["message"] for e in errors)
+
+
 def _fails_with(report: dict[str, Any], errors: list[dict[str, Any]]) -> bool:
     """Whether a Kustomization Flux fails to build holds this release's file and a file the product marks as
     failing that build (one bad manifest fails every release of its Kustomization)."""
@@ -356,8 +361,7 @@ def compare_cluster(
             found.disagreements.append(Disagreement(cluster, key, "", said, f"applied by {other['kustomization']}"))
             continue
         if other is None:
-            refused = [e for e in oracle["errors"] if f"/{key.split('/', 1)[1]}'" in e["message"]]
-            if refused and (_marked(mine) or mine["buildFails"]):
+            if _named(oracle["errors"], key) and (_marked(mine) or mine["buildFails"]):
                 found.values += 1  # both refuse: the product marks its values, Flux fails the build naming it
                 continue
             if _fails_with(mine, oracle["errors"]):
@@ -371,8 +375,10 @@ def compare_cluster(
             continue
         differences: list[tuple[str, Any, Any]] = []
         found.values += _diff_values(mine["values"], other.get("values"), (), differences)
-        strict_failure = failed.get(other["kustomization"])
-        marked = set(_marked(mine)) if strict_failure else set()
+        # Flux refuses it: strict mode fails its Kustomization, or another Kustomization applying the same
+        # release fails on it (the entry's copy applied, a cluster Kustomization's failed)
+        refused = failed.get(other["kustomization"]) or _named(oracle["errors"], key)
+        marked = set(_marked(mine)) if refused else set()
         error = f" (release error: {other['error']})" if other.get("error") else ""
         for path, a, b in differences:
             if path in marked:

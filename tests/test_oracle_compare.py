@@ -94,6 +94,8 @@ def test_the_comparison_is_by_json_number_and_type_and_says_where() -> None:
     marked = _report({"h": "${X}"}, {"h": {"path": "x.yaml", "line": 3, "unresolved": ["X"]}})
     assert not compare_cluster("c", {"n/r": marked}, _oracle({"h": ""}), {"flux-system/apps": "strict"}).disagreements
     assert compare_cluster("c", {"n/r": marked}, _oracle({"h": ""}), {}).disagreements  # Flux did not fail
+    named = {**_oracle({"h": "d"}), "errors": [{"kustomization": "k", "message": "post build failed for 'HR/r': x"}]}
+    assert not compare_cluster("c", {"n/r": marked}, named, {}).disagreements  # another Kustomization failed on it
     refused = {"releases": [], "errors": [{"kustomization": "k", "message": "post build failed for 'HR/r': +Inf"}]}
     assert compare_cluster("c", {"n/r": _report({})}, refused, {}).disagreements  # the product deploys it
     assert not compare_cluster("c", {"n/r": {**_report({}), "buildFails": True}}, refused, {}).disagreements
