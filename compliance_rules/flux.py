@@ -66,7 +66,8 @@ def variables_fail(ctx: RepositoryContext) -> Iterator[Violation]:
     that does not match `^[_[:alpha:]][_[:alpha:][:digit:]]*$`.
 
     ## Why it matters
-    Flux fails the whole Kustomization: none of the resources it applies are reconciled. A missing
+    Flux fails the whole Kustomization: none of the resources it applies are reconciled, so its
+    HelmReleases are not linted as deployed (`compliance clusters` shows it failing). A missing
     source that is created out of band is fine only when the Kustomization says so (`optional: true`).
 
     ## Example
@@ -98,8 +99,8 @@ def variables_fail(ctx: RepositoryContext) -> Iterator[Violation]:
     """
     seen: set[tuple[str, str, int, int]] = set()
     for cluster in ctx.repo.clusters:
-        for release in cluster.releases:
-            applied = release.substitution
+        for kustomization in cluster.kustomizations:
+            applied = kustomization.substitution
             if applied is None:
                 continue
             for problem in applied.problems:

@@ -42,3 +42,13 @@ def sarif_schema() -> dict[str, object]:
 def _render_cache_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory) -> None:
     """`compliance lint` caches renders under $XDG_CACHE_HOME; under test that is a temporary folder."""
     os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The closing line of the oracle comparison (tests/test_oracle_compare.py), when it ran."""
+    import sys
+
+    oracle = sys.modules.get("tests.oracle")
+    tally = getattr(oracle, "TALLY", None)
+    if tally is not None and tally.repositories:
+        terminalreporter.write_line(tally.line())

@@ -13,6 +13,8 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -94,16 +96,50 @@ def oracle_or_skip() -> Path:
         pytest.skip(str(exc))
 
 
-def run_oracle(root: str | Path, entry: str, *, strict: bool = False) -> dict[str, Any]:
-    """The oracle's JSON for the cluster whose flux-system Kustomization points at `entry` (relative to `root`)."""
-    args = [str(oracle_binary()), "--root", str(root), "--entry", entry, "--json"]
+def run_oracle(
+    root: str | Path, entry: str, *, strict: bool = False, substitute: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """The oracle's JSON for the cluster whose flux-system Kustomization points at `entry` (relative to `root`);
+    with `substitute`, that Kustomization substitutes these variables (strategy Always), as the linter assumes
+    of a `clusters/<name>/` cluster whose own Flux Kustomization is not in the repository.
+
+    The oracle is a pure function of its sources, arguments and the repository's files: its answer is kept
+    under the binary's folder, keyed by all three, so a second session reads it instead of building again."""
+    binary = oracle_binary()
+    args = ["--root", str(root), "--entry", entry, "--json"]
     if strict:
         args.append("--strict")
-    result = subprocess.run(args, capture_output=True, text=True, timeout=RUN_TIMEOUT, check=False)
+    if substitute is not None:
+        args += ["--substitute", *(f"--var={name}={value}" for name, value in sorted(substitute.items()))]
+    key = hashlib.sha256(json.dumps([args[2:], tree_digest(Path(root))]).encode()).hexdigest()
+    kept = binary.parent / "runs" / f"{key}.json"
+    if kept.is_file():
+        cached: dict[str, Any] = json.loads(kept.read_text(encoding="utf-8"))
+        return cached
+    result = subprocess.run([str(binary), *args], capture_output=True, text=True, timeout=RUN_TIMEOUT, check=False)
     if result.returncode != 0:
         raise RuntimeError(f"oracle exited {result.returncode}: {result.stderr[-4000:]}")
     data: dict[str, Any] = json.loads(result.stdout)
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".run-", dir=kept.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(result.stdout)
+    os.replace(tmp, kept)
     return data
+
+
+def tree_digest(root: Path) -> str:
+    """sha256 over everything below `root`: each path, and each file's content (`.git` left out, as the oracle
+    leaves it out of its scratch copy)."""
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root)
+        if ".git" in rel.parts:
+            continue
+        digest.update(str(rel).encode() + b"\0")
+        if path.is_file():
+            digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 class BatchOracle:
@@ -144,3 +180,313 @@ def batch_oracle_or_skip(mode: str) -> BatchOracle:
     """A `BatchOracle` for tests: skips with the reason when Go is absent."""
     oracle_or_skip()
     return BatchOracle(mode)
+
+
+# ── the comparison of `compliance values` with the oracle (tests/test_oracle_compare.py) ──────────────────────
+
+
+def cluster_entries(root: str | Path) -> list[tuple[str, str, bool]]:
+    """(cluster name, entry point relative to `root`, whether the linter supplies the entry Kustomization) for
+    every cluster of a repository, as `compliance clusters --format json` lists them. A supplied entry (a
+    `clusters/<name>/` folder no Kustomization in the repository applies) stands for a bootstrap outside the
+    repository that substitutes the run's variables: the oracle is told so (`--substitute`)."""
+    from tests.helpers import run
+
+    result = run("clusters", str(root), "--format", "json")
+    if result.returncode != 0:
+        return []
+    clusters = json.loads(result.stdout)["clusters"]
+    return [(c["name"], c["entry"], not c["kustomizations"][0]["file"]) for c in clusters]
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """One place where the product and the oracle differ, said so a reader can find both sides."""
+
+    cluster: str
+    release: str  # namespace/name
+    path: str
+    product: str  # the value as JSON, and its provenance
+    oracle: str
+
+    def __str__(self) -> str:
+        where = f"{self.cluster} {self.release} {self.path or '(release)'}"
+        return f"{where}:\n  product: {self.product}\n  oracle:  {self.oracle}"
+
+
+@dataclass
+class Comparison:
+    """What one cluster's comparison looked at, and what disagreed."""
+
+    releases: int = 0
+    values: int = 0
+    disagreements: list[Disagreement] = field(default_factory=list)
+
+
+def product_values(root: str | Path, cluster: str, *args: str) -> dict[str, dict[str, Any]] | None:
+    """`compliance values ROOT --cluster NAME --all --format json`, by `namespace/name`; None when the product
+    does not know the cluster (a usage error naming it)."""
+    from tests.helpers import run
+
+    result = run("values", str(root), "--cluster", cluster, "--all", "--format", "json", *args)
+    if result.returncode != 0:
+        if f"unknown cluster: {cluster}" in result.stderr:
+            return None
+        raise AssertionError(f"compliance values failed ({result.returncode}): {result.stderr}")
+    data = json.loads(result.stdout)
+    # the product's explicit marker of a manifest Flux cannot build (YML000: +.inf, a duplicate key...): a
+    # warning on a file the values came from
+    warned = [(line.split(": ", 3)[2].split(":", 1)[0], line) for line in result.stderr.splitlines()]
+    failing = {file for file, line in warned if BUILD_FAILS in line}
+    refusing = {file for file, line in warned if line.endswith("(YML000)")}  # what Helm or Flux refuses to load
+    for release in data["releases"]:
+        release["buildFails"] = any(layer in failing for layer in release["layers"])
+        release["refused"] = any(layer in refusing for layer in release["layers"])
+        release["failingFiles"] = sorted(failing)  # the cluster's, any release
+        release["refusedFiles"] = sorted(refusing)
+    return {f"{r['release']['namespace']}/{r['release']['name']}": r for r in data["releases"] if r["release"]}
+
+
+BUILD_FAILS = "kustomize-controller's build of this Kustomization fails"  # compliance.yaml.manifestload
+
+
+REDACTED = "<redacted>"  # compliance.report.redaction.REDACTED
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+def _same(product: Any, oracle: Any) -> bool:
+    """Equal as Helm sees them: numbers as JSON numbers (the oracle's are float64), a bool never a number."""
+    if isinstance(product, bool) or isinstance(oracle, bool):
+        return type(product) is type(oracle) and product == oracle
+    if isinstance(product, (int, float)) and isinstance(oracle, (int, float)):
+        return float(product) == float(oracle)
+    return type(product) is type(oracle) and product == oracle
+
+
+def _marked(report: dict[str, Any]) -> list[str]:
+    """The product's explicit markers: value paths left unknown (unresolved variables) or failing substitution."""
+    return sorted(p for p, o in report["origins"].items() if o.get("unresolved") or o.get("error"))
+
+
+def _provenance(report: dict[str, Any], path: str) -> str:
+    origin = report["origins"].get(path)
+    if origin is None:  # a map or list: the origin of the nearest leaf below it
+        below = [(p, o) for p, o in report["origins"].items() if p.startswith(path)]
+        origin = below[0][1] if below else None
+    if origin is None:
+        return "(no origin)"
+    said = f"{origin['path']}:{origin['line']}"
+    if origin.get("unresolved"):
+        said += f" unresolved {origin['unresolved']}"
+    if origin.get("error"):
+        said += f" error {origin['error']}"
+    return said
+
+
+def _diff_values(product: Any, oracle: Any, path: tuple[str | int, ...], out: list[tuple[str, Any, Any]]) -> int:
+    """Leaves compared, adding (path, product, oracle) for each difference; maps recurse, lists by index."""
+    from compliance.report.values import path_text
+
+    if isinstance(product, dict) and isinstance(oracle, dict):
+        count = 0
+        for key in sorted({*product, *oracle}):
+            if key not in product or key not in oracle:
+                out.append((path_text((*path, key)), product.get(key, "(absent)"), oracle.get(key, "(absent)")))
+                count += 1
+            else:
+                count += _diff_values(product[key], oracle[key], (*path, key), out)
+        return count
+    if isinstance(product, list) and isinstance(oracle, list) and len(product) == len(oracle):
+        return sum(_diff_values(a, b, (*path, i), out) for i, (a, b) in enumerate(zip(product, oracle, strict=True)))
+    if product == REDACTED and oracle is not None and not isinstance(oracle, (dict, list)):
+        return 1  # a Secret's value: `compliance values` shows it hidden, whatever it is
+    if not _same(product, oracle):
+        out.append((path_text(path), product, oracle))
+    return 1
+
+
+def _applied(oracle: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The oracle's releases by namespace/name. Two Kustomizations applying one HelmRelease (a cluster's
+    Kustomization whose path is its own folder, as the entry's) fight over it; the product models the deepest
+    one that is not the bootstrap entry, so that one is compared."""
+    chosen: dict[str, dict[str, Any]] = {}
+
+    def rank(release: dict[str, Any]) -> tuple[int, bool]:
+        depth = len(os.path.normpath(release.get("kustomizationPath") or ".").split(os.sep))
+        return depth, release["kustomization"] != "flux-system/flux-system"
+
+    for release in oracle["releases"]:
+        key = f"{release['namespace']}/{release['name']}"
+        if key not in chosen or rank(release) > rank(chosen[key]):
+            chosen[key] = release
+    return chosen
+
+
+def _named(errors: list[dict[str, Any]], key: str) -> bool:
+    """Whether a Kustomization failed on this release (`post build failed for 'HelmRelease.v2.../name'`)."""
+    return any(f"/{key.split('/', 1)[1]}'" in e["message"] for e in errors)
+
+
+def _fails_with(report: dict[str, Any], errors: list[dict[str, Any]]) -> bool:
+    """Whether a Kustomization Flux fails to build holds this release's file and a file the product marks as
+    failing that build (one bad manifest fails every release of its Kustomization)."""
+
+    def under(file: str, folder: str) -> bool:
+        return folder == "." or file == folder or file.startswith(folder + "/")
+
+    mine = report["layers"][-1] if report["layers"] else ""
+    folders = [os.path.normpath(e.get("path") or ".") for e in errors]
+    return any(under(mine, f) and any(under(bad, f) for bad in report.get("failingFiles", ())) for f in folders)
+
+
+def _never_built(report: dict[str, Any], oracle: dict[str, Any]) -> bool:
+    """A release of a Kustomization Flux never creates, because the one above it fails on a manifest the product
+    marks (YML000, a build failure): the product builds on past a broken file (docs/flux.md, "Findings of the
+    build": one finding, not a cascade), Flux stops there."""
+
+    def under(file: str, folder: str) -> bool:
+        return folder == "." or file == folder or file.startswith(folder + "/")
+
+    bad = {*report.get("failingFiles", ()), *report.get("refusedFiles", ())}
+    folders = [os.path.normpath(e.get("path") or ".") for e in oracle["errors"]]
+    if not any(under(file, folder) for file in bad for folder in folders):
+        return False
+    mine = report["layers"][-1] if report["layers"] else ""
+    return not any(k["built"] and under(mine, os.path.normpath(k["path"] or ".")) for k in oracle["kustomizations"])
+
+
+def compare_cluster(
+    cluster: str, product: dict[str, dict[str, Any]] | None, oracle: dict[str, Any], failed: Mapping[str, str]
+) -> Comparison:
+    """Release by release (namespace/name), the product's final values against the oracle's (a non-strict run).
+
+    `failed`: the Kustomizations a strict oracle run fails on an unset variable, with Flux's message. A value
+    the product marks unknown or failing agrees with the oracle only when its release's Kustomization is one of
+    them; a release with an oracle `error` (schema validation, a missing valuesFrom) is compared all the same."""
+    found = Comparison()
+    theirs = _applied(oracle)
+    ours = product if product is not None else {}
+    errors = "; ".join(f"{e['kustomization']}: {e['message']}" for e in oracle["errors"])
+    for key in sorted({*theirs, *ours}):
+        found.releases += 1
+        mine, other = ours.get(key), theirs.get(key)
+        if mine is None and other is not None and not other.get("chartPath"):
+            found.releases -= 1  # a chart not in the repository: neither side has its values (the oracle says so)
+            continue
+        if mine is None:
+            said = f"unknown cluster {cluster}" if product is None else "no such release"
+            found.disagreements.append(Disagreement(cluster, key, "", said, f"applied by {other['kustomization']}"))
+            continue
+        if other is None:
+            if _named(oracle["errors"], key) and (_marked(mine) or mine["buildFails"]):
+                found.values += 1  # both refuse: the product marks its values, Flux fails the build naming it
+                continue
+            if _fails_with(mine, oracle["errors"]) or _never_built(mine, oracle):
+                continue  # the product says this Kustomization's build fails (on another release's file)
+            place = mine["layers"][-1] if mine["layers"] else "?"
+            said = f"not applied; build errors: {errors or 'none'}"
+            found.disagreements.append(Disagreement(cluster, key, "", f"deployed from {place}", said))
+            continue
+        if other.get("values") is None and other.get("error") and mine["refused"]:
+            found.values += 1  # Helm cannot load the values (Inf/NaN...): the product's YML000 says so
+            continue
+        differences: list[tuple[str, Any, Any]] = []
+        found.values += _diff_values(mine["values"], other.get("values"), (), differences)
+        # Flux refuses it: strict mode fails its Kustomization, or another Kustomization applying the same
+        # release fails on it (the entry's copy applied, a cluster Kustomization's failed)
+        refused = failed.get(other["kustomization"]) or _named(oracle["errors"], key)
+        marked = set(_marked(mine)) if refused else set()
+        error = f" (release error: {other['error']})" if other.get("error") else ""
+        for path, a, b in differences:
+            if path in marked:
+                continue  # unknown to the product, and Flux's strict substitution fails this Kustomization
+            product_side = f"{_json(a)} from {_provenance(mine, path)}"
+            found.disagreements.append(Disagreement(cluster, key, path, product_side, _json(b) + error))
+    return found
+
+
+def oracle_for(
+    root: str | Path, entry: str, strict: bool, substitute: Mapping[str, str] | None
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The oracle's non-strict output, and (when `strict`) the Kustomizations a strict run fails on an unset
+    variable, or never reaches because one above failed so, with Flux's message."""
+    if not strict:
+        return run_oracle(root, entry, substitute=substitute), {}
+    strict_run = run_oracle(root, entry, strict=True, substitute=substitute)
+    failed = {e["kustomization"]: e["message"] for e in strict_run["errors"] if "(strict mode)" in e["message"]}
+    if not failed:
+        return strict_run, {}
+    loose = run_oracle(root, entry, substitute=substitute)
+    built = {f"{k['namespace']}/{k['name']}" for k in strict_run["kustomizations"] if k["built"]}
+    said = "; ".join(failed.values())
+    for k in loose["kustomizations"]:
+        name = f"{k['namespace']}/{k['name']}"
+        if k["built"] and name not in built:
+            failed.setdefault(name, f"not reached in strict mode: {said}")
+    return loose, failed
+
+
+@dataclass
+class Tally:
+    """What every comparison of the session looked at (tests/conftest.py prints it at the end)."""
+
+    repositories: int = 0
+    clusters: int = 0
+    releases: int = 0
+    values: int = 0
+    disagreements: int = 0
+
+    def add(self, found: Mapping[str, Comparison]) -> None:
+        self.repositories += 1
+        self.clusters += len(found)
+        self.releases += sum(c.releases for c in found.values())
+        self.values += sum(c.values for c in found.values())
+        self.disagreements += sum(len(c.disagreements) for c in found.values())
+
+    def line(self) -> str:
+        return (
+            f"oracle comparison: {self.repositories} repositories, {self.clusters} clusters, {self.releases} releases,"
+            f" {self.values} values compared, {self.disagreements} disagreements"
+        )
+
+
+TALLY = Tally()
+
+
+def compare_repository(root: str | Path) -> dict[str, Comparison]:
+    """Every cluster of `root` (by `cluster_entries`), the product under the repository's own configuration
+    (its `variables`, `exclude` and `flux-strict`) against the oracle given the same variables."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from compliance.settings.config import load_settings
+
+    settings = load_settings(str(root))
+    excluded = [glob.rstrip("/*") for glob in settings.exclude]
+    entries = [
+        (cluster, entry, supplied)
+        for cluster, entry, supplied in cluster_entries(root)
+        if not any(entry == glob or entry.startswith(glob + "/") for glob in excluded)
+    ]
+    found: dict[str, Comparison] = {}
+    # the oracle processes run while the product (in this process) computes the same clusters
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        answers = [
+            pool.submit(oracle_for, root, entry, settings.flux_strict, settings.variables if supplied else None)
+            for _, entry, supplied in entries
+        ]
+        ours = [product_values(root, cluster) for cluster, _, _ in entries]
+        for (cluster, _, _), answer, product in zip(entries, answers, ours, strict=True):
+            found[cluster] = compare_cluster(cluster, product, *answer.result())
+    TALLY.add(found)
+    return found
+
+
+def disagreements(found: Mapping[str, Comparison], limit: int = 40) -> str:
+    """Every disagreement, one block each (at most `limit`), for an assertion message."""
+    every = [d for c in found.values() for d in c.disagreements]
+    shown = "\n".join(str(d) for d in every[:limit])
+    more = f"\n... and {len(every) - limit} more" if len(every) > limit else ""
+    return f"{len(every)} disagreements:\n{shown}{more}"

@@ -7,7 +7,6 @@ product's `compliance values` with the oracle is built on top of `tests/oracle.p
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import subprocess
@@ -17,7 +16,7 @@ from typing import Any
 import pytest
 
 from tests.helpers import FIXTURES
-from tests.oracle import cache_root, oracle_binary, oracle_or_skip, run_oracle, source_hash
+from tests.oracle import cache_root, oracle_binary, oracle_or_skip, run_oracle, source_hash, tree_digest
 
 
 @pytest.fixture(scope="module")
@@ -134,15 +133,6 @@ def test_build_errors_are_reported_and_other_kustomizations_still_apply(oracle: 
     assert [(r["name"], r["values"]) for r in data["releases"]] == [("good", {"replicas": 3})]
 
 
-def tree_digest(root: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(root.rglob("*")):
-        digest.update(str(path.relative_to(root)).encode())
-        if path.is_file():
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
 def test_the_repository_is_never_written_and_output_is_deterministic(oracle: Path, tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     shutil.copytree(FIXTURES / "flux-kustomize-helm", repo)
@@ -239,3 +229,16 @@ def test_the_binary_is_cached_per_source_hash(oracle: Path) -> None:
     assert oracle == cache_root() / source_hash() / "oracle"
     assert oracle_binary() == oracle
     assert not [p for p in oracle.parent.iterdir() if p.name.startswith(".oracle-")]  # no temp build left behind
+
+
+def test_substitute_gives_the_entry_the_run_variables(oracle: Path) -> None:
+    """`--substitute --var`: the linter's `clusters/<name>/` convention, whose Flux Kustomization is elsewhere."""
+    root = FIXTURES / "values-newapi"
+    plain = releases(run_oracle(root, "clusters/_template"))["bp-newapi"]["userValues"]
+    assert plain["ingress"]["host"] == "api.${SOVEREIGN_FQDN}"  # no postBuild: no substitution
+    given = run_oracle(root, "clusters/_template", substitute={"SOVEREIGN_FQDN": "x.example"})
+    values = releases(given)["bp-newapi"]["userValues"]
+    assert values["ingress"]["host"] == "api.x.example"
+    assert values["defaultChannels"]["qwenPartner"]["enabled"] is False  # strategy Always: defaults apply
+    strict = run_oracle(root, "clusters/_template", strict=True, substitute={})
+    assert ['variable not set (strict mode): "SOVEREIGN_FQDN"' in e["message"] for e in strict["errors"]] == [True]

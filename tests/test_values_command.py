@@ -324,6 +324,23 @@ def test_one_blueprint_needs_no_blueprint_option() -> None:
     assert values_json(str(NEWAPI), "--cluster", "acme")["blueprint"] == "bp-newapi"
 
 
+def test_all_prints_every_release_of_the_cluster_as_one_json_or_yaml_documents() -> None:
+    clean = str(FIXTURES / "clean")
+    every = values_json(clean, "--cluster", "acme", "--all")
+    assert every["cluster"] == "acme"
+    by_release = {(r["release"]["namespace"], r["release"]["name"]): r for r in every["releases"]}
+    assert sorted(by_release) == [("flux-system", f"bp-{n}") for n in ("cnpg", "keycloak", "newapi", "openbao")]
+    one = values_json(clean, "--cluster", "acme", "--blueprint", "bp-newapi")
+    assert by_release["flux-system", "bp-newapi"] == one  # each release exactly as --blueprint shows it
+    text = run("values", clean, "--cluster", "acme", "--all")
+    documents = list(yaml.safe_load_all(text.stdout))
+    assert documents == [r["values"] for r in every["releases"]]
+    assert "# bp-newapi in cluster acme (HelmRelease flux-system/bp-newapi)\n" in text.stdout
+    refused = run("values", clean, "--cluster", "acme", "--all", "--blueprint", "bp-newapi")
+    assert refused.returncode == 2 and "--all shows every release" in refused.stderr
+    assert run("values", clean, "--cluster", "nope", "--all").returncode == 2
+
+
 def test_output_file_is_written_atomically(tmp_path: Path) -> None:
     out = tmp_path / "values.yaml"
     result = run("values", str(NEWAPI), "--cluster", "acme", "--output", str(out))

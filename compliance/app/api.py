@@ -176,6 +176,7 @@ def lint_path(
             settings.rule_options,
             affected=affected,
             strict_substitution=settings.flux_strict,
+            cluster_variables=settings.cluster_variables,
             renderer=renderer,
             cache_dir=cache_dir,
         )

@@ -29,7 +29,11 @@ def show_config(request: RunRequest, hide: Redactor) -> Outcome:
     from compliance.settings.config import describe
 
     run = run_at(replace(request, evaluate=False))
-    settings = replace(run.settings, variables=hide.variables(run.settings.variables))
+    settings = replace(
+        run.settings,
+        variables=hide.variables(run.settings.variables),
+        cluster_variables={name: hide.variables(given) for name, given in run.settings.cluster_variables.items()},
+    )
     text = describe(settings)
     for weakening in assess(settings, request.path, run.specs).weakenings:  # the list every lint report carries
         text += f"# weakens the gate: {weakening.text}\n"

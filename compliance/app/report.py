@@ -55,7 +55,11 @@ def report(request: ReportRequest) -> Outcome:
         rule_pack=evidence.rule_pack(run.rules),
         select=settings.select,
         ignore=settings.ignore,
-        variables=tuple(sorted(settings.variables)),
+        variables=tuple(
+            sorted(
+                [*settings.variables, *(f"{c}:{n}" for c, given in settings.cluster_variables.items() for n in given)]
+            )
+        ),
         rule_paths=request.run.rule_paths,
         inputs=evidence.inventory(run.repo, shared.renderer.label is not None, settings.config_file),
         renderer=shared.renderer.label or f"none ({shared.renderer.why_none or 'not asked for'})",

@@ -94,6 +94,7 @@ class Run:
             settings.rule_options,
             reveal_secrets=False,
             strict_substitution=settings.flux_strict,
+            cluster_variables={name: hide.variables(given) for name, given in settings.cluster_variables.items()},
         )
         return release_contexts(self.lint.repo, options)
 

@@ -22,12 +22,13 @@ class ValuesQuery:
     against: str | None = None  # show what differs from this cluster instead
     output_format: str = "yaml"  # or "json"
     blame: bool = False  # annotate every leaf with the file:line that set it
+    every: bool = False  # every release of the cluster (`--all`), not one blueprint
 
 
 def values(request: RunRequest, hide: Redactor, query: ValuesQuery, output: str | None = None) -> Outcome:
     """The values as text (to `output`, else standard output), with warnings about the files they came from."""
     run = run_at(replace(request, evaluate=False))
     text, warnings = show_values(
-        run, hide, query.cluster, query.blueprint, query.output_format, query.blame, query.against
+        run, hide, query.cluster, query.blueprint, query.output_format, query.blame, query.against, query.every
     )
     return Outcome((Output(text, output),), tuple(f"compliance: warning: {warning}" for warning in warnings))

@@ -34,11 +34,7 @@ def select_context(
     repo: Repository, contexts: list[ReleaseContext], cluster: str | None, blueprint: str | None
 ) -> ReleaseContext:
     """The one (blueprint, cluster) context the user named; anything else is a usage error."""
-    clusters = sorted(c.name for c in repo.clusters)
-    if cluster is None or cluster not in clusters:
-        said = "--cluster is required" if cluster is None else f"unknown cluster: {cluster}"
-        raise ValuesUsageError(f"{said}; clusters: {_listing(clusters)}")
-    in_cluster = [c for c in contexts if c.cluster is not None and c.cluster.name == cluster]
+    in_cluster = cluster_contexts(repo, contexts, cluster)
     if blueprint is None:
         blueprints = {c.blueprint.name for c in contexts if c.blueprint is not None}
         if len(in_cluster) == 1:
@@ -58,6 +54,15 @@ def select_context(
         raise ValuesUsageError(f"cluster {cluster} deploys no blueprint or chart {blueprint}; it deploys: {names}")
     releases = _listing(sorted(f"{c.release.name} ({c.release.document.file})" for c in matches if c.release))
     raise ValuesUsageError(f"{blueprint} is installed by several HelmReleases in {cluster}; name one: {releases}")
+
+
+def cluster_contexts(repo: Repository, contexts: list[ReleaseContext], cluster: str | None) -> list[ReleaseContext]:
+    """Every context of the cluster the user named (an unknown or missing cluster is a usage error)."""
+    clusters = sorted(c.name for c in repo.clusters)
+    if cluster is None or cluster not in clusters:
+        said = "--cluster is required" if cluster is None else f"unknown cluster: {cluster}"
+        raise ValuesUsageError(f"{said}; clusters: {_listing(clusters)}")
+    return [c for c in contexts if c.cluster is not None and c.cluster.name == cluster]
 
 
 def _names(context: ReleaseContext) -> set[str]:
@@ -142,15 +147,16 @@ def render_values(
     blame: bool = False,
     variables: Mapping[str, str] | None = None,
     against: str | None = None,
+    every: bool = False,
 ) -> tuple[str, list[str]]:
     """The command's output for a repository root (its project config applies), and warnings about the files
-    it read; `variables` are shown as given."""
+    it read; `variables` are shown as given; `every`: all the cluster's releases (`--all`)."""
     from compliance.app.run import RunRequest, build_run
     from compliance.report.redaction import Redactor
     from compliance.settings.config import Overrides
 
     run = build_run(RunRequest(root, Overrides(variables=dict(variables or {})), evaluate=False))
-    return show_values(run, Redactor.of({}), cluster, blueprint, output_format, blame, against)
+    return show_values(run, Redactor.of({}), cluster, blueprint, output_format, blame, against, every)
 
 
 def show_values(
@@ -161,12 +167,22 @@ def show_values(
     output_format: str = "yaml",
     blame: bool = False,
     against: str | None = None,
+    every: bool = False,
 ) -> tuple[str, list[str]]:
-    """What `run` deploys for one (blueprint, cluster), as text in `output_format`, and load warnings."""
+    """What `run` deploys for one (blueprint, cluster), or with `every` for each release of the cluster, as
+    text in `output_format`, and load warnings."""
     from compliance.report import values as report
 
     repo = run.lint.repo
     contexts = run.shown_contexts(hide)
+    if every:
+        if blueprint is not None or against is not None:
+            raise ValuesUsageError("--all shows every release of the cluster: it takes no --blueprint or --against")
+        chosen_all = cluster_contexts(repo, contexts, cluster)
+        warnings = list(dict.fromkeys(w for c in chosen_all for w in _warnings(repo, c)))
+        if output_format == "json":
+            return report.cluster_values_json(cluster or "", chosen_all), warnings
+        return report.cluster_values_yaml(chosen_all, blame), warnings
     chosen = select_context(repo, contexts, cluster, blueprint)
     warnings = _warnings(repo, chosen)
     if against is None:

@@ -227,7 +227,8 @@ def build_cluster(tree: Tree, entry: Entry, outside: Iterable[YamlDocument] = ()
                     )
                     problems.append(BuildProblem(NOT_MODELLED, message, document.locate(("spec", "sourceRef"))))
                     continue
-                if node.spec.get("postBuild") and _has_placeholder(document.get(("spec",), None)):
+                substitutes = node.spec.get("postBuild") or node.document is None  # a supplied entry: assumed to
+                if substitutes and _has_placeholder(document.get(("spec",), None)):
                     message = (
                         f"Kustomization {name}: its own spec holds a ${{...}} placeholder that {node.name}'s "
                         "post-build substitution fills in; the spec is read as written"
@@ -240,6 +241,9 @@ def build_cluster(tree: Tree, entry: Entry, outside: Iterable[YamlDocument] = ()
     kustomizations: list[FluxKustomization] = []
     for node in nodes:
         applied = substitution(node.document, objects) if node.document is not None else None
+        if applied is not None and applied.post_build and applied.problems and not node.error:
+            # Flux fails the Kustomization before applying anything (FLX002 reports why)
+            node.error = f"post-build variables cannot be loaded: {applied.problems[0].message}"
         count = 0
         for resource in [] if node.error else node.resources:
             if resource.kind == "HelmRelease" and resource.group == FLUX_HELM_GROUP:

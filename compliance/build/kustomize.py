@@ -257,7 +257,7 @@ class Build:
             if value is None:
                 continue
             if isinstance(value, list) and all(isinstance(item, dict) for item in value) and value:
-                self.not_modelled(location, f"'{file}' holds a list of objects, which is not modelled")
+                self.not_modelled(document.locate(()), f"'{file}' holds a list of objects, which is not modelled")
                 continue
             if not isinstance(value, dict) or not value.get("kind") or not value.get("apiVersion"):
                 if file in self.tree.broken:

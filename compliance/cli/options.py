@@ -41,7 +41,11 @@ BaselineOption = Annotated[
 SelectOption = Annotated[list[str] | None, typer.Option(help="Only these rule ids or prefixes.")]
 IgnoreOption = Annotated[list[str] | None, typer.Option(help="Skip these rule ids or prefixes.")]
 VarOption = Annotated[
-    list[str] | None, typer.Option(help="Flux variable NAME=VALUE; its value is shown as <redacted> unless public.")
+    list[str] | None,
+    typer.Option(
+        help="Flux variable NAME=VALUE (every cluster) or CLUSTER:NAME=VALUE (that cluster only); its value is"
+        " shown as <redacted> unless public."
+    ),
 ]
 PublicVarOption = Annotated[
     list[str] | None,
@@ -129,21 +133,31 @@ def split_ids(values: Sequence[str] | None) -> tuple[str, ...]:
     return tuple(item.strip() for value in values or () for item in value.split(",") if item.strip())
 
 
-def parse_variables(pairs: Sequence[str] | None) -> dict[str, str]:
+def parse_variables(pairs: Sequence[str] | None) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """`--var` values: (NAME=VALUE for every cluster, CLUSTER:NAME=VALUE by cluster). A Flux variable name
+    has no `:`, so one before the `=` names the cluster."""
     variables: dict[str, str] = {}
+    clusters: dict[str, dict[str, str]] = {}
     for number, pair in enumerate(pairs or (), 1):
         name, sep, value = pair.partition("=")
-        if not sep or not name:  # never echoed: it may be a secret given without its NAME=
-            raise UsageError(f"--var expects NAME=VALUE: --var number {number} has no NAME= (value not shown)")
-        variables[name] = value
-    return variables
+        cluster, colon, name = name.rpartition(":")
+        if not sep or not name or (colon and not cluster):  # never echoed: it may be a secret
+            raise UsageError(
+                f"--var expects NAME=VALUE or CLUSTER:NAME=VALUE: --var number {number} has no NAME= (value not shown)"
+            )
+        (clusters.setdefault(cluster, {}) if colon else variables)[name] = value
+    return variables, clusters
 
 
 def redactor(var: list[str] | None, public_var: list[str] | None) -> Redactor:
-    """What hides the `--var` values not named by `--public-var` in everything shown."""
+    """What hides the `--var` values not named by `--public-var` in everything shown (`--public-var NAME`
+    also shows a `CLUSTER:NAME` one)."""
     from compliance.report.redaction import Redactor
 
-    return Redactor.of(parse_variables(var), split_ids(public_var))
+    variables, clusters = parse_variables(var)
+    public = split_ids(public_var)
+    every = {**variables, **{f"{c}:{n}": v for c, given in clusters.items() for n, v in given.items()}}
+    return Redactor.of(every, (*public, *(f"{c}:{n}" for c, given in clusters.items() for n in given if n in public)))
 
 
 def render_setup(renderer: RendererName, no_cache: bool, manifests: str | None, other_inputs: bool) -> str | None:
@@ -216,13 +230,15 @@ def overrides(
         config, origin = os.environ[CONFIG_ENV], CONFIG_ENV
 
     day = parse_date(today, "--today") if today is not None else None
+    variables, cluster_variables = parse_variables(var)
     return Overrides(
         config=config,
         config_origin=origin,
         select=split_ids(select) if select else None,
         ignore=split_ids(ignore) if ignore else None,
         fail_on=fail_on.value if fail_on is not None else None,
-        variables=parse_variables(var),
+        variables=variables,
+        cluster_variables=cluster_variables,
         inline_suppressions=False if no_inline_suppressions else None,
         today=day,
         options={"allow-empty": True} if allow_empty else {},

@@ -25,6 +25,9 @@ def values(
     against: Annotated[str | None, typer.Option(help="Show what differs from this cluster instead.")] = None,
     output_format: Annotated[ValuesFormat, typer.Option("--format", "-f", help="Output format.")] = ValuesFormat.yaml,
     blame: Annotated[bool, typer.Option(help="Annotate every leaf with the file:line that set it.")] = False,
+    every: Annotated[
+        bool, typer.Option("--all", help="Every release the cluster deploys: one JSON, or one YAML document each.")
+    ] = False,
     var: VarOption = None,
     public_var: PublicVarOption = None,
     output: Annotated[str | None, typer.Option("--output", "-o", help="Write the output to FILE.")] = None,
@@ -36,5 +39,5 @@ def values(
 
     request = RunRequest(path, overrides(var=var))
     hide = redactor(var, public_var)  # shown, never judged: secrets hidden
-    query = ValuesQuery(cluster, blueprint, against, output_format.value, blame)
+    query = ValuesQuery(cluster, blueprint, against, output_format.value, blame, every)
     emit(values_outcome(request, hide, query, output))

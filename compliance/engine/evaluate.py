@@ -39,6 +39,8 @@ class LintOptions:
     ignore: tuple[str, ...] = ()
     variables: Mapping[str, str] = field(default_factory=dict)
     rule_options: RuleOptions = field(default_factory=RuleOptions)
+    # --var CLUSTER:NAME=VALUE and a config's per-cluster variables, over `variables` in that cluster
+    cluster_variables: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     affected: Affected | None = None  # pre-commit: evaluate only what the changed files affect
     renderer: str = "none"  # auto | helm | sdk | none: render charts for the rendered rules (compliance.render)
     cache_dir: str | None = None  # render cache folder; None: render every time
@@ -79,7 +81,8 @@ def release_contexts(repo: Repository, options: LintOptions) -> list[ReleaseCont
         return ReleaseContext(repo, blueprint, chart, cluster, release, values, options.rule_options)
 
     for cluster in repo.clusters:
-        variables = options.variables  # the release's Flux Kustomization adds its own (effective_values)
+        # the release's Flux Kustomization adds its own (effective_values)
+        variables = {**options.variables, **options.cluster_variables.get(cluster.name, {})}
         for release in cluster.releases:
             chart, blueprint = repo.resolve_release(release)
             if chart is None and blueprint is None:

@@ -304,14 +304,18 @@ def _options(base: Settings, head: Settings, specs: Collection[RuleSpec]) -> lis
     return found
 
 
+def _every_variable(settings: Settings) -> dict[tuple[str, ...], str]:
+    """(NAME,) and (CLUSTER, NAME) (a cluster's own) -> value, as the config file nests them."""
+    found: dict[tuple[str, ...], str] = {(name,): value for name, value in settings.variables.items()}
+    found.update({(c, n): v for c, given in settings.cluster_variables.items() for n, v in given.items()})
+    return found
+
+
 def _variables(base: Settings, head: Settings) -> list[_Change]:
     """A variable changes the values the rules judge; which way is not knowable, so a reviewer decides."""
-    names = sorted(
-        name
-        for name in set(base.variables) | set(head.variables)
-        if base.variables.get(name) != head.variables.get(name)
-    )
+    before, after = _every_variable(base), _every_variable(head)
+    keys = sorted(key for key in set(before) | set(after) if before.get(key) != after.get(key))
     return [
-        _Change(("variables", name), True, f"variables.{name} changed: the values the rules judge differ")
-        for name in names
+        _Change(("variables", *key), True, f"variables.{'.'.join(key)} changed: the values the rules judge differ")
+        for key in keys
     ]

@@ -255,18 +255,39 @@ def origin_dict(origin: Origin) -> dict[str, Any]:
     return found
 
 
-def values_json(context: ReleaseContext) -> str:
+def _values_report(context: ReleaseContext) -> dict[str, Any]:
     from compliance.effective.origins import deletions, origins
 
-    report = {
+    release = context.release
+    return {
         "blueprint": context.name,
         "cluster": context.cluster.name if context.cluster is not None else None,
+        "release": {"name": release.name, "namespace": release.namespace} if release is not None else None,
         "layers": _layer_files(context),
         "values": jsonable(context.values.values),
         "origins": {path_text(path): origin_dict(o) for path, o in origins(context.values).items()},
         "deleted": {path_text(path): origin_dict(o) for path, o in deletions(context.values).items()},
     }
+
+
+def values_json(context: ReleaseContext) -> str:
+    return json.dumps(_values_report(context), indent=2, ensure_ascii=False) + "\n"
+
+
+def cluster_values_json(cluster: str, contexts: list[ReleaseContext]) -> str:
+    """`--all`: each release of the cluster, as `values_json` shows one."""
+    report = {"cluster": cluster, "releases": [_values_report(context) for context in contexts]}
     return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+
+
+def cluster_values_yaml(contexts: list[ReleaseContext], blame: bool = False) -> str:
+    """`--all`: one YAML document per release, each headed by what it is."""
+    parts = []
+    for context in contexts:
+        release = context.release
+        head = _title(context) + (f" (HelmRelease {release.namespace}/{release.name})" if release is not None else "")
+        parts.append(f"---\n# {_one_line(head)}\n{values_yaml(context, blame)}")
+    return "".join(parts)
 
 
 # ── `compliance values --against` ────────────────────────────────────────────

@@ -61,7 +61,14 @@ SCHEMA: dict[str, Any] = {
         "severity": {"type": "object", "additionalProperties": {"enum": ["error", "warning", "info"]}},
         "fail-on": {"enum": list(FAIL_ON)},
         "exclude": _STRINGS,
-        "variables": {"type": "object", "additionalProperties": {"type": ["string", "number", "boolean"]}},
+        # NAME: VALUE for every cluster, or CLUSTER: {NAME: VALUE} for that cluster only
+        "variables": {
+            "type": "object",
+            "additionalProperties": {
+                "type": ["string", "number", "boolean", "object"],
+                "additionalProperties": {"type": ["string", "number", "boolean"]},  # (a mapping's)
+            },
+        },
         "flux-strict": {"type": "boolean"},
         "options": {"type": "object"},  # the declared options' schemas: `config_schema`
         "policies": _STRINGS,  # declarative policy files or folders, relative to the config file
@@ -143,6 +150,7 @@ class Overrides:
     ignore: tuple[str, ...] | None = None
     fail_on: str | None = None
     variables: Mapping[str, str] = field(default_factory=dict)
+    cluster_variables: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # `--var CLUSTER:NAME=VALUE`
     inline_suppressions: bool | None = None
     today: date | None = None
     options: Mapping[str, Any] = field(default_factory=dict)  # rule options given on the command line
@@ -159,6 +167,9 @@ class Settings:
     exclude: tuple[str, ...] = ()
     policies: tuple[str, ...] = ()  # declarative policy files or folders, as the config file lists them
     variables: Mapping[str, str] = field(default_factory=dict)
+    # one cluster's own variables (config `variables: {CLUSTER: {NAME: VALUE}}`, `--var CLUSTER:NAME=VALUE`),
+    # over `variables` for that cluster
+    cluster_variables: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     # Flux's StrictPostBuildSubstitutions (on by default from Flux v2.9): a variable no source defines is
     # an error; false: the empty string (Flux up to v2.8)
     flux_strict: bool = True
@@ -516,14 +527,7 @@ def resolve(
         severity[rule_id.upper()] = Severity(level)
         sources[f"severity.{rule_id.upper()}"] = config.where_key(("severity", rule_id))
 
-    variables: dict[str, str] = {}
-    for name, value in (data.get("variables") or {}).items():
-        assert config is not None
-        variables[name] = _variable_text(value)
-        sources[f"variables.{name}"] = config.where_key(("variables", name))
-    for name, value in overrides.variables.items():
-        variables[name] = value
-        sources[f"variables.{name}"] = COMMAND_LINE
+    variables, cluster_variables = _variables(config, overrides, sources)
 
     declared = {option.name: option for option in options or ()}
     option_values: dict[str, Any] = {}
@@ -551,6 +555,7 @@ def resolve(
         exclude=exclude,
         policies=policies,
         variables=variables,
+        cluster_variables=cluster_variables,
         flux_strict=flux_strict,
         rule_options=RuleOptions(option_values, tuple(declared.values())),
         exceptions=exceptions,
@@ -564,6 +569,32 @@ def resolve(
 def _undeclared(value: Any) -> Any:
     """An option no loaded rule declares (settings resolved without a registry): lists become tuples."""
     return tuple(value) if isinstance(value, list) else value
+
+
+def _variables(
+    config: ConfigFile | None, overrides: Overrides, sources: dict[str, str]
+) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """(every cluster's, each cluster's own) Flux variables: the config's, then the command line's over them."""
+    variables: dict[str, str] = {}
+    clusters: dict[str, dict[str, str]] = {}
+    data = config.data if config is not None else {}
+    for name, value in (data.get("variables") or {}).items():
+        assert config is not None
+        if isinstance(value, dict):  # a cluster's own
+            for key, item in value.items():
+                clusters.setdefault(name, {})[key] = _variable_text(item)
+                sources[f"variables.{name}.{key}"] = config.where_key(("variables", name, key))
+        else:
+            variables[name] = _variable_text(value)
+            sources[f"variables.{name}"] = config.where_key(("variables", name))
+    for name, value in overrides.variables.items():
+        variables[name] = value
+        sources[f"variables.{name}"] = COMMAND_LINE
+    for cluster, given in overrides.cluster_variables.items():
+        for name, value in given.items():
+            clusters.setdefault(cluster, {})[name] = value
+            sources[f"variables.{cluster}.{name}"] = COMMAND_LINE
+    return variables, clusters
 
 
 def _variable_text(value: Any) -> str:
@@ -624,11 +655,17 @@ def describe(settings: Settings) -> str:
         f"  {rule_id}: {level.value}  # {settings.sources.get(f'severity.{rule_id}', '')}"
         for rule_id, level in sorted(settings.severity.items())
     ]
-    lines.append("variables:" + ("" if settings.variables else " {}  # default"))
+    lines.append("variables:" + ("" if settings.variables or settings.cluster_variables else " {}  # default"))
     lines += [
         f"  {name}: {show(value)}  # {settings.sources.get(f'variables.{name}', '')}"
         for name, value in sorted(settings.variables.items())
     ]
+    for cluster, given in sorted(settings.cluster_variables.items()):
+        lines.append(f"  {show(cluster)}:  # cluster {cluster} only")
+        lines += [
+            f"    {name}: {show(value)}  # {settings.sources.get(f'variables.{cluster}.{name}', '')}"
+            for name, value in sorted(given.items())
+        ]
     lines.append("options:")
     options = settings.rule_options
     declared = {option.name: option for option in options.declared}

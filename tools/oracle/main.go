@@ -5,7 +5,7 @@
 // SecureBuild, SubstituteVariables) and helm-controller's values composition
 // (chartutil.ChartValuesFromReferences, then Helm's ProcessDependencies + CoalesceValues).
 //
-// Usage: oracle --root REPO --entry PATH [--json] [--strict]
+// Usage: oracle --root REPO --entry PATH [--json] [--strict] [--substitute [--var NAME=VALUE]...]
 //
 //	oracle envsubst | oracle manifest-scalar   (JSON lines on stdin → JSON lines on stdout; batch.go)
 //
@@ -19,6 +19,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 func main() {
@@ -46,11 +47,21 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	entry := fs.String("entry", "", "path of the cluster's flux-system Kustomization, relative to --root")
 	_ = fs.Bool("json", true, "print JSON (the only format)")
 	strict := fs.Bool("strict", false, "strict post-build substitution (feature gate StrictPostBuildSubstitutions)")
+	substitute := fs.Bool("substitute", false, "the entry Kustomization substitutes the --var variables (strategy Always)")
+	vars := map[string]string{}
+	fs.Func("var", "NAME=VALUE for --substitute (repeatable)", func(pair string) error {
+		name, value, ok := strings.Cut(pair, "=")
+		if !ok || name == "" {
+			return fmt.Errorf("--var expects NAME=VALUE")
+		}
+		vars[name] = value
+		return nil
+	})
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if *root == "" || *entry == "" || fs.NArg() != 0 {
-		fmt.Fprintln(stderr, "usage: oracle --root REPO --entry PATH [--json] [--strict]")
+		fmt.Fprintln(stderr, "usage: oracle --root REPO --entry PATH [--json] [--strict] [--substitute [--var NAME=VALUE]...]")
 		return 2
 	}
 	abs, err := filepath.Abs(*root)
@@ -62,7 +73,15 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 		fmt.Fprintf(stderr, "oracle: --root %s is not a directory\n", *root)
 		return 2
 	}
-	out := Oracle{Root: abs, Entry: *entry, Strict: *strict}.Run()
+	if len(vars) > 0 && !*substitute {
+		fmt.Fprintln(stderr, "oracle: --var needs --substitute")
+		return 2
+	}
+	o := Oracle{Root: abs, Entry: *entry, Strict: *strict}
+	if *substitute {
+		o.Substitute = vars
+	}
+	out := o.Run()
 	enc := json.NewEncoder(stdout)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")

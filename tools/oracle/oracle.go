@@ -20,6 +20,10 @@ type Oracle struct {
 	Root   string
 	Entry  string
 	Strict bool
+	// Substitute, when not nil, gives the entry Kustomization a postBuild with these inline variables and
+	// substituteStrategy Always: a cluster whose own flux-system Kustomization lives outside the repository
+	// and substitutes the variables the user names (the linter's `clusters/<name>/` convention with --var).
+	Substitute map[string]string
 }
 
 // Output is the JSON document the oracle prints. Every list is sorted.
@@ -121,17 +125,24 @@ func (o Oracle) Run() Output {
 	return p.out
 }
 
-func entryKustomization(path string) *unstructured.Unstructured {
-	u := &unstructured.Unstructured{Object: map[string]any{
+func entryKustomization(path string, substitute map[string]string) *unstructured.Unstructured {
+	spec := map[string]any{
+		"path":      path,
+		"sourceRef": map[string]any{"kind": "GitRepository", "name": entryName},
+	}
+	if substitute != nil {
+		vars := map[string]any{}
+		for k, v := range substitute {
+			vars[k] = v
+		}
+		spec["postBuild"] = map[string]any{"substitute": vars, "substituteStrategy": "Always"}
+	}
+	return &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": fluxKustomizeGroup + "/v1",
 		"kind":       "Kustomization",
 		"metadata":   map[string]any{"name": entryName, "namespace": entryNamespace},
-		"spec": map[string]any{
-			"path":      path,
-			"sourceRef": map[string]any{"kind": "GitRepository", "name": entryName},
-		},
+		"spec":       spec,
 	}}
-	return u
 }
 
 func key(u *unstructured.Unstructured) string {
@@ -151,7 +162,7 @@ func (o Oracle) traverse(ctx context.Context, kube client.Client) pass {
 	var p pass
 	p.out.Entry = o.Entry
 	p.out.Strict = o.Strict
-	entry := entryKustomization(o.Entry)
+	entry := entryKustomization(o.Entry, o.Substitute)
 	// The cluster's own flux-system Kustomization (gotk-sync.yaml) replaces the bootstrap one
 	// once applied: if the entry build yields it, the cluster runs with the repository's spec.
 	if res, err := o.buildKustomization(ctx, entry, kube); err == nil {
