@@ -19,12 +19,14 @@ from compliance.app.whatif import (
     what_if,
     would_fail,
 )
+from compliance.effective.substitution import secret_values
 from compliance.engine.evaluate import LintOptions, release_contexts, select_rules
 from compliance.model.findings import Finding, Severity
 
 if TYPE_CHECKING:
     from compliance.app.run import Run, RunRequest
     from compliance.model import Cluster, HelmRelease
+    from compliance.report.redaction import Redactor
 
 WHATIF_RULE = "FLX006"
 
@@ -47,7 +49,10 @@ def _renderer(run: Run) -> tuple[str, str | None]:
 
 def _evaluate(run: Run, cluster: Cluster, releases: list[HelmRelease], max_combinations: int) -> WhatIf:
     name, label = _renderer(run)
-    specs = release_rules(select_rules(run.specs, run.settings.select, run.settings.ignore))
+    # the selected rules; a selection with none a variable can change (`--select FLX006`): every rule not ignored
+    specs = release_rules(select_rules(run.specs, run.settings.select, run.settings.ignore)) or release_rules(
+        select_rules(run.specs, (), run.settings.ignore)
+    )
     known = {spec.id: spec.severity for spec in run.specs}
     evaluator = Evaluator(run.lint.repo, cluster, run.settings, specs, known, name, run.renderer.chosen)
     blueprints = tuple(dict.fromkeys(_blueprint_name(run, r) for r in releases))
@@ -74,13 +79,14 @@ def cluster_releases(run: Run, cluster_name: str | None, blueprint: str | None) 
     return cluster, [r for r in cluster.releases if repo.resolve_release(r) != (None, None)]
 
 
-def whatif(request: RunRequest, query: WhatIfQuery) -> Outcome:
-    """`compliance whatif`: the variables of one cluster and the findings each assignment flips."""
+def whatif(request: RunRequest, query: WhatIfQuery, hide: Redactor) -> Outcome:
+    """`compliance whatif`: the variables of one cluster and the findings each assignment flips; the values of
+    `--var` (unless public) and of the repository's Secrets hidden in what is shown."""
     run = run_at(replace(request, evaluate=False))
     cluster, releases = cluster_releases(run, query.cluster, query.blueprint)
     result = _evaluate(run, cluster, releases, query.max_combinations)
     text = as_json(result) if query.output_format == "json" else as_text(result)
-    return Outcome((Output(text),))
+    return Outcome((Output(hide.hiding(secret_values(run.lint.repo)).text(text)),))
 
 
 def whatif_findings(run: Run, max_combinations: int = DEFAULT_MAX_COMBINATIONS) -> list[Finding]:

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from compliance.cli.emit import emit
-from compliance.cli.options import RendererName, RendererOption, VarOption, overrides
+from compliance.cli.options import PublicVarOption, RendererName, RendererOption, VarOption, overrides, redactor
 
 DEFAULT_MAX_COMBINATIONS = 200  # compliance.app.whatif's, repeated so the CLI does not import it
 
@@ -25,6 +25,7 @@ def whatif(
         str | None, typer.Option(help="Blueprint, chart or HelmRelease name (default: every release of the cluster).")
     ] = None,
     var: VarOption = None,
+    public_var: PublicVarOption = None,
     output_format: Annotated[WhatIfFormat, typer.Option("--format", "-f", help="Output format.")] = WhatIfFormat.text,
     max_combinations: Annotated[
         int, typer.Option(min=0, help="Evaluate at most this many pair assignments (the output says when it is hit).")
@@ -37,4 +38,5 @@ def whatif(
     from compliance.app.whatifrun import whatif as whatif_outcome
 
     request = RunRequest(path, overrides(var=var), renderer=renderer.value)
-    emit(whatif_outcome(request, WhatIfQuery(cluster, blueprint, output_format.value, max_combinations)))
+    query = WhatIfQuery(cluster, blueprint, output_format.value, max_combinations)
+    emit(whatif_outcome(request, query, redactor(var, public_var)))
