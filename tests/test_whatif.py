@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -201,3 +203,60 @@ def test_a_var_value_is_hidden_unless_public() -> None:
     assert f"DEF002 error at {OVERLAY}" in hidden.stdout
     assert endpoint not in hidden.stdout and "with endpoint <redacted> outside the cluster" in hidden.stdout
     assert f"with endpoint {endpoint} outside the cluster" in shown.stdout
+
+
+# A stand-in for `helm template` of the real NewAPI chart's channel helper: the partner channel is rendered only
+# when enabled with a complete attestation (accountId and contractRef), the vLLM one when enabled with an endpoint.
+GATING_HELM = """#!{python}
+import json, sys
+args = sys.argv[1:]
+if args[:1] != ["template"]:
+    sys.exit(0)
+values = json.load(open(args[args.index("-f") + 1]))
+defaults = values.get("defaultChannels") or {{}}
+channels = []
+partner = defaults.get("qwenPartner") or {{}}
+attestation = partner.get("attestation") or {{}}
+if partner.get("enabled") and attestation.get("accountId") and attestation.get("contractRef"):
+    channels.append(dict(partner, type="openai-compatible"))
+channels += values.get("channels") or []
+vllm = defaults.get("vllm") or {{}}
+if vllm.get("enabled") and vllm.get("endpoint"):
+    channels.append(dict(vllm, type="vllm"))
+body = "\\n".join("    " + line for line in json.dumps(channels, indent=2).splitlines())
+sys.stdout.write(
+    "---\\n# Source: bp-newapi/templates/configmap.yaml\\napiVersion: v1\\nkind: ConfigMap\\n"
+    "metadata:\\n  name: " + args[1] + "-channels\\ndata:\\n  channels.yaml: |\\n" + body + "\\n"
+)
+"""
+
+
+@pytest.fixture
+def gating_helm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    helm = bin_dir / "helm"
+    helm.write_text(GATING_HELM.format(python=sys.executable))
+    helm.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+
+
+def test_an_answer_the_rendered_chart_contradicts_says_so(gating_helm: None) -> None:
+    data = whatif(FIXTURE, "--blueprint", "bp-newapi", "--renderer", "helm")
+    assert data["rendered"] is not None and data["rendered"].startswith("helm")
+    flip = _single(data, "MARKETPLACE_ENABLED", "true")
+    appeared = {f["rule"]: f for f in flip["appeared"]}
+    # the values enable the partner channel; the chart drops it (no contractRef): COM002 is not what deploys
+    assert appeared["RM006"]["line"] == line_of(TEMPLATE, "qwenPartner:")
+    assert appeared["COM002"]["contradicted_by_render"] is True
+    # the vLLM channel is not gated that way: DEF001 stands
+    vllm = _single(data, "SOVEREIGN_VLLM_ENABLED", "true")
+    assert [(f["rule"], f["contradicted_by_render"]) for f in vllm["appeared"] if f["rule"] == "DEF001"] == [
+        ("DEF001", False)
+    ]
+    text = run("whatif", str(FIXTURE), "--cluster", "_template", "--renderer", "helm").stdout
+    assert "no contractRef (the signed contract)" in text
+    assert "[the rendered chart contradicts this: its templates drop the channel]" in text
+    lint = run("lint", str(FIXTURE), "--renderer", "helm", "--whatif", "--format", "json", "--select", "FLX006")
+    messages = [f["message"] for f in json.loads(lint.stdout)["findings"]]
+    assert not any("COM002" in m for m in messages) and any("DEF001" in m for m in messages)

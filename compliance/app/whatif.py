@@ -341,17 +341,24 @@ def _flip(assignment: tuple[tuple[str, str], ...], base: Sequence[Finding], now:
     before, after = {_key(f): f for f in base}, {_key(f): f for f in now}
     appeared = tuple(f for k, f in after.items() if k not in before)
     disappeared = tuple(f for k, f in before.items() if k not in after)
-    values_appeared = [f for f in appeared if f.rule != "RM006"]
-    dropped = {f.location for f in appeared if f.rule == "RM006"} | {f.location for f in now if f.rule == "RM006"}
-    contradicted = tuple(f for f in values_appeared if f.location in dropped or _under_dropped(f, dropped))
     if not appeared and not disappeared:
         return None
+    # RM006: the values enable a channel the rendered chart does not carry (its templates gate it)
+    dropped = {(f.blueprint, f.cluster, f.value_path) for f in now if f.rule == DROPPED_CHANNEL and f.value_path}
+    contradicted = tuple(f for f in appeared if f.rule != DROPPED_CHANNEL and _inside(f, dropped))
     return Flip(assignment, appeared, disappeared, contradicted)
 
 
-def _under_dropped(finding: Finding, dropped: set[Location]) -> bool:
-    """A values finding inside a channel block the render dropped (RM006 sits on the block's key)."""
-    return any(d.path == finding.location.path and d.line < finding.location.line <= d.line + 12 for d in dropped)
+DROPPED_CHANNEL = "RM006"
+
+
+def _inside(finding: Finding, dropped: set[tuple[str | None, str | None, str]]) -> bool:
+    """A values finding about a channel block the render dropped."""
+    return any(
+        (blueprint, cluster) == (finding.blueprint, finding.cluster)
+        and (finding.value_path == path or finding.value_path.startswith(path + "."))
+        for blueprint, cluster, path in dropped
+    )
 
 
 def _related(a: Variable, b: Variable) -> bool:
