@@ -33,12 +33,12 @@ def _key(finding: dict[str, Any]) -> Key:
 
 
 @cache
-def linted(path: Path, assignment: tuple[tuple[str, str], ...]) -> frozenset[Key]:
-    """The findings `compliance lint --var ...` reports for the `_template` cluster (values shown: public)."""
+def linted(path: Path, assignment: tuple[tuple[str, str], ...], cluster: str = "_template") -> frozenset[Key]:
+    """The findings `compliance lint --var ...` reports for `cluster` (values shown: public)."""
     args = [a for name, value in assignment for a in ("--var", f"{name}={value}", "--public-var", name)]
     result = run("lint", str(path), "--renderer", "none", "--format", "json", *args)
     assert result.returncode in (0, 1), result.stderr
-    return frozenset(_key(f) for f in json.loads(result.stdout)["findings"] if f["cluster"] == "_template")
+    return frozenset(_key(f) for f in json.loads(result.stdout)["findings"] if f["cluster"] == cluster)
 
 
 def _assignment(flip: dict[str, Any]) -> tuple[tuple[str, str], ...]:
@@ -48,17 +48,18 @@ def _assignment(flip: dict[str, Any]) -> tuple[tuple[str, str], ...]:
 def prove(path: Path, data: dict[str, Any]) -> int:
     """Each single flip against `lint` with the defaults; each pair's against lint with both, and with each
     alone (what the pair changes is measured against what the singles predict). Returns the flips proved."""
-    base = linted(path, ())
+    cluster = data["cluster"]
+    base = linted(path, (), cluster)
     proved = 0
     for flip in data["singles"]:
-        now = linted(path, _assignment(flip))
+        now = linted(path, _assignment(flip), cluster)
         assert {_key(f) for f in flip["appeared"]} <= now - base, flip
         assert {_key(f) for f in flip["disappeared"]} <= base - now, flip
         proved += 1
     for flip in data["pairs"]:
         pair = _assignment(flip)
-        now = linted(path, pair)
-        either = base | linted(path, pair[:1]) | linted(path, pair[1:])
+        now = linted(path, pair, cluster)
+        either = base | linted(path, pair[:1], cluster) | linted(path, pair[1:], cluster)
         assert {_key(f) for f in flip["appeared"]} <= now, flip
         assert not {_key(f) for f in flip["disappeared"]} & now, flip
         assert {_key(f) for f in flip["disappeared"]} <= either, flip
@@ -260,3 +261,18 @@ def test_an_answer_the_rendered_chart_contradicts_says_so(gating_helm: None) -> 
     lint = run("lint", str(FIXTURE), "--renderer", "helm", "--whatif", "--format", "json", "--select", "FLX006")
     messages = [f["message"] for f in json.loads(lint.stdout)["findings"]]
     assert not any("COM002" in m for m in messages) and any("DEF001" in m for m in messages)
+
+
+def test_variables_a_kustomization_sets_or_flux_does_not_substitute_are_not_varied() -> None:
+    data = run("whatif", str(FIXTURES / "flux-vars"), "--cluster", "dev", "--format", "json")
+    assert data.returncode == 0, data.stderr
+    variables = {v["name"]: v for v in json.loads(data.stdout)["variables"]}
+    assert variables["num"]["fixed"] == "set by Kustomization flux-system/ops" and not variables["num"]["candidates"]
+    assert variables["port"]["fixed"].startswith("not substituted")
+    # `v` is set by the ops Kustomization and free in the releases other Kustomizations apply: varied
+    assert variables["v"]["fixed"] is None and variables["v"]["candidates"]
+    # strict mode: a variable no source defines fails the Kustomization (FLX001); any value removes it
+    flips = json.loads(data.stdout)["singles"]
+    nothere = [f for f in flips if set(f["assignment"]) == {"nothere"}]
+    assert nothere and all([g["rule"] for g in f["disappeared"]] == ["FLX001"] for f in nothere)
+    assert prove(FIXTURES / "flux-vars", json.loads(data.stdout)) == len(flips)

@@ -230,19 +230,19 @@ def candidates(
 
 
 def _fixed(name: str, releases: Sequence[HelmRelease], settings: Settings) -> str | None:
-    """Why a variable is not varied: its value is given (the repository's Kustomization, `--var`, config)."""
-    for release in releases:
-        applied = release.substitution
-        if applied is not None and name in applied.variables:
-            return f"set by Kustomization {applied.kustomization} ({applied.file})"
+    """Why a variable is not varied: every release that names it gets its value (its Kustomization, `--var`,
+    the config), or Flux does not substitute those releases. None: some release leaves it free."""
+    scopes = [scope(release, settings.variables) for release in releases]
+    if not any(applied.runs for applied in scopes):
+        return "not substituted: Flux leaves the placeholder as written (no postBuild, or substitution disabled)"
+    if all(applied.uncertain for applied in scopes if applied.runs):
+        return "unknown: whether Flux substitutes depends on a substituteFrom source missing from the repository"
+    if any(applied.runs and applied.variables.get(name, UNKNOWN) is UNKNOWN for applied in scopes):
+        return None
     if name in settings.variables:
-        source = settings.sources.get(f"variables.{name}", "--var")
-        return f"given by {source}"
-    for release in releases:
-        known = scope(release, settings.variables).variables
-        if name in known and known[name] is not UNKNOWN:
-            return "set by the run"
-    return None
+        return f"given by {settings.sources.get(f'variables.{name}', '--var')}"
+    setting = sorted({r.substitution.kustomization for r in releases if r.substitution is not None})
+    return f"set by Kustomization {', '.join(setting)}"
 
 
 def variables(
