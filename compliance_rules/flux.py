@@ -218,3 +218,46 @@ def not_applied(ctx: RepositoryContext) -> Iterator[Violation]:
     List the file in its kustomization's `resources`, or delete it if it is obsolete.
     """
     yield from _build_problems(ctx, NOT_APPLIED)
+
+
+@rule("FLX006", "A Flux variable's value would make the cluster fail", Severity.INFO, Scope.REPOSITORY, "flux")
+def would_fail(ctx: RepositoryContext) -> Iterator[Violation]:
+    """
+    ## What it does
+    With `compliance lint --whatif`, reports each value of a Flux variable the repository leaves
+    free (no Kustomization in it sets the variable, no `--var` gives it) that would add a warning or
+    an error: `would fail if MARKETPLACE_ENABLED=true: COM002 error: channel 'qwen': ...`, located
+    where that finding would be. The values tried are finite: the blueprint's `configSchema` enum or
+    type at the key the variable lands on, `true`/`false`, the empty and a non-empty string, what
+    other clusters set; pairs of variables in one block are tried together. See docs/whatif.md.
+    Without `--whatif` it reports nothing.
+
+    ## Why it matters
+    `clusters/_template` is what every new cluster copies, and its values depend on variables each
+    cluster sets at provisioning time. Linting the defaults says nothing about the value a new
+    cluster will set; this says, before any cluster sets it, which value would break compliance.
+
+    ## Example
+    ```yaml
+    defaultChannels:
+      qwenPartner:
+        enabled: ${MARKETPLACE_ENABLED:-false}
+        attestation:
+          kind: commercial-contract
+          contractRef: ${LLM_PARTNER_CONTRACT_REF:-}   # empty: COM002 once the channel is enabled
+    ```
+
+    ## Use instead
+    ```yaml
+    defaultChannels:
+      qwenPartner:
+        enabled: false   # a cluster that resells the partner enables it in its own overlay, with its contractRef
+    ```
+
+    ## How to fix
+    Make the values safe for every value the variable may take (a default that passes, a value that
+    does not depend on the variable), or constrain the variable in the blueprint's `configSchema`
+    (an `enum`) and document which clusters may set it. `compliance whatif` shows every variable,
+    its candidates and what each assignment changes.
+    """
+    return iter(())  # found by compliance.app.whatifrun for `lint --whatif`

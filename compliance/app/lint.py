@@ -43,6 +43,7 @@ class LintRequest:
     manifests: str | None = None  # lint this rendered stream instead of the roots ("-": stdin)
     color: bool = False  # for the formats written to standard output
     show_severity: str = "info"  # the text format lists findings at or above it (the summary counts them all)
+    whatif: bool = False  # add FLX006 infos: the Flux variable values that would add a warning or an error
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +100,12 @@ def _lint_roots(request: LintRequest, specs: Sequence[RuleSpec]) -> _Linted:
         if request.manifests is not None:
             run = request.run
             return lint_manifests(request.manifests, options, run.rule_paths, run.trust_repository_rules)
-        return build_run(replace(request.run, path=root, overrides=options)).lint
+        built = build_run(replace(request.run, path=root, overrides=options))
+        if not request.whatif:
+            return built.lint
+        from compliance.app.whatifrun import whatif_findings
+
+        return replace(built.lint, findings=tuple(sort_findings([*built.lint.findings, *whatif_findings(built)])))
 
     runs: list[LintRun] = []
     comparisons: list[Comparison] = []

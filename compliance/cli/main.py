@@ -57,6 +57,7 @@ from compliance.cli.report_command import report as report_command
 from compliance.cli.test_command import policy_test as policy_test_command
 from compliance.cli.values_command import values as values_command
 from compliance.cli.verify_command import verify as verify_command
+from compliance.cli.whatif_command import whatif as whatif_command
 from compliance.errors import UsageError
 
 DEBUG_ENV = "COMPLIANCE_DEBUG"  # =1: print the traceback of an error
@@ -223,6 +224,9 @@ def lint(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Text output: do not list infos (--show-severity warning).")
     ] = False,
+    whatif: Annotated[
+        bool, typer.Option("--whatif", help="Add FLX006 infos: Flux variable values that would fail (docs/whatif.md).")
+    ] = False,
 ) -> None:
     """Lint a blueprint repository and report located findings."""
     from compliance.app.lint import LintRequest
@@ -274,6 +278,7 @@ def lint(
         manifests=manifests,
         color=color_wanted(),
         show_severity="warning" if quiet and show_severity is ShowSeverity.info else show_severity.value,
+        whatif=whatif,
     )
     emit(lint_outcome(request))
 
@@ -362,6 +367,7 @@ app.add_typer(baseline_app)
 app.command("report")(report_command)
 app.command("verify")(verify_command)
 app.command("test")(policy_test_command)
+app.command("whatif")(whatif_command)
 
 
 def app_for(args: list[str]) -> typer.Typer:
