@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from compliance.engine.coverage import ANY_CLUSTER, NOT_RUN, counts, rule_state
 from compliance.model.findings import Finding, Severity
+from compliance.report.html_text import plural
 
 if TYPE_CHECKING:
     from compliance.engine.coverage import Evaluation, RuleState, Skip
@@ -83,12 +84,20 @@ def scanned(data: ReportData) -> dict[str, int]:
     }
 
 
-SCANNED_LABELS = {"helmreleases": "HelmReleases"}
+# what one of each is called (`scanned` keys are plural)
+SCANNED_ONE = {
+    "files": "file",
+    "blueprints": "blueprint",
+    "charts": "chart",
+    "clusters": "cluster",
+    "helmreleases": "HelmRelease",
+    "renders": "render",
+}
 
 
 def scanned_text(data: ReportData) -> str:
-    """ "12 files, 3 blueprints, 3 charts, 2 clusters, 8 HelmReleases, 0 renders" """
-    return ", ".join(f"{n} {SCANNED_LABELS.get(key, key)}" for key, n in scanned(data).items())
+    """ "12 files, 3 blueprints, 1 chart, 2 clusters, 8 HelmReleases, 0 renders" """
+    return ", ".join(plural(n, SCANNED_ONE[key]) for key, n in scanned(data).items())
 
 
 def coverage_text(data: ReportData) -> str:
