@@ -334,6 +334,20 @@ def test_scope_of_a_subfolder_of_a_work_tree(tmp_path: Path) -> None:
     assert scope["Path linted"].endswith("— deploy in the git work tree")
 
 
+def test_report_of_a_folder_or_file_walks_up_to_the_repository_like_lint(repo: Path, tmp_path: Path) -> None:
+    """`compliance report clusters/acme` evaluates the repository it belongs to (the same walk-up as `lint`)
+    and shows the findings located there; elsewhere in the repository, none of them."""
+    full = Page(make_report(repo, tmp_path / "full.html"))
+    cluster = Page(make_report(repo / "clusters" / "acme", tmp_path / "acme.html"))
+    overlay = Page(make_report(repo / "clusters" / "acme" / "bootstrap-kit" / "80-newapi.yaml", tmp_path / "f.html"))
+    platform = Page(make_report(repo / "platform", tmp_path / "platform.html"))
+    assert set(cluster.matrix()) == set(full.matrix()) >= {"acme", "_template"}  # the whole repository's context
+    assert [row[0] for row in cluster.tables["by-rule"][1:]] == ["AUP001", "AUD002"]
+    assert cluster.tables["by-rule"] == full.tables["by-rule"] == overlay.tables["by-rule"]
+    assert platform.tables["by-rule"][1:] == []  # no finding is located under platform/
+    assert set(platform.matrix()) == set(full.matrix())
+
+
 def test_rule_catalog_has_rationale(audit: Audit) -> None:
     from compliance.app.api import load_rules
 
