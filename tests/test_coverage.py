@@ -4,6 +4,7 @@ not run (could not be evaluated: why), recorded by the engine and counted the sa
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from junitparser import JUnitXml, Skipped
@@ -61,6 +62,9 @@ def test_json_and_sarif_and_markdown_and_text_say_the_same(corpus: Path) -> None
     assert "not run (not passed): RM001" in text
     summary = markdown.render(_data(corpus / "snapshot-2026-04-30"))
     assert "12 not applicable" in summary and "**Not run** (not passed): RM001" in summary
+    controls = re.sub(r"\[(\w+)\]\([^)]*\)", r"\1", summary[summary.index("<summary>Controls:") :])  # no links
+    assert "- ➖ `EUAIA:Art.12` not applicable: AUD002 ➖" in controls
+    assert "- ⏸️ `SOC2:CC6.6` not run: ADM001 ✅, RM004 ⏸️" in controls
 
 
 def test_junit_reports_rules_applied_to_nothing_as_skipped(corpus: Path, tmp_path: Path) -> None:

@@ -452,8 +452,29 @@ def test_bundle_contents(audit: Audit) -> None:
     assert manifest["scope"]["git"]["note"] == "not a git repository"
     assert len(manifest["files"]) == len(list(repo.rglob("*.yaml")))
     checks = json.loads(archive.read("checks.json"))
-    assert {"rule": "AUP001", "blueprint": "bp-newapi", "cluster": "acme", "findings": 1} in checks
-    assert {"rule": "AUP001", "blueprint": "bp-newapi", "cluster": "_template", "findings": 0} in checks
+    assert {"rule": "AUP001", "blueprint": "bp-newapi", "cluster": "acme", "state": "applied", "findings": 1} in checks
+    applied = {"rule": "AUP001", "blueprint": "bp-newapi", "cluster": "_template", "state": "applied", "findings": 0}
+    assert applied in checks
+    # the charts have no templates: the rendered rules had nothing to look at, and say so
+    assert {"rule": "RM001", "blueprint": None, "cluster": None, "state": "not applicable",
+            "reason": "no chart templates to render"} in checks  # fmt: skip
+
+
+def test_bundle_lists_the_checks_not_applicable_and_not_run_with_why(corpus: Path, tmp_path: Path) -> None:
+    archive = make_bundle(corpus / "snapshot-2026-04-30", tmp_path / "evidence.zip", "--renderer", "none")
+    checks = json.loads(archive.read("checks.json"))
+    by_state: dict[str, list[dict[str, object]]] = {}
+    for check in checks:
+        by_state.setdefault(str(check["state"]), []).append(check)
+    assert set(by_state) == {"applied", "not applicable", "not run"}
+    assert all("reason" not in c and isinstance(c["findings"], int) for c in by_state["applied"])
+    att = [c for c in by_state["not applicable"] if c["rule"] == "ATT001"]
+    assert att and all(str(c["reason"]).startswith("no gateway release") for c in att)
+    assert not any(c["rule"] == "ATT001" for c in by_state["applied"])  # never applied, so never a pass
+    rm = [c for c in by_state["not run"] if c["rule"] == "RM001"]
+    assert rm and {c["reason"] for c in rm} == {"no renderer (--renderer none)"}
+    clusters = {c["cluster"] for c in rm}
+    assert len(clusters - {None}) >= 3  # one row per blueprint x cluster that would have been rendered
 
 
 def test_bundle_inputs_reverify_with_sha256sum(repo: Path, tmp_path: Path) -> None:
@@ -557,6 +578,30 @@ def test_browser_renders_posture_matrix_and_finding(audit: Audit, tmp_path: Path
         "✗ Fail",
     ]
     assert page.tables["register"][1][0] == "✓ Active"
+
+
+def test_browser_shows_the_coverage_states_in_summary_and_control_view(corpus: Path, tmp_path: Path) -> None:
+    """openova without a renderer: the summary by rule and the control view use the posture matrix's states,
+    failed, passed, not applicable (what there was none of) and not run (why), as a browser shows them."""
+    out = tmp_path / "report.html"
+    make_report(corpus / "snapshot-2026-04-30", out, "--renderer", "none")
+    dom = chromium("--dump-dom", out.as_uri(), profile=tmp_path / "profile")
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    page = Page(dom.stdout)
+    summary = re.sub(r"<[^>]+>", "", dom.stdout.split('id="by-rule"', 1)[1].split("</section>", 1)[0])
+    assert "⊘ Not run Not run (not passed): RM001, RM002" in summary
+    assert "no renderer (--renderer none)" in summary
+    assert re.search(r"– Not applicable Not applicable here: ATT001, [^:]*: no gateway release", summary)
+    assert "Passed with no finding: ADM001" in summary and "N/A" not in summary
+    results = {row[0] for row in page.tables["by-rule"][1:] if row[2] == "✗ Fail"}
+    assert "CRD001" in results
+    controls = {row[1]: (row[2], row[3]) for row in page.tables["controls"][1:]}
+    assert {result for result, _ in controls.values()} == {"✗ Fail", "✓ Pass", "– Not applicable", "⊘ Not run"}
+    assert controls["Art.12"] == ("– Not applicable", "AUD002 –")  # no audit value: nothing to evidence it
+    assert controls["A.5.34"] == ("✓ Pass", "AUD001 ✓")
+    assert controls["A.5.9"][0] == "✗ Fail"
+    result, rules = controls["A.8.2"]  # ADM001 passed, RM004 could not run: the control is not passed
+    assert result == "⊘ Not run" and "ADM001 ✓" in rules and "RM004 ⊘" in rules
 
 
 def test_browser_prints_the_report_to_pdf(audit: Audit, tmp_path: Path) -> None:

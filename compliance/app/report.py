@@ -85,6 +85,7 @@ def report(request: ReportRequest) -> Outcome:
             run.repo,
             run.rules,
             run.evaluated,
+            run.skipped,
             data.findings,
             shared.shown_contexts(hide),
             page,

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from compliance.effective.values import ChartDefaults, effective_values
 from compliance.engine.context import BlueprintContext, ReleaseContext, RenderedContext, RepositoryContext
-from compliance.engine.coverage import Evaluation, Skip, not_run
+from compliance.engine.coverage import Evaluation, Skip, not_applicable, not_run
 from compliance.engine.options import RuleOptions
 from compliance.engine.registry import RuleSpec, Scope, did_you_mean
 from compliance.errors import UsageError
@@ -189,7 +189,10 @@ def lint(
         for spec in by_scope[Scope.RELEASE]:
             check(spec, release_context, primary, release_context.name or None, cluster)
     if by_scope[Scope.RENDERED] and render is not None and (rendering or options.manifests is not None):
-        for rendered_context in render(repo, contexts, options):
+        made = render(repo, contexts, options)
+        for spec in by_scope[Scope.RENDERED] if not made else ():  # no chart has templates: nothing to look at
+            skip(spec, not_applicable("no chart templates to render"), None, None)
+        for rendered_context in made:
             if rendered is not None and rendered_context.manifests.objects:
                 rendered.add((rendered_context.blueprint_name, rendered_context.cluster_name))
             for spec in by_scope[Scope.RENDERED]:
