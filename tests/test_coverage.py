@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 from junitparser import JUnitXml, Skipped
 
 from compliance.engine.coverage import NOT_APPLICABLE, NOT_RUN, PASSED
 from compliance.report import ReportData, markdown
-from tests.helpers import FIXTURES, report_data, run
+from tests.helpers import FIXTURES, edit, report_data, run
 
 
 def _data(path: Path, renderer: str = "none") -> ReportData:
@@ -47,7 +48,9 @@ def test_json_and_sarif_and_markdown_and_text_say_the_same(corpus: Path) -> None
     report = json.loads(run("lint", root, "--renderer", "none", "--format", "json").stdout)
     coverage = report["coverage"]
     assert coverage["by_rule"]["ATT001"]["state"] == "not applicable"
-    assert coverage["by_rule"]["RM001"] == {
+    rm001 = dict(coverage["by_rule"]["RM001"])
+    assert rm001.pop("not_run") > 0  # one per release it would have rendered
+    assert rm001 == {
         "state": "not run", "checks": 0, "findings": 0, "reason": "no renderer (--renderer none)",
     }  # fmt: skip
     assert coverage["rules"]["not applicable"] >= 12 and coverage["rules"]["not run"] >= 6
@@ -104,3 +107,32 @@ def test_nothing_to_evaluate_is_an_error_unless_accepted(tmp_path: Path) -> None
 def test_a_repository_with_blueprints_has_no_io003() -> None:
     result = run("lint", str(FIXTURES / "clean"), "--renderer", "none", "--select", "IO003")
     assert result.returncode == 0 and "0 findings" in result.stdout
+
+
+def test_a_check_whose_values_are_unknown_is_not_run_not_passed(tmp_path: Path) -> None:
+    """A release check whose verdict depends on a Flux variable nobody supplied says so through its context
+    (`ReleaseContext.unknown`): that check is *not run: values unknown*, counted, never a pass."""
+    root = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "clean", root)
+    overlay = root / "clusters" / "acme" / "bootstrap-kit" / "80-newapi.yaml"
+    edit(overlay, "version: 1.1.0", "version: ${NEWAPI_VERSION}")  # the chart version VER003 checks
+    edit(overlay, "type: byok-passthrough", "type: ${BYOK_TYPE}")  # the channel type CHN001 checks
+    data = _data(root)
+    acme = data.rule_state("CHN001", "acme")  # the only gateway release there: not evaluated at all
+    assert (acme.state, acme.checks, acme.not_run) == (NOT_RUN, 0, 1)
+    assert acme.reason == "values unknown: channels[1].type depends on ${BYOK_TYPE}"
+    assert data.rule_state("CHN001", "_template").state == PASSED  # its values are known there
+    overall = data.rule_state("CHN001")
+    assert (overall.state, overall.not_run) == (PASSED, 1) and "${BYOK_TYPE}" in overall.label
+    version = data.rule_state("VER003", "acme")  # the other releases' pins were checked, bp-newapi's not
+    assert (
+        version.not_run == 1
+        and version.reason == "values unknown: spec.chart.spec.version depends on ${NEWAPI_VERSION}"
+    )
+    assert ("VER003", "bp-newapi", "acme") not in data.evaluated and not data.findings
+    clean = _data(FIXTURES / "clean")  # nothing unknown: nothing recorded as not run
+    assert not any(state.not_run for rule, state in clean.rule_states().items() if not rule.startswith("R"))
+    report = json.loads(run("lint", str(root), "--renderer", "none", "--format", "json").stdout)
+    assert report["coverage"]["by_rule"]["CHN001"]["not_run"] == 1
+    text = run("lint", str(root), "--renderer", "none").stdout
+    assert "partly, CHN001: values unknown: channels[1].type depends on ${BYOK_TYPE}" in text

@@ -98,7 +98,7 @@ def release_contexts(repo: Repository, options: LintOptions) -> list[ReleaseCont
     return contexts
 
 
-def _run(spec: RuleSpec, context: object, primary: Location) -> Iterable[Violation]:
+def _run(spec: RuleSpec, context: object, primary: Location) -> list[Violation]:
     try:
         return list(spec.check(context))
     except Exception as error:  # a broken rule must not lose the other findings
@@ -136,10 +136,15 @@ def lint(
         else:
             emit(spec, _run(spec, context, primary), blueprint, cluster)
 
-    def emit(spec: RuleSpec, violations: Iterable[Violation], blueprint: str | None, cluster: str | None) -> None:
+    def emit(spec: RuleSpec, violations: Sequence[Violation], blueprint: str | None, cluster: str | None) -> None:
+        found = [v for v in violations if not v.not_run]
+        unknown = sorted({v.message for v in violations if v.not_run})  # `ReleaseContext.unknown`
+        if unknown and not found:  # its verdict depends on values nobody supplied: not run, never passed
+            skip(spec, not_run("; ".join(unknown)), blueprint, cluster)
+            return
         if evaluated is not None:
             evaluated.add((spec.id, blueprint, cluster))
-        for v in violations:
+        for v in found:
             if v.root_cause:
                 causes.add((spec.id, v.location))
             findings.append(

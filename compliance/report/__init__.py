@@ -115,8 +115,12 @@ def grouped_reasons(rules: Mapping[str, str]) -> str:
 
 
 def not_run_text(data: ReportData) -> str:
-    """The rules that could not be evaluated, and why ("" when every rule ran): every verdict names them."""
-    return grouped_reasons({rule: s.reason for rule, s in data.rule_states().items() if s.state == NOT_RUN})
+    """The rules that could not be evaluated, and why ("" when every rule ran): every verdict names them;
+    then, after "partly", the rules applied elsewhere that could not be evaluated somewhere (values unknown)."""
+    states = data.rule_states()
+    whole = grouped_reasons({rule: s.reason for rule, s in states.items() if s.state == NOT_RUN})
+    partly = grouped_reasons({rule: s.reason for rule, s in states.items() if s.state != NOT_RUN and s.not_run})
+    return "; ".join(part for part in (whole, partly and f"partly, {partly}") if part)
 
 
 def coverage_dict(data: ReportData) -> dict[str, object]:
@@ -126,7 +130,13 @@ def coverage_dict(data: ReportData) -> dict[str, object]:
         "scanned": scanned(data),
         "rules": counts(states.values()),
         "by_rule": {
-            rule: {"state": s.state, "checks": s.checks, "findings": s.findings, "reason": s.reason}
+            rule: {
+                "state": s.state,
+                "checks": s.checks,
+                "findings": s.findings,
+                "not_run": s.not_run,
+                "reason": s.reason,
+            }
             for rule, s in states.items()
         },
     }
