@@ -136,3 +136,7 @@ def test_a_check_whose_values_are_unknown_is_not_run_not_passed(tmp_path: Path) 
     assert report["coverage"]["by_rule"]["CHN001"]["not_run"] == 1
     text = run("lint", str(root), "--renderer", "none").stdout
     assert "partly, CHN001: values unknown: channels[1].type depends on ${BYOK_TYPE}" in text
+    page = tmp_path / "report.html"
+    assert run("report", str(root), "--renderer", "none", "--output", str(page)).returncode == 0
+    summary = re.sub(r"<[^>]+>", "", page.read_text(encoding="utf-8").split('id="by-rule"', 1)[1])
+    assert "Some checks not run: CHN001 (1 check): values unknown: channels[1].type depends on ${BYOK_TYPE}" in summary

@@ -30,7 +30,8 @@ class RuleResult:
     counts: Counter[Severity] = field(default_factory=Counter)  # findings reported, by severity
     excepted: int = 0  # findings a governed exception covers
     skipped: str = NOT_APPLICABLE  # when applied to nothing: NOT_APPLICABLE or NOT_RUN_STATUS
-    reason: str = ""  # what there was none of (n/a), or why it could not run (not run)
+    reason: str = ""  # what there was none of (n/a), or why checks could not run (not run, or `not_run` checks)
+    not_run: int = 0  # checks that could not be evaluated (values unknown), also when others passed or failed
 
     @property
     def status(self) -> str:
@@ -61,7 +62,9 @@ def rule_results(data: ReportData) -> dict[str, RuleResult]:
         state = data.rule_state(spec.id)
         skipped = NOT_RUN_STATUS if state.state == NOT_RUN else NOT_APPLICABLE
         found = counts.get(spec.id, Counter())
-        results[spec.id] = RuleResult(spec, checks[spec.id], found, excepted[spec.id], skipped, state.reason)
+        results[spec.id] = RuleResult(
+            spec, checks[spec.id], found, excepted[spec.id], skipped, state.reason, state.not_run
+        )
     return results
 
 

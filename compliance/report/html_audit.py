@@ -46,6 +46,13 @@ def _rule_lines(results: list[RuleResult]) -> str:
     """The rules with no finding in a line per state: passed; not run, with why; not applicable, with what."""
     clean = [r.spec.id for r in results if r.status == PASS and not (r.counts or r.excepted)]
     lines = [f"Passed with no finding: {', '.join(_rule_link(i) for i in clean)}."] if clean else []
+    partly = [r for r in results if r.status in (PASS, FAIL) and r.not_run]
+    if partly:  # applied somewhere, but some checks could not be evaluated: named, never counted as passed
+        lines.append(
+            "Some checks not run: "
+            + "; ".join(f"{_rule_link(r.spec.id)} ({plural(r.not_run, 'check')}): {escape(r.reason)}" for r in partly)
+            + "."
+        )
     for status, label in ((NOT_RUN_STATUS, "Not run (not passed)"), (NOT_APPLICABLE, "Not applicable here")):
         by_reason: dict[str, list[str]] = {}
         for result in results:
