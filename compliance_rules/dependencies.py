@@ -11,6 +11,7 @@ actual edges must have no cycle.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
@@ -33,14 +34,53 @@ def declared_depends(blueprint: Blueprint) -> tuple[Dependency, ...] | None:
     return None if blueprint.spec.get("depends") is None else blueprint.depends
 
 
-def releases_of(repo: Repository, cluster: Cluster, blueprint_name: str) -> list[str]:
-    """Names of the cluster's HelmReleases that deploy `blueprint_name` (else one so named)."""
-    names = [
-        r.name for r in cluster.releases if (b := repo.resolve_release(r)[1]) is not None and b.name == blueprint_name
-    ]
-    if names:
-        return names
-    return [r.name for r in cluster.releases if r.name == blueprint_name]
+@dataclass(frozen=True, slots=True)
+class _ClusterIndex:
+    """What DEP001 asks of a cluster for each of its releases, worked out once per cluster: the names of
+    the releases deploying each blueprint, how many releases bear each name, and every release's
+    `dependsOn` names."""
+
+    by_blueprint: dict[str, list[str]]
+    named: Counter[str]
+    edges: dict[str, set[str]]
+
+    @staticmethod
+    def of(repo: Repository, cluster: Cluster) -> _ClusterIndex:
+        by_blueprint: dict[str, list[str]] = {}
+        edges: dict[str, set[str]] = {}
+        for release in cluster.releases:
+            blueprint = repo.resolve_release(release)[1]
+            if blueprint is not None:
+                by_blueprint.setdefault(blueprint.name, []).append(release.name)
+            edges.setdefault(release.name, set()).update(name for name, _ in release.depends_on)
+        return _ClusterIndex(by_blueprint, Counter(r.name for r in cluster.releases), edges)
+
+    def releases_of(self, blueprint_name: str) -> list[str]:
+        """Names of the cluster's HelmReleases that deploy `blueprint_name` (else one so named)."""
+        names = self.by_blueprint.get(blueprint_name)
+        if names:
+            return names
+        return [blueprint_name] * self.named[blueprint_name]
+
+
+# The last clusters indexed, by identity (the objects are kept, so an id cannot be reused while cached).
+# INDEX_CACHE = 0 indexes the cluster again for every release: the reference the findings test compares.
+INDEX_CACHE = 4
+_indexed: dict[tuple[int, int], tuple[Repository, Cluster, _ClusterIndex]] = {}
+
+
+def cluster_index(repo: Repository, cluster: Cluster) -> _ClusterIndex:
+    """The cluster's `_ClusterIndex`, built once per cluster of a run rather than once per release."""
+    key = (id(repo), id(cluster))
+    cached = _indexed.get(key)
+    if cached is not None and cached[0] is repo and cached[1] is cluster:
+        return cached[2]
+    index = _ClusterIndex.of(repo, cluster)
+    if INDEX_CACHE > 0:
+        while len(_indexed) >= INDEX_CACHE:
+            del _indexed[next(iter(_indexed))]
+        _indexed[key] = (repo, cluster, index)
+    return index
 
 
 @rule(
@@ -97,8 +137,9 @@ def depends_drift(ctx: ReleaseContext) -> Iterator[Violation]:
     entry = ctx.repo.dag.entry(release.name) if ctx.repo.dag is not None else None
     allowed = set(entry.depends_on) if entry is not None else set()
     required: list[tuple[str, list[str]]] = []
+    indexed = cluster_index(ctx.repo, cluster)
     for dependency in depends:
-        names = [n for n in releases_of(ctx.repo, cluster, dependency.blueprint) if n != release.name]
+        names = [n for n in indexed.releases_of(dependency.blueprint) if n != release.name]
         allowed.update(names or [dependency.blueprint])
         if not dependency.optional and names:
             required.append((dependency.blueprint, names))
@@ -111,7 +152,7 @@ def depends_drift(ctx: ReleaseContext) -> Iterator[Violation]:
             ("spec", "dependsOn", index),
             f"{release.name} waits for {name}, but blueprint {blueprint.name} does not depend on it",
         )
-    waits_for = _reachable(cluster, release)
+    waits_for = _reachable(indexed.edges, release)
     for dependency_name, names in required:
         if not waits_for.intersection(names):
             yield ctx.at_release(
@@ -121,11 +162,8 @@ def depends_drift(ctx: ReleaseContext) -> Iterator[Violation]:
             )
 
 
-def _reachable(cluster: Cluster, release: HelmRelease) -> set[str]:
+def _reachable(edges: dict[str, set[str]], release: HelmRelease) -> set[str]:
     """Every release `release` waits for, directly or through the releases it waits for."""
-    edges: dict[str, set[str]] = {}
-    for other in cluster.releases:
-        edges.setdefault(other.name, set()).update(name for name, _ in other.depends_on)
     seen: set[str] = set()
     todo = [name for name, _ in release.depends_on]
     while todo:

@@ -139,9 +139,10 @@ def gateway_or(section: Path) -> Applies:
 
 def rendered(ctx: RenderedContext) -> Skip | None:
     """`@rule(applies=...)` of the rules on rendered objects: a chart that did not render was not checked."""
-    if ctx.manifests.objects or not ctx.problems:
+    if ctx.manifests.objects or (ctx.manifests.text and not ctx.problems):
         return None
-    return not_run(f"chart not rendered (see {ctx.problems[0].code})")
+    # nothing rendered: a problem says why, here or once for the chart (RND002 is reported per chart)
+    return not_run(f"chart not rendered (see {ctx.problems[0].code if ctx.problems else 'RND002'})")
 
 
 def manifest_rule(id: str, title: str, severity: Severity, controls: Sequence[str] = ()) -> Callable[[Check], Check]:

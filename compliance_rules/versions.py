@@ -11,6 +11,7 @@ match of the version string first, then a Masterminds/semver v3 constraint (`*`,
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -101,10 +102,18 @@ _PART = r"[0-9xX*]+"
 _PRE = r"-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*"
 _BUILD = r"\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*"
 _CV = rf"v?{_PART}(?:\.{_PART})?(?:\.{_PART})?(?:{_PRE})?(?:{_BUILD})?"
-_ONE = re.compile(rf"\s*({_OPS})\s*v?({_PART})(\.{_PART})?(\.{_PART})?({_PRE})?(?:{_BUILD})?\s*")
-_FIND = re.compile(rf"(?:{_OPS})\s*{_CV}")
-_VALID = re.compile(rf"\s*(?:{_OPS})\s*{_CV}\s*(?:(?:\s+|,\s*)(?:{_OPS})\s*{_CV}\s*)*")
-_RANGE = re.compile(rf"\s*({_CV})\s+-\s+({_CV})\s*")
+
+
+@functools.cache
+def _grammar() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """(one constraint, a constraint found in a group, a valid group, a hyphen range), compiled on the first
+    pin that is not an exact version (most are: compiling them at import cost start-up ~5 ms)."""
+    return (
+        re.compile(rf"\s*({_OPS})\s*v?({_PART})(\.{_PART})?(\.{_PART})?({_PRE})?(?:{_BUILD})?\s*"),
+        re.compile(rf"(?:{_OPS})\s*{_CV}"),
+        re.compile(rf"\s*(?:{_OPS})\s*{_CV}\s*(?:(?:\s+|,\s*)(?:{_OPS})\s*{_CV}\s*)*"),
+        re.compile(rf"\s*({_CV})\s+-\s+({_CV})\s*"),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +133,7 @@ def _is_x(part: str | None) -> bool:
 
 
 def _parse_one(text: str) -> Constraint | None:
-    match = _ONE.fullmatch(text)
+    match = _grammar()[0].fullmatch(text)
     if match is None:
         return None
     op, major, minor, patch, pre = match.groups()
@@ -148,13 +157,14 @@ def _parse_one(text: str) -> Constraint | None:
 
 def parse_constraint(text: str) -> list[list[Constraint]] | None:
     """Masterminds `NewConstraint`: OR groups of AND-ed constraints; None when it is invalid."""
-    text = _RANGE.sub(lambda m: f" >= {m.group(1)}, <= {m.group(2)} ", text)
+    _, find, valid, hyphen_range = _grammar()
+    text = hyphen_range.sub(lambda m: f" >= {m.group(1)}, <= {m.group(2)} ", text)
     groups: list[list[Constraint]] = []
     for part in text.split("||"):
-        if _VALID.fullmatch(part) is None:
+        if valid.fullmatch(part) is None:
             return None
         group: list[Constraint] = []
-        for found in _FIND.finditer(part):
+        for found in find.finditer(part):
             constraint = _parse_one(found.group(0))
             if constraint is None:
                 return None

@@ -88,6 +88,8 @@ def test_rules_as_json_list_what_the_text_listing_lists() -> None:
         "family": "attestation",
         "scope": "release",
         "provider": "compliance_rules",
+        "controls": ["SOC2:CC9.2", "ISO27001:A.5.19", "ISO27001:A.5.21", "EUAIA:Art.25"],
+        "fix": "",
         "summary": "",
         "options": [],
     }

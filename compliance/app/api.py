@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -110,6 +112,22 @@ def load_rules(
     return load_registry(rule_paths, entry_points, roots, trust_repository_rules).rules()
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Load with the cyclic garbage collector paused, then freeze what is alive (`gc.freeze`: collections
+    skip it until `gc.unfreeze`, at the end of the run). The loaded model is long-lived and holds no
+    reference cycles, yet a 50x load paid ~11 full collections that freed almost nothing: a third of
+    the run. Refcounting still frees frozen objects; unfreezing lets cycles among them be collected."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
+
+
 def lint_path(
     path: str,
     select: Iterable[str] = (),
@@ -143,44 +161,48 @@ def lint_path(
     if specs is None:  # a run that already loaded its rules passes them: one registry per run
         specs = load_rules(rule_paths, roots=(path,), trust_repository_rules=trust_repository_rules)
     rules = select_rules(specs, settings.select, settings.ignore)
-    repo = load_repository(path, exclude=settings.excluded(path), limits=limits)
-    affected = None
-    if changed is not None:
-        from compliance.engine.affected import affected_by
+    with _collector_paused():
+        repo = load_repository(path, exclude=settings.excluded(path), limits=limits)
+    try:
+        affected = None
+        if changed is not None:
+            from compliance.engine.affected import affected_by
 
-        affected = affected_by(repo, changed)
-    options = LintOptions(
-        settings.select,
-        settings.ignore,
-        dict(settings.variables),
-        settings.rule_options,
-        affected=affected,
-        strict_substitution=settings.flux_strict,
-        renderer=renderer,
-        cache_dir=cache_dir,
-    )
-    evaluated: set[Evaluation] = set()
-    skipped: dict[Evaluation, Skip] = {}
-    rendered: set[tuple[str | None, str | None]] = set()
-    # `choose_renderer`: the run's one choice for `renderer`; else the render stage chooses under
-    # `render_bounds`. Either way only once a chart has templates to render.
-    chosen = {"choose": choose_renderer} if choose_renderer is not None else {"bounds": render_bounds}
-    render = partial(rendered_contexts, **chosen)
-    findings = lint(repo, rules, options, evaluated, render=render, skipped=skipped, rendered=rendered)
-    known, ran = {s.id: s.severity for s in specs}, {s.id for s in rules}
-    # a partial run (`changed`) cannot tell that a suppression matched nothing
-    governed = govern(findings, repo.suppressions, settings, known, ran, judge_unused=changed is None)
-    return LintRun(
-        repo,
-        tuple(rules),
-        governed.findings,
-        frozenset(evaluated),
-        governed.suppressed,
-        settings,
-        governed.register,
-        skipped,
-        frozenset(rendered),
-    )
+            affected = affected_by(repo, changed)
+        options = LintOptions(
+            settings.select,
+            settings.ignore,
+            dict(settings.variables),
+            settings.rule_options,
+            affected=affected,
+            strict_substitution=settings.flux_strict,
+            renderer=renderer,
+            cache_dir=cache_dir,
+        )
+        evaluated: set[Evaluation] = set()
+        skipped: dict[Evaluation, Skip] = {}
+        rendered: set[tuple[str | None, str | None]] = set()
+        # `choose_renderer`: the run's one choice for `renderer`; else the render stage chooses under
+        # `render_bounds`. Either way only once a chart has templates to render.
+        chosen = {"choose": choose_renderer} if choose_renderer is not None else {"bounds": render_bounds}
+        render = partial(rendered_contexts, **chosen)
+        findings = lint(repo, rules, options, evaluated, render=render, skipped=skipped, rendered=rendered)
+        known, ran = {s.id: s.severity for s in specs}, {s.id for s in rules}
+        # a partial run (`changed`) cannot tell that a suppression matched nothing
+        governed = govern(findings, repo.suppressions, settings, known, ran, judge_unused=changed is None)
+        return LintRun(
+            repo,
+            tuple(rules),
+            governed.findings,
+            frozenset(evaluated),
+            governed.suppressed,
+            settings,
+            governed.register,
+            skipped,
+            frozenset(rendered),
+        )
+    finally:
+        gc.unfreeze()
 
 
 def lint_project(

@@ -75,7 +75,7 @@ def lint(request: LintRequest) -> Outcome:
         rules=runs[0].rules + tuple(s for s in specs if gate and s.id == "GATE001" and s not in runs[0].rules),
         root=runs[0].repo.root,
         repos=tuple(run.repo for run in runs),
-        evaluated=frozenset().union(*(run.evaluated for run in runs)),
+        evaluated=runs[0].evaluated if len(runs) == 1 else frozenset().union(*(run.evaluated for run in runs)),
         skipped={check: why for run in runs for check, why in run.skipped.items()},
         rendered=frozenset().union(*(run.rendered for run in runs)),
         fixed=hide.findings(compared.fixed if compared is not None else ()),

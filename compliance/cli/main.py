@@ -8,6 +8,7 @@ is the user's to fix (its message, exit 2), any other exception is a bug (exit 3
 
 from __future__ import annotations
 
+import copy
 import os
 import sys
 import traceback
@@ -227,7 +228,6 @@ def lint(
     from compliance.app.lint import LintRequest
     from compliance.app.lint import lint as lint_outcome
     from compliance.app.run import RunRequest
-    from compliance.engine.affected import repo_relative
     from compliance.load.budget import input_limits
     from compliance.yaml import Limits
 
@@ -241,8 +241,11 @@ def lint(
     if config_from is not None and options.config is not None:
         raise UsageError(f"--config-from and a pinned config ({options.config_origin}) cannot be combined")
     roots = paths or ["."]
-    changed = repo_relative(".", paths or ()) if changed_files else None
+    changed = None
     if changed_files:
+        from compliance.engine.affected import repo_relative
+
+        changed = repo_relative(".", paths or ())
         roots = ["."]
     for root in roots:
         if not os.path.exists(root):
@@ -361,8 +364,27 @@ app.command("verify")(verify_command)
 app.command("test")(policy_test_command)
 
 
+def app_for(args: list[str]) -> typer.Typer:
+    """The app with only the command the first argument names: typer builds the click parameters of every
+    registered command when it starts (`lint` alone is a third of that). Anything else (no command, an
+    option first, a group, `--help`) gets the whole app, so help and errors read as usual."""
+    import typer.main
+
+    def name(info: typer.models.CommandInfo) -> str | None:
+        callback = info.callback
+        return info.name or (typer.main.get_command_name(callback.__name__) if callback is not None else None)
+
+    commands = [info for info in app.registered_commands if args and name(info) == args[0]]
+    if len(commands) != 1:
+        return app
+    slim = copy.copy(app)
+    slim.registered_commands = commands
+    slim.registered_groups = []
+    return slim
+
+
 def run() -> None:
     try:
-        app()  # errors become exit codes in `_Commands.main`
+        app_for(sys.argv[1:])()  # errors become exit codes in `_Commands.main`
     except KeyboardInterrupt:
         sys.exit(130)

@@ -202,7 +202,7 @@ class DocumentBuilder(AliasEvents):
             plain = frozenset(p for p, m in templates if raw.get(p) is m)
         else:
             plain = frozenset(p for p, _ in templates)
-        return LoadedDocument(self.root, Positions(raw), plain, self.index)
+        return LoadedDocument(self.root, Positions(Positions.packed(raw)), plain, self.index)
 
     # ---- events ----------------------------------------------------------------------------
 

@@ -1,7 +1,8 @@
 """The loaded result that the domain model keeps: paths, 1-based marks, problems, documents, files.
 
-``Positions`` keeps libyaml's own 0-based mark objects and makes ``Mark`` instances only when one
-is read: most positions of a large file are never looked up.
+``Positions`` keeps each position 0-based, packed in one int (``line << 32 | column``: an int is a
+tenth of a libyaml mark object), and makes ``Mark`` instances only when one is read: most positions of
+a large file are never looked up.
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 Path = tuple[str | int, ...]
+
+# False keeps libyaml's mark objects (the reference tests/test_perf_identity.py compares with).
+PACK_POSITIONS = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +56,7 @@ class LoadedFile:
 
 
 class Positions(Mapping[Path, Mark]):
-    """Read-only path -> Mark mapping; converts libyaml's 0-based marks lazily (and caches)."""
+    """Read-only path -> Mark mapping; converts packed (or libyaml's) 0-based marks lazily (and caches)."""
 
     __slots__ = ("_end", "_lines", "_raw")
 
@@ -64,7 +68,8 @@ class Positions(Mapping[Path, Mark]):
     def __getitem__(self, path: Path) -> Mark:
         m = self._raw[path]
         if m.__class__ is not Mark:
-            m = Mark(m.line + 1 + self._lines, m.column + 1)
+            line, column = (m >> 32, m & 0xFFFFFFFF) if m.__class__ is int else (m.line, m.column)
+            m = Mark(line + 1 + self._lines, column + 1)
             if self._end is not None and m.line > self._end.line:
                 m = self._end
             self._raw[path] = m  # same key: safe even during iteration
@@ -72,6 +77,14 @@ class Positions(Mapping[Path, Mark]):
 
     def __contains__(self, path: object) -> bool:
         return path in self._raw
+
+    @staticmethod
+    def packed(raw: dict[Path, Any]) -> dict[Path, Any]:
+        """``raw`` with each libyaml mark packed in an int (0-based ``line << 32 | column``); a ``Mark``
+        (already 1-based) is kept as it is."""
+        if not PACK_POSITIONS:
+            return raw
+        return {p: m if m.__class__ is Mark else (m.line << 32) | m.column for p, m in raw.items()}
 
     def __iter__(self) -> Iterator[Path]:
         return iter(self._raw)
