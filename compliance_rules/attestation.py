@@ -52,6 +52,7 @@ class ChannelProblem:
     channel: Channel
     keys: Path
     message: str
+    unknown: bool = False  # not a problem: the value at `keys` depends on a Flux variable nobody supplied
 
 
 ChannelCheck = Callable[[Sequence[Channel]], Iterator[ChannelProblem]]
@@ -75,7 +76,13 @@ def channel_problems(channels: Iterable[Channel], rule_ids: Iterable[str] = ()) 
 
 def _at_values(ctx: ReleaseContext, rule_id: str) -> Iterator[Violation]:
     for problem in channel_problems(values_channels(ctx), (rule_id,)):
-        yield ctx.at(problem.channel.path(*problem.keys), problem.message)
+        path = problem.channel.path(*problem.keys)
+        yield ctx.unknown(path) if problem.unknown else ctx.at(path, problem.message)
+
+
+def _undecided(rule_id: str, channel: Channel, keys: Path) -> ChannelProblem:
+    """The check of `channel` depends on the unknown value at `keys`: the engine records it as not run."""
+    return ChannelProblem(rule_id, channel, keys, "", unknown=True)
 
 
 @channel_check("ATT001")
@@ -94,7 +101,10 @@ def _unknown_kind(channels: Sequence[Channel]) -> Iterator[ChannelProblem]:
         if not isinstance(attestation, dict) or not attestation:
             continue
         kind = attestation.get("kind")
-        if is_unknown(kind) or kind in KINDS:
+        if is_unknown(kind):
+            yield _undecided("ATT002", channel, ("attestation", "kind"))
+            continue
+        if kind in KINDS:
             continue
         shown = "missing" if kind is None else f"'{kind}'"
         yield ChannelProblem(
@@ -131,7 +141,10 @@ def _in_cluster_outside(channels: Sequence[Channel]) -> Iterator[ChannelProblem]
             continue
         if "in-cluster" not in (_kinds_for(channel) or ("in-cluster",)):
             continue  # ATT003 already reports the kind as wrong for this type
-        if not isinstance(endpoint, str) or is_unknown(endpoint) or not endpoint.strip():
+        if is_unknown(endpoint):
+            yield _undecided("ATT004", channel, ("endpoint",))
+            continue
+        if not isinstance(endpoint, str) or not endpoint.strip():
             continue
         if not in_cluster_host(endpoint):
             yield ChannelProblem(
@@ -147,6 +160,7 @@ def _channel_shape(channels: Sequence[Channel]) -> Iterator[ChannelProblem]:
     for channel in channels:
         kind = channel.spec.get("type")
         if is_unknown(kind):
+            yield _undecided("CHN001", channel, ("type",))
             continue
         if kind not in TYPES:
             shown = "missing" if kind is None else f"'{kind}'"

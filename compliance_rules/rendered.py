@@ -83,6 +83,8 @@ def _rendered_channel_problems(ctx: RenderedContext, checks: Sequence[str]) -> I
             continue
         counterparts = _counterparts(ctx, listed.channels)
         for problem in channel_problems(listed.channels, checks):
+            if problem.unknown:
+                continue  # rendered text is known; an unknown value is the values rules' to record
             counterpart = counterparts.get(problem.channel.index)
             if counterpart is not None and _values_say_so(counterpart, problem):
                 continue  # the values rule already reports it where it was set

@@ -449,7 +449,10 @@ def pinned_version(ctx: ReleaseContext) -> Iterator[Violation]:
         return
     pin = release.chart_version
     path = ("spec", "chart", "spec", "version")
-    if pin is MISSING or pin is None or isinstance(pin, (dict, list)) or is_unknown(pin):
+    if is_unknown(pin):
+        yield ctx.unknown(path, pin, in_release=True)  # the pin Flux will ask for is not known: not run
+        return
+    if pin is MISSING or pin is None or isinstance(pin, (dict, list)):
         return
     if release.document.get(("spec", "chart", "spec", "sourceRef", "kind"), "") in (
         "GitRepository",
@@ -466,8 +469,9 @@ def pinned_version(ctx: ReleaseContext) -> Iterator[Violation]:
         return
     if "$" in pin:
         substituted = substitute_text(pin, ctx.values.substitution)
-        if substituted is None:
-            return  # unknown variables (or a substitution Flux refuses, FLX001)
+        if substituted is None:  # unknown variables (or a substitution Flux refuses, FLX001): not run
+            yield ctx.unknown(path, pin, in_release=True)
+            return
         pin = substituted
     version = _as_text(chart.version)
     parsed = parse_version(version) if version is not None else None

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from compliance.governance import comparison
+from compliance.governance import baseline, comparison
 from tests.helpers import FIXTURES, edit, run
 from tests.helpers.gitrepo import git_env, init_repo
 
@@ -48,3 +48,18 @@ def test_baseline_and_diff_base_summaries_come_from_one_class(tmp_path: Path, mo
     assert list(diff["diff_base"]) == ["ref", "commit", "new", "unchanged", "fixed"]
     assert (diff["diff_base"]["ref"], diff["diff_base"]["unchanged"]) == ("main", 1)
     assert made == [{"baseline": known["baseline"]}, {"diff_base": diff["diff_base"]}]
+
+
+def test_merged_roots_keep_every_fixed_finding_as_the_baseline_had_it(tmp_path: Path) -> None:
+    """A baseline's entries have no line, so n identical ones are n entries: gone, they are n fixed findings,
+    in one root's comparison and in the merge of several roots (a multiset, not a set)."""
+    root = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "bad-geo", root)
+    assert run("baseline", "create", str(root)).returncode == 0
+    known = baseline.load(str(root / ".compliance-baseline.json"))
+    twice = (*known, known[0])  # the same finding recorded twice (two identical fingerprints)
+    alone = comparison.compare([], twice)
+    merged = comparison.merge([alone, comparison.compare([], known[:1])])
+    assert len(alone.fixed) == len(twice)
+    assert len(merged.fixed) == len(twice) + 1
+    assert [f.fingerprint for f in merged.fixed].count(known[0].fingerprint) >= 3

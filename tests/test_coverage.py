@@ -4,13 +4,15 @@ not run (could not be evaluated: why), recorded by the engine and counted the sa
 from __future__ import annotations
 
 import json
+import re
+import shutil
 from pathlib import Path
 
 from junitparser import JUnitXml, Skipped
 
 from compliance.engine.coverage import NOT_APPLICABLE, NOT_RUN, PASSED
 from compliance.report import ReportData, markdown
-from tests.helpers import FIXTURES, report_data, run
+from tests.helpers import FIXTURES, edit, report_data, run
 
 
 def _data(path: Path, renderer: str = "none") -> ReportData:
@@ -46,7 +48,9 @@ def test_json_and_sarif_and_markdown_and_text_say_the_same(corpus: Path) -> None
     report = json.loads(run("lint", root, "--renderer", "none", "--format", "json").stdout)
     coverage = report["coverage"]
     assert coverage["by_rule"]["ATT001"]["state"] == "not applicable"
-    assert coverage["by_rule"]["RM001"] == {
+    rm001 = dict(coverage["by_rule"]["RM001"])
+    assert rm001.pop("not_run") > 0  # one per release it would have rendered
+    assert rm001 == {
         "state": "not run", "checks": 0, "findings": 0, "reason": "no renderer (--renderer none)",
     }  # fmt: skip
     assert coverage["rules"]["not applicable"] >= 12 and coverage["rules"]["not run"] >= 6
@@ -61,6 +65,9 @@ def test_json_and_sarif_and_markdown_and_text_say_the_same(corpus: Path) -> None
     assert "not run (not passed): RM001" in text
     summary = markdown.render(_data(corpus / "snapshot-2026-04-30"))
     assert "12 not applicable" in summary and "**Not run** (not passed): RM001" in summary
+    controls = re.sub(r"\[(\w+)\]\([^)]*\)", r"\1", summary[summary.index("<summary>Controls:") :])  # no links
+    assert "- ➖ `EUAIA:Art.12` not applicable: AUD002 ➖" in controls
+    assert "- ⏸️ `SOC2:CC6.6` not run: ADM001 ✅, RM004 ⏸️" in controls
 
 
 def test_junit_reports_rules_applied_to_nothing_as_skipped(corpus: Path, tmp_path: Path) -> None:
@@ -93,9 +100,43 @@ def test_nothing_to_evaluate_is_an_error_unless_accepted(tmp_path: Path) -> None
     (tmp_path / ".compliance.yaml").write_text("options:\n  allow-empty: true\n", encoding="utf-8")
     configured = run("lint", str(tmp_path), "--renderer", "none")
     assert configured.returncode == 0 and "options.allow-empty: true" in configured.stdout  # a weakening, said
+    assert "scanned 1 file, 0 blueprints, 0 charts, 0 clusters, 0 HelmReleases, 0 renders" in configured.stdout
     assert run("lint", str(tmp_path / "missing")).returncode == 2  # a wrong path: a usage error
 
 
 def test_a_repository_with_blueprints_has_no_io003() -> None:
     result = run("lint", str(FIXTURES / "clean"), "--renderer", "none", "--select", "IO003")
     assert result.returncode == 0 and "0 findings" in result.stdout
+
+
+def test_a_check_whose_values_are_unknown_is_not_run_not_passed(tmp_path: Path) -> None:
+    """A release check whose verdict depends on a Flux variable nobody supplied says so through its context
+    (`ReleaseContext.unknown`): that check is *not run: values unknown*, counted, never a pass."""
+    root = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "clean", root)
+    overlay = root / "clusters" / "acme" / "bootstrap-kit" / "80-newapi.yaml"
+    edit(overlay, "version: 1.1.0", "version: ${NEWAPI_VERSION}")  # the chart version VER003 checks
+    edit(overlay, "type: byok-passthrough", "type: ${BYOK_TYPE}")  # the channel type CHN001 checks
+    data = _data(root)
+    acme = data.rule_state("CHN001", "acme")  # the only gateway release there: not evaluated at all
+    assert (acme.state, acme.checks, acme.not_run) == (NOT_RUN, 0, 1)
+    assert acme.reason == "values unknown: channels[1].type depends on ${BYOK_TYPE}"
+    assert data.rule_state("CHN001", "_template").state == PASSED  # its values are known there
+    overall = data.rule_state("CHN001")
+    assert (overall.state, overall.not_run) == (PASSED, 1) and "${BYOK_TYPE}" in overall.label
+    version = data.rule_state("VER003", "acme")  # the other releases' pins were checked, bp-newapi's not
+    assert (
+        version.not_run == 1
+        and version.reason == "values unknown: spec.chart.spec.version depends on ${NEWAPI_VERSION}"
+    )
+    assert ("VER003", "bp-newapi", "acme") not in data.evaluated and not data.findings
+    clean = _data(FIXTURES / "clean")  # nothing unknown: nothing recorded as not run
+    assert not any(state.not_run for rule, state in clean.rule_states().items() if not rule.startswith("R"))
+    report = json.loads(run("lint", str(root), "--renderer", "none", "--format", "json").stdout)
+    assert report["coverage"]["by_rule"]["CHN001"]["not_run"] == 1
+    text = run("lint", str(root), "--renderer", "none").stdout
+    assert "partly, CHN001: values unknown: channels[1].type depends on ${BYOK_TYPE}" in text
+    page = tmp_path / "report.html"
+    assert run("report", str(root), "--renderer", "none", "--output", str(page)).returncode == 0
+    summary = re.sub(r"<[^>]+>", "", page.read_text(encoding="utf-8").split('id="by-rule"', 1)[1])
+    assert "Some checks not run: CHN001 (1 check): values unknown: channels[1].type depends on ${BYOK_TYPE}" in summary

@@ -185,8 +185,11 @@ def test_summary_by_rule_comes_before_the_detail(audit: Audit) -> None:
     assert rows == [
         ["AUP001", "Provider AUP enforcement off with commercial channels", "✗ Fail", "1 error", "2"],
         ["AUD002", "Audit log disabled or retained too briefly", "✓ Pass", "1 excepted", "2"],
-    ]
-    assert "Passed with no finding: " in audit.html and "Not applicable here (no check ran): " in audit.html
+    ]  # one gateway release in each of the two clusters
+    assert "Passed with no finding: " in audit.html
+    legend = re.sub(r"<[^>]+>", "", audit.html.split('id="by-rule"', 1)[1].split("</section>", 1)[0])
+    assert "– Not applicable Not applicable here: RM001, RM002" in legend  # the charts have no templates
+    assert "no chart templates to render" in legend and "N/A" not in legend
     order = [audit.html.index(f'<section id="{name}"') for name in ("posture", "by-rule", "controls", "findings")]
     assert order == sorted(order)
 
@@ -335,6 +338,20 @@ def test_scope_of_a_subfolder_of_a_work_tree(tmp_path: Path) -> None:
     assert scope["Path linted"].endswith("— deploy in the git work tree")
 
 
+def test_report_of_a_folder_or_file_walks_up_to_the_repository_like_lint(repo: Path, tmp_path: Path) -> None:
+    """`compliance report clusters/acme` evaluates the repository it belongs to (the same walk-up as `lint`)
+    and shows the findings located there; elsewhere in the repository, none of them."""
+    full = Page(make_report(repo, tmp_path / "full.html"))
+    cluster = Page(make_report(repo / "clusters" / "acme", tmp_path / "acme.html"))
+    overlay = Page(make_report(repo / "clusters" / "acme" / "bootstrap-kit" / "80-newapi.yaml", tmp_path / "f.html"))
+    platform = Page(make_report(repo / "platform", tmp_path / "platform.html"))
+    assert set(cluster.matrix()) == set(full.matrix()) >= {"acme", "_template"}  # the whole repository's context
+    assert [row[0] for row in cluster.tables["by-rule"][1:]] == ["AUP001", "AUD002"]
+    assert cluster.tables["by-rule"] == full.tables["by-rule"] == overlay.tables["by-rule"]
+    assert platform.tables["by-rule"][1:] == []  # no finding is located under platform/
+    assert set(platform.matrix()) == set(full.matrix())
+
+
 def test_rule_catalog_has_rationale(audit: Audit) -> None:
     from compliance.app.api import load_rules
 
@@ -439,8 +456,29 @@ def test_bundle_contents(audit: Audit) -> None:
     assert manifest["scope"]["git"]["note"] == "not a git repository"
     assert len(manifest["files"]) == len(list(repo.rglob("*.yaml")))
     checks = json.loads(archive.read("checks.json"))
-    assert {"rule": "AUP001", "blueprint": "bp-newapi", "cluster": "acme", "findings": 1} in checks
-    assert {"rule": "AUP001", "blueprint": "bp-newapi", "cluster": "_template", "findings": 0} in checks
+    assert {"rule": "AUP001", "blueprint": "bp-newapi", "cluster": "acme", "state": "applied", "findings": 1} in checks
+    applied = {"rule": "AUP001", "blueprint": "bp-newapi", "cluster": "_template", "state": "applied", "findings": 0}
+    assert applied in checks
+    # the charts have no templates: the rendered rules had nothing to look at, and say so
+    assert {"rule": "RM001", "blueprint": None, "cluster": None, "state": "not applicable",
+            "reason": "no chart templates to render"} in checks  # fmt: skip
+
+
+def test_bundle_lists_the_checks_not_applicable_and_not_run_with_why(corpus: Path, tmp_path: Path) -> None:
+    archive = make_bundle(corpus / "snapshot-2026-04-30", tmp_path / "evidence.zip", "--renderer", "none")
+    checks = json.loads(archive.read("checks.json"))
+    by_state: dict[str, list[dict[str, object]]] = {}
+    for check in checks:
+        by_state.setdefault(str(check["state"]), []).append(check)
+    assert set(by_state) == {"applied", "not applicable", "not run"}
+    assert all("reason" not in c and isinstance(c["findings"], int) for c in by_state["applied"])
+    att = [c for c in by_state["not applicable"] if c["rule"] == "ATT001"]
+    assert att and all(str(c["reason"]).startswith("no gateway release") for c in att)
+    assert not any(c["rule"] == "ATT001" for c in by_state["applied"])  # never applied, so never a pass
+    rm = [c for c in by_state["not run"] if c["rule"] == "RM001"]
+    assert rm and {c["reason"] for c in rm} == {"no renderer (--renderer none)"}
+    clusters = {c["cluster"] for c in rm}
+    assert len(clusters - {None}) >= 3  # one row per blueprint x cluster that would have been rendered
 
 
 def test_bundle_inputs_reverify_with_sha256sum(repo: Path, tmp_path: Path) -> None:
@@ -544,6 +582,30 @@ def test_browser_renders_posture_matrix_and_finding(audit: Audit, tmp_path: Path
         "✗ Fail",
     ]
     assert page.tables["register"][1][0] == "✓ Active"
+
+
+def test_browser_shows_the_coverage_states_in_summary_and_control_view(corpus: Path, tmp_path: Path) -> None:
+    """openova without a renderer: the summary by rule and the control view use the posture matrix's states,
+    failed, passed, not applicable (what there was none of) and not run (why), as a browser shows them."""
+    out = tmp_path / "report.html"
+    make_report(corpus / "snapshot-2026-04-30", out, "--renderer", "none")
+    dom = chromium("--dump-dom", out.as_uri(), profile=tmp_path / "profile")
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    page = Page(dom.stdout)
+    summary = re.sub(r"<[^>]+>", "", dom.stdout.split('id="by-rule"', 1)[1].split("</section>", 1)[0])
+    assert "⊘ Not run Not run (not passed): RM001, RM002" in summary
+    assert "no renderer (--renderer none)" in summary
+    assert re.search(r"– Not applicable Not applicable here: ATT001, [^:]*: no gateway release", summary)
+    assert "Passed with no finding: ADM001" in summary and "N/A" not in summary
+    results = {row[0] for row in page.tables["by-rule"][1:] if row[2] == "✗ Fail"}
+    assert "CRD001" in results
+    controls = {row[1]: (row[2], row[3]) for row in page.tables["controls"][1:]}
+    assert {result for result, _ in controls.values()} == {"✗ Fail", "✓ Pass", "– Not applicable", "⊘ Not run"}
+    assert controls["Art.12"] == ("– Not applicable", "AUD002 –")  # no audit value: nothing to evidence it
+    assert controls["A.5.34"] == ("✓ Pass", "AUD001 ✓")
+    assert controls["A.5.9"][0] == "✗ Fail"
+    result, rules = controls["A.8.2"]  # ADM001 passed, RM004 could not run: the control is not passed
+    assert result == "⊘ Not run" and "ADM001 ✓" in rules and "RM004 ⊘" in rules
 
 
 def test_browser_prints_the_report_to_pdf(audit: Audit, tmp_path: Path) -> None:

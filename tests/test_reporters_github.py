@@ -65,7 +65,7 @@ def test_one_annotation_per_finding_at_its_repo_relative_place() -> None:
     assert message.endswith("\ncluster acme, blueprint bp-newapi")
     command, properties, message = by_rule["AUP001", prefix + OVERLAY]
     line = position(FIXTURE / VALUES, '"provider-strictest"')[0]
-    assert message.endswith(f'\noverrode "provider-strictest" at {prefix}{VALUES}:{line}')
+    assert message.endswith(f"\noverrode 'provider-strictest' at {prefix}{VALUES}:{line}")
     assert by_rule["DAG003", prefix + DAG][0] == "notice"
 
 

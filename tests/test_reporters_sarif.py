@@ -99,8 +99,8 @@ def test_related_locations_follow_the_value_from_the_overlay_back_to_values_yaml
     aup = next(r for r in run["results"] if r["ruleId"] == "AUP001")
     related = [(r["id"], r["message"]["text"], *where(run, r["physicalLocation"])) for r in aup["relatedLocations"]]
     assert related == [
-        (1, 'set to "off"', OVERLAY, *position(FIXTURE / OVERLAY, '"off"')),
-        (2, 'overrode "provider-strictest"', VALUES, *position(FIXTURE / VALUES, '"provider-strictest"')),
+        (1, "set to 'off'", OVERLAY, *position(FIXTURE / OVERLAY, '"off"')),
+        (2, "overrode 'provider-strictest'", VALUES, *position(FIXTURE / VALUES, '"provider-strictest"')),
     ]
     dag = next(r for r in run["results"] if r["ruleId"] == "DAG003")
     assert "relatedLocations" not in dag

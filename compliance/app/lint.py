@@ -15,9 +15,8 @@ from compliance.app.api import LintRun, lint_manifests, load_registry, policy_pa
 from compliance.app.gaterun import gate_report, lint_against_base
 from compliance.app.outcome import EXIT_FINDINGS, EXIT_OK, Outcome, Output
 from compliance.app.run import RunRequest, build_run
-from compliance.app.scope import find_root
+from compliance.app.scope import find_root, located_in, scoped
 from compliance.effective.substitution import secret_values
-from compliance.engine.affected import in_scope
 from compliance.governance import baseline as baselines
 from compliance.governance.comparison import Comparison, merge
 from compliance.governance.gatesettings import STRICTEST_FIRST
@@ -115,13 +114,13 @@ def _lint_roots(request: LintRequest, specs: Sequence[RuleSpec]) -> _Linted:
         # a file or subfolder: its repository evaluated whole, only the findings in `path` reported
         root, scope = find_root(path) if request.manifests is None else (path, None)
         if request.diff_base is None:
-            runs.append(_scoped(lint_root(root, options), scope))
+            runs.append(scoped(lint_root(root, options), scope))
             continue
         governed = lint_against_base(root, request.diff_base, options, request.config_from, lint_root, specs)
-        runs.append(_scoped(governed.run, scope))
+        runs.append(scoped(governed.run, scope))
         against = governed.comparison
         if scope is not None:
-            new, matched, fixed = (_in(found, scope) for found in (against.new, against.matched, against.fixed))
+            new, matched, fixed = (located_in(found, scope) for found in (against.new, against.matched, against.fixed))
             against = replace(against, new=new, matched=matched, fixed=fixed)
         comparisons.append(against)
         gate += governed.gate
@@ -145,18 +144,6 @@ def _run_threshold(run: LintRun | None, fail_on: str | None) -> str:
 def threshold(runs: Sequence[LintRun], fail_on: str | None) -> str:
     """The strictest fail-on level of the runs: what the reports call a failure."""
     return min((_run_threshold(run, fail_on) for run in runs), key=STRICTEST_FIRST.index, default="error")
-
-
-def _in(findings: Sequence[Finding], scope: str) -> tuple[Finding, ...]:
-    return tuple(f for f in findings if in_scope(f.location.path, (scope,)))
-
-
-def _scoped(run: LintRun, scope: str | None) -> LintRun:
-    """The run's findings (and suppressed ones) located in `scope`; the whole run when it is None."""
-    if scope is None:
-        return run
-    suppressed = tuple(s for s in run.suppressed if in_scope(s.finding.location.path, (scope,)))
-    return replace(run, findings=_in(run.findings, scope), suppressed=suppressed)
 
 
 def fails(runs: Sequence[LintRun], reported: Sequence[Finding], fail_on: str | None) -> bool:

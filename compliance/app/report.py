@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from compliance.app.outcome import Outcome, Output
 from compliance.app.run import RunRequest, build_run
+from compliance.app.scope import find_root, scoped
 from compliance.effective.substitution import secret_values
 
 if TYPE_CHECKING:
@@ -40,8 +41,10 @@ def report(request: ReportRequest) -> Outcome:
     options = request.run.overrides
     if options.today is None and evidence.reproducible(time_source):
         options = replace(options, today=when.date())  # a re-run later judges `until` dates as this one did
-    shared = build_run(replace(request.run, overrides=options))  # one run: its rules, its renderer, its contexts
-    run, settings, specs = shared.lint, shared.settings, shared.specs
+    # a file or subfolder, as with `lint`: its repository evaluated whole, only the findings in the path shown
+    root, within = find_root(request.run.path)
+    shared = build_run(replace(request.run, path=root, overrides=options))  # one run: rules, renderer, contexts
+    run, settings, specs = scoped(shared.lint, within), shared.settings, shared.specs
     if os.path.abspath(request.run.path) != run.repo.root:
         git = evidence.git_state(run.repo.root)
     hide = request.hide.hiding(secret_values(run.repo))  # and the repository's Secret values (Flux substituteFrom)
@@ -86,6 +89,7 @@ def report(request: ReportRequest) -> Outcome:
             run.repo,
             run.rules,
             run.evaluated,
+            run.skipped,
             data.findings,
             shared.shown_contexts(hide),
             page,

@@ -1,6 +1,8 @@
 """Linting one file or a subfolder (what editors and pre-commit hooks pass): the repository it belongs to
 is evaluated whole, and only the findings located in the asked-for path are reported.
 
+`lint` and `report` both find the root here and keep the findings in the path with `scoped`.
+
 The root is found by walking up from the path, as ruff finds its `pyproject.toml`. At each folder, from
 the path itself upwards, the first that is a repository root wins:
 1. it holds a project config (`.compliance.yaml`, `.compliance.toml`, or a `pyproject.toml` with a
@@ -18,9 +20,17 @@ every suppression; the findings are the full run's filtered to the path (`compli
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
+from compliance.engine.affected import in_scope
 from compliance.gitcmd import checkout_above
 from compliance.settings.config import find_config
+
+if TYPE_CHECKING:
+    from compliance.app.api import LintRun
+    from compliance.model.findings import Finding
 
 CONFIG_MARKERS = (".compliance.toml",)  # besides what `find_config` reads (.compliance.yaml, pyproject.toml)
 CLUSTERS = "clusters"
@@ -49,3 +59,15 @@ def find_root(path: str) -> tuple[str, str | None]:
     scope = os.path.relpath(start, current).replace(os.sep, "/")
     root = current if os.path.isabs(path) else os.path.relpath(current)
     return root, scope
+
+
+def located_in(findings: Sequence[Finding], scope: str) -> tuple[Finding, ...]:
+    return tuple(f for f in findings if in_scope(f.location.path, (scope,)))
+
+
+def scoped(run: LintRun, scope: str | None) -> LintRun:
+    """The run's findings (and suppressed ones) located in `scope`; the whole run when it is None."""
+    if scope is None:
+        return run
+    suppressed = tuple(s for s in run.suppressed if in_scope(s.finding.location.path, (scope,)))
+    return replace(run, findings=located_in(run.findings, scope), suppressed=suppressed)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,8 @@ from compliance.model import (
 )
 from compliance.model.findings import Location, Severity, Violation
 from compliance.yaml import Path
+
+_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)")  # a Flux variable in text not yet substituted
 
 
 def is_unknown(value: Any) -> bool:
@@ -103,6 +106,18 @@ class ReleaseContext:
     def at_release(self, path: Path, message: str, severity: Severity | None = None) -> Violation:
         assert self.release is not None
         return _violation(self.release.document, path, message, severity)
+
+    def unknown(self, path: Path, value: Any = MISSING, in_release: bool = False) -> Violation:
+        """What a rule yields when its verdict depends on `value` (the value at `path`, in the release's values
+        or, `in_release`, in the HelmRelease itself), unknown because it depends on a Flux variable nobody
+        supplied: not a finding, the engine records this check as *not run: values unknown* (never passed)."""
+        if value is MISSING:
+            value = self.release.document.get(path) if in_release and self.release else self.get(path)
+        variables = getattr(value, "variables", ()) or (_VARIABLE.findall(value) if isinstance(value, str) else ())
+        names = ", ".join(f"${{{name}}}" for name in dict.fromkeys(variables)) or "a Flux variable"
+        where = self.release.document.locate(path) if in_release and self.release else self.values.locate(path)
+        message = f"values unknown: {format_path(path)} depends on {names}"
+        return Violation(message, where, format_path(path), not_run=True)
 
 
 @dataclass(frozen=True, slots=True)

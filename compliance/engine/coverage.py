@@ -51,11 +51,14 @@ class RuleState:
     state: str  # PASSED, FAILED, NOT_APPLICABLE or NOT_RUN
     checks: int  # checks applied (passing or failing)
     findings: int
-    reason: str = ""  # NOT_APPLICABLE: what there was none of; NOT_RUN: why it could not run
+    reason: str = ""  # NOT_APPLICABLE: what there was none of; NOT_RUN, or `not_run` checks: why not run
+    not_run: int = 0  # checks that could not be evaluated (a PASSED rule may have some: values unknown)
 
     @property
     def label(self) -> str:
         """ "passed", "not applicable: no gateway release", "not run: no renderer", "failed"."""
+        if self.state in (PASSED, FAILED):
+            return f"{self.state} ({self.not_run} not run: {self.reason})" if self.not_run else self.state
         return f"{self.state}: {self.reason}" if self.reason else self.state
 
 
@@ -75,14 +78,15 @@ def rule_state(
     applied = {check for check in evaluated if _in(check, rule, cluster)}
     found = [check for check in failing if _in(check, rule, cluster)]
     checks = len(applied | set(found))
+    skips = [skip for check, skip in skipped.items() if _in(check, rule, cluster) and check not in applied]
+    not_ran = [skip.reason for skip in skips if skip.state == NOT_RUN]
+    why = "; ".join(sorted(set(not_ran)))
     if found:
-        return RuleState(FAILED, checks, len(found))
-    if applied:
-        return RuleState(PASSED, checks, 0)
-    skips = [skip for check, skip in skipped.items() if _in(check, rule, cluster)]
-    not_ran = sorted({skip.reason for skip in skips if skip.state == NOT_RUN})
+        return RuleState(FAILED, checks, len(found), why, len(not_ran))
+    if applied:  # passed where it was applied; the checks that could not run are counted, with why
+        return RuleState(PASSED, checks, 0, why, len(not_ran))
     if not_ran:
-        return RuleState(NOT_RUN, 0, 0, "; ".join(not_ran))
+        return RuleState(NOT_RUN, 0, 0, why, len(not_ran))
     reasons = sorted({skip.reason for skip in skips})
     return RuleState(NOT_APPLICABLE, 0, 0, "; ".join(reasons) or "nothing to check")
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from compliance.effective.values import ChartDefaults, effective_values
 from compliance.engine.context import BlueprintContext, ReleaseContext, RenderedContext, RepositoryContext
-from compliance.engine.coverage import Evaluation, Skip, not_run
+from compliance.engine.coverage import Evaluation, Skip, not_applicable, not_run
 from compliance.engine.options import RuleOptions
 from compliance.engine.registry import RuleSpec, Scope, did_you_mean
 from compliance.errors import UsageError
@@ -101,7 +101,7 @@ def release_contexts(repo: Repository, options: LintOptions) -> list[ReleaseCont
     return contexts
 
 
-def _run(spec: RuleSpec, context: object, primary: Location) -> Iterable[Violation]:
+def _run(spec: RuleSpec, context: object, primary: Location) -> list[Violation]:
     try:
         return list(spec.check(context))
     except Exception as error:  # a broken rule must not lose the other findings
@@ -139,10 +139,15 @@ def lint(
         else:
             emit(spec, _run(spec, context, primary), blueprint, cluster)
 
-    def emit(spec: RuleSpec, violations: Iterable[Violation], blueprint: str | None, cluster: str | None) -> None:
+    def emit(spec: RuleSpec, violations: Sequence[Violation], blueprint: str | None, cluster: str | None) -> None:
+        found = [v for v in violations if not v.not_run]
+        unknown = sorted({v.message for v in violations if v.not_run})  # `ReleaseContext.unknown`
+        if unknown and not found:  # its verdict depends on values nobody supplied: not run, never passed
+            skip(spec, not_run("; ".join(unknown)), blueprint, cluster)
+            return
         if evaluated is not None:
             evaluated.add((spec.id, blueprint, cluster))
-        for v in violations:
+        for v in found:
             if v.root_cause:
                 causes.add((spec.id, v.location))
             findings.append(
@@ -192,7 +197,10 @@ def lint(
         for spec in by_scope[Scope.RELEASE]:
             check(spec, release_context, primary, release_context.name or None, cluster)
     if by_scope[Scope.RENDERED] and render is not None and (rendering or options.manifests is not None):
-        for rendered_context in render(repo, contexts, options):
+        made = render(repo, contexts, options)
+        for spec in by_scope[Scope.RENDERED] if not made else ():  # no chart has templates: nothing to look at
+            skip(spec, not_applicable("no chart templates to render"), None, None)
+        for rendered_context in made:
             if rendered is not None and rendered_context.manifests.objects:
                 rendered.add((rendered_context.blueprint_name, rendered_context.cluster_name))
             for spec in by_scope[Scope.RENDERED]:

@@ -27,6 +27,7 @@ from compliance.redact import REDACTED, path_keys, redact_values
 
 if TYPE_CHECKING:
     from compliance.engine.context import ReleaseContext
+    from compliance.engine.coverage import Skip
     from compliance.engine.evaluate import Evaluation
     from compliance.engine.registry import RuleSpec
     from compliance.governance.exceptions import Suppressed
@@ -481,14 +482,27 @@ def _safe_name(name: str) -> str:
     return "%2E" + encoded[1:] if encoded.startswith(".") else encoded or "%"
 
 
-def checks_json(evaluated: Iterable[Evaluation], findings: Iterable[Finding]) -> bytes:
-    """Every check that ran, (rule, blueprint, cluster), with the number of findings it produced."""
+def checks_json(
+    evaluated: Iterable[Evaluation], findings: Iterable[Finding], skipped: Mapping[Evaluation, Skip] | None = None
+) -> bytes:
+    """Every check, (rule, blueprint, cluster): applied, with the number of findings it produced, or not
+    applicable (what there was none of) or not run (why it could not be evaluated), with that reason."""
     counts: dict[tuple[str, str | None, str | None], int] = {}
     for finding in findings:
         key = (finding.rule, finding.blueprint, finding.cluster)
         counts[key] = counts.get(key, 0) + 1
-    rows = sorted(evaluated, key=lambda e: (e[0], e[1] or "", e[2] or ""))
-    return _dump([{"rule": r, "blueprint": b, "cluster": c, "findings": counts.get((r, b, c), 0)} for r, b, c in rows])
+    applied = set(evaluated)
+    rows: list[dict[str, object]] = [
+        {"rule": r, "blueprint": b, "cluster": c, "state": "applied", "findings": counts.get((r, b, c), 0)}
+        for r, b, c in applied
+    ]
+    rows += [
+        {"rule": r, "blueprint": b, "cluster": c, "state": skip.state, "reason": skip.reason}
+        for (r, b, c), skip in (skipped or {}).items()
+        if (r, b, c) not in applied
+    ]
+    rows.sort(key=lambda row: (str(row["rule"]), row["blueprint"] or "", row["cluster"] or "", str(row["state"])))
+    return _dump(rows)
 
 
 def rules_json(rules: Iterable[RuleSpec]) -> bytes:
@@ -505,7 +519,8 @@ findings.json          every finding, as `compliance lint --format json` writes 
 inputs.json            scope (git commit, tool and rule-pack versions) and every input file: path, kind, size, SHA-256
 inputs.sha256          the same hashes in `sha256sum` format
 rules.json             the rules applied
-checks.json            every check that ran (rule x blueprint x cluster) and how many findings it produced
+checks.json            every check (rule x blueprint x cluster): applied, with how many findings it produced,
+                       or "not applicable" (what there was none of) or "not run" (why not), with the reason
 values/clusters/*.json what each cluster deploys: the effective Helm values per blueprint
 values/chart-defaults.json  charts no cluster deploys, with their defaults
                        (a cluster's file name is its name with any other character percent-encoded)
@@ -548,6 +563,7 @@ def bundle_files(
     repo: Repository,
     rules: Iterable[RuleSpec],
     evaluated: Iterable[Evaluation],
+    skipped: Mapping[Evaluation, Skip],
     findings: Iterable[Finding],
     contexts: Iterable[ReleaseContext],
     report_html: str,
@@ -567,7 +583,7 @@ def bundle_files(
         # names as the file system has them, bytes that are not UTF-8 included: `sha256sum -c` finds the files
         "inputs.sha256": inputs_sha256(scope.inputs).encode("utf-8", "surrogateescape"),
         "rules.json": rules_json(rules),
-        "checks.json": checks_json(evaluated, findings),
+        "checks.json": checks_json(evaluated, findings, skipped),
     }
     files.update(effective_values_files(repo, contexts))
     # last: the hash of every other member, which `compliance verify` checks

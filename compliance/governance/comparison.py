@@ -79,5 +79,6 @@ def merge(comparisons: Sequence[Comparison]) -> Comparison:
         comparisons[0].against,
         tuple(sort_findings([f for c in comparisons for f in c.new])),
         tuple(sort_findings([f for c in comparisons for f in c.matched])),
-        tuple(sort_findings([f for c in comparisons for f in c.fixed])),
+        # a multiset, as `compare` made it: n identical known findings gone are n fixed (a baseline's have no line)
+        tuple(sorted((f for c in comparisons for f in c.fixed), key=Finding.sort_key)),
     )

@@ -55,6 +55,10 @@ class Violation:
     # True: this is the root cause of whatever else is reported at `location` (YML001: an unquoted `NO` read
     # as a boolean), and the engine reports only it there (`compliance.engine.evaluate.one_per_root_cause`)
     root_cause: bool = False
+    # True: not a finding but why this check could not be evaluated (a value it needs depends on a Flux
+    # variable nobody supplied: `ReleaseContext.unknown`); the engine records the check as not run, with
+    # `message` as the reason, unless the check also found something
+    not_run: bool = False
 
 
 @dataclass(frozen=True, slots=True)

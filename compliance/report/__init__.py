@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from compliance.engine.coverage import ANY_CLUSTER, NOT_RUN, counts, rule_state
 from compliance.model.findings import Finding, Severity
+from compliance.report.html_text import plural
 
 if TYPE_CHECKING:
     from compliance.engine.coverage import Evaluation, RuleState, Skip
@@ -83,12 +84,20 @@ def scanned(data: ReportData) -> dict[str, int]:
     }
 
 
-SCANNED_LABELS = {"helmreleases": "HelmReleases"}
+# what one of each is called (`scanned` keys are plural)
+SCANNED_ONE = {
+    "files": "file",
+    "blueprints": "blueprint",
+    "charts": "chart",
+    "clusters": "cluster",
+    "helmreleases": "HelmRelease",
+    "renders": "render",
+}
 
 
 def scanned_text(data: ReportData) -> str:
-    """ "12 files, 3 blueprints, 3 charts, 2 clusters, 8 HelmReleases, 0 renders" """
-    return ", ".join(f"{n} {SCANNED_LABELS.get(key, key)}" for key, n in scanned(data).items())
+    """ "12 files, 3 blueprints, 1 chart, 2 clusters, 8 HelmReleases, 0 renders" """
+    return ", ".join(plural(n, SCANNED_ONE[key]) for key, n in scanned(data).items())
 
 
 def coverage_text(data: ReportData) -> str:
@@ -106,8 +115,12 @@ def grouped_reasons(rules: Mapping[str, str]) -> str:
 
 
 def not_run_text(data: ReportData) -> str:
-    """The rules that could not be evaluated, and why ("" when every rule ran): every verdict names them."""
-    return grouped_reasons({rule: s.reason for rule, s in data.rule_states().items() if s.state == NOT_RUN})
+    """The rules that could not be evaluated, and why ("" when every rule ran): every verdict names them;
+    then, after "partly", the rules applied elsewhere that could not be evaluated somewhere (values unknown)."""
+    states = data.rule_states()
+    whole = grouped_reasons({rule: s.reason for rule, s in states.items() if s.state == NOT_RUN})
+    partly = grouped_reasons({rule: s.reason for rule, s in states.items() if s.state != NOT_RUN and s.not_run})
+    return "; ".join(part for part in (whole, partly and f"partly, {partly}") if part)
 
 
 def coverage_dict(data: ReportData) -> dict[str, object]:
@@ -117,7 +130,13 @@ def coverage_dict(data: ReportData) -> dict[str, object]:
         "scanned": scanned(data),
         "rules": counts(states.values()),
         "by_rule": {
-            rule: {"state": s.state, "checks": s.checks, "findings": s.findings, "reason": s.reason}
+            rule: {
+                "state": s.state,
+                "checks": s.checks,
+                "findings": s.findings,
+                "not_run": s.not_run,
+                "reason": s.reason,
+            }
             for rule, s in states.items()
         },
     }

@@ -6,7 +6,6 @@ paths are written relative to the nearest enclosing git work tree (or the linted
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from compliance.gitcmd import checkout_above
 from compliance.model.findings import Location
+from compliance.yaml.spelling import spell
 
 if TYPE_CHECKING:
     from compliance.engine.registry import RuleSpec
@@ -84,13 +84,14 @@ def rule_doc(spec: RuleSpec, base: str | None) -> str | None:
 
 
 def value_text(value: object) -> str:
-    """A value as YAML/JSON readers write it (`false`, `""`, `["IR", "KP"]`), cut to VALUE_WIDTH."""
-    text = json.dumps(value, ensure_ascii=False, default=str)
+    """A value spelled as YAML, as the user wrote it (`false`, `''`, `[IR, KP]`: `compliance.yaml.spelling`),
+    cut to VALUE_WIDTH."""
+    text = spell(value)
     return text if len(text) <= VALUE_WIDTH else text[: VALUE_WIDTH - 1] + "…"
 
 
 def step_text(role: str, value: object) -> str:
-    """A trace step as words: `set to "x"`, `overrode ""` (a map is set without a value to show)."""
+    """A trace step as words: `set to 'x'`, `overrode ''` (a map is set without a value to show)."""
     if role == "set":
         return "set here" if value is None else f"set to {value_text(value)}"
     return f"{role} {value_text(value)}"

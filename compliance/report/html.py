@@ -26,6 +26,7 @@ from compliance.report.html_text import path as _path
 from compliance.report.html_text import plural as _plural
 from compliance.report.html_text import severity_badge as _severity_badge
 from compliance.report.html_text import slug as _slug
+from compliance.report.html_text import status_badge as _status_badge
 
 if TYPE_CHECKING:
     from compliance.engine.registry import RuleSpec
@@ -35,8 +36,6 @@ if TYPE_CHECKING:
 
 FAILING = (Severity.ERROR, Severity.WARNING)  # a cell with one of these fails; info alone does not
 SEVERITY_MARK = {Severity.ERROR: "✗", Severity.WARNING: "▲", Severity.INFO: "ℹ"}
-STATUS_MARK = {"fail": "✗", "pass": "✓", "n/a": "–", "not run": "⊘"}
-STATUS_LABEL = {"fail": "Fail", "pass": "Pass", "n/a": "Not applicable", "not run": "Not run"}
 KIND_LABEL = {
     "values": "chart default",
     "overlay": "cluster overlay",
@@ -145,10 +144,6 @@ def posture(data: ReportData) -> Posture:
 
 
 # ── small pieces ─────────────────────────────────────────────────────────────
-
-
-def _status_badge(status: str) -> str:
-    return f'<span class="badge st-{_slug(status)}">{STATUS_MARK[status]} {STATUS_LABEL[status]}</span>'
 
 
 def _value(value: object) -> str:

@@ -11,8 +11,16 @@ from typing import TYPE_CHECKING
 
 from compliance.model.findings import Severity
 from compliance.report import ReportData
-from compliance.report.controls import RuleResult, control_results, rule_results
-from compliance.report.html_text import code, escape, path, plural
+from compliance.report.controls import (
+    FAIL,
+    NOT_APPLICABLE,
+    NOT_RUN_STATUS,
+    PASS,
+    RuleResult,
+    control_results,
+    rule_results,
+)
+from compliance.report.html_text import STATUS_LABEL, STATUS_MARK, code, escape, path, plural, slug, status_badge
 
 if TYPE_CHECKING:
     from compliance.engine.registry import RuleSpec
@@ -20,13 +28,7 @@ if TYPE_CHECKING:
     from compliance.governance.exceptions import RegisterEntry
     from compliance.model.findings import Finding
 
-RESULT_BADGE = {"fail": ("st-fail", "✗ Fail"), "pass": ("st-pass", "✓ Pass"), "n/a": ("st-n-a", "– N/A")}
 FRAMEWORKS = {"SOC2": "SOC 2 (TSC CC)", "ISO27001": "ISO/IEC 27001:2022 Annex A", "EUAIA": "EU AI Act"}
-
-
-def _badge(status: str) -> str:
-    css, label = RESULT_BADGE[status]
-    return f'<span class="badge {css}">{label}</span>'
 
 
 def _found(result: RuleResult) -> str:
@@ -40,31 +42,47 @@ def _rule_link(rule: str) -> str:
     return f'<a class="rule-id" href="#rule-{escape(rule)}">{escape(rule)}</a>'
 
 
+def _rule_lines(results: list[RuleResult]) -> str:
+    """The rules with no finding in a line per state: passed; not run, with why; not applicable, with what."""
+    clean = [r.spec.id for r in results if r.status == PASS and not (r.counts or r.excepted)]
+    lines = [f"Passed with no finding: {', '.join(_rule_link(i) for i in clean)}."] if clean else []
+    partly = [r for r in results if r.status in (PASS, FAIL) and r.not_run]
+    if partly:  # applied somewhere, but some checks could not be evaluated: named, never counted as passed
+        lines.append(
+            "Some checks not run: "
+            + "; ".join(f"{_rule_link(r.spec.id)} ({plural(r.not_run, 'check')}): {escape(r.reason)}" for r in partly)
+            + "."
+        )
+    for status, label in ((NOT_RUN_STATUS, "Not run (not passed)"), (NOT_APPLICABLE, "Not applicable here")):
+        by_reason: dict[str, list[str]] = {}
+        for result in results:
+            if result.status == status:
+                by_reason.setdefault(result.reason, []).append(result.spec.id)
+        if by_reason:
+            ordered = sorted(by_reason.items())
+            groups = "; ".join(f"{', '.join(_rule_link(i) for i in ids)}: {escape(why)}" for why, ids in ordered)
+            lines.append(f"{status_badge(status)} {label}: {groups}.")
+    return "".join(f'<p class="legend">{line}</p>' for line in lines)
+
+
 def summary_section(data: ReportData) -> str:
-    """A row per rule with findings, failures first; the rules that passed clean and those that did not apply
-    in a line each: one page, whatever the number of rules."""
+    """A row per rule with findings, failures first; the rules that passed clean, could not run or did not
+    apply in a line each (with why and what): one page, whatever the number of rules."""
     results = list(rule_results(data).values())
     shown = sorted(
         (r for r in results if r.counts or r.excepted),
-        key=lambda r: (r.status != "fail", -r.counts[Severity.ERROR], -r.counts[Severity.WARNING], r.spec.id),
+        key=lambda r: (r.status != FAIL, -r.counts[Severity.ERROR], -r.counts[Severity.WARNING], r.spec.id),
     )
     rows = "".join(
-        f"<tr><td>{_rule_link(r.spec.id)}</td><td>{escape(r.spec.title)}</td><td>{_badge(r.status)}</td>"
+        f"<tr><td>{_rule_link(r.spec.id)}</td><td>{escape(r.spec.title)}</td><td>{status_badge(r.status)}</td>"
         f'<td>{escape(_found(r))}</td><td class="num">{r.checks}</td></tr>'
         for r in shown
-    )
-    clean = [r.spec.id for r in results if r.status == "pass" and not (r.counts or r.excepted)]
-    idle = [r.spec.id for r in results if r.status == "n/a"]
-    rest = "".join(
-        f'<p class="legend">{label}: {", ".join(_rule_link(i) for i in ids)}.</p>'
-        for label, ids in (("Passed with no finding", clean), ("Not applicable here (no check ran)", idle))
-        if ids
     )
     return (
         '<section id="by-rule"><h2>Summary by rule</h2>'
         '<table class="by-rule"><thead><tr><th scope="col">Rule</th><th scope="col">Title</th>'
         '<th scope="col">Result</th><th scope="col">Findings</th><th scope="col" class="num">Checks</th></tr>'
-        f"</thead><tbody>{rows}</tbody></table>{rest}</section>"
+        f"</thead><tbody>{rows}</tbody></table>{_rule_lines(results)}</section>"
     )
 
 
@@ -77,18 +95,22 @@ def controls_section(data: ReportData) -> str:
     for control in controls:
         framework, _, ident = control.control.partition(":")
         rules = " ".join(
-            f'{_rule_link(r.spec.id)}&nbsp;<span class="mark-{r.status.replace("/", "-")}">'
-            f"{RESULT_BADGE[r.status][1].split()[0]}</span>"
+            f'{_rule_link(r.spec.id)}&nbsp;<span class="mark-{slug(r.status)}" title="{escape(r.reason)}">'
+            f"{STATUS_MARK[r.status]}</span>"
             for r in control.rules
         )
         rows.append(
             f"<tr><td>{escape(FRAMEWORKS.get(framework, framework))}</td><td>{code(ident)}</td>"
-            f"<td>{_badge(control.status)}</td><td>{rules}</td></tr>"
+            f"<td>{status_badge(control.status)}</td><td>{rules}</td></tr>"
         )
+    states = (FAIL, PASS, NOT_RUN_STATUS, NOT_APPLICABLE)
+    legend = " · ".join(f"{STATUS_MARK[status]} {STATUS_LABEL[status].lower()}" for status in states)
     return (
         '<section id="controls"><h2>Controls</h2><p>Each control the rules evidence, with the result of every rule '
-        "that evidences it: a control fails when one of its rules found an error or warning. A pass is evidence "
+        "that evidences it: a control fails when one of its rules found an error or warning, and is "
+        "<em>not run</em> (not passed) when one of its rules could not be evaluated. A pass is evidence "
         "for the configuration linted, not proof of the whole control.</p>"
+        f'<p class="legend">{legend}; the summary by rule says why a rule did not run or apply.</p>'
         '<table class="controls"><thead><tr><th scope="col">Framework</th><th scope="col">Control</th>'
         '<th scope="col">Result</th><th scope="col">Rules</th></tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table></section>"

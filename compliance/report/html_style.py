@@ -96,6 +96,7 @@ table.by-rule,table.controls{font-size:.86em}
 table.by-rule td:nth-child(3),table.controls td:nth-child(3){white-space:nowrap}
 table.controls td:first-child{white-space:nowrap;color:var(--muted)}
 .mark-fail{color:var(--err);font-weight:700}.mark-pass{color:var(--ok)}.mark-n-a{color:var(--muted)}
+.mark-not-run{color:var(--warn);font-weight:700}
 footer{margin-top:32px;border-top:1px solid var(--line);padding-top:8px;font-size:.82em;color:var(--muted)}
 @page{size:A4;margin:14mm 12mm 16mm;@bottom-right{content:"page " counter(page) " of " counter(pages);
 font:8pt system-ui,sans-serif;color:#6b7280}}

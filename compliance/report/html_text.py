@@ -9,6 +9,9 @@ from html import escape as _html_escape
 from compliance.model.findings import Severity
 
 SEVERITY_MARK = {Severity.ERROR: "✗", Severity.WARNING: "▲", Severity.INFO: "ℹ"}
+# the coverage states as the posture matrix, the summary by rule and the control view show them
+STATUS_MARK = {"fail": "✗", "pass": "✓", "n/a": "–", "not run": "⊘"}
+STATUS_LABEL = {"fail": "Fail", "pass": "Pass", "n/a": "Not applicable", "not run": "Not run"}
 _BREAKS = {"\r": "&#13;", "\n": "&#10;", "\u2028": "&#8232;", "\u2029": "&#8233;"}
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 
@@ -29,6 +32,11 @@ def slug(text: str) -> str:
 
 def severity_badge(severity: Severity) -> str:
     return f'<span class="badge sev-{severity.value}">{SEVERITY_MARK[severity]} {severity.value.capitalize()}</span>'
+
+
+def status_badge(status: str) -> str:
+    """ "✓ Pass", "✗ Fail", "– Not applicable", "⊘ Not run" as a badge."""
+    return f'<span class="badge st-{slug(status)}">{STATUS_MARK[status]} {STATUS_LABEL[status]}</span>'
 
 
 def code(text: str) -> str:

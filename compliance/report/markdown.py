@@ -111,14 +111,15 @@ def _controls(data: ReportData, links: dict[str, str]) -> list[str]:
     controls = control_results(data)
     if not controls:
         return []
-    mark = {"fail": "❌", "pass": "✅", "n/a": "➖"}
+    mark = {"fail": "❌", "pass": "✅", "not run": "⏸️", "n/a": "➖"}  # the posture matrix's states
     rows: list[str] = []  # a list, not a table: the findings' tables stay the only tables
     for control in controls:
         rules = ", ".join(
             (f"[{r.spec.id}]({links[r.spec.id]})" if r.spec.id in links else r.spec.id) + f" {mark[r.status]}"
             for r in control.rules
         )
-        rows.append(f"- {mark[control.status]} {escape_cell(control.control, code=True)} {control.status}: {rules}")
+        state = "not applicable" if control.status == "n/a" else control.status
+        rows.append(f"- {mark[control.status]} {escape_cell(control.control, code=True)} {state}: {rules}")
     failing = sum(1 for c in controls if c.status == "fail")
     return _folded(f"Controls: {_plural(len(controls), 'control')} evidenced, {failing} with a failing rule", rows)
 
