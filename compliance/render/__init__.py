@@ -151,7 +151,7 @@ def helm_values(context: ReleaseContext) -> dict[str, Any]:
 
     defaults: Any = {}
     for layer in context.values.layers:
-        if layer.label == "chart":
+        if layer.label in ("chart", "subchart"):
             defaults = merge_maps(defaults, layer.value)
     return _with_deletions(context.values.values, defaults)
 
