@@ -137,6 +137,14 @@ CASES: list[tuple[str, dict[str, Any], list[dict[str, Any]], dict[str, Any], dic
         {"db": {"port": 5432, "global": {}}},
     ),
     (
+        "a user null under a subchart's key reaches the subchart even over the parent's own default",
+        {"db": {"port": 5433, "probe": None}},
+        [],
+        {"db": ("db", {"port": 5432, "probe": {"path": "/"}, "extra": 1})},
+        {"db": {"port": None, "extra": None}},
+        {"db": {"global": {}}},
+    ),
+    (
         "an alias renames where the values go; two aliases of one chart are two subcharts",
         {},
         [{"name": "db", "alias": "primary", "version": "1.0.0"},
