@@ -87,3 +87,32 @@ def test_chart_cache_must_be_a_directory(tmp_path: Path) -> None:
     done = run("lint", str(tmp_path), "--chart-cache", str(tmp_path / "nope"))
     assert done.returncode == 2, done.stderr
     assert "--chart-cache: not a directory" in done.stderr
+
+
+def test_openova_charts_render_with_a_cache_of_stub_archives(tmp_path: Path) -> None:
+    """The corpus's vendored-by-CI dependencies, stubbed by the test: no RND002 remains, and the chart with
+    templates and an upstream dependency (llm-gateway, litellm-helm from an OCI registry) renders."""
+    import os
+
+    corpus = os.environ.get("COMPLIANCE_CORPUS")
+    if not corpus:
+        pytest.skip("COMPLIANCE_CORPUS is not set (the real-repository corpus)")
+    root = Path(corpus) / "openova" / "snapshot-2026-04-30"
+    if not root.is_dir():
+        pytest.skip(f"corpus snapshot missing: {root}")
+    from compliance.load.repository import load_repository
+    from compliance.render.dependencies import declared, provided
+
+    repo = load_repository(str(root))
+    for chart in repo.charts:
+        missing = {index for index, _ in provided(repo.root, chart, None)[1]}
+        for index, dependency in declared(chart):
+            version = str(dependency.get("version", ""))
+            if index in missing:
+                files = {"Chart.yaml": f"apiVersion: v2\nname: {dependency['name']}\nversion: {version}\n"}
+                (tmp_path / f"{dependency['name']}-{version}.tgz").write_bytes(archive(dependency["name"], files))
+    without = lint_path(str(root), renderer="sdk", select=("RND002",)).findings
+    assert any("platform/llm-gateway/chart/" in f.location.path for f in without)
+    result = lint_path(str(root), renderer="sdk", select=("RND",), chart_cache=str(tmp_path))
+    assert [f.location.path for f in result.findings if f.rule == "RND002"] == []
+    assert not [f for f in result.findings if f.location.path.startswith("platform/llm-gateway/")]
