@@ -12,31 +12,25 @@ the real one. Nothing is downloaded. It prints the count of charts that render a
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import sys
-import tarfile
 import tempfile
 from collections import Counter
+from pathlib import Path
 
 from compliance.app.api import lint_path
 from compliance.load.repository import load_repository
 from compliance.render import has_templates
 from compliance.render.dependencies import _locked, declared, provided
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository's tests/ helpers
+from tests.helpers import archive
+
 SNAPSHOT = "openova/snapshot-2026-04-30"
 
 
 def stub_archive(name: str, version: str) -> bytes:
-    buffer = io.BytesIO()
-    files = {"Chart.yaml": f"apiVersion: v2\nname: {name}\nversion: {version}\n", "values.yaml": "{}\n"}
-    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
-        for file, text in files.items():
-            data = text.encode()
-            info = tarfile.TarInfo(f"{name}/{file}")
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
+    return archive(name, {"Chart.yaml": f"apiVersion: v2\nname: {name}\nversion: {version}\n", "values.yaml": "{}\n"})
 
 
 def build_cache(root: str, cache: str) -> int:

@@ -147,7 +147,11 @@ def helm() -> Any:
 
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("helm-merge")
+    return _printing_chart(tmp_path_factory.mktemp("helm-merge"))
+
+
+def _printing_chart(root: Path) -> Path:
+    """A chart whose only template prints `.Values`, and the cluster folder its release goes in."""
     chart = root / CHART
     (chart / "templates").mkdir(parents=True)
     (chart / "Chart.yaml").write_text("apiVersion: v2\nname: t\nversion: 0.1.0\n")
@@ -233,14 +237,9 @@ SUBCHART = CHART / "charts" / "s"
 
 @pytest.fixture(scope="module")
 def sub_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("helm-subchart-merge")
-    chart = root / CHART
-    (chart / "templates").mkdir(parents=True)
-    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: t\nversion: 0.1.0\n")
-    (chart / "templates" / "values.yaml").write_text("{{ toJson .Values }}\n")
+    root = _printing_chart(tmp_path_factory.mktemp("helm-subchart-merge"))
     (root / SUBCHART).mkdir(parents=True)
     (root / SUBCHART / "Chart.yaml").write_text("apiVersion: v2\nname: s\nversion: 1.0.0\n")
-    (root / "clusters" / "c").mkdir(parents=True)
     return root
 
 

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from compliance.app.api import lint_path
-from tests.helpers import RELEASE_HEAD, run
-from tests.test_subcharts import archive
+from tests.helpers import RELEASE_HEAD, archive, run
 
 TEMPLATE = """\
 apiVersion: v1

@@ -9,9 +9,7 @@ so a fact restated wrongly fails as surely as a wrong merge.
 
 from __future__ import annotations
 
-import io
 import json
-import tarfile
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +18,7 @@ import pytest
 from compliance.app.valuesview import render_values
 from compliance.load.repository import load_repository
 from compliance.yaml import load_manifest
-from tests.helpers import RELEASE_HEAD, line_of, lint_fixture
+from tests.helpers import RELEASE_HEAD, archive, line_of, lint_fixture
 
 CHART = Path("platform/t/chart")
 
@@ -66,18 +64,6 @@ def write(
     (root / "clusters" / "c").mkdir(parents=True, exist_ok=True)
     (root / "clusters" / "c" / "t.yaml").write_text(RELEASE_HEAD + f"    {_yaml(user)}\n")
     return chart
-
-
-def archive(name: str, files: dict[str, str]) -> bytes:
-    """A chart archive as `helm package` writes it: `<name>/<file>` members, gzip."""
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
-        for file, text in files.items():
-            data = text.encode()
-            info = tarfile.TarInfo(f"{name}/{file}")
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
 
 
 def helm_render(helm: Any, root: Path) -> Any:
