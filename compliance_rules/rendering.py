@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from compliance.engine.context import RenderedContext
+from compliance.engine.context import ReleaseContext, RenderedContext
 from compliance.engine.registry import Scope, rule
 from compliance.model.findings import Severity, Violation
 
@@ -179,6 +179,43 @@ def render_bound(ctx: RenderedContext) -> Iterator[Violation]:
     chart needs more, raise `--render-timeout SECONDS` or `--render-memory MB` for that run.
     """
     yield from _problems(ctx, "RND004")
+
+
+@rule("RND005", "Values Helm refuses to give a subchart", Severity.ERROR, Scope.RELEASE, "rendered")
+def subchart_type_mismatch(ctx: ReleaseContext) -> Iterator[Violation]:
+    """
+    ## What it does
+    Reports a value that is not a map where a subchart's values go (the key named after the
+    subchart, or its `alias`): Helm's `type mismatch on <subchart>`. Found from the values alone,
+    with or without a renderer, where the value was set.
+
+    ## Why it matters
+    Helm refuses to coalesce the values: `helm install`, `helm template` and Flux's helm-controller
+    all fail, so the release does not deploy at all (the cluster keeps its previous version).
+
+    ## Example
+    ```yaml
+    # Chart.yaml: dependencies: [{name: postgresql, alias: db, repository: file://../postgresql}]
+    spec:
+      values:
+        db: postgres.internal     # a string where the subchart's map goes
+    ```
+
+    ## Use instead
+    ```yaml
+    spec:
+      values:
+        db:
+          host: postgres.internal
+    ```
+
+    ## How to fix
+    Put the setting under the subchart's key as a map (`db: {host: ...}`), or rename the parent's
+    own key so it does not collide with a dependency's name or alias. To turn the subchart off, use
+    its `condition` (`db: {enabled: false}`) or `tags`, not `db: false`.
+    """
+    for error in ctx.values.chart_errors:
+        yield ctx.at(error.path, error.message)
 
 
 # ── Channels: the attestation checks of compliance_rules/attestation.py on the rendered list ─

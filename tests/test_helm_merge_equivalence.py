@@ -147,7 +147,11 @@ def helm() -> Any:
 
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("helm-merge")
+    return _printing_chart(tmp_path_factory.mktemp("helm-merge"))
+
+
+def _printing_chart(root: Path) -> Path:
+    """A chart whose only template prints `.Values`, and the cluster folder its release goes in."""
     chart = root / CHART
     (chart / "templates").mkdir(parents=True)
     (chart / "Chart.yaml").write_text("apiVersion: v2\nname: t\nversion: 0.1.0\n")
@@ -224,3 +228,64 @@ def test_the_generator_reaches_the_interesting_cases(helm: Any, workspace: Path)
     }
     output, _ = render_values(str(workspace), "c", output_format="json")
     assert canonical(json.loads(output)["values"]) == canonical(helm_view)
+
+
+# ── Charts with a subchart: defaults under its key, the parent's `<sub>:` block, globals copied down ──
+
+SUBCHART = CHART / "charts" / "s"
+
+
+@pytest.fixture(scope="module")
+def sub_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = _printing_chart(tmp_path_factory.mktemp("helm-subchart-merge"))
+    (root / SUBCHART).mkdir(parents=True)
+    (root / SUBCHART / "Chart.yaml").write_text("apiVersion: v2\nname: s\nversion: 1.0.0\n")
+    return root
+
+
+def _entries(node: Node) -> list[tuple[str, Node]]:
+    return list(node[1]) if node[0] == "map" else []
+
+
+@st.composite
+def subchart_case(draw: st.DrawFn) -> tuple[Node, Node, Node]:
+    """(parent values, subchart values, user values): each side may carry `global`; the parent may set `s:`."""
+    sub = draw(maps)
+    parent = draw(maps)
+    parent_global, sub_global = draw(maps), draw(maps)
+    block = draw(st.one_of(st.none(), overlay_for(sub)))
+    parent_node: Node = ("map", [*_entries(parent), ("global", parent_global)] + ([("s", block)] if block else []))
+    sub_node: Node = ("map", [*_entries(sub), ("global", sub_global)])
+    user_entries = [*_entries(draw(overlay_for(parent))), ("global", draw(overlay_for(parent_global)))]
+    touch = draw(st.sampled_from(["keep", "merge", "null"]))
+    if touch == "merge":
+        user_entries.append(("s", draw(overlay_for(sub))))
+    elif touch == "null":
+        user_entries.append(("s", ("scalar", "null")))
+    return parent_node, sub_node, ("map", user_entries)
+
+
+def helm_or_error(helm: Any, root: Path) -> Any:
+    try:
+        return helm_values(helm, root)
+    except Exception as error:  # Helm's own refusal (`type mismatch on s`)
+        return f"error: {error}"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(case=subchart_case())
+def test_subchart_values_equal_what_helm_renders(helm: Any, sub_workspace: Path, case: tuple[Node, Node, Node]) -> None:
+    parent, sub, user = case
+    (sub_workspace / SUBCHART / "values.yaml").write_text(document(sub))
+    overlay_yaml = write_case(sub_workspace, [parent], user)
+    expected = helm_or_error(helm, sub_workspace)
+    described = f"parent:\n{document(parent)}\nsubchart s:\n{document(sub)}\noverlay:\n{overlay_yaml}"
+    if isinstance(expected, str):
+        from compliance.app.api import lint_path
+
+        assert "type mismatch on s" in expected, described
+        findings = lint_path(str(sub_workspace), select=("RND005",)).findings
+        assert [f.message.split(":")[0] for f in findings] == ["type mismatch on s"], described
+        return
+    output, _ = render_values(str(sub_workspace), "c", output_format="json")
+    assert canonical(json.loads(output)["values"]) == canonical(expected), described

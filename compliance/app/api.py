@@ -144,11 +144,13 @@ def lint_path(
     render_bounds: Bounds | None = None,
     choose_renderer: Callable[[], tuple[Renderer | None, str]] | None = None,
     specs: Sequence[RuleSpec] | None = None,
+    chart_cache: str | None = None,
 ) -> LintRun:
     """Lint the repository at `path`; with `changed` (repo-relative files), only what those files affect.
 
     `renderer` (auto, helm, sdk, none) renders charts for the rendered rules, cached in `cache_dir`,
-    each render under `render_bounds` (time, memory: beyond them, RND004).
+    each render under `render_bounds` (time, memory: beyond them, RND004); `chart_cache` holds dependency
+    archives as `helm dependency build` leaves them (`<name>-<version>.tgz`).
     `limits` bound what one file may cost (size, nesting, alias expansion): beyond them, YML003.
 
     `settings` (a project config under the command line: `lint_project`) replaces select, ignore,
@@ -179,6 +181,7 @@ def lint_path(
             cluster_variables=settings.cluster_variables,
             renderer=renderer,
             cache_dir=cache_dir,
+            chart_cache=chart_cache,
         )
         evaluated: set[Evaluation] = set()
         skipped: dict[Evaluation, Skip] = {}

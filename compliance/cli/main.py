@@ -29,6 +29,7 @@ from compliance.cli.emit import color_wanted, emit, markdown_for_terminal, termi
 from compliance.cli.options import (
     AllowEmptyOption,
     BaselineOption,
+    ChartCacheOption,
     ConfigFromName,
     ConfigFromOption,
     ConfigOption,
@@ -204,6 +205,7 @@ def lint(
     ] = False,
     renderer: RendererOption = RendererName.auto,
     no_cache: NoCacheOption = False,
+    chart_cache: ChartCacheOption = None,
     render_timeout: RenderTimeoutOption = None,
     render_memory: RenderMemoryOption = None,
     manifests: Annotated[
@@ -254,6 +256,8 @@ def lint(
     for root in roots:
         if not os.path.exists(root):
             raise UsageError(f"path does not exist: {root}")
+    if chart_cache is not None and not os.path.isdir(chart_cache):
+        raise UsageError(f"--chart-cache: not a directory: {chart_cache}")
     cache_dir = render_setup(renderer, no_cache, manifests, bool(paths or changed_files or diff_base))
     shared = RunRequest(
         roots[0],
@@ -263,6 +267,7 @@ def lint(
         changed=tuple(changed) if changed is not None else None,
         renderer=renderer.value,
         cache_dir=cache_dir,
+        chart_cache=chart_cache,
         limits=input_limits(Limits(), max_file_size, max_total_size, max_total_nodes),
         render_bounds=render_bounds(render_timeout, render_memory),
     )

@@ -96,6 +96,14 @@ AllowEmptyOption = Annotated[
 RendererOption = Annotated[
     RendererName, typer.Option(help="Render charts with Helm for the rendered rules: first available, or none.")
 ]
+ChartCacheOption = Annotated[
+    str | None,
+    typer.Option(
+        "--chart-cache",
+        metavar="DIR",
+        help="Dependency archives (<name>-<version>.tgz, as `helm dependency build` leaves them) for rendering.",
+    ),
+]
 NoCacheOption = Annotated[bool, typer.Option("--no-cache", help="Render again; do not read or write the render cache.")]
 MaxTotalSizeOption = Annotated[
     int | None,

@@ -17,6 +17,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from compliance.effective.subcharts import SubchartError, Tree, coalesce_chart, tree_of
 from compliance.effective.substitution import NONE, Scope, SubstitutionError, scope, substitute_values
 from compliance.model import MISSING, Chart, HelmRelease, YamlDocument, get_path
 from compliance.model.findings import Location, TraceStep
@@ -27,21 +28,25 @@ from compliance.yaml import Mark, Path
 class Layer:
     """One source of values, lowest precedence first in `EffectiveValues.layers`."""
 
-    label: str  # "chart" or "overlay"
+    label: str  # "chart", "subchart" or "overlay"
     file: str
     value: Any
     positions: Mapping[Path, Mark]
     prefix: Path = ()
     files: Mapping[Path, str] | None = None  # nodes written in another file (a kustomize patch), by path
+    mount: Path = ()  # where a subchart's values sit in the release's (its alias or name, nested)
 
     def mark(self, path: Path) -> Mark | None:
-        return self.positions.get(self.prefix + path)
+        if path[: len(self.mount)] != self.mount:
+            return None
+        return self.positions.get(self.prefix + path[len(self.mount) :])
 
     def location(self, path: Path) -> Location | None:
         mark = self.mark(path)
         if mark is None:
             return None
-        file = self.files.get(self.prefix + path, self.file) if self.files else self.file
+        inner = self.prefix + path[len(self.mount) :]
+        file = self.files.get(inner, self.file) if self.files else self.file
         return Location(file, mark.line, mark.column)
 
 
@@ -51,6 +56,7 @@ class EffectiveValues:
     layers: tuple[Layer, ...]
     unresolved: Mapping[Path, tuple[str, ...]]  # values paths whose Flux variables had no value
     errors: tuple[SubstitutionError, ...] = ()  # substitutions Flux refuses (the Kustomization fails)
+    chart_errors: tuple[SubchartError, ...] = ()  # values Helm refuses to coalesce (`type mismatch on db`)
     substitution: Scope = NONE  # the substitution the release gets (for other fields than its values)
 
     def get(self, path: Path, default: Any = MISSING) -> Any:
@@ -161,7 +167,25 @@ def coalesce(defaults: Any, user: Any, nested: bool = False, clean: Any = None) 
     return result
 
 
+def _coalesce(defaults: Any, user: Any, clean: Any) -> Any:
+    return coalesce(defaults, user, clean=clean)
+
+
 # ── Building a (chart, overlay) pair ─────────────────────────────────────────
+
+
+def _merged(layers: list[Layer]) -> Any:
+    raw: Any = {}
+    for layer in layers:
+        raw = merge_maps(raw, layer.value)
+    return raw
+
+
+def _mounted(layer: Layer, mount: Path, label: str) -> Layer:
+    value = layer.value
+    for key in reversed(mount):
+        value = {key: value}
+    return Layer(label, layer.file, value, layer.positions, layer.prefix, layer.files, mount)
 
 
 def chart_layers(chart: Chart) -> list[Layer]:
@@ -186,19 +210,31 @@ def _patch_layers(release: HelmRelease) -> list[Layer]:
 
 @dataclass(frozen=True, slots=True)
 class ChartDefaults:
-    """A chart's values.yaml documents merged, and cleaned of nulls, once for all its clusters."""
+    """A chart's values.yaml documents merged, and cleaned of nulls, once for all its clusters; with
+    subcharts, their trees (compliance.effective.subcharts) and their layers by where they are mounted."""
 
     layers: tuple[Layer, ...]
     raw: Any
     clean: Any
+    tree: Tree | None = None
+    mounted: Mapping[Path, tuple[Layer, ...]] | None = None
 
     @staticmethod
     def of(chart: Chart | None) -> ChartDefaults:
         layers = chart_layers(chart) if chart is not None else []
-        raw: Any = {}
-        for layer in layers:
-            raw = merge_maps(raw, layer.value)
-        return ChartDefaults(tuple(layers), raw, _drop_nulls(raw))
+        raw = _merged(layers)
+        if chart is None or not chart.subcharts:
+            return ChartDefaults(tuple(layers), raw, _drop_nulls(raw))
+        mounted: dict[Path, tuple[Layer, ...]] = {}
+
+        def tree(of: Chart, mount: Path) -> Tree:
+            own = chart_layers(of)
+            values = _merged(own)
+            if mount:
+                mounted[mount] = tuple(_mounted(layer, mount, "subchart") for layer in own)
+            return tree_of(of, values, _drop_nulls(values), lambda sub: tree(sub.chart, (*mount, sub.key)), _coalesce)
+
+        return ChartDefaults(tuple(layers), raw, _drop_nulls(raw), tree(chart, ()), mounted)
 
 
 def effective_values(
@@ -224,8 +260,16 @@ def effective_values(
         layers.extend(_patch_layers(release))
         base = _document_layer("overlay", release.document, release.values_prefix)
         layers.append(Layer(base.label, base.file, user, base.positions, base.prefix, base.files))
-    values = coalesce(defaults.raw, user if isinstance(user, dict) else {}, clean=defaults.clean)
-    return EffectiveValues(values if isinstance(values, dict) else {}, tuple(layers), unresolved, errors, applied)
+    user = user if isinstance(user, dict) else {}
+    chart_errors: tuple[SubchartError, ...] = ()
+    if defaults.tree is not None and defaults.mounted is not None:
+        values, mounts, found = coalesce_chart(defaults.tree, user)
+        below = [layer for mount in reversed(mounts) for layer in defaults.mounted.get(mount, ())]
+        layers, chart_errors = below + layers, tuple(found)
+    else:
+        values = coalesce(defaults.raw, user, clean=defaults.clean)
+    values = values if isinstance(values, dict) else {}
+    return EffectiveValues(values, tuple(layers), unresolved, errors, substitution=applied, chart_errors=chart_errors)
 
 
 def go_truthy(value: Any) -> bool:

@@ -44,6 +44,7 @@ class LintOptions:
     affected: Affected | None = None  # pre-commit: evaluate only what the changed files affect
     renderer: str = "none"  # auto | helm | sdk | none: render charts for the rendered rules (compliance.render)
     cache_dir: str | None = None  # render cache folder; None: render every time
+    chart_cache: str | None = None  # `--chart-cache`: dependency archives as `helm dependency build` leaves them
     manifests: RenderedManifests | None = None  # `--manifests`: lint this stream instead of rendering
     reveal_secrets: bool = True  # False: values from Secrets (Flux substituteFrom) shown as `<redacted>`
     strict_substitution: bool = True  # Flux's StrictPostBuildSubstitutions (on by default from Flux v2.9)

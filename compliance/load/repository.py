@@ -20,6 +20,7 @@ from compliance.load.budget import InputBudget
 from compliance.load.comments import scan as scan_comments
 from compliance.load.files import folders, inside, read_regular
 from compliance.load.globs import any_matches
+from compliance.load.subcharts import link_subcharts
 from compliance.model import (
     MISSING,
     Blueprint,
@@ -276,6 +277,7 @@ def _build(root: str, collected: _Collected) -> Repository:
             dag_doc = documents[0] if documents else None
             kinds[rel] = "dag"
 
+    charts_by_dir = link_subcharts(root, charts_by_dir, Limits())
     blueprints = tuple(_blueprint(d, charts_by_dir, texts) for d in blueprint_docs)
     # read in part or not at all (an error finding already): the build does not fail again on them
     broken = frozenset(p.file for p in collected.problems if p.problem.code in ("YML000", "YML003", "IO001", "IO002"))

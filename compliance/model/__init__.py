@@ -120,6 +120,21 @@ class Chart:
     directory: str
     chart_file: YamlDocument
     values: tuple[YamlDocument, ...]  # values.yaml documents, merged in order (Helm v4)
+    subcharts: tuple[Subchart, ...] = ()  # what Helm loads as its dependencies (compliance.load.subcharts)
+
+
+@dataclass(frozen=True, slots=True)
+class Subchart:
+    """A dependency Helm coalesces into its parent: vendored under `charts/` (a folder or a `.tgz`) or
+    a `file://` dependency (Flux's source-controller builds those)."""
+
+    key: str  # its alias, else its name: where its values live in the parent's
+    chart: Chart
+    source: str  # repo-relative folder, `charts/x-1.0.0.tgz`, or the `file://` path
+    index: int | None  # its entry in the parent's Chart.yaml `dependencies`, None when only vendored
+    condition: str = ""
+    tags: tuple[str, ...] = ()
+    import_values: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

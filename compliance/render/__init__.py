@@ -105,7 +105,7 @@ def rendered_contexts(
     cache = RenderCache(options.cache_dir) if options.cache_dir else None
     # the charts' private copies (compliance.render.snapshot) live as long as this run's renders
     with tempfile.TemporaryDirectory(prefix="compliance-charts-") as snapshots:
-        job = _Job(repo, renderer, cache, options.rule_options, snapshots)
+        job = _Job(repo, renderer, cache, options.rule_options, snapshots, options.chart_cache)
         try:
             workers = min(len(pairs), os.cpu_count() or 1)
             if workers == 1:
@@ -127,12 +127,13 @@ def _unvendored(repo: Repository, pairs: Sequence[ReleaseContext], options: Lint
         problems = [
             RenderProblem(
                 "RND002",
-                f"chart {chart.name} declares dependency '{name}' but charts/ does not vendor it; "
-                "the chart was not rendered (run `helm dependency build`)",
+                f"chart {chart.name} declares dependency '{name}' but neither charts/ nor the chart cache "
+                "provides it; the chart was not rendered (run `helm dependency build`, or give the archives "
+                "with --chart-cache DIR)",
                 chart.chart_file.locate(("dependencies", index, "name")),
                 f"dependencies[{index}]",
             )
-            for index, name in missing_dependencies(repo.root, chart)
+            for index, name in missing_dependencies(repo.root, chart, options.chart_cache)
         ]
         if problems:
             empty = RenderedManifests(chart.chart_file.file, "", ())
@@ -151,7 +152,7 @@ def helm_values(context: ReleaseContext) -> dict[str, Any]:
 
     defaults: Any = {}
     for layer in context.values.layers:
-        if layer.label == "chart":
+        if layer.label in ("chart", "subchart"):
             defaults = merge_maps(defaults, layer.value)
     return _with_deletions(context.values.values, defaults)
 
@@ -168,33 +169,28 @@ def _with_deletions(values: Any, defaults: Any) -> Any:
     return out
 
 
-def missing_dependencies(root: str, chart: Chart) -> list[tuple[int, str]]:
-    """(index in Chart.yaml `dependencies`, name) of each dependency with nothing under `charts/`."""
-    declared = chart.chart_file.get(("dependencies",), [])
-    if not isinstance(declared, list) or not declared:
-        return []
-    try:
-        vendored = os.listdir(os.path.join(root, chart.directory, "charts"))
-    except OSError:
-        vendored = []
-    missing: list[tuple[int, str]] = []
-    for index, dependency in enumerate(declared):
-        name = dependency.get("name") if isinstance(dependency, dict) else None
-        if not isinstance(name, str) or not name:
-            continue
-        archive = re.compile(rf"^{re.escape(name)}-\d.*\.tgz$")
-        if not any(entry == name or archive.match(entry) for entry in vendored):
-            missing.append((index, name))
-    return missing
+def missing_dependencies(root: str, chart: Chart, chart_cache: str | None = None) -> list[tuple[int, str]]:
+    """(index in Chart.yaml `dependencies`, name) of each dependency that `charts/`, a `file://` folder or
+    the chart cache does not provide (compliance.render.dependencies)."""
+    from compliance.render.dependencies import provided
+
+    return provided(root, chart, chart_cache)[1]
 
 
 class _Job:
     """Renders pairs of one run; everything per chart (digest, template files) is computed once."""
 
     def __init__(
-        self, repo: Repository, renderer: Renderer, cache: RenderCache | None, options: RuleOptions, snapshots: str
+        self,
+        repo: Repository,
+        renderer: Renderer,
+        cache: RenderCache | None,
+        options: RuleOptions,
+        snapshots: str,
+        chart_cache: str | None = None,
     ) -> None:
         self.repo = repo
+        self.chart_cache = chart_cache
         self.renderer = renderer
         self.cache = cache
         self.options = options
@@ -214,7 +210,7 @@ class _Job:
         chart = context.chart
         assert chart is not None
         source = chart.chart_file.file
-        if missing_dependencies(self.repo.root, chart):  # not rendered; RND002 is the chart's (`_unvendored`)
+        if missing_dependencies(self.repo.root, chart, self.chart_cache):  # not rendered; RND002 (`_unvendored`)
             return context_for(RenderedManifests(source, "", ()), context, (), self.options)
         snapshot = self._snapshot(chart)
         if snapshot.problem is not None:  # Helm reads the whole chart folder: a FIFO would hang it, a link leak a file
@@ -253,10 +249,15 @@ class _Job:
         """The chart's private copy, made once per run (compliance.render.snapshot)."""
         with self._snapshot_lock:
             if chart.directory not in self._snapshots:
-                from compliance.render.snapshot import take
+                from compliance.render.dependencies import provided
+                from compliance.render.snapshot import Snapshot, take
 
                 into = os.path.join(self.snapshots, str(len(self._snapshots)))
-                self._snapshots[chart.directory] = take(self._absolute(chart), self.repo.root, into)
+                extra, _, problems = provided(self.repo.root, chart, self.chart_cache)
+                snapshot = take(self._absolute(chart), self.repo.root, into, extra)
+                if problems and snapshot.problem is None:
+                    snapshot = Snapshot("", "", "; ".join(problems))
+                self._snapshots[chart.directory] = snapshot
             return self._snapshots[chart.directory]
 
     def _message(self, snapshot: Snapshot, text: str) -> str:

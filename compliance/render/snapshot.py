@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from compliance.load.files import inside, read_regular
@@ -113,12 +114,24 @@ def digest_of(files: list[tuple[str, bytes]]) -> str:
     return digest.hexdigest()
 
 
-def take(chart_dir: str, root: str, into: str) -> Snapshot:
-    """Copy the chart at ``chart_dir`` (inside repository ``root``) into the new folder ``into``."""
+def collect_files(chart_dir: str, root: str) -> tuple[list[tuple[str, bytes]], str | None]:
+    """The files a copy of ``chart_dir`` holds, or why it cannot be copied."""
+    try:
+        return _collect(chart_dir, root), None
+    except _Refused as refused:
+        return [], str(refused)
+
+
+def take(chart_dir: str, root: str, into: str, extra: Sequence[tuple[str, bytes]] = ()) -> Snapshot:
+    """Copy the chart at ``chart_dir`` (inside repository ``root``) into the new folder ``into``, with
+    ``extra`` files (its dependencies, compliance.render.dependencies) added."""
     try:
         files = _collect(chart_dir, root)
     except _Refused as refused:
         return Snapshot("", "", str(refused))
+    if extra:
+        taken = {rel for rel, _ in files}
+        files = sorted([*files, *((rel, data) for rel, data in extra if rel not in taken)], key=lambda item: item[0])
     os.makedirs(into, mode=0o700)
     for rel, data in files:
         target = os.path.join(into, *rel.split("/"))

@@ -8,9 +8,11 @@ each other.
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 from typing import Any
 
@@ -153,3 +155,15 @@ def run_process(
         cwd=cwd,
         timeout=timeout,
     )
+
+
+def archive(name: str, files: dict[str, str]) -> bytes:
+    """A chart archive as `helm package` writes it: `<name>/<file>` members, gzip."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        for file, text in files.items():
+            data = text.encode()
+            info = tarfile.TarInfo(f"{name}/{file}")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()

@@ -1,0 +1,117 @@
+"""Rendering a chart whose dependencies `charts/` does not vendor: `file://` folders, a chart cache of
+archives as `helm dependency build` leaves them, and RND002 once per chart for what nothing provides."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from compliance.app.api import lint_path
+from tests.helpers import RELEASE_HEAD, archive, run
+
+TEMPLATE = """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ .Release.Name }}
+data:
+  answer: {{ .Values.stub.answer | quote }}
+"""
+
+
+@pytest.fixture(autouse=True)
+def sdk() -> None:
+    pytest.importorskip("helm_python", reason="helm-python-sdk (the `helm` extra) renders these charts")
+
+
+def repository(root: Path, repository_url: str, clusters: tuple[str, ...] = ("c",)) -> Path:
+    chart = root / "platform" / "t" / "chart"
+    (chart / "templates").mkdir(parents=True)
+    dependency = f"[{{name: stub, version: 1.0.0, repository: '{repository_url}'}}]"
+    (chart / "Chart.yaml").write_text(f"apiVersion: v2\nname: t\nversion: 0.1.0\ndependencies: {dependency}\n")
+    (chart / "values.yaml").write_text("{}\n")
+    (chart / "templates" / "cm.yaml").write_text(TEMPLATE)
+    for cluster in clusters:
+        (root / "clusters" / cluster).mkdir(parents=True)
+        (root / "clusters" / cluster / "t.yaml").write_text(RELEASE_HEAD + "    {}\n")
+    return chart
+
+
+STUB = {"Chart.yaml": "apiVersion: v2\nname: stub\nversion: 1.0.0\n", "values.yaml": "answer: 42\n"}
+
+
+def test_a_file_dependency_renders(tmp_path: Path) -> None:
+    repository(tmp_path, "file://../stub")
+    stub = tmp_path / "platform" / "t" / "stub"
+    stub.mkdir()
+    for name, text in STUB.items():
+        (stub / name).write_text(text)
+    result = lint_path(str(tmp_path), renderer="sdk")
+    assert [f.rule for f in result.findings if f.rule.startswith("RND")] == []
+    assert {cluster for _, cluster in result.rendered} == {"c"}
+    assert not (tmp_path / "platform" / "t" / "chart" / "charts").exists()  # the repository is left as it is
+
+
+def test_a_chart_cache_provides_dependency_archives(tmp_path: Path) -> None:
+    repository(tmp_path / "repo", "https://charts.example.invalid", clusters=("a", "b"))
+    missing = lint_path(str(tmp_path / "repo"), renderer="sdk").findings
+    rnd002 = [f for f in missing if f.rule == "RND002"]
+    assert len(rnd002) == 1, [f.message for f in missing]  # once for the chart, not once per cluster
+    assert "--chart-cache" in rnd002[0].message
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / "stub-1.0.0.tgz").write_bytes(archive("stub", STUB))
+    result = lint_path(str(tmp_path / "repo"), renderer="sdk", chart_cache=str(cache))
+    assert [f.rule for f in result.findings if f.rule.startswith("RND")] == []
+    assert {cluster for _, cluster in result.rendered} == {"a", "b"}
+
+
+def test_chart_lock_pins_the_cached_version(tmp_path: Path) -> None:
+    chart = repository(tmp_path / "repo", "https://charts.example.invalid")
+    text = (chart / "Chart.yaml").read_text().replace("version: 1.0.0,", "version: '^1.0.0',")
+    (chart / "Chart.yaml").write_text(text)
+    (chart / "Chart.lock").write_text(
+        "dependencies:\n- name: stub\n  repository: https://charts.example.invalid\n  version: 1.0.0\n"
+    )
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / "stub-1.0.0.tgz").write_bytes(archive("stub", STUB))
+    result = lint_path(str(tmp_path / "repo"), renderer="sdk", chart_cache=str(cache))
+    assert [f.rule for f in result.findings if f.rule.startswith("RND")] == []
+
+
+def test_chart_cache_must_be_a_directory(tmp_path: Path) -> None:
+    repository(tmp_path, "file://../stub")
+    done = run("lint", str(tmp_path), "--chart-cache", str(tmp_path / "nope"))
+    assert done.returncode == 2, done.stderr
+    assert "--chart-cache: not a directory" in done.stderr
+
+
+def test_openova_charts_render_with_a_cache_of_stub_archives(tmp_path: Path) -> None:
+    """The corpus's vendored-by-CI dependencies, stubbed by the test: no RND002 remains, and the chart with
+    templates and an upstream dependency (llm-gateway, litellm-helm from an OCI registry) renders."""
+    import os
+
+    corpus = os.environ.get("COMPLIANCE_CORPUS")
+    if not corpus:
+        pytest.skip("COMPLIANCE_CORPUS is not set (the real-repository corpus)")
+    root = Path(corpus) / "openova" / "snapshot-2026-04-30"
+    if not root.is_dir():
+        pytest.skip(f"corpus snapshot missing: {root}")
+    from compliance.load.repository import load_repository
+    from compliance.render.dependencies import declared, provided
+
+    repo = load_repository(str(root))
+    for chart in repo.charts:
+        missing = {index for index, _ in provided(repo.root, chart, None)[1]}
+        for index, dependency in declared(chart):
+            version = str(dependency.get("version", ""))
+            if index in missing:
+                files = {"Chart.yaml": f"apiVersion: v2\nname: {dependency['name']}\nversion: {version}\n"}
+                (tmp_path / f"{dependency['name']}-{version}.tgz").write_bytes(archive(dependency["name"], files))
+    without = lint_path(str(root), renderer="sdk", select=("RND002",)).findings
+    assert any("platform/llm-gateway/chart/" in f.location.path for f in without)
+    result = lint_path(str(root), renderer="sdk", select=("RND",), chart_cache=str(tmp_path))
+    assert [f.location.path for f in result.findings if f.rule == "RND002"] == []
+    assert not [f for f in result.findings if f.location.path.startswith("platform/llm-gateway/")]
