@@ -217,3 +217,57 @@ def not_applied(ctx: RepositoryContext) -> Iterator[Violation]:
     List the file in its kustomization's `resources`, or delete it if it is obsolete.
     """
     yield from _build_problems(ctx, NOT_APPLIED)
+
+
+@rule("FLX006", "A valuesFrom source helm-controller cannot read", Severity.ERROR, Scope.REPOSITORY, "flux")
+def values_from_missing(ctx: RepositoryContext) -> Iterator[Violation]:
+    """
+    ## What it does
+    Reports a HelmRelease `spec.valuesFrom` entry that helm-controller cannot read from what the cluster's
+    builds apply: a ConfigMap or Secret that is not there (in the release's namespace), a `valuesKey` it does
+    not hold (default `values.yaml`), data that is not a map of values, or a `targetPath` that Helm's `--set`
+    parser refuses. An entry marked `optional: true` whose source is missing is reported as information:
+    its values are unknown, and rules treat every key it could set as unknown, never as absent.
+
+    ## Why it matters
+    helm-controller fails the release on such an entry: nothing of this change is installed and the
+    cluster keeps the previous revision. An optional source created outside the repository may set any
+    value: what the linter checks is not all the release gets.
+
+    ## Example
+    ```yaml
+    spec:
+      valuesFrom:
+        - kind: ConfigMap
+          name: gateway-values      # no ConfigMap of that name in the release's namespace
+    ```
+
+    ## Use instead
+    ```yaml
+    spec:
+      valuesFrom:
+        - kind: ConfigMap
+          name: gateway-values      # committed next to the release, in its kustomization's resources
+    ```
+
+    ## How to fix
+    Commit the ConfigMap or Secret (or its `configMapGenerator` with `disableNameSuffixHash: true`: a
+    hashed name never matches), fix the `valuesKey`, or mark the entry `optional: true` when something
+    outside the repository creates it.
+    """
+    seen: set[tuple[str, str, int, int]] = set()
+    for cluster in ctx.repo.clusters:
+        for release in cluster.releases:
+            for source in release.values_from:
+                if not source.problem:
+                    continue
+                where = source.location
+                key = (source.problem, where.path, where.line, where.column)
+                if key in seen:
+                    continue
+                seen.add(key)
+                if source.unknown:
+                    skipped = "Flux skips it: the values it would set are unknown"
+                    yield ctx.at(where, f"HelmRelease {release.name}: {source.problem}; {skipped}", Severity.INFO)
+                else:
+                    yield ctx.at(where, f"HelmRelease {release.name}: {source.problem}; the release fails in Flux")

@@ -489,8 +489,26 @@ def _inline(entry: _Entry, texts: Mapping[str, str]) -> list[YamlDocument]:
     holder = entry.holder
     mark = holder.mark(entry.holder_path) if holder is not None else None
     file = holder.file if holder is not None else entry.location.path
-    line_offset, column_offset = (mark.line, mark.column - 1) if mark is not None else (entry.location.line, 0)
-    text = texts.get(file)
+    return [
+        YamlDocument(
+            file,
+            LoadedDocument(
+                doc.value,
+                embedded_positions(doc.positions, texts.get(file), mark, entry.location.line),
+                doc.plain_templates,
+                doc.index,
+            ),
+        )
+        for doc in loaded.documents
+    ]
+
+
+def embedded_positions(
+    positions: Mapping[Path, Mark], text: str | None, mark: Mark | None, line: int
+) -> dict[Path, Mark]:
+    """Positions of YAML parsed from a string scalar written at `mark` in a file holding `text` (a block
+    scalar's content starts on the next line, at its indentation); without a mark, from `line`."""
+    line_offset, column_offset = (mark.line, mark.column - 1) if mark is not None else (line, 0)
     block = False
     if mark is not None and text is not None:
         lines = text.splitlines()
@@ -499,16 +517,9 @@ def _inline(entry: _Entry, texts: Mapping[str, str]) -> list[YamlDocument]:
             if mark.line < len(lines):  # content starts on the next line, at its indentation
                 following = lines[mark.line]
                 column_offset = len(following) - len(following.lstrip(" "))
-    documents = []
-    for doc in loaded.documents:
-        positions: dict[Path, Mark] = {}
-        for path, position in doc.positions.items():
-            if block:
-                positions[path] = Mark(line_offset + position.line, column_offset + position.column)
-            else:
-                positions[path] = Mark(line_offset + position.line - 1, column_offset + position.column + 1)
-        documents.append(YamlDocument(file, LoadedDocument(doc.value, positions, doc.plain_templates, doc.index)))
-    return documents
+    if block:
+        return {path: Mark(line_offset + at.line, column_offset + at.column) for path, at in positions.items()}
+    return {path: Mark(line_offset + at.line - 1, column_offset + at.column + 1) for path, at in positions.items()}
 
 
 def _select(resources: list[Resource], target: Mapping[str, Any]) -> list[Resource]:

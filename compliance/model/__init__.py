@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from compliance.model.findings import Location
-from compliance.model.flux import BuildProblem, FluxKustomization, Substitution, Written
+from compliance.model.flux import BuildProblem, FluxKustomization, Substitution, ValuesSource, Written
 from compliance.yaml import LoadedDocument, LoadProblem, Mark, Path
 
 MISSING: Any = type("Missing", (), {"__repr__": lambda self: "<missing>"})()
@@ -165,6 +165,7 @@ class HelmRelease:
     # what kustomize patches wrote over the resource file, in order (`document` is the patched result)
     patches: tuple[Written, ...] = ()
     unpatched: YamlDocument | None = None  # the resource as its file holds it, when patches changed it
+    values_from: tuple[ValuesSource, ...] = ()  # spec.valuesFrom, resolved against the cluster's objects
 
     @property
     def values(self) -> Any:
