@@ -162,8 +162,8 @@ def not_modelled(ctx: RepositoryContext) -> Iterator[Violation]:
     ## What it does
     Names each thing in a cluster's build that the linter does not model: remote bases, Helm chart
     inflation (`helmCharts`), KRM functions (`generators`, `transformers`, `validators`),
-    `replacements`, `vars`, `configMapGenerator`/`secretGenerator`, Flux Kustomizations whose source is not
-    this repository.
+    `replacements`, `vars`, a `configMapGenerator`/`secretGenerator` reading a file the linter does not load
+    (not YAML), Flux Kustomizations whose source is not this repository.
 
     ## Why it matters
     The linter promises never to be silently wrong: objects those features would create or change are

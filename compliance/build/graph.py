@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from compliance.build.generators import name_hashes
 from compliance.build.kustomize import Build, BuildError, Tree
 from compliance.build.releases import release_of
 from compliance.build.resource import Resource
@@ -196,6 +197,7 @@ def build_cluster(tree: Tree, entry: Entry, outside: Iterable[YamlDocument] = ()
             if node.path and node.path not in tree.folders:
                 raise BuildError(f"kustomization path not found: {node.path}", _node_location(node))
             node.resources = build.folder(node.path, node.spec)
+            name_hashes(node.resources)
         except BuildError as error:
             node.error = str(error)
             problems.append(BuildProblem(BUILD_FAILS, f"Kustomization {node.name}: {error}", error.location))

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from compliance.build.generators import WHOLE_FILE
 from compliance.build.kustomize import embedded_positions
 from compliance.build.strvals import StrvalsError, set_path
 from compliance.build.variables import Objects, object_data
@@ -69,6 +70,7 @@ def _read(source: ValuesSource, objects: Objects, namespace: str, texts: Mapping
     at: Path = ("stringData", source.key) if found.mark(("stringData", source.key)) else ("data", source.key)
     mark = found.mark(at)
     plain = source.kind == "ConfigMap" or at[0] == "stringData"  # a Secret's `data` is base64: no lines inside
+    whole = found.file_of(at) != found.file and mark == WHOLE_FILE  # generated from a file: the text is the file
     source = replace(source, text=text, file=found.file_of(at))
     if source.target_path:
         try:
@@ -84,7 +86,9 @@ def _read(source: ValuesSource, objects: Objects, namespace: str, texts: Mapping
     positions: dict[Path, Mark] = {}
     if loaded.documents and mark is not None:
         inner = loaded.documents[0].positions
-        if plain:
+        if whole:
+            positions = dict(inner)
+        elif plain:
             positions = embedded_positions(inner, texts.get(source.file), mark, mark.line)
         else:
             positions = {path: mark for path in inner}
