@@ -11,18 +11,20 @@ match of the version string first, then a Masterminds/semver v3 constraint (`*`,
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
 from compliance.effective.substitution import substitute_text
-from compliance.engine.context import BlueprintContext, ReleaseContext, is_blank, is_unknown
+from compliance.engine.context import BlueprintContext, ReleaseContext, RepositoryContext, is_blank, is_unknown
 from compliance.engine.registry import Scope, rule
-from compliance.model import MISSING
-from compliance.model.findings import Severity, Violation
+from compliance.model import MISSING, Chart, Repository, format_path
+from compliance.model.findings import Severity, TraceStep, Violation
 from compliance.model.fixes import Edit, Fix
 from compliance.model.semver import parse_version, pin_admits
+from compliance.yaml import Path
 from compliance.yaml.spelling import spell
 from compliance_rules.controls import CHANGE
 
@@ -244,3 +246,145 @@ def pinned_version(ctx: ReleaseContext) -> Iterator[Violation]:
             path,
             f"chart version pin '{pin}' does not select {chart.name} {version}, the chart in the tree{hint}",
         )
+
+
+# ── Version facts across charts ─────────────────────────────────────────────────────────────
+
+
+def _dependencies(chart: Chart) -> list[tuple[int, dict[str, Any]]]:
+    found = chart.chart_file.get(("dependencies",), [])
+    return [(i, d) for i, d in enumerate(found) if isinstance(d, dict)] if isinstance(found, list) else []
+
+
+def _sibling(repo: Repository, chart: Chart, dependency: dict[str, Any]) -> Chart | None:
+    """The repository's chart a dependency names: a `file://` path, else a chart of that name elsewhere."""
+    repository = dependency.get("repository")
+    if isinstance(repository, str) and repository.startswith("file://"):
+        path = posixpath.normpath(posixpath.join(chart.directory, repository[len("file://") :]))
+        return next((c for c in repo.charts if c.directory == path), None)
+    name = dependency.get("name")
+    return next((c for c in repo.charts if c.name == name and c is not chart), None)
+
+
+@rule(
+    "VER004",
+    "Umbrella chart pins an in-repo chart at a version it does not have",
+    Severity.WARNING,
+    Scope.REPOSITORY,
+    "versions",
+    controls=CHANGE,
+)
+def sibling_pinned_elsewhere(ctx: RepositoryContext) -> Iterator[Violation]:
+    """
+    ## What it does
+    Reads every chart's `dependencies:` and, for one that names a chart of this repository (by
+    `file://` path or by name), warns when the dependency's `version` (an exact version or a range, as
+    Helm reads it) does not select the version that chart's `Chart.yaml` has. The finding sits at the
+    pin; its trace names the sibling's `version:` line.
+
+    ## Why it matters
+    The umbrella ships the version it pins, not the one in the tree: a fix merged into the sibling chart
+    never reaches the clusters that install the umbrella, and reviewers read the wrong chart.
+
+    ## Example
+    ```yaml
+    # products/catalyst/chart/Chart.yaml
+    dependencies:
+      - name: bp-crossplane
+        version: 1.1.1          # platform/crossplane/chart/Chart.yaml says 1.1.3
+    ```
+
+    ## Use instead
+    ```yaml
+    dependencies:
+      - name: bp-crossplane
+        version: 1.1.3
+    ```
+
+    ## How to fix
+    Bump the pin with the sibling chart (or pin a range that holds it), in the same change.
+    """
+    for chart in ctx.repo.charts:
+        for index, dependency in _dependencies(chart):
+            pin, sibling = _as_text(dependency.get("version")), _sibling(ctx.repo, chart, dependency)
+            version = _as_text(sibling.version) if sibling is not None else None
+            if sibling is None or pin is None or version is None or pin_admits(pin, version) is not False:
+                continue
+            here = chart.chart_file.locate(("dependencies", index, "version"))
+            there = sibling.chart_file.locate(("version",))
+            message = (
+                f"{chart.name} pins dependency {sibling.name} at {pin}, but {sibling.name} in the tree "
+                f"({there.path}:{there.line}) is {version}: the umbrella ships another version"
+            )
+            trace = (TraceStep("set", here, pin), TraceStep("disagrees with", there, version))
+            yield Violation(message, here, f"dependencies[{index}].version", trace)
+
+
+def _restated(value: Any, path: Path = ()) -> Iterator[tuple[Path, str, str]]:
+    """(path of `version`, the chart it names, the version) of every map naming a chart and a version."""
+    if isinstance(value, dict):
+        named = value.get("chart", value.get("name"))
+        version = _as_text(value.get("version"))
+        if isinstance(named, str) and version is not None:
+            yield (*path, "version"), named, version
+        for key, item in value.items():
+            yield from _restated(item, (*path, key))
+
+
+@rule(
+    "VER005",
+    "Values restate a chart dependency's version differently",
+    Severity.WARNING,
+    Scope.REPOSITORY,
+    "versions",
+    controls=CHANGE,
+)
+def dependency_restated(ctx: RepositoryContext) -> Iterator[Violation]:
+    """
+    ## What it does
+    Finds, in a chart's `values.yaml`, a map that names one of the chart's `dependencies:` (`chart:` or
+    `name:`) together with a `version:` (such as `catalystBlueprint.upstream`), and warns when that
+    version is not one the dependency's pin selects. The finding sits at the values line; its trace
+    names the dependency's `version:` in `Chart.yaml`.
+
+    ## Why it matters
+    Such a key is what dashboards, audits and provenance pipelines read to say which upstream chart is
+    bundled. When the dependency is bumped and the key is not, every report built on it is wrong.
+
+    ## Example
+    ```yaml
+    # Chart.yaml: dependencies: [{name: cilium, version: 1.19.3, repository: https://helm.cilium.io}]
+    catalystBlueprint:
+      upstream: {chart: cilium, version: "1.16.5"}
+    ```
+
+    ## Use instead
+    ```yaml
+    catalystBlueprint:
+      upstream: {chart: cilium, version: "1.19.3"}
+    ```
+
+    ## How to fix
+    Change the values key with the dependency (or derive it in a template from `.Chart.Dependencies`).
+    """
+    for chart in ctx.repo.charts:
+        pins = {
+            d.get("name"): (index, _as_text(d.get("version")))
+            for index, d in _dependencies(chart)
+            if isinstance(d.get("name"), str)
+        }
+        if not pins:
+            continue
+        for document in chart.values:
+            for path, named, version in _restated(document.value):
+                index, pin = pins.get(named, (0, None))
+                if pin is None or pin_admits(pin, version) is not False:
+                    continue
+                here = document.locate(path)
+                there = chart.chart_file.locate(("dependencies", index, "version"))
+                message = (
+                    f"values {format_path(path)} says {named} {version}, but {chart.name}'s Chart.yaml depends on "
+                    f"{named} {pin} ({there.path}:{there.line})"
+                )
+                trace = (TraceStep("set", here, version), TraceStep("disagrees with", there, pin))
+                yield Violation(message, here, format_path(path), trace)
