@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -312,21 +312,22 @@ def values_from(release: HelmRelease, user: dict[str, Any], reveal_secrets: bool
     return Composed(result, tuple(below), tuple(above), unresolved, tuple(unknown))
 
 
-def _containers_copied(value: Any) -> Any:
+def _leaves_mapped(value: Any, leaf: Callable[[Any], Any]) -> Any:
+    """A copy of `value`'s maps and lists with `leaf` applied to every other node."""
     if isinstance(value, dict):
-        return {k: _containers_copied(v) for k, v in value.items()}
+        return {k: _leaves_mapped(v, leaf) for k, v in value.items()}
     if isinstance(value, list):
-        return [_containers_copied(v) for v in value]
-    return value
+        return [_leaves_mapped(v, leaf) for v in value]
+    return leaf(value)
+
+
+def _containers_copied(value: Any) -> Any:
+    return _leaves_mapped(value, lambda leaf: leaf)
 
 
 def _redacted(value: Any) -> Any:
     """Every scalar of a Secret's values as `<redacted>` (nulls stay: they delete defaults)."""
-    if isinstance(value, dict):
-        return {k: _redacted(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_redacted(v) for v in value]
-    return value if value is None else REDACTED
+    return _leaves_mapped(value, lambda leaf: leaf if leaf is None else REDACTED)
 
 
 def _place(values: dict[str, Any], path: Path, value: Any) -> None:
