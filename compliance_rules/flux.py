@@ -261,3 +261,111 @@ def would_fail(ctx: RepositoryContext) -> Iterator[Violation]:
     its candidates and what each assignment changes.
     """
     return iter(())  # found by compliance.app.whatifrun for `lint --whatif`
+
+
+@rule("FLX008", "A valuesFrom source helm-controller cannot read", Severity.ERROR, Scope.REPOSITORY, "flux")
+def values_from_missing(ctx: RepositoryContext) -> Iterator[Violation]:
+    """
+    ## What it does
+    Reports a HelmRelease `spec.valuesFrom` entry that helm-controller cannot read from what the cluster's
+    builds apply: a ConfigMap or Secret that is not there (in the release's namespace), a `valuesKey` it does
+    not hold (default `values.yaml`), data that is not a map of values, or a `targetPath` that Helm's `--set`
+    parser refuses. An entry marked `optional: true` whose source is missing is reported as information:
+    its values are unknown, and rules treat every key it could set as unknown, never as absent.
+
+    ## Why it matters
+    helm-controller fails the release on such an entry: nothing of this change is installed and the
+    cluster keeps the previous revision. An optional source created outside the repository may set any
+    value: what the linter checks is not all the release gets.
+
+    ## Example
+    ```yaml
+    spec:
+      valuesFrom:
+        - kind: ConfigMap
+          name: gateway-values      # no ConfigMap of that name in the release's namespace
+    ```
+
+    ## Use instead
+    ```yaml
+    spec:
+      valuesFrom:
+        - kind: ConfigMap
+          name: gateway-values      # committed next to the release, in its kustomization's resources
+    ```
+
+    ## How to fix
+    Commit the ConfigMap or Secret (or its `configMapGenerator` with `disableNameSuffixHash: true`: a
+    hashed name never matches), fix the `valuesKey`, or mark the entry `optional: true` when something
+    outside the repository creates it.
+    """
+    seen: set[tuple[str, str, int, int]] = set()
+    for cluster in ctx.repo.clusters:
+        for release in cluster.releases:
+            for source in release.values_from:
+                if not source.problem:
+                    continue
+                where = source.location
+                key = (source.problem, where.path, where.line, where.column)
+                if key in seen:
+                    continue
+                seen.add(key)
+                if source.unknown:
+                    skipped = "Flux skips it: the values it would set are unknown"
+                    yield ctx.at(where, f"HelmRelease {release.name}: {source.problem}; {skipped}", Severity.INFO)
+                else:
+                    yield ctx.at(where, f"HelmRelease {release.name}: {source.problem}; the release fails in Flux")
+
+
+_CHART_SEVERITY = {"unavailable": Severity.INFO, "error": Severity.ERROR}
+
+
+@rule("FLX007", "The chart a HelmRelease installs is not in the repository", Severity.INFO, Scope.REPOSITORY, "flux")
+def chart_not_in_repository(ctx: RepositoryContext) -> Iterator[Violation]:
+    """
+    ## What it does
+    Says, for each HelmRelease a cluster applies, when its values are checked against nothing because the
+    chart is not in the repository: it comes from a HelmRepository or OCIRepository that publishes a chart
+    the tree does not hold, from `spec.chartRef` (an OCIRepository or HelmChart object), or from a Git
+    path that does not exist (information). A `spec.chart.spec.valuesFiles` entry that is not in the
+    source is an error: source-controller fails the chart. (A pinned version the tree's chart does not
+    satisfy is VER003.)
+
+    ## Why it matters
+    A release whose chart is not found used to be skipped without a word: its findings vanished and the
+    run stayed green. Its own values are still checked, but not against the chart's defaults or schema.
+
+    ## Example
+    ```yaml
+    spec:
+      chart:
+        spec:
+          chart: ingress-nginx      # from a HelmRepository: not in this repository
+          sourceRef: {kind: HelmRepository, name: ingress-nginx}
+    ```
+
+    ## Use instead
+    ```yaml
+    spec:
+      chart:
+        spec:
+          chart: ./charts/ingress   # a chart the repository holds
+          sourceRef: {kind: GitRepository, name: flux-system}
+    ```
+
+    ## How to fix
+    Nothing is wrong with the repository. Vendor the chart to have its values checked against it, or
+    accept the gap (`--ignore FLX007`). For the error, fix or remove the `valuesFiles` entry (or set
+    `ignoreMissingValuesFiles: true`).
+    """
+    seen: set[tuple[str, str, int, int]] = set()
+    for cluster in ctx.repo.clusters:
+        for release in cluster.releases:
+            choice = ctx.repo.chart_choice(release)
+            if not choice.note or choice.location is None:
+                continue
+            where = choice.location
+            key = (choice.note, where.path, where.line, where.column)
+            if key not in seen:
+                seen.add(key)
+                yield ctx.at(where, f"HelmRelease {release.name}: {choice.note}", _CHART_SEVERITY[choice.kind])

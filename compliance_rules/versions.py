@@ -11,18 +11,20 @@ match of the version string first, then a Masterminds/semver v3 constraint (`*`,
 
 from __future__ import annotations
 
-import functools
+import posixpath
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from compliance.effective.substitution import substitute_text
-from compliance.engine.context import BlueprintContext, ReleaseContext, is_blank, is_unknown
+from compliance.engine.context import BlueprintContext, ReleaseContext, RepositoryContext, is_blank, is_unknown
 from compliance.engine.registry import Scope, rule
-from compliance.model import MISSING
-from compliance.model.findings import Severity, Violation
+from compliance.model import MISSING, Chart, Repository, format_path
+from compliance.model.findings import Severity, TraceStep, Violation
 from compliance.model.fixes import Edit, Fix
+from compliance.model.semver import parse_version, pin_admits
+from compliance.yaml import Path
 from compliance.yaml.spelling import spell
 from compliance_rules.controls import CHANGE
 
@@ -44,244 +46,6 @@ def _as_text(value: Any) -> str | None:
     if value is MISSING or value is None or isinstance(value, (dict, list, bool)):
         return None
     return str(value)
-
-
-# ── Masterminds/semver v3 (what Flux uses to resolve `spec.chart.spec.version`) ──────────────
-
-
-@dataclass(frozen=True, slots=True)
-class Version:
-    major: int
-    minor: int
-    patch: int
-    pre: str = ""
-
-    def key(self) -> tuple[int, int, int]:
-        return (self.major, self.minor, self.patch)
-
-    def compare(self, other: Version) -> int:
-        if self.key() != other.key():
-            return -1 if self.key() < other.key() else 1
-        return _compare_prerelease(self.pre, other.pre)
-
-
-_LOOSE_VERSION = re.compile(
-    r"v?([0-9]+)(\.[0-9]+)?(\.[0-9]+)?(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?"
-)
-
-
-def parse_version(text: str) -> Version | None:
-    """Masterminds `NewVersion`: a `v` prefix and missing minor/patch parts are accepted."""
-    match = _LOOSE_VERSION.fullmatch(text.strip())
-    if match is None:
-        return None
-    major, minor, patch, pre = match.groups()
-    return Version(int(major), int(minor[1:]) if minor else 0, int(patch[1:]) if patch else 0, pre or "")
-
-
-def _compare_prerelease(left: str, right: str) -> int:
-    """SemVer precedence of prerelease strings (a release sorts after its prereleases)."""
-    if left == right:
-        return 0
-    if not left or not right:
-        return 1 if not left else -1
-    ours, theirs = left.split("."), right.split(".")
-    for a, b in zip(ours, theirs, strict=False):
-        if a == b:
-            continue
-        if a.isdigit() and b.isdigit():
-            return -1 if int(a) < int(b) else 1
-        if a.isdigit() != b.isdigit():
-            return -1 if a.isdigit() else 1  # numeric identifiers sort first
-        return -1 if a < b else 1
-    return -1 if len(ours) < len(theirs) else 1
-
-
-_OPS = r"=|!=|>|<|>=|=>|<=|=<|~|~>|\^|"
-_PART = r"[0-9xX*]+"
-_PRE = r"-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*"
-_BUILD = r"\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*"
-_CV = rf"v?{_PART}(?:\.{_PART})?(?:\.{_PART})?(?:{_PRE})?(?:{_BUILD})?"
-
-
-@functools.cache
-def _grammar() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
-    """(one constraint, a constraint found in a group, a valid group, a hyphen range), compiled on the first
-    pin that is not an exact version (most are: compiling them at import cost start-up ~5 ms)."""
-    return (
-        re.compile(rf"\s*({_OPS})\s*v?({_PART})(\.{_PART})?(\.{_PART})?({_PRE})?(?:{_BUILD})?\s*"),
-        re.compile(rf"(?:{_OPS})\s*{_CV}"),
-        re.compile(rf"\s*(?:{_OPS})\s*{_CV}\s*(?:(?:\s+|,\s*)(?:{_OPS})\s*{_CV}\s*)*"),
-        re.compile(rf"\s*({_CV})\s+-\s+({_CV})\s*"),
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class Constraint:
-    op: str
-    con: Version
-    dirty: bool = False
-    minor_dirty: bool = False
-    patch_dirty: bool = False
-
-    def check(self, v: Version) -> bool:
-        return _CHECKS[self.op](v, self)
-
-
-def _is_x(part: str | None) -> bool:
-    return part in ("x", "X", "*")
-
-
-def _parse_one(text: str) -> Constraint | None:
-    match = _grammar()[0].fullmatch(text)
-    if match is None:
-        return None
-    op, major, minor, patch, pre = match.groups()
-    pre = pre or ""
-    minor_part = (minor or "")[1:]
-    patch_part = (patch or "")[1:]
-    dirty = minor_dirty = patch_dirty = False
-    if _is_x(major):
-        text, dirty = f"0.0.0{pre}", True
-    elif _is_x(minor_part) or not minor:
-        text, dirty, minor_dirty = f"{major}.0.0{pre}", True, True
-    elif _is_x(patch_part) or not patch:
-        text, dirty, patch_dirty = f"{major}.{minor_part}.0{pre}", True, True
-    else:
-        text = f"{major}.{minor_part}.{patch_part}{pre}"
-    version = parse_version(text)
-    if version is None:
-        return None
-    return Constraint(op, version, dirty, minor_dirty, patch_dirty)
-
-
-def parse_constraint(text: str) -> list[list[Constraint]] | None:
-    """Masterminds `NewConstraint`: OR groups of AND-ed constraints; None when it is invalid."""
-    _, find, valid, hyphen_range = _grammar()
-    text = hyphen_range.sub(lambda m: f" >= {m.group(1)}, <= {m.group(2)} ", text)
-    groups: list[list[Constraint]] = []
-    for part in text.split("||"):
-        if valid.fullmatch(part) is None:
-            return None
-        group: list[Constraint] = []
-        for found in find.finditer(part):
-            constraint = _parse_one(found.group(0))
-            if constraint is None:
-                return None
-            group.append(constraint)
-        groups.append(group)
-    return groups
-
-
-def satisfies(version: Version, groups: list[list[Constraint]]) -> bool:
-    return any(all(c.check(version) for c in group) for group in groups)
-
-
-def _excluded_prerelease(v: Version, c: Constraint) -> bool:
-    """A prerelease never satisfies a constraint that does not itself name a prerelease."""
-    return bool(v.pre) and not c.con.pre
-
-
-def _tilde(v: Version, c: Constraint) -> bool:
-    if _excluded_prerelease(v, c) or v.compare(c.con) < 0:
-        return False
-    if c.con.key() == (0, 0, 0) and not c.minor_dirty and not c.patch_dirty:
-        return True
-    return v.major == c.con.major and (v.minor == c.con.minor or c.minor_dirty)
-
-
-def _tilde_or_equal(v: Version, c: Constraint) -> bool:
-    if _excluded_prerelease(v, c):
-        return False
-    return _tilde(v, c) if c.dirty else v.compare(c.con) == 0
-
-
-def _not_equal(v: Version, c: Constraint) -> bool:
-    if c.dirty:
-        if _excluded_prerelease(v, c):
-            return False
-        if c.con.major != v.major:
-            return True
-        if c.minor_dirty:
-            return False
-        if c.con.minor != v.minor:
-            return True
-        if c.patch_dirty:
-            return bool(v.pre or c.con.pre) and _compare_prerelease(v.pre, c.con.pre) != 0
-    return v.compare(c.con) != 0
-
-
-def _greater(v: Version, c: Constraint) -> bool:
-    if _excluded_prerelease(v, c):
-        return False
-    if not c.dirty:
-        return v.compare(c.con) > 0
-    if v.major != c.con.major:
-        return v.major > c.con.major
-    if c.minor_dirty:
-        return False
-    if c.patch_dirty:
-        return v.minor > c.con.minor
-    return v.compare(c.con) > 0
-
-
-def _less(v: Version, c: Constraint) -> bool:
-    return not _excluded_prerelease(v, c) and v.compare(c.con) < 0
-
-
-def _greater_equal(v: Version, c: Constraint) -> bool:
-    return not _excluded_prerelease(v, c) and v.compare(c.con) >= 0
-
-
-def _less_equal(v: Version, c: Constraint) -> bool:
-    if _excluded_prerelease(v, c):
-        return False
-    if not c.dirty:
-        return v.compare(c.con) <= 0
-    if v.major > c.con.major:
-        return False
-    return not (v.major == c.con.major and v.minor > c.con.minor and not c.minor_dirty)
-
-
-def _caret(v: Version, c: Constraint) -> bool:
-    if _excluded_prerelease(v, c) or v.compare(c.con) < 0:
-        return False
-    if c.con.major > 0 or c.minor_dirty:
-        return v.major == c.con.major
-    if v.major > 0:
-        return False
-    if c.con.minor > 0 or c.patch_dirty:
-        return v.minor == c.con.minor
-    if v.minor > 0:
-        return False
-    return v.patch == c.con.patch
-
-
-_CHECKS = {
-    "": _tilde_or_equal,
-    "=": _tilde_or_equal,
-    "!=": _not_equal,
-    ">": _greater,
-    "<": _less,
-    ">=": _greater_equal,
-    "=>": _greater_equal,
-    "<=": _less_equal,
-    "=<": _less_equal,
-    "~": _tilde,
-    "~>": _tilde,
-    "^": _caret,
-}
-
-
-def pin_admits(pin: str, version: str) -> bool | None:
-    """Does the Flux version expression `pin` select `version`? None when it cannot be read."""
-    if pin == version:
-        return True  # source-controller looks for an exact version string first
-    groups = parse_constraint(pin if pin.strip() else "*")
-    if groups is None:
-        return None
-    parsed = parse_version(version)
-    return None if parsed is None else satisfies(parsed, groups)
 
 
 # ── Rules ───────────────────────────────────────────────────────────────────────────────────
@@ -486,3 +250,145 @@ def pinned_version(ctx: ReleaseContext) -> Iterator[Violation]:
             path,
             f"chart version pin '{pin}' does not select {chart.name} {version}, the chart in the tree{hint}",
         )
+
+
+# ── Version facts across charts ─────────────────────────────────────────────────────────────
+
+
+def _dependencies(chart: Chart) -> list[tuple[int, dict[str, Any]]]:
+    found = chart.chart_file.get(("dependencies",), [])
+    return [(i, d) for i, d in enumerate(found) if isinstance(d, dict)] if isinstance(found, list) else []
+
+
+def _sibling(repo: Repository, chart: Chart, dependency: dict[str, Any]) -> Chart | None:
+    """The repository's chart a dependency names: a `file://` path, else a chart of that name elsewhere."""
+    repository = dependency.get("repository")
+    if isinstance(repository, str) and repository.startswith("file://"):
+        path = posixpath.normpath(posixpath.join(chart.directory, repository[len("file://") :]))
+        return next((c for c in repo.charts if c.directory == path), None)
+    name = dependency.get("name")
+    return next((c for c in repo.charts if c.name == name and c is not chart), None)
+
+
+@rule(
+    "VER004",
+    "Umbrella chart pins an in-repo chart at a version it does not have",
+    Severity.WARNING,
+    Scope.REPOSITORY,
+    "versions",
+    controls=CHANGE,
+)
+def sibling_pinned_elsewhere(ctx: RepositoryContext) -> Iterator[Violation]:
+    """
+    ## What it does
+    Reads every chart's `dependencies:` and, for one that names a chart of this repository (by
+    `file://` path or by name), warns when the dependency's `version` (an exact version or a range, as
+    Helm reads it) does not select the version that chart's `Chart.yaml` has. The finding sits at the
+    pin; its trace names the sibling's `version:` line.
+
+    ## Why it matters
+    The umbrella ships the version it pins, not the one in the tree: a fix merged into the sibling chart
+    never reaches the clusters that install the umbrella, and reviewers read the wrong chart.
+
+    ## Example
+    ```yaml
+    # products/catalyst/chart/Chart.yaml
+    dependencies:
+      - name: bp-crossplane
+        version: 1.1.1          # platform/crossplane/chart/Chart.yaml says 1.1.3
+    ```
+
+    ## Use instead
+    ```yaml
+    dependencies:
+      - name: bp-crossplane
+        version: 1.1.3
+    ```
+
+    ## How to fix
+    Bump the pin with the sibling chart (or pin a range that holds it), in the same change.
+    """
+    for chart in ctx.repo.charts:
+        for index, dependency in _dependencies(chart):
+            pin, sibling = _as_text(dependency.get("version")), _sibling(ctx.repo, chart, dependency)
+            version = _as_text(sibling.version) if sibling is not None else None
+            if sibling is None or pin is None or version is None or pin_admits(pin, version) is not False:
+                continue
+            here = chart.chart_file.locate(("dependencies", index, "version"))
+            there = sibling.chart_file.locate(("version",))
+            message = (
+                f"{chart.name} pins dependency {sibling.name} at {pin}, but {sibling.name} in the tree "
+                f"({there.path}:{there.line}) is {version}: the umbrella ships another version"
+            )
+            trace = (TraceStep("set", here, pin), TraceStep("disagrees with", there, version))
+            yield Violation(message, here, f"dependencies[{index}].version", trace)
+
+
+def _restated(value: Any, path: Path = ()) -> Iterator[tuple[Path, str, str]]:
+    """(path of `version`, the chart it names, the version) of every map naming a chart and a version."""
+    if isinstance(value, dict):
+        named = value.get("chart", value.get("name"))
+        version = _as_text(value.get("version"))
+        if isinstance(named, str) and version is not None:
+            yield (*path, "version"), named, version
+        for key, item in value.items():
+            yield from _restated(item, (*path, key))
+
+
+@rule(
+    "VER005",
+    "Values restate a chart dependency's version differently",
+    Severity.WARNING,
+    Scope.REPOSITORY,
+    "versions",
+    controls=CHANGE,
+)
+def dependency_restated(ctx: RepositoryContext) -> Iterator[Violation]:
+    """
+    ## What it does
+    Finds, in a chart's `values.yaml`, a map that names one of the chart's `dependencies:` (`chart:` or
+    `name:`) together with a `version:` (such as `catalystBlueprint.upstream`), and warns when that
+    version is not one the dependency's pin selects. The finding sits at the values line; its trace
+    names the dependency's `version:` in `Chart.yaml`.
+
+    ## Why it matters
+    Such a key is what dashboards, audits and provenance pipelines read to say which upstream chart is
+    bundled. When the dependency is bumped and the key is not, every report built on it is wrong.
+
+    ## Example
+    ```yaml
+    # Chart.yaml: dependencies: [{name: cilium, version: 1.19.3, repository: https://helm.cilium.io}]
+    catalystBlueprint:
+      upstream: {chart: cilium, version: "1.16.5"}
+    ```
+
+    ## Use instead
+    ```yaml
+    catalystBlueprint:
+      upstream: {chart: cilium, version: "1.19.3"}
+    ```
+
+    ## How to fix
+    Change the values key with the dependency (or derive it in a template from `.Chart.Dependencies`).
+    """
+    for chart in ctx.repo.charts:
+        pins = {
+            d.get("name"): (index, _as_text(d.get("version")))
+            for index, d in _dependencies(chart)
+            if isinstance(d.get("name"), str)
+        }
+        if not pins:
+            continue
+        for document in chart.values:
+            for path, named, version in _restated(document.value):
+                index, pin = pins.get(named, (0, None))
+                if pin is None or pin_admits(pin, version) is not False:
+                    continue
+                here = document.locate(path)
+                there = chart.chart_file.locate(("dependencies", index, "version"))
+                message = (
+                    f"values {format_path(path)} says {named} {version}, but {chart.name}'s Chart.yaml depends on "
+                    f"{named} {pin} ({there.path}:{there.line})"
+                )
+                trace = (TraceStep("set", here, version), TraceStep("disagrees with", there, pin))
+                yield Violation(message, here, format_path(path), trace)

@@ -217,8 +217,7 @@ def test_what_is_not_modelled_is_said_where_it_is() -> None:
     assert lines == {
         ("apps/dev/kustomization.yaml", line_of(kustomization, "https://github.com")),
         ("apps/dev/kustomization.yaml", line_of(kustomization, "helmCharts")),
-        ("apps/dev/kustomization.yaml", line_of(kustomization, "- name: settings")),
-        ("apps/dev/kustomization.yaml", line_of(kustomization, "replacements")),
+        ("apps/dev/kustomization.yaml", line_of(kustomization, "replacements")),  # the generator is modelled
         ("clusters/dev/apps.yaml", line_of(apps, "kind: OCIRepository") - 1),
         ("clusters/dev/apps.yaml", line_of(apps, "kind: HelmRepository") - 1),
     }

@@ -15,10 +15,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from compliance.build.generators import name_hashes
 from compliance.build.kustomize import Build, BuildError, Tree
 from compliance.build.releases import release_of
 from compliance.build.resource import Resource
-from compliance.build.variables import config_objects, normalized, substitution
+from compliance.build.valuesfrom import values_sources
+from compliance.build.variables import Objects, config_objects, normalized, substitution
 from compliance.model import Cluster, HelmRelease, YamlDocument
 from compliance.model.findings import Location
 from compliance.model.flux import (
@@ -195,6 +197,7 @@ def build_cluster(tree: Tree, entry: Entry, outside: Iterable[YamlDocument] = ()
             if node.path and node.path not in tree.folders:
                 raise BuildError(f"kustomization path not found: {node.path}", _node_location(node))
             node.resources = build.folder(node.path, node.spec)
+            name_hashes(node.resources)
         except BuildError as error:
             node.error = str(error)
             problems.append(BuildProblem(BUILD_FAILS, f"Kustomization {node.name}: {error}", error.location))
@@ -247,7 +250,7 @@ def build_cluster(tree: Tree, entry: Entry, outside: Iterable[YamlDocument] = ()
         count = 0
         for resource in [] if node.error else node.resources:
             if resource.kind == "HelmRelease" and resource.group == FLUX_HELM_GROUP:
-                releases.append(_release(resource, entry.name, node.name, applied))
+                releases.append(_release(resource, entry.name, node.name, applied, objects, tree.texts))
                 count += 1
         kustomizations.append(_flux_kustomization(node, applied, count))
     cluster = Cluster(
@@ -314,12 +317,24 @@ def _flux_kustomization(node: _Node, applied: Substitution | None, releases: int
     )
 
 
-def _release(resource: Resource, cluster: str, kustomization: str, applied: Substitution | None) -> HelmRelease:
+def _release(
+    resource: Resource,
+    cluster: str,
+    kustomization: str,
+    applied: Substitution | None,
+    objects: Objects,
+    texts: Mapping[str, str],
+) -> HelmRelease:
     document = resource.built()
     release = release_of(document, cluster)
     patched = resource.document if document is not resource.document else None
     return replace(
-        release, substitution=applied, kustomization=kustomization, patches=tuple(resource.written), unpatched=patched
+        release,
+        substitution=applied,
+        kustomization=kustomization,
+        patches=tuple(resource.written),
+        unpatched=patched,
+        values_from=values_sources(document, objects, texts),
     )
 
 

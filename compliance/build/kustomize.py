@@ -5,7 +5,7 @@ components, then this kustomization's transformers: strategic-merge patches, `pa
 name prefix and suffix, labels, annotations, JSON 6902 patches. A folder without a kustomization file is
 an error, except at a Flux Kustomization's path, where Flux generates one (`generated`). Paths never leave
 the repository. What is not modelled (remote bases, Helm chart inflation, KRM functions, replacements,
-generators reading files …) is reported as FLX004 and the build goes on without it.
+generators reading files the loader does not read …) is reported as FLX004 and the build goes on without it.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from compliance.build.generators import GeneratorError, generate
 from compliance.build.patches import PatchError, json6902, strategic_merge
 from compliance.build.resource import ResId, Resource
 from compliance.model import YamlDocument
@@ -171,7 +172,7 @@ class Build:
         resources: list[Resource] = []
         entries = [*self._list(spec, "resources"), *self._list(spec, "bases")]
         self._accumulate(folder, entries, where, resources, stack)
-        self._generators(spec, where, resources)
+        self._generators(folder, spec, where, resources)
         components = [(entry, where.at(("components", i))) for i, entry in enumerate(self._list(spec, "components"))]
         if flux is not None:  # spec.components: appended by Flux's generator; missing ones may be ignored
             flux_where = _Where(flux.get("__document__"), _text(flux.get("__file__")) or folder or ".")
@@ -200,7 +201,7 @@ class Build:
         spec = dict(document.value) if document is not None and isinstance(document.value, dict) else {}
         where = _Where(document, kfile)
         self._accumulate(folder, self._list(spec, "resources"), where, resources, stack)
-        self._generators(spec, where, resources)
+        self._generators(folder, spec, where, resources)
         self._transform(folder, spec, where, resources, None)
         return resources
 
@@ -273,12 +274,11 @@ class Build:
             out.append(resource)
         return out
 
-    def _generators(self, spec: Mapping[str, Any], where: _Where, resources: list[Resource]) -> None:
-        for key in ("configMapGenerator", "secretGenerator"):
-            for index, _ in enumerate(self._list(spec, key)):
-                self.not_modelled(
-                    where.at((key, index)), f"{key} is not modelled: the objects it generates are not linted"
-                )
+    def _generators(self, folder: str, spec: Mapping[str, Any], where: _Where, resources: list[Resource]) -> None:
+        try:
+            generate(spec, folder, where.document, self.tree.texts, resources, self.not_modelled)
+        except GeneratorError as error:
+            raise BuildError(str(error), error.location or where.at(())) from error
 
     # ── transformers ──
     def _transform(
@@ -489,8 +489,26 @@ def _inline(entry: _Entry, texts: Mapping[str, str]) -> list[YamlDocument]:
     holder = entry.holder
     mark = holder.mark(entry.holder_path) if holder is not None else None
     file = holder.file if holder is not None else entry.location.path
-    line_offset, column_offset = (mark.line, mark.column - 1) if mark is not None else (entry.location.line, 0)
-    text = texts.get(file)
+    return [
+        YamlDocument(
+            file,
+            LoadedDocument(
+                doc.value,
+                embedded_positions(doc.positions, texts.get(file), mark, entry.location.line),
+                doc.plain_templates,
+                doc.index,
+            ),
+        )
+        for doc in loaded.documents
+    ]
+
+
+def embedded_positions(
+    positions: Mapping[Path, Mark], text: str | None, mark: Mark | None, line: int
+) -> dict[Path, Mark]:
+    """Positions of YAML parsed from a string scalar written at `mark` in a file holding `text` (a block
+    scalar's content starts on the next line, at its indentation); without a mark, from `line`."""
+    line_offset, column_offset = (mark.line, mark.column - 1) if mark is not None else (line, 0)
     block = False
     if mark is not None and text is not None:
         lines = text.splitlines()
@@ -499,16 +517,9 @@ def _inline(entry: _Entry, texts: Mapping[str, str]) -> list[YamlDocument]:
             if mark.line < len(lines):  # content starts on the next line, at its indentation
                 following = lines[mark.line]
                 column_offset = len(following) - len(following.lstrip(" "))
-    documents = []
-    for doc in loaded.documents:
-        positions: dict[Path, Mark] = {}
-        for path, position in doc.positions.items():
-            if block:
-                positions[path] = Mark(line_offset + position.line, column_offset + position.column)
-            else:
-                positions[path] = Mark(line_offset + position.line - 1, column_offset + position.column + 1)
-        documents.append(YamlDocument(file, LoadedDocument(doc.value, positions, doc.plain_templates, doc.index)))
-    return documents
+    if block:
+        return {path: Mark(line_offset + at.line, column_offset + at.column) for path, at in positions.items()}
+    return {path: Mark(line_offset + at.line - 1, column_offset + at.column + 1) for path, at in positions.items()}
 
 
 def _select(resources: list[Resource], target: Mapping[str, Any]) -> list[Resource]:

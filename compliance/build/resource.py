@@ -45,6 +45,7 @@ class Resource:
     files: dict[Path, str] = field(default_factory=dict)
     plain: set[Path] | None = None
     written: list[Written] = field(default_factory=list)
+    hashed: bool = False  # generated: its name gets kustomize's content hash when the whole build is done
     _owned: bool = False
 
     @staticmethod
@@ -100,6 +101,7 @@ class Resource:
         if not self._owned:
             self.value = copy.deepcopy(self.value)
             self.positions = dict(self.document.doc.positions)
+            self.files = {**(self.document.files or {}), **self.files}
             self.plain = set(self.document.doc.plain_templates)
             self._owned = True
 

@@ -50,7 +50,7 @@ def config_objects(documents: Iterable[YamlDocument]) -> dict[tuple[str, str], l
     return out
 
 
-def _object_data(document: YamlDocument) -> dict[str, str]:
+def object_data(document: YamlDocument) -> dict[str, str]:
     """A ConfigMap's `data`, a Secret's `data` (base64) with `stringData` folded in, as the API server does."""
     data: dict[str, str] = {}
     raw = document.get(("data",), {})
@@ -105,7 +105,7 @@ def substitution(document: YamlDocument, objects: Objects) -> Substitution:
             problems.append(SubstitutionProblem(message, document.locate(at)))
             continue
         files.append(found.file)
-        for key, value in _object_data(found).items():
+        for key, value in object_data(found).items():
             variables[key] = value.replace("\n", "")
             where[key] = (found, ("data", key))
             (secret.add if kind == "Secret" else secret.discard)(key)

@@ -71,8 +71,9 @@ NONE = Scope(False, OpenVariables({}))
 
 
 def secret_values(repo: Repository) -> set[str]:
-    """Every value a Flux Kustomization in `repo` takes from a Secret: used by the rules, never shown."""
-    return {
+    """Every value a Flux Kustomization or a HelmRelease's valuesFrom in `repo` takes from a Secret: used by
+    the rules, never shown."""
+    found = {
         applied.variables[name]
         for cluster in repo.clusters
         for release in cluster.releases
@@ -80,6 +81,25 @@ def secret_values(repo: Repository) -> set[str]:
         for name in applied.secret
         if applied.variables.get(name)
     }
+    for cluster in repo.clusters:
+        for release in cluster.releases:
+            for source in release.values_from:
+                if source.secret and source.text and source.target_path:
+                    found.add(source.text)
+                elif source.secret and source.text:
+                    found.update(_strings(source.value))
+    return found
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+    elif isinstance(value, str) and value:
+        yield value
 
 
 def disabled(release: HelmRelease) -> bool:

@@ -13,12 +13,16 @@ and a chart `values.yaml` with several documents merges them in order.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+import contextlib
+import itertools
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
+from compliance.build.strvals import StrvalsError, set_path
+from compliance.effective.envsubst import Unresolved
 from compliance.effective.subcharts import SubchartError, Tree, coalesce_chart, tree_of
-from compliance.effective.substitution import NONE, Scope, SubstitutionError, scope, substitute_values
+from compliance.effective.substitution import NONE, REDACTED, Scope, SubstitutionError, scope, substitute_values
 from compliance.model import MISSING, Chart, HelmRelease, YamlDocument, get_path
 from compliance.model.findings import Location, TraceStep
 from compliance.yaml import Mark, Path
@@ -58,9 +62,14 @@ class EffectiveValues:
     errors: tuple[SubstitutionError, ...] = ()  # substitutions Flux refuses (the Kustomization fails)
     chart_errors: tuple[SubchartError, ...] = ()  # values Helm refuses to coalesce (`type mismatch on db`)
     substitution: Scope = NONE  # the substitution the release gets (for other fields than its values)
+    unknown: tuple[str, ...] = ()  # optional valuesFrom sources the repository lacks: any absent key may be set
 
     def get(self, path: Path, default: Any = MISSING) -> Any:
-        return get_path(self.values, path, default)
+        """The value at `path`; an absent one is unknown (`Unresolved`) while a missing source could set it."""
+        value = get_path(self.values, path, MISSING)
+        if value is MISSING:
+            return Unresolved("", self.unknown) if self.unknown and path else default
+        return value
 
     def setter(self, path: Path) -> Layer | None:
         """The highest-precedence layer that wrote `path` (a leaf's source, a map's last writer)."""
@@ -253,13 +262,19 @@ def effective_values(
     errors: tuple[SubstitutionError, ...] = ()
     applied = scope(release, variables, reveal_secrets, strict)
     user: Any = {}
+    unknown: tuple[str, ...] = ()
     if release is not None:
         raw = release.values
         plain = release.document.doc.plain_templates
         user, unresolved, errors = substitute_values(raw, release.values_prefix, plain, applied)
+        composed = values_from(release, user if isinstance(user, dict) else {}, reveal_secrets)
+        layers.extend(composed.below)
         layers.extend(_patch_layers(release))
         base = _document_layer("overlay", release.document, release.values_prefix)
         layers.append(Layer(base.label, base.file, user, base.positions, base.prefix, base.files))
+        layers.extend(composed.above)
+        user, unknown = composed.values, composed.unknown
+        unresolved.update(composed.unresolved)
     user = user if isinstance(user, dict) else {}
     chart_errors: tuple[SubchartError, ...] = ()
     if defaults.tree is not None and defaults.mounted is not None:
@@ -269,7 +284,121 @@ def effective_values(
     else:
         values = coalesce(defaults.raw, user, clean=defaults.clean)
     values = values if isinstance(values, dict) else {}
-    return EffectiveValues(values, tuple(layers), unresolved, errors, substitution=applied, chart_errors=chart_errors)
+    return EffectiveValues(
+        values, tuple(layers), unresolved, errors, chart_errors=chart_errors, substitution=applied, unknown=unknown
+    )
+
+
+# ── helm-controller's valuesFrom ─────────────────────────────────────────────
+
+
+@dataclass(frozen=True, slots=True)
+class Composed:
+    """The user values helm-controller gives Helm, with a layer per valuesFrom source: `below` spec.values,
+    `above` it (a targetPath whose value won)."""
+
+    values: dict[str, Any]
+    below: tuple[Layer, ...] = ()
+    above: tuple[Layer, ...] = ()
+    unresolved: Mapping[Path, tuple[str, ...]] = field(default_factory=dict)
+    unknown: tuple[str, ...] = ()
+
+
+def values_from(release: HelmRelease, user: dict[str, Any], reveal_secrets: bool = True) -> Composed:
+    """`ChartValuesFromReferences` (fluxcd/pkg chartutil): sources in order, plain merges (later wins, nulls
+    kept); a targetPath entry first merges `spec.values`, then sets its path (Helm `--set`); `spec.values`
+    merged last. A source Flux fails on adds nothing (the rules report it); an optional one the repository
+    lacks makes what it could set unknown. `reveal_secrets=False`: a Secret's values shown as redacted."""
+    if not release.values_from:
+        return Composed(user)
+    user = _containers_copied(user)  # a targetPath writes into the maps it shares with spec.values, as in Go
+    result: dict[str, Any] = {}
+    below: list[Layer] = []
+    targets: list[tuple[list[Path], Any, Layer]] = []
+    unknown: list[str] = []
+    unknown_paths: list[tuple[Path, str]] = []
+    for source in release.values_from:
+        hidden = source.secret and not reveal_secrets
+        if source.unknown:
+            if not source.target_path:
+                unknown.append(source.label)
+                continue
+            with contextlib.suppress(StrvalsError):
+                unknown_paths.extend((path, source.label) for path in set_path({}, source.target_path, "", True))
+            continue
+        if source.fails or source.text is None:
+            continue
+        if not source.target_path:
+            value = _redacted(source.value) if hidden else _containers_copied(source.value)
+            result = merge_maps(result, value)
+            below.append(Layer(source.label, source.file, value, source.positions))
+            continue
+        result = merge_maps(result, user)
+        try:
+            paths = set_path(result, source.target_path, REDACTED if hidden else source.text, source.literal)
+        except StrvalsError:
+            continue
+        mark = source.positions.get(())
+        sparse: dict[str, Any] = {}
+        for path in paths:
+            _place(sparse, path, get_path(result, path, None))
+        layer = Layer(source.label, source.file, sparse, {p: mark for p in paths} if mark is not None else {})
+        targets.append((paths, sparse, layer))
+    result = merge_maps(result, user)
+    above: list[Layer] = []
+    for paths, sparse, layer in targets:
+        won = all(get_path(result, path, MISSING) == get_path(sparse, path, None) for path in paths)
+        (above if won else below).append(layer)
+    unresolved: dict[Path, tuple[str, ...]] = {}
+    for path, label in unknown_paths:
+        _place(result, path, Unresolved("", (label,)))
+        unresolved[path] = (label,)
+    return Composed(result, tuple(below), tuple(above), unresolved, tuple(unknown))
+
+
+def _leaves_mapped(value: Any, leaf: Callable[[Any], Any]) -> Any:
+    """A copy of `value`'s maps and lists with `leaf` applied to every other node."""
+    if isinstance(value, dict):
+        return {k: _leaves_mapped(v, leaf) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_leaves_mapped(v, leaf) for v in value]
+    return leaf(value)
+
+
+def _containers_copied(value: Any) -> Any:
+    return _leaves_mapped(value, lambda leaf: leaf)
+
+
+def _redacted(value: Any) -> Any:
+    """Every scalar of a Secret's values as `<redacted>` (nulls stay: they delete defaults)."""
+    return _leaves_mapped(value, lambda leaf: leaf if leaf is None else REDACTED)
+
+
+def _place(values: dict[str, Any], path: Path, value: Any) -> None:
+    """Set `path` in `values` (in place), making the maps (and list slots) on the way; a copy of each."""
+    target: Any = values
+    for step, following in itertools.pairwise(path):
+        child: Any = None
+        if isinstance(target, dict):
+            child = target.get(step)
+        elif isinstance(target, list) and isinstance(step, int) and step < len(target):
+            child = target[step]
+        if isinstance(following, int):
+            child = list(child) if isinstance(child, list) else []
+            child.extend([None] * (following + 1 - len(child)))
+        else:
+            child = dict(child) if isinstance(child, dict) else {}
+        _assign(target, step, child)
+        target = child
+    _assign(target, path[-1], value)
+
+
+def _assign(target: Any, step: Any, value: Any) -> None:
+    if isinstance(target, dict):
+        target[step] = value
+    elif isinstance(target, list) and isinstance(step, int):
+        target.extend([None] * (step + 1 - len(target)))
+        target[step] = value
 
 
 def go_truthy(value: Any) -> bool:

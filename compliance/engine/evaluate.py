@@ -89,7 +89,7 @@ def release_contexts(repo: Repository, options: LintOptions) -> list[ReleaseCont
             if chart is None and blueprint is None:
                 continue  # a third-party chart we do not have: nothing to evaluate
             if chart is not None:
-                deployed.add(id(chart))
+                deployed.add(id(repo.base_chart(chart)))  # with valuesFiles, a copy of the repository's chart
             if options.affected is not None and not options.affected.release(blueprint, chart, cluster):
                 continue
             contexts.append(context(blueprint, chart, cluster, release, variables))

@@ -5,6 +5,7 @@ Nothing here reads files; `compliance.load.repository` builds these from loaded 
 
 from __future__ import annotations
 
+import functools
 import posixpath
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -12,7 +13,8 @@ from datetime import date
 from typing import Any
 
 from compliance.model.findings import Location
-from compliance.model.flux import BuildProblem, FluxKustomization, Substitution, Written
+from compliance.model.flux import BuildProblem, FluxKustomization, Substitution, ValuesSource, Written
+from compliance.model.semver import Version, parse_version, pin_admits
 from compliance.yaml import LoadedDocument, LoadProblem, Mark, Path
 
 MISSING: Any = type("Missing", (), {"__repr__": lambda self: "<missing>"})()
@@ -180,6 +182,7 @@ class HelmRelease:
     # what kustomize patches wrote over the resource file, in order (`document` is the patched result)
     patches: tuple[Written, ...] = ()
     unpatched: YamlDocument | None = None  # the resource as its file holds it, when patches changed it
+    values_from: tuple[ValuesSource, ...] = ()  # spec.valuesFrom, resolved against the cluster's objects
 
     @property
     def values(self) -> Any:
@@ -265,6 +268,28 @@ class RenderProblem:
 
 
 @dataclass(frozen=True, slots=True)
+class ChartChoice:
+    """The chart a HelmRelease installs, from the repository; `note` says why it is not (or what fails)."""
+
+    chart: Chart | None
+    note: str = ""
+    location: Location | None = None
+    kind: str = ""  # "unavailable" (values checked against nothing), "error" (source-controller fails)
+
+
+def _unavailable(what: str, location: Location) -> ChartChoice:
+    return ChartChoice(None, f"{what} not available: values checked against nothing", location, "unavailable")
+
+
+def _compare(left: Version, right: Version) -> int:
+    return left.compare(right)
+
+
+def _version_key(chart: Chart) -> Any:
+    return functools.cmp_to_key(_compare)(parse_version(str(chart.version)) or Version(0, 0, 0))
+
+
+@dataclass(frozen=True, slots=True)
 class Repository:
     root: str  # absolute path of the linted root
     files: tuple[InputFile, ...]
@@ -283,24 +308,91 @@ class Repository:
         object.__setattr__(self, "_index", _Index.of(self.blueprints, self.charts))
 
     def blueprint_for_chart(self, chart: Chart) -> Blueprint | None:
-        return self._index.blueprint_by_chart.get(id(chart))
+        return self._index.blueprint_by_chart.get(id(self.base_chart(chart)))
 
     def resolve_release(self, release: HelmRelease) -> tuple[Chart | None, Blueprint | None]:
-        """The chart (by `spec.chart.spec.chart`, else `metadata.name`) and blueprint a release installs.
-
-        From a Git or Bucket source, `spec.chart.spec.chart` is the chart's path in the repository."""
-        source = release.document.get(("spec", "chart", "spec", "sourceRef", "kind"), "")
-        if source in ("GitRepository", "Bucket"):
-            path = posixpath.normpath(release.chart_name).lstrip("/")
-            chart = self._index.chart_by_directory.get("" if path == "." else path)
-        else:
-            chart = None
-        chart = chart or self.chart_named(release.chart_name) or self.chart_named(release.name)
+        """The chart and blueprint a release installs (`chart_choice`); the blueprint also by name."""
+        chart = self.chart_choice(release).chart
         blueprint = self.blueprint_for_chart(chart) if chart is not None else None
         if blueprint is None:
             by_name = self._index.blueprint_by_name
             blueprint = by_name.get(release.chart_name) or by_name.get(release.name)
         return chart, blueprint
+
+    def chart_choice(self, release: HelmRelease) -> ChartChoice:
+        """The repository's chart Flux would install for `release`, or why there is none.
+
+        From a Git or Bucket source, `spec.chart.spec.chart` is the chart's path in the repository (the
+        version is not used); from a HelmRepository or OCIRepository, the chart so named whose `version`
+        satisfies `spec.chart.spec.version` (a semver range, `*` when absent; the highest that does);
+        `spec.chartRef` names an object outside the repository: the chart named as the release, if any.
+        `spec.chart.spec.valuesFiles` replace the chart's values.yaml (merged in order)."""
+        document = release.document
+        ref = document.get(("spec", "chartRef"), None)
+        spec = document.get(("spec", "chart", "spec"), {})
+        spec = spec if isinstance(spec, dict) else {}
+        source = spec.get("sourceRef")
+        source = source if isinstance(source, dict) else {}
+        kind, name = str(source.get("kind") or ""), str(source.get("name") or "")
+        if isinstance(ref, dict):
+            where = f"{ref.get('kind', '')}/{ref.get('name', '')}"
+            chart = self.chart_named(release.name)
+            if chart is None:
+                return _unavailable(f"chart from {where} (spec.chartRef)", document.locate(("spec", "chartRef")))
+            return ChartChoice(chart)
+        if kind in ("GitRepository", "Bucket"):
+            path = posixpath.normpath(release.chart_name).lstrip("/")
+            chart = self._index.chart_by_directory.get("" if path == "." else path) or self.chart_named(release.name)
+            if chart is None:
+                at = document.locate(("spec", "chart", "spec", "chart"))
+                return _unavailable(f"chart '{release.chart_name}' from {kind}/{name}", at)
+            return self._with_values_files(chart, spec, document, "")
+        return self._by_version(release, spec, f"{kind or 'HelmRepository'}/{name}")
+
+    def _by_version(self, release: HelmRelease, spec: Mapping[str, Any], where: str) -> ChartChoice:
+        """The chart so named whose version the pin selects (the highest); none selected: the first so named,
+        which VER003 says is not the pinned one."""
+        candidates = [c for c in self.charts if c.name == release.chart_name]
+        if not candidates:
+            named = self.chart_named(release.chart_name) or self.chart_named(release.name)
+            candidates = [named] if named is not None else []
+        if not candidates:
+            at = release.document.locate(("spec", "chart", "spec", "chart"))
+            return _unavailable(f"chart '{release.chart_name}' from {where}", at)
+        pinned = spec.get("version")
+        pin = "" if pinned is None else str(pinned)
+        fitting = [c for c in candidates if "${" not in pin and pin_admits(pin, str(c.version))]
+        chart = max(fitting, key=_version_key) if fitting else candidates[0]
+        return self._with_values_files(chart, spec, release.document, chart.directory)
+
+    def _with_values_files(
+        self, chart: Chart, spec: Mapping[str, Any], document: YamlDocument, base: str
+    ) -> ChartChoice:
+        """`valuesFiles` (paths in the source: the repository for a Git source, the chart for a packaged one)."""
+        files = spec.get("valuesFiles")
+        if not isinstance(files, list) or not files:
+            return ChartChoice(chart)
+        paths = tuple(posixpath.normpath(posixpath.join(base, str(f))).lstrip("/") for f in files)
+        documents: list[YamlDocument] = []
+        for index, path in enumerate(paths):
+            if path not in self.documents:
+                if spec.get("ignoreMissingValuesFiles") is True:
+                    continue
+                at = document.locate(("spec", "chart", "spec", "valuesFiles", index))
+                message = f"valuesFiles entry '{files[index]}' is not in the source ({path}): source-controller fails"
+                return ChartChoice(chart, message, at, "error")
+            documents.extend(d for d in self.documents[path] if isinstance(d.value, dict))
+        key = (id(chart), paths)
+        derived = self._index.derived.get(key)
+        if derived is None:
+            derived = Chart(chart.name, chart.version, chart.directory, chart.chart_file, tuple(documents))
+            self._index.derived[key] = derived
+            self._index.base[id(derived)] = chart
+        return ChartChoice(derived)
+
+    def base_chart(self, chart: Chart) -> Chart:
+        """The repository's chart a chart with a release's `valuesFiles` was made from (itself otherwise)."""
+        return self._index.base.get(id(chart), chart)
 
     def chart_named(self, name: str) -> Chart | None:
         """The first chart so named, else the chart of the first blueprint so named."""
@@ -313,6 +405,8 @@ class _Index:
     chart_by_directory: Mapping[str, Chart]
     blueprint_by_chart: Mapping[int, Blueprint]
     blueprint_by_name: Mapping[str, Blueprint]
+    derived: dict[tuple[int, tuple[str, ...]], Chart] = field(default_factory=dict)  # charts with valuesFiles
+    base: dict[int, Chart] = field(default_factory=dict)  # a derived chart's repository chart, by id
 
     @staticmethod
     def of(blueprints: tuple[Blueprint, ...], charts: tuple[Chart, ...]) -> _Index:

@@ -72,6 +72,48 @@ class Written:
     positions: Mapping[Path, Mark]
 
 
+@dataclass(frozen=True, slots=True)
+class ValuesSource:
+    """One `spec.valuesFrom` entry of a HelmRelease, looked up among its cluster's ConfigMaps and Secrets
+    (in the release's namespace), as helm-controller reads it: `data[valuesKey]` (default `values.yaml`).
+
+    `text` is None when the object or its key is not in the repository. Without `target_path`, `value` is the
+    text read as Helm values (`problem` says why it cannot be) and `positions` locate its nodes by values path
+    in `file`; with one, `positions[()]` is the data key's value."""
+
+    index: int  # position in spec.valuesFrom
+    kind: str
+    name: str
+    key: str
+    target_path: str
+    optional: bool
+    literal: bool
+    location: Location  # the entry in the HelmRelease
+    text: str | None = None
+    file: str = ""
+    value: Any = None
+    positions: Mapping[Path, Mark] = field(default_factory=dict)
+    problem: str = ""  # a reason Flux fails the release on this entry (a missing source that is not optional too)
+
+    @property
+    def secret(self) -> bool:
+        return self.kind == "Secret"
+
+    @property
+    def label(self) -> str:
+        return f"valuesFrom {self.kind}/{self.name}"
+
+    @property
+    def unknown(self) -> bool:
+        """An optional source the repository does not supply: Flux skips it, its values may exist."""
+        return self.text is None and self.optional and self.kind in ("ConfigMap", "Secret")
+
+    @property
+    def fails(self) -> bool:
+        """helm-controller refuses the release on this entry."""
+        return bool(self.problem) and not self.unknown
+
+
 BUILD_FAILS = "FLX003"  # kustomize-controller fails the Kustomization: nothing of it is applied
 NOT_MODELLED = "FLX004"  # something the build stage does not model (remote bases, helmCharts, ...)
 NOT_APPLIED = "FLX005"  # a HelmRelease no cluster's build applies

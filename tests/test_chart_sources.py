@@ -1,0 +1,66 @@
+"""Which chart a HelmRelease installs (`Repository.chart_choice`): a Git/Bucket path, a HelmRepository or
+OCIRepository chart by name whose version the pinned semver range selects (VER003 reports a pin none meets),
+`spec.chartRef`, `valuesFiles` replacing the chart's values.yaml — and FLX007 whenever the values are not
+checked against the chart Flux installs, instead of a silent skip."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from compliance.effective.values import effective_values
+from compliance.load.repository import load_repository
+from tests.helpers import FIXTURES, brief, line_of, lint_fixture
+
+SOURCES = FIXTURES / "flux-chart-sources"
+RELEASES = SOURCES / "apps/dev/releases.yaml"
+
+
+def _values(name: str) -> object:
+    repo = load_repository(str(SOURCES))
+    release = next(r for c in repo.clusters for r in c.releases if r.name == name)
+    chart, _ = repo.resolve_release(release)
+    return effective_values(chart, release, {})
+
+
+def test_every_release_whose_chart_is_not_in_the_repository_is_said() -> None:
+    found = [(b[1], b[3]) for b in brief(lint_fixture(SOURCES, select=("FLX",))) if b[0] == "FLX007"]
+    assert found == [
+        ("info", line_of(RELEASES, "chart: ingress-nginx")),
+        ("info", line_of(RELEASES, "chartRef")),
+        ("info", line_of(RELEASES, "chart: ./charts/nope")),
+        ("error", line_of(RELEASES, "values-staging.yaml")),
+    ]
+    messages = [f.message for f in lint_fixture(SOURCES, select=("FLX007",))]
+    assert (
+        "chart 'ingress-nginx' from HelmRepository/ingress-nginx not available: values checked against nothing"
+        in (messages[0])
+    )
+
+
+def test_the_chart_whose_version_the_pin_selects_is_the_one_checked() -> None:
+    # two in-repo charts named web: 1.4.13 (charts/web) and 1.1.1 (charts/web-old)
+    assert _values("ranged").get(("replicas",)) == 1  # >=1.4.0 <1.5.0: charts/web
+    assert _values("pinned").get(("replicas",)) == 7  # 1.1.1: charts/web-old
+    # a pin no in-repo chart satisfies is VER003's, and not FLX007's
+    broken = line_of(RELEASES, "version", after="name: broken-range")
+    assert [b[0] for b in brief(lint_fixture(SOURCES, select=("VER003", "FLX007"))) if b[3] == broken] == ["VER003"]
+
+
+def test_values_files_replace_the_chart_values_in_order() -> None:
+    values = _values("prod")
+    assert values.values == {"replicas": 3, "debug": True, "image": {"repository": "web", "tag": "1.4"}}
+    prod = SOURCES / "charts/web/values-prod.yaml"
+    where = values.locate(("image", "tag"))
+    assert (where.path, where.line) == ("charts/web/values-prod.yaml", line_of(prod, "tag"))
+
+
+def test_charts_from_outside_the_snapshot_are_said_on_the_corpus(corpus: Path) -> None:
+    root = corpus / "snapshot-2026-04-30"
+    found = {f.location.path for f in lint_fixture(root, select=("FLX007",))}
+    # the catalyst platform chart is published elsewhere, vcluster comes from loft's repository
+    assert found == {
+        "clusters/_template/bootstrap-kit/13-bp-catalyst-platform.yaml",
+        "clusters/contabo-mkt/tenants/bakkal/vcluster.yaml",
+        "clusters/omantel.omani.works/bootstrap-kit/13-bp-catalyst-platform.yaml",
+        "clusters/otech.omani.works/bootstrap-kit/13-bp-catalyst-platform.yaml",
+    }
