@@ -25,11 +25,11 @@ from tests.oracle import cluster_entries, compare_cluster, compare_repository, d
 
 BUILD_STAGE = "build stage: "
 # fixture -> what the product lacks for it (cluster discovery: the releases sit outside clusters/<name>/)
-NEEDS_BUILD_STAGE: dict[str, str] = {
-    "flux-values-from": "valuesFrom and configMapGenerator (issue 13)",
-}
+NEEDS_BUILD_STAGE: dict[str, str] = {}
 # Deliberate differences (docs/flux.md "The proof"): not compared, with the reason
 DIFFERENT_BY_DESIGN = {
+    "flux-chart-sources": "spec.chart.spec.valuesFiles: the oracle does not model them (tools/oracle/README.md); "
+    "tests/test_chart_sources.py checks them against helm-controller's documented order",
     "flux-not-modelled": "remote bases and other sources: Flux fetches them, the oracle runs offline and takes any "
     "Git/OCI source for this repository, the linter reports FLX004 and builds the rest",
 }
