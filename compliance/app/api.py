@@ -15,7 +15,7 @@ from compliance.engine.coverage import Skip
 from compliance.engine.evaluate import Evaluation, LintOptions, lint, select_rules
 from compliance.engine.options import RuleOptions
 from compliance.engine.registry import Registry, RegistryBuilder, RuleSpec
-from compliance.governance.exceptions import RegisterEntry, Suppressed, govern
+from compliance.governance.exceptions import Governed, RegisterEntry, Suppressed, govern
 from compliance.load.repository import load_repository
 from compliance.model import Repository
 from compliance.model.findings import Finding
@@ -194,19 +194,31 @@ def lint_path(
         known, ran = {s.id: s.severity for s in specs}, {s.id for s in rules}
         # a partial run (`changed`) cannot tell that a suppression matched nothing
         governed = govern(findings, repo.suppressions, settings, known, ran, judge_unused=changed is None)
-        return LintRun(
-            repo,
-            tuple(rules),
-            governed.findings,
-            frozenset(evaluated),
-            governed.suppressed,
-            settings,
-            governed.register,
-            skipped,
-            frozenset(rendered),
-        )
+        return _lint_run(repo, rules, governed, evaluated, settings, skipped, rendered)
     finally:
         gc.unfreeze()
+
+
+def _lint_run(
+    repo: Repository,
+    rules: Sequence[RuleSpec],
+    governed: Governed,
+    evaluated: set[Evaluation],
+    settings: Settings,
+    skipped: dict[Evaluation, Skip],
+    rendered: set[tuple[str | None, str | None]] | None = None,
+) -> LintRun:
+    return LintRun(
+        repo,
+        tuple(rules),
+        governed.findings,
+        frozenset(evaluated),
+        governed.suppressed,
+        settings,
+        governed.register,
+        skipped,
+        frozenset(rendered or ()),
+    )
 
 
 def lint_project(
@@ -276,13 +288,4 @@ def lint_manifests(
     findings = lint(repo, rules, options, evaluated, render=rendered_contexts, skipped=skipped)
     known = {s.id: s.severity for s in specs}
     governed = govern(findings, (), settings, known, {s.id for s in rules}, judge_unused=False)
-    return LintRun(
-        repo,
-        tuple(rules),
-        governed.findings,
-        frozenset(evaluated),
-        governed.suppressed,
-        settings,
-        governed.register,
-        skipped,
-    )
+    return _lint_run(repo, rules, governed, evaluated, settings, skipped)

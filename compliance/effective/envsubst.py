@@ -431,6 +431,10 @@ def _eval_func(node: Func, variables: Variables, strict: bool) -> Piece:
                 return _Pending(node.source, (node.param,))
             return b""
         return _join(args) if args else b""  # `${v:=}`: no args, the (empty) value itself
+    if value is UNKNOWN and all(isinstance(a, bytes) for a in args):
+        panics = {_panic(node.name, sample, args) for sample in (b"", b"x" * 64)}  # type: ignore[arg-type]
+        if len(panics) == 1 and None not in panics:  # `${u:1:<MaxInt64>}` panics whatever `u` holds
+            raise EnvsubstError(str(panics.pop()))
     if value is UNKNOWN or any(isinstance(a, _Pending) for a in args):
         names: tuple[str, ...] = (node.param,) if value is UNKNOWN else ()
         for a in args:
@@ -442,6 +446,15 @@ def _eval_func(node: Func, variables: Variables, strict: bool) -> Piece:
         return funcs.apply(node.name, current, [a for a in args if isinstance(a, bytes)])
     except funcs.Panic as exc:  # `${v:1:<MaxInt64>}` overflows pos+len: Flux's controller panics there
         raise EnvsubstError(str(exc)) from None
+
+
+def _panic(name: str, value: bytes, args: list[bytes]) -> str | None:
+    """The panic Flux's controller hits applying `name` to `value`, if any."""
+    try:
+        funcs.apply(name, value, args)
+    except funcs.Panic as exc:
+        return str(exc)
+    return None
 
 
 def _eval_nodes(nodes: Iterable[Node], variables: Variables, strict: bool) -> Piece:
