@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 
 
 def printable(text: str) -> str:
@@ -20,6 +19,8 @@ def write_stdout(text: str) -> None:
 def write_atomic(path: str, data: str | bytes) -> None:
     directory = os.path.dirname(os.path.abspath(path))
     payload = printable(data).encode("utf-8") if isinstance(data, str) else data
+    import tempfile  # here: a report to standard output needs none
+
     fd, temporary = tempfile.mkstemp(prefix=".compliance-", dir=directory)
     try:
         umask = os.umask(0)

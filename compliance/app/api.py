@@ -20,11 +20,11 @@ from compliance.load.repository import load_repository
 from compliance.model import Repository
 from compliance.model.findings import Finding
 from compliance.render import rendered_contexts
-from compliance.render.bounds import Bounds
 from compliance.report import ReportData
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the render bounds and back ends are imported only when a chart renders
     from compliance.render.backends import Renderer
+    from compliance.render.bounds import Bounds
 from compliance.settings.config import Overrides, Settings, configured_policies, load_settings
 from compliance.yaml import Limits
 

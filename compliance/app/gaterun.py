@@ -11,12 +11,11 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from compliance.app.api import LintRun
 from compliance.engine.options import Option
 from compliance.engine.registry import RuleSpec, declared_options
-from compliance.governance.comparison import Comparison, compare, diff_base
-from compliance.governance.diffbase import checkout_base
 from compliance.governance.gatesettings import GateSettings, Weakening, assess, changes
 from compliance.model.findings import Finding
 from compliance.settings.config import (
@@ -29,6 +28,9 @@ from compliance.settings.config import (
     read_config,
     resolve,
 )
+
+if TYPE_CHECKING:  # imported where used: a lint without --diff-base never compares
+    from compliance.governance.comparison import Comparison
 
 CONFIG_FROM = ("base", "head")
 
@@ -89,6 +91,9 @@ def lint_against_base(
     specs: Collection[RuleSpec],
 ) -> BaseRun:
     """Lint `root` and `root` as of `ref` under one configuration, and judge the config's changes."""
+    from compliance.governance.comparison import compare, diff_base
+    from compliance.governance.diffbase import checkout_base
+
     pinned = options.config is not None
     with checkout_base(root, ref) as base:
         base_config = read_base_config(base.path, ref, declared_options(specs))

@@ -17,14 +17,13 @@ from compliance.app.outcome import EXIT_FINDINGS, EXIT_OK, Outcome, Output
 from compliance.app.run import RunRequest, build_run
 from compliance.app.scope import find_root, located_in, scoped
 from compliance.effective.substitution import secret_values
-from compliance.governance import baseline as baselines
-from compliance.governance.comparison import Comparison, merge
 from compliance.governance.gatesettings import STRICTEST_FIRST
 from compliance.model.findings import Finding, Severity, sort_findings
 from compliance.report import ReportData, reporter
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # comparing and baselines are imported where used: a plain lint does neither
     from compliance.engine.registry import RuleSpec
+    from compliance.governance.comparison import Comparison
     from compliance.report.redaction import Redactor
     from compliance.settings.config import Overrides
 
@@ -125,10 +124,16 @@ def _lint_roots(request: LintRequest, specs: Sequence[RuleSpec]) -> _Linted:
         comparisons.append(against)
         gate += governed.gate
     findings = sort_findings([f for run in runs for f in run.findings])
-    compared = merge(comparisons) if comparisons else None
+    compared = None
+    if comparisons:
+        from compliance.governance.comparison import merge
+
+        compared = merge(comparisons)
     if compared is not None:  # only new findings are reported and counted, and the pull request's config changes
         findings = sort_findings([*compared.new, *gate])
     if request.baseline is not None:  # likewise: only findings the baseline does not record
+        from compliance.governance import baseline as baselines
+
         compared = baselines.compare(findings, baselines.load(request.baseline))
         findings = list(compared.new)
     return _Linted(tuple(runs), findings, compared, tuple(gate))

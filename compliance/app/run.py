@@ -16,13 +16,13 @@ from compliance.app.api import LintRun, lint_path, load_registry, policy_paths
 from compliance.engine.context import ReleaseContext
 from compliance.engine.evaluate import LintOptions, release_contexts, select_rules
 from compliance.engine.registry import Registry, RuleSpec
-from compliance.render.bounds import Bounds
 from compliance.report.redaction import Redactor
 from compliance.settings.config import Overrides, Settings, load_settings
 from compliance.yaml import Limits
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the render bounds and back ends are imported only when a chart renders
     from compliance.render.backends import Renderer as Backend
+    from compliance.render.bounds import Bounds
 
 
 @dataclass(frozen=True, slots=True)

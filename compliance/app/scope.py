@@ -24,7 +24,6 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from compliance.engine.affected import in_scope
 from compliance.gitcmd import checkout_above
 from compliance.settings.config import find_config
 
@@ -62,6 +61,8 @@ def find_root(path: str) -> tuple[str, str | None]:
 
 
 def located_in(findings: Sequence[Finding], scope: str) -> tuple[Finding, ...]:
+    from compliance.engine.affected import in_scope  # here: only a run scoped to a path needs it
+
     return tuple(f for f in findings if in_scope(f.location.path, (scope,)))
 
 
@@ -69,5 +70,7 @@ def scoped(run: LintRun, scope: str | None) -> LintRun:
     """The run's findings (and suppressed ones) located in `scope`; the whole run when it is None."""
     if scope is None:
         return run
+    from compliance.engine.affected import in_scope
+
     suppressed = tuple(s for s in run.suppressed if in_scope(s.finding.location.path, (scope,)))
     return replace(run, findings=located_in(run.findings, scope), suppressed=suppressed)

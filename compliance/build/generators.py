@@ -16,7 +16,6 @@ the file): its text is the whole file, so positions inside it are the file's own
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import posixpath
 from collections.abc import Callable, Mapping
@@ -228,6 +227,8 @@ def name_hash(value: Mapping[str, Any]) -> str:
     text = json.dumps(encoded, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     for char in "&<>\u2028\u2029":  # Go's json.Marshal escapes these
         text = text.replace(char, f"\\u{ord(char):04x}")
+    import hashlib  # here: only a generator's name hash needs it
+
     return hashlib.sha256(text.encode()).hexdigest()[:10].translate(_HASH_LETTERS)
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 import os
 import posixpath
-import tarfile
 from collections.abc import Mapping
 from typing import Any
 
@@ -146,6 +145,8 @@ def archive_chart(data: bytes, rel: str, limits: Limits) -> Chart | None:
 
     Its files are named `<rel>#<name>/values.yaml`; its own `charts/` are not read (a vendored archive's
     subcharts are its own business until rendering)."""
+    import tarfile  # here: only a vendored chart archive needs it
+
     members: dict[str, bytes] = {}
     try:
         with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as archive:

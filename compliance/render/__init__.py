@@ -43,9 +43,10 @@ __all__ = [
 ]
 
 DEFAULT_RELEASE = ("release-name", "default")  # what `helm template` uses without a HelmRelease
-TEMPLATE_REF = re.compile(r"(?P<template>[\w.-]+/(?:charts/[\w.-]+/)*templates/[^\s:()\"'<>]+)(?::(?P<line>\d+))?")
-TEMPLATE_REF_COLUMN = re.compile(r":(?P<column>\d+)")
-SKIPPED_VALUE = re.compile(r"skipped value for (?P<path>[\w.-]+)")
+# patterns of Helm's messages, compiled (and cached by `re`) only when a render fails or warns
+TEMPLATE_REF = r"(?P<template>[\w.-]+/(?:charts/[\w.-]+/)*templates/[^\s:()\"'<>]+)(?::(?P<line>\d+))?"
+TEMPLATE_REF_COLUMN = r":(?P<column>\d+)"
+SKIPPED_VALUE = r"skipped value for (?P<path>[\w.-]+)"
 
 
 class RendererUnavailable(UsageError, ValueError):
@@ -329,7 +330,7 @@ class _Job:
 
     def _error_location(self, chart: Chart, message: str) -> Location:
         """The innermost template position Helm's message names, when that file is in the repository."""
-        matches = list(TEMPLATE_REF.finditer(message))
+        matches = list(re.finditer(TEMPLATE_REF, message))
         with_line = [m for m in matches if m.group("line")]
         for match in reversed(with_line or matches):
             rel = self._template_file(chart, match.group("template"))
@@ -339,14 +340,14 @@ class _Job:
             line = int(match.group("line") or 1)
             if not 1 <= line <= len(lines):
                 return Location(rel, 1, 1)
-            column_match = TEMPLATE_REF_COLUMN.match(message, match.end()) if match.group("line") else None
+            column_match = re.compile(TEMPLATE_REF_COLUMN).match(message, match.end()) if match.group("line") else None
             column = int(column_match.group("column")) if column_match else 1
             return Location(rel, line, column if 1 <= column <= len(lines[line - 1]) + 1 else 1)
         return chart.chart_file.locate(())
 
     def _warning(self, context: ReleaseContext, chart: Chart, warning: str) -> RenderProblem:
         """A warning Helm printed; `skipped value for chart.a.b` is located where `a.b` was set."""
-        match = SKIPPED_VALUE.search(warning)
+        match = re.search(SKIPPED_VALUE, warning)
         if match:
             _, _, dotted = match.group("path").partition(".")
             path = tuple(dotted.split(".")) if dotted else ()

@@ -4,7 +4,6 @@ anchors, code spans and severity badges, shared by its sections (`html`, `html_a
 from __future__ import annotations
 
 import re
-from html import escape as _html_escape
 
 from compliance.model.findings import Severity
 
@@ -18,7 +17,9 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 
 def escape(text: str) -> str:
     """HTML-escaped text on one physical line: a page printed to a CI log can never start a runner command."""
-    escaped = _CONTROL.sub("\ufffd", _html_escape(text))
+    from html import escape as html_escape  # here: text and JSON reports escape no HTML
+
+    escaped = _CONTROL.sub("\ufffd", html_escape(text))
     return re.sub("[\r\n\u2028\u2029]", lambda match: _BREAKS[match.group()], escaped)
 
 
