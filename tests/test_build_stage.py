@@ -278,3 +278,15 @@ def test_quoted_placeholder_is_reported_only_where_a_kustomization_substitutes(t
         (tmp_path / f"apps/{folder}/release.yaml").write_text(release, encoding="utf-8")
     findings = [f for f in lint_fixture(tmp_path) if f.rule == "YML005"]
     assert [f.location.path for f in findings] == ["apps/subst/release.yaml"]
+
+
+def test_a_patch_target_pattern_runs_in_re2_and_a_bad_one_fails_the_build(tmp_path: Path) -> None:
+    """The pattern comes from the pull request: RE2 (linear time, as kustomize's Go regexp), and one it refuses
+    is the Kustomization's build error, not a crash."""
+    root = tmp_path / "repo"
+    shutil.copytree(BUILD, root)
+    kustomization = root / "apps/prod/kustomization.yaml"
+    text = kustomization.read_text(encoding="utf-8").replace("      name: api\n", "      name: (a\n", 1)
+    kustomization.write_text(text, encoding="utf-8")
+    failing = [f for f in lint_fixture(root, select=("FLX003",)) if "not a valid regular expression" in f.message]
+    assert [(f.location.path, f.severity.value) for f in failing] == [("apps/prod/kustomization.yaml", "error")]

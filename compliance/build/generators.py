@@ -24,6 +24,7 @@ from typing import Any
 
 from compliance.build.resource import Resource
 from compliance.model import YamlDocument
+from compliance.model import text_of as _text
 from compliance.model.findings import Location
 from compliance.yaml import LoadedDocument, Mark, Path
 
@@ -37,10 +38,6 @@ class GeneratorError(ValueError):
     def __init__(self, message: str, location: Location | None = None) -> None:
         super().__init__(message)
         self.location = location
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
 
 
 def _list(value: Any) -> list[Any]:

@@ -22,6 +22,7 @@ from compliance.build.resource import Resource
 from compliance.build.valuesfrom import values_sources
 from compliance.build.variables import Objects, config_objects, normalized, substitution
 from compliance.model import Cluster, HelmRelease, YamlDocument
+from compliance.model import text_of as _text
 from compliance.model.findings import Location
 from compliance.model.flux import (
     BUILD_FAILS,
@@ -36,10 +37,6 @@ FLUX_KUSTOMIZE_GROUP = "kustomize.toolkit.fluxcd.io"
 FLUX_HELM_GROUP = "helm.toolkit.fluxcd.io"
 _GIT_SOURCES = ("GitRepository", "OCIRepository", "Bucket")
 ENTRY = "flux-system/flux-system"
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
 
 
 def _group(document: YamlDocument) -> str:
@@ -93,11 +90,9 @@ def entries(documents: Mapping[str, tuple[YamlDocument, ...]]) -> list[Entry]:
             found.append(_entry(_cluster_name(path), path, document))
     conventions: dict[str, str] = {}
     for file in documents:
-        parts = file.split("/")
-        for index, part in enumerate(parts[:-2]):
-            if part == "clusters":
-                conventions.setdefault("/".join(parts[: index + 2]), parts[index + 1])
-                break
+        located = cluster_of(file)
+        if located is not None:
+            conventions.setdefault(located[1], located[0])
     kustomizations = [d for _, docs in sorted(documents.items()) for d in docs if is_flux_kustomization(d)]
     targets = {normalized(_text(d.get(("spec", "path"), ""))) for d in kustomizations}
     roots = [
@@ -121,6 +116,16 @@ def entries(documents: Mapping[str, tuple[YamlDocument, ...]]) -> list[Entry]:
             found.append(_entry(_text(root.get(("metadata", "name"), "")) or path, path, root))
     names = [e.name for e in found]
     return [e if names.count(e.name) == 1 else replace(e, name=e.path) for e in found]
+
+
+def cluster_of(rel: str, directory: bool = False) -> tuple[str, str] | None:
+    """(cluster name, cluster directory) for a path under `clusters/<name>/` (the convention)."""
+    parts = rel.split("/")
+    dirs = parts if directory else parts[:-1]
+    for index, part in enumerate(dirs[:-1]):
+        if part == "clusters":
+            return parts[index + 1], "/".join(parts[: index + 2])
+    return None
 
 
 def _below(file: str, folder: str) -> bool:
@@ -174,7 +179,6 @@ def _name(document: YamlDocument) -> str:
 class ClusterBuild:
     cluster: Cluster
     used: set[str]  # files whose objects some build yields, or that are patches
-    problems: list[BuildProblem]
 
 
 def build_cluster(tree: Tree, entry: Entry, outside: Iterable[YamlDocument] = ()) -> ClusterBuild:
@@ -261,7 +265,7 @@ def build_cluster(tree: Tree, entry: Entry, outside: Iterable[YamlDocument] = ()
         tuple(problems),
         frozenset(read | {k.file for k in kustomizations if k.file}),
     )
-    return ClusterBuild(cluster, used, problems)
+    return ClusterBuild(cluster, used)
 
 
 def _has_placeholder(value: Any) -> bool:

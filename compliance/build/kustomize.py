@@ -17,10 +17,12 @@ from typing import Any
 
 from compliance.build.generators import GeneratorError, generate
 from compliance.build.patches import PatchError, json6902, strategic_merge
-from compliance.build.resource import ResId, Resource
+from compliance.build.resource import Resource
 from compliance.model import YamlDocument
+from compliance.model import text_of as _text
 from compliance.model.findings import Location
 from compliance.model.flux import NOT_MODELLED, BuildProblem
+from compliance.schema.guard import compile_pattern
 from compliance.yaml import LoadedDocument, Mark, Path, load_manifest
 
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -103,10 +105,6 @@ class Tree:
             elif entry.endswith((".yaml", ".yml")):
                 found.append(entry)
         return found
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
 
 
 def _is_remote(entry: str) -> bool:
@@ -221,8 +219,7 @@ class Build:
                 resources.append(resource)
 
     def _list(self, spec: Mapping[str, Any], key: str) -> list[Any]:
-        value = spec.get(key)
-        return value if isinstance(value, list) else []
+        return _as_list(spec.get(key))
 
     def _join(self, folder: str, entry: Any, location: Location) -> str:
         if not isinstance(entry, str) or not entry:
@@ -361,7 +358,7 @@ class Build:
             if isinstance(document.value, list):
                 if entry.target is None:
                     raise BuildError("a JSON 6902 patch needs a target", entry.location)
-                for resource in _select(resources, entry.target):
+                for resource in _select(resources, entry.target, entry.location):
                     self._json(resource, document, base, entry)
             else:
                 self._apply_smp(document, base, entry, resources, entry.target)
@@ -369,7 +366,7 @@ class Build:
     def _json6902_entry(self, folder: str, entry: _Entry, resources: list[Resource]) -> None:
         if entry.target is None:
             raise BuildError("a JSON 6902 patch needs a target", entry.location)
-        matched = _select(resources, entry.target)
+        matched = _select(resources, entry.target, entry.location)
         if not matched:
             raise BuildError(f"no resource matches the JSON 6902 target {entry.target}", entry.location)
         for document, base in self._patch_source(folder, entry):
@@ -394,7 +391,7 @@ class Build:
         if not isinstance(value, dict):
             raise BuildError("a strategic merge patch must be a mapping", entry.location)
         if target is not None:
-            matched = _select(resources, target)
+            matched = _select(resources, target, entry.location)
         else:
             patch = (
                 Resource.of(document)
@@ -522,14 +519,20 @@ def embedded_positions(
     return {path: Mark(line_offset + at.line - 1, column_offset + at.column + 1) for path, at in positions.items()}
 
 
-def _select(resources: list[Resource], target: Mapping[str, Any]) -> list[Resource]:
+def _select(resources: list[Resource], target: Mapping[str, Any], location: Location) -> list[Resource]:
     """kustomize's patch target selector: group, version, kind, name (a regex), namespace, label and
     annotation selectors (equality only; set-based selectors are not modelled)."""
-    import re
 
-    def regex(field_name: str) -> re.Pattern[str] | None:
+    def regex(field_name: str) -> Any:
+        """The selector field as a regular expression, run by RE2 (linear time: the pattern comes from the
+        repository under review; kustomize's own are Go's RE2 too)."""
         text = target.get(field_name)
-        return re.compile(f"^(?:{text})$") if isinstance(text, str) and text else None
+        if not isinstance(text, str) or not text:
+            return None
+        compiled = compile_pattern(f"^(?:{text})$")
+        if compiled is None:
+            raise BuildError(f"patch target {field_name} {text!r} is not a valid regular expression", location)
+        return compiled
 
     name, namespace, kind = regex("name"), regex("namespace"), regex("kind")
     group, version = regex("group"), regex("version")
@@ -573,7 +576,3 @@ def _selects(selector: Any, labels: Any) -> bool:
         elif term not in labels:
             return False
     return True
-
-
-def resource_ids(resources: Iterable[Resource]) -> list[ResId]:
-    return [r.id for r in resources]

@@ -41,11 +41,9 @@ class _Recorder:
     def wrote(self, path: Path, value: Any, source: YamlDocument | None, source_path: Path) -> None:
         node: Any = self.tree
         for step in path[:-1]:
-            if not isinstance(node, dict):
-                return
-            node = node.setdefault(step, {}) if isinstance(step, str) else node
-            if isinstance(step, int):
-                return  # inside a list: the list path itself is recorded by the caller
+            if not isinstance(node, dict) or not isinstance(step, str):
+                return  # inside a list or below a scalar: the patched result's positions locate it
+            node = node.setdefault(step, {})
         if isinstance(node, dict) and path:
             node[path[-1]] = copy.deepcopy(value)
         if source is not None:

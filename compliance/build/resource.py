@@ -8,17 +8,13 @@ patch wrote, so a value set by a patch points at the patch file's line.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from compliance.model import YamlDocument
+from compliance.model import text_of as _text
 from compliance.model.flux import Written
 from compliance.yaml import LoadedDocument, Mark, Path
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,13 +155,3 @@ class Resource:
         assert self.positions is not None and self.plain is not None
         doc = LoadedDocument(self.value, self.positions, frozenset(self.plain), loaded.index)
         return YamlDocument(self.document.file, doc, dict(self.files) or None)
-
-
-def walk(value: Any, path: Path = ()) -> Iterator[Path]:
-    yield path
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield from walk(item, (*path, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from walk(item, (*path, index))

@@ -13,21 +13,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any
 
 from compliance.build.generators import WHOLE_FILE
 from compliance.build.kustomize import embedded_positions
 from compliance.build.strvals import StrvalsError, set_path
 from compliance.build.variables import Objects, object_data
 from compliance.model import YamlDocument
+from compliance.model import text_of as _text
 from compliance.model.flux import ValuesSource
 from compliance.yaml import Mark, Path, load_yaml
 
 DEFAULT_KEY = "values.yaml"
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
 
 
 def values_sources(document: YamlDocument, objects: Objects, texts: Mapping[str, str]) -> tuple[ValuesSource, ...]:

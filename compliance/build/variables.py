@@ -16,13 +16,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from compliance.model import YamlDocument
+from compliance.model import text_of as _text
 from compliance.model.flux import Substitution, SubstitutionProblem, invalid_name_message, valid_name
 
 Objects = Mapping[tuple[str, str], list[YamlDocument]]  # (kind, name) -> ConfigMaps/Secrets so named
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
 
 
 def normalized(spec_path: str) -> str:

@@ -18,7 +18,8 @@ import posixpath
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from compliance.load.repository import DAG_FILE_NAME, cluster_of
+from compliance.build.graph import cluster_of
+from compliance.load.repository import DAG_FILE_NAME
 from compliance.model import Blueprint, Chart, Cluster, Repository
 
 

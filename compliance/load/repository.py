@@ -33,6 +33,7 @@ from compliance.model import (
     Repository,
     YamlDocument,
 )
+from compliance.model import text_of as _text
 from compliance.yaml import Limits, LoadProblem, Path, load_manifest, load_yaml
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -181,10 +182,6 @@ def _kind(document: YamlDocument) -> str:
     return kind if isinstance(kind, str) else ""
 
 
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
 def source_text(texts: dict[str, str], document: YamlDocument, path: Path) -> Any:
     """A scalar as written in the file (Chart.yaml's version is a Go string: `1.10` stays `1.10`)."""
     value = document.get(path)
@@ -199,16 +196,6 @@ def source_text(texts: dict[str, str], document: YamlDocument, path: Path) -> An
         return value
     token = lines[mark.line - 1][mark.column - 1 :].split("#", 1)[0].strip()
     return token or value
-
-
-def cluster_of(rel: str, directory: bool = False) -> tuple[str, str] | None:
-    """(cluster name, cluster directory) for a path under `clusters/<name>/` (the convention)."""
-    parts = rel.split("/")
-    dirs = parts if directory else parts[:-1]
-    for index, part in enumerate(dirs[:-1]):
-        if part == "clusters":
-            return parts[index + 1], "/".join(parts[: index + 2])
-    return None
 
 
 def load_repository(

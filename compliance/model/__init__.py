@@ -22,6 +22,11 @@ MISSING: Any = type("Missing", (), {"__repr__": lambda self: "<missing>"})()
 TEMPLATE_CLUSTER = "_template"
 
 
+def text_of(value: Any) -> str:
+    """A YAML value as a string field reads it: the string itself, anything else empty."""
+    return value if isinstance(value, str) else ""
+
+
 def get_path(value: Any, path: Path, default: Any = MISSING) -> Any:
     """The value at `path` inside nested dicts/lists, or `default` when any step is absent."""
     for step in path:

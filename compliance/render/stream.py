@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from typing import Any
 
 from compliance.model import RenderedManifests, RenderedObject, RenderProblem, YamlDocument
+from compliance.model import text_of as _text
 from compliance.model.findings import Location
 from compliance.yaml import LoadedDocument, load_yaml
 
@@ -51,10 +51,6 @@ def _sources_by_line(text: str) -> list[str]:
                 current = match.group(1)
         sources.append(current)
     return sources
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
 
 
 def parse_stream(
