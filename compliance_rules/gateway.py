@@ -8,6 +8,7 @@ derived here from those, per context (the rendered lists are parsed once per con
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -202,6 +203,62 @@ def _channel_lists(ctx: RenderedContext) -> tuple[RenderedChannels, ...]:
         inner = YamlDocument(obj.document.file, document) if document is not None else None
         found.append(RenderedChannels(obj, key, listed, inner, offset, error))
     return tuple(found)
+
+
+@dataclass(frozen=True, slots=True)
+class Unserved:
+    """An enabled values channel the rendered channel lists do not carry (the chart dropped it)."""
+
+    channel: Channel
+    certain: bool  # False: a channel of the same name and type is configured twice, and which one the chart
+    # dropped cannot be told apart
+
+
+@dataclass(frozen=True, slots=True)
+class ServedChannels:
+    """What the render says about the channels the values enable: the render is the truth about what ships."""
+
+    carrier: RenderedObject  # the (first) ConfigMap whose `channels.yaml` the gateway loads
+    unserved: tuple[Unserved, ...]
+
+
+def served_channels(ctx: RenderedContext) -> ServedChannels | None:
+    """The enabled values channels the rendered `channels.yaml` lists do not carry; None when the render says
+    nothing about channels (no values behind it, no rendered `channels.yaml`, or one that cannot be read).
+
+    A rendered channel stands for a configured one of the same name and type first, then for one of the same
+    name (a template may rewrite the type: the channel is served, not dropped), each rendered channel for one
+    configured channel, in the chart's composition order."""
+    lists = rendered_channel_lists(ctx)
+    if ctx.release is None or not lists or any(listed.error for listed in lists):
+        return None
+    rendered = [channel for listed in lists for channel in listed.channels]
+    by_kind = Counter((channel.name, _kind(channel)) for channel in rendered)
+    by_name = Counter(channel.name for channel in rendered)
+    enabled = enabled_channels(ctx.release)
+    exact = set()
+    for channel in enabled:
+        key = (channel.name, _kind(channel))
+        if by_kind[key] > 0:
+            by_kind[key] -= 1
+            by_name[channel.name] -= 1
+            exact.add(channel.index)
+    unserved: list[Channel] = []
+    for channel in enabled:
+        if channel.index in exact:
+            continue
+        if by_name[channel.name] > 0:
+            by_name[channel.name] -= 1
+        else:
+            unserved.append(channel)
+    twins = Counter((channel.name, _kind(channel)) for channel in enabled)
+    found = tuple(Unserved(c, twins[(c.name, _kind(c))] == 1) for c in unserved)
+    return ServedChannels(lists[0].obj, found)
+
+
+def _kind(channel: Channel) -> str | None:
+    kind = channel.spec.get("type")
+    return kind if isinstance(kind, str) else None
 
 
 def _literal_block_offset(lines: list[str], obj: RenderedObject, key: tuple[str, ...]) -> tuple[int, int] | None:

@@ -14,11 +14,12 @@ import base64
 import binascii
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from typing import Any
 
 from compliance.engine.context import RenderedContext, is_blank, is_unknown
 from compliance.engine.registry import declared_in
-from compliance.model import RenderedObject
+from compliance.model import RenderedObject, format_path
 from compliance.model.findings import Severity, Violation
 from compliance.yaml import Path
 from compliance_rules.attestation import ChannelProblem, channel_problems
@@ -27,9 +28,9 @@ from compliance_rules.gateway import (
     Channel,
     RenderedChannels,
     at_channel,
-    enabled_channels,
     manifest_rule,
     rendered_channel_lists,
+    served_channels,
     values_channels,
 )
 from compliance_rules.policy import ADMIN_HOST, ADMIN_MODE
@@ -168,8 +169,10 @@ def dropped_channel(ctx: RenderedContext) -> Iterator[Violation]:
     """
     ## What it does
     Compares the channels the values enable (composed as the chart composes them) with the channel
-    list the rendered ConfigMap carries in `channels.yaml`, by name, and reports each enabled channel
-    the render left out. Located where the channel is set in the values.
+    list the rendered ConfigMap carries in `channels.yaml`, by name and type (by name alone where the
+    template rewrote the type), and reports each enabled channel the render left out. Located where
+    the channel is set in the values. Where the dropped channel's values also fail the channel
+    checks, RM007 reports it instead (one warning for the channel, not this one and the errors).
 
     ## Why it matters
     A template that silently skips a channel (for example a partner channel whose contract fields
@@ -195,23 +198,102 @@ def dropped_channel(ctx: RenderedContext) -> Iterator[Violation]:
     Give the channel what the template needs to render it, or disable it in the values so the
     overlay says what the cluster runs.
     """
-    if (
-        ctx.release is None
-        or not rendered_channel_lists(ctx)
-        or any(listed.error for listed in rendered_channel_lists(ctx))
-    ):
+    served = served_channels(ctx)
+    if served is None:
         return
-    rendered = Counter(channel.name for listed in rendered_channel_lists(ctx) for channel in listed.channels)
-    carrier = rendered_channel_lists(ctx)[0].obj
-    for channel in enabled_channels(ctx.release):
-        if rendered[channel.name] > 0:
-            rendered[channel.name] -= 1
-            continue
+    carrier = served.carrier
+    for unserved in served.unserved:
+        channel = unserved.channel
         yield ctx.at_values(
             channel.source,
             f"channel '{channel.name}' is enabled in the values but the rendered channels.yaml of "
             f"{carrier.ref} (from {carrier.template_file or carrier.template}) does not carry it",
         )
+
+
+VALUES_CHECKS = (*ATTESTATION_CHECKS, *CONTRACT_CHECKS)  # the values rules a channel's drop can supersede
+INCOMPLETE = {"ATT001": "no attestation block", "COM001": "no accountId", "COM002": "no contractRef"}
+
+
+@manifest_rule(
+    "RM007", "Configured channel not served: its values findings never ship", Severity.WARNING, controls=SUPPLIERS
+)
+def unserved_channel(ctx: RenderedContext) -> Iterator[Violation]:
+    """
+    ## What it does
+    When the chart renders, the rendered output is the truth about channels. For each channel the
+    values enable whose values fail the channel checks (ATT001 to ATT004, CHN001, COM001, COM002)
+    and that the rendered `channels.yaml` does not carry (matched as RM006 matches), it reports one
+    warning, "configured but not served", located where the channel is set in the values, naming why
+    the chart drops it where the values say so (an incomplete attestation: no `attestation` block, no
+    `accountId`, no `contractRef`). That channel's values findings, and RM006's, are then not
+    reported: they describe a channel that never ships. The reason is read from the values, not from
+    the template: it is what the values show wrong with the dropped channel.
+
+    Nothing changes where the chart did not render (no renderer, a failed render, a missing
+    dependency), where the render has no readable `channels.yaml`, where a value the check needs is
+    unknown, where the same name and type is configured twice (which one was dropped cannot be
+    told), or where this rule is not selected: the values findings stand.
+
+    ## Why it matters
+    The real NewAPI chart fails closed: it leaves out a partner channel whose commercial contract is
+    not recorded yet instead of failing the install. Three errors about a violation that never ships
+    block a gate for nothing and bury what does ship; one warning keeps the overlay's intent in view
+    (the channel the operator switched on does not serve anyone).
+
+    ## Example
+    ```yaml
+    # MARKETPLACE_ENABLED=true, no contract signed yet: the chart renders no partner channel
+    defaultChannels:
+      qwenPartner:
+        enabled: true
+        endpoint: ""
+        attestation: {kind: commercial-contract, accountId: "", contractRef: ""}
+    ```
+
+    ## Use instead
+    ```yaml
+    defaultChannels:
+      qwenPartner:
+        enabled: false       # until the contract is signed; or give what the chart needs to serve it:
+        endpoint: https://partner.example.com/v1
+        attestation: {kind: commercial-contract, accountId: acct-42, contractRef: LEGAL-7}
+    ```
+
+    ## How to fix
+    Disable the channel until it can be served, or complete what the chart needs (the attestation)
+    so it renders; the channel checks then judge the channel that ships.
+    """
+    served = served_channels(ctx)
+    if served is None:
+        return
+    carrier = served.carrier
+    for unserved in served.unserved:
+        channel = unserved.channel
+        problems = [p for p in channel_problems([channel], VALUES_CHECKS) if not p.unknown]
+        if not unserved.certain or not problems:
+            continue  # RM006 reports the drop; the values findings, if any, stand
+        rules = list(dict.fromkeys(p.rule for p in sorted(problems, key=lambda p: p.rule)))
+        shown = ", ".join(rules[:-1]) + f" and {rules[-1]}" if len(rules) > 1 else rules[0]
+        message = (
+            f"channel '{channel.name}' is configured but not served: the chart drops it {_why(problems)}; "
+            f"{shown} on its values describe{'' if len(rules) > 1 else 's'} a channel that never ships "
+            f"({carrier.ref}, from {carrier.template_file or carrier.template}, does not carry it)"
+        )
+        supersedes = [(p.rule, format_path(channel.path(*p.keys))) for p in problems]
+        supersedes.append((DROPPED_CHANNEL, format_path(channel.source)))
+        yield replace(ctx.at_values(channel.source, message), supersedes=tuple(dict.fromkeys(supersedes)))
+
+
+DROPPED_CHANNEL = "RM006"
+
+
+def _why(problems: Sequence[ChannelProblem]) -> str:
+    """Why the chart drops the channel, as far as its values tell."""
+    missing = list(dict.fromkeys(INCOMPLETE[p.rule] for p in problems if p.rule in INCOMPLETE))
+    if missing:
+        return f"because its attestation is incomplete ({', '.join(missing)})"
+    return f"(its values show: {problems[0].message})"
 
 
 @manifest_rule("RM002", "Rendered commercial channel without account or contract", Severity.ERROR, controls=CONTRACTS)

@@ -343,13 +343,13 @@ def _flip(assignment: tuple[tuple[str, str], ...], base: Sequence[Finding], now:
     disappeared = tuple(f for k, f in before.items() if k not in after)
     if not appeared and not disappeared:
         return None
-    # RM006: the values enable a channel the rendered chart does not carry (its templates gate it)
-    dropped = {(f.blueprint, f.cluster, f.value_path) for f in now if f.rule == DROPPED_CHANNEL and f.value_path}
-    contradicted = tuple(f for f in appeared if f.rule != DROPPED_CHANNEL and _inside(f, dropped))
+    # RM006/RM007: the values enable a channel the rendered chart does not carry (its templates gate it)
+    dropped = {(f.blueprint, f.cluster, f.value_path) for f in now if f.rule in DROPPED_CHANNEL and f.value_path}
+    contradicted = tuple(f for f in appeared if f.rule not in DROPPED_CHANNEL and _inside(f, dropped))
     return Flip(assignment, appeared, disappeared, contradicted)
 
 
-DROPPED_CHANNEL = "RM006"
+DROPPED_CHANNEL = ("RM006", "RM007")  # RM007 stands for RM006 where the channel's values findings never ship
 
 
 def _inside(finding: Finding, dropped: set[tuple[str | None, str | None, str]]) -> bool:

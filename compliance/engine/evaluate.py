@@ -128,6 +128,7 @@ def lint(
     rules = list(rules)
     findings: list[Finding] = []
     causes: set[tuple[str, Location]] = set()  # (rule, place) of each root-cause violation
+    superseded: set[Superseded] = set()  # findings another finding explains (`Violation.supersedes`)
 
     def skip(spec: RuleSpec, why: Skip, blueprint: str | None, cluster: str | None) -> None:
         if skipped is not None:
@@ -151,6 +152,7 @@ def lint(
         for v in found:
             if v.root_cause:
                 causes.add((spec.id, v.location))
+            superseded.update((blueprint, cluster, rule_id, path) for rule_id, path in v.supersedes)
             findings.append(
                 Finding(
                     spec.id,
@@ -218,7 +220,19 @@ def lint(
                     release_context.name or None,
                     release_context.cluster.name if release_context.cluster else None,
                 )
-    return sort_findings(one_per_root_cause(findings, causes))
+    return sort_findings(without_superseded(one_per_root_cause(findings, causes), superseded))
+
+
+Superseded = tuple[str | None, str | None, str, str]  # (blueprint, cluster, rule id, value path)
+
+
+def without_superseded(findings: list[Finding], superseded: set[Superseded]) -> list[Finding]:
+    """The findings no other finding of the run supersedes (`Violation.supersedes`): a channel the rendered chart
+    does not serve is one RM007 warning, not the values errors about a channel that never ships. Only a finding
+    that was reported supersedes, so with its rule not selected (or not run: no render) the others stand."""
+    if not superseded:
+        return findings
+    return [f for f in findings if (f.blueprint, f.cluster, f.rule, f.value_path) not in superseded]
 
 
 def one_per_root_cause(findings: list[Finding], causes: set[tuple[str, Location]]) -> list[Finding]:

@@ -59,6 +59,11 @@ class Violation:
     # variable nobody supplied: `ReleaseContext.unknown`); the engine records the check as not run, with
     # `message` as the reason, unless the check also found something
     not_run: bool = False
+    # (rule id, value path) of findings, in this violation's blueprint and cluster, that describe what this one
+    # explains and are not reported: RM007's channel the chart does not serve supersedes the values findings on
+    # that channel, which never ship (`compliance.engine.evaluate.without_superseded`). A rule that is not
+    # selected supersedes nothing, so the values findings stand.
+    supersedes: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
