@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 from functools import cache
 from pathlib import Path
@@ -242,25 +243,35 @@ def gating_helm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
 
 
-def test_an_answer_the_rendered_chart_contradicts_says_so(gating_helm: None) -> None:
+def test_an_answer_the_rendered_chart_contradicts_says_so(gating_helm: None, tmp_path: Path) -> None:
     data = whatif(FIXTURE, "--blueprint", "bp-newapi", "--renderer", "helm")
     assert data["rendered"] is not None and data["rendered"].startswith("helm")
     flip = _single(data, "MARKETPLACE_ENABLED", "true")
     appeared = {f["rule"]: f for f in flip["appeared"]}
-    # the values enable the partner channel; the chart drops it (no contractRef): COM002 is not what deploys
-    assert appeared["RM006"]["line"] == line_of(TEMPLATE, "qwenPartner:")
-    assert appeared["COM002"]["contradicted_by_render"] is True
+    # the values enable the partner channel; the chart drops it (no contractRef): one RM007 warning where the
+    # channel is set, not CHN001 and COM002 about a channel that does not deploy
+    assert sorted(appeared) == ["RM007"]
+    assert appeared["RM007"]["line"] == line_of(TEMPLATE, "qwenPartner:")
+    assert "attestation is incomplete (no contractRef)" in appeared["RM007"]["message"]
     # the vLLM channel is not gated that way: DEF001 stands
     vllm = _single(data, "SOVEREIGN_VLLM_ENABLED", "true")
     assert [(f["rule"], f["contradicted_by_render"]) for f in vllm["appeared"] if f["rule"] == "DEF001"] == [
         ("DEF001", False)
     ]
-    text = run("whatif", str(FIXTURE), "--cluster", "_template", "--renderer", "helm").stdout
-    assert "no contractRef (the signed contract)" in text
-    assert "[the rendered chart contradicts this: its templates drop the channel]" in text
     lint = run("lint", str(FIXTURE), "--renderer", "helm", "--whatif", "--format", "json", "--select", "FLX006")
     messages = [f["message"] for f in json.loads(lint.stdout)["findings"]]
-    assert not any("COM002" in m for m in messages) and any("DEF001" in m for m in messages)
+    assert not any("COM002 error" in m for m in messages) and any("DEF001 error" in m for m in messages)
+    # with RM007 ignored the values findings stand, and the what-if marks them as contradicted by RM006
+    root = tmp_path / "repo"
+    shutil.copytree(FIXTURE, root)
+    (root / ".compliance.yaml").write_text("ignore: [RM007]\n")
+    flip = _single(whatif(root, "--blueprint", "bp-newapi", "--renderer", "helm"), "MARKETPLACE_ENABLED", "true")
+    appeared = {f["rule"]: f for f in flip["appeared"]}
+    assert appeared["RM006"]["line"] == line_of(TEMPLATE, "qwenPartner:")
+    assert appeared["COM002"]["contradicted_by_render"] is True
+    text = run("whatif", str(root), "--cluster", "_template", "--renderer", "helm").stdout
+    assert "no contractRef (the signed contract)" in text
+    assert "[the rendered chart contradicts this: its templates drop the channel]" in text
 
 
 def test_variables_a_kustomization_sets_or_flux_does_not_substitute_are_not_varied() -> None:
