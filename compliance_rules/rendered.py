@@ -231,9 +231,10 @@ def unserved_channel(ctx: RenderedContext) -> Iterator[Violation]:
     the template: it is what the values show wrong with the dropped channel.
 
     Nothing changes where the chart did not render (no renderer, a failed render, a missing
-    dependency), where the render has no readable `channels.yaml`, where a value the check needs is
-    unknown, where the same name and type is configured twice (which one was dropped cannot be
-    told), or where this rule is not selected: the values findings stand.
+    dependency), where the render has no readable `channels.yaml`, where the same name and type is
+    configured twice (which one was dropped cannot be told), or where this rule is not selected: the
+    values findings stand. A check whose value is unknown (a Flux variable nobody supplied) stays
+    "not run", as without a render.
 
     ## Why it matters
     The real NewAPI chart fails closed: it leaves out a partner channel whose commercial contract is
@@ -273,7 +274,7 @@ def unserved_channel(ctx: RenderedContext) -> Iterator[Violation]:
         problems = [p for p in channel_problems([channel], VALUES_CHECKS) if not p.unknown]
         if not unserved.certain or not problems:
             continue  # RM006 reports the drop; the values findings, if any, stand
-        rules = list(dict.fromkeys(p.rule for p in sorted(problems, key=lambda p: p.rule)))
+        rules = sorted({p.rule for p in problems})
         shown = ", ".join(rules[:-1]) + f" and {rules[-1]}" if len(rules) > 1 else rules[0]
         message = (
             f"channel '{channel.name}' is configured but not served: the chart drops it {_why(problems)}; "
