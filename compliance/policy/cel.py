@@ -79,6 +79,18 @@ def compile_expression(source: str) -> Any:
         raise CelError(found.group(3).strip(), int(found.group(1)), int(found.group(2))) from None
 
 
+def regex_error(literal: str) -> str | None:
+    """Why the string literal `literal` (as written in CEL) is not a regular expression the engine's
+    `matches` compiles, or None: the engine itself is asked (Rust's `regex` syntax, not Python's)."""
+    try:
+        engine().compile(f'"".matches({literal})').execute()
+    except Exception as error:  # the engine raises RuntimeError naming the pattern; nothing else can fail here
+        text = " ".join(str(error).split())
+        found = re.search(r"\^ error: (.*?)(?:\.? Check function arguments.*)?$", text)
+        return found.group(1) if found else text.removeprefix("Function 'matches' error: ") or "does not compile"
+    return None
+
+
 # --- what an expression reads ----------------------------------------------------------------------------
 
 _TOKEN = re.compile(

@@ -260,19 +260,38 @@ class _Compiler:
         except CelError as error:
             where = reader.expression_where(positions, path, source, error.line, error.column)
             raise PolicyError(f"{where}: {_name(path)}: {error.message}") from None
-        allowed = {*VARIABLES[self.scope], *(("item", "index") if item else ())}
-        bound = set(MACRO_VARIABLE.findall(source))
-        for name in program.variables():
-            if name not in allowed and name not in bound and name not in TYPE_NAMES:
-                line, column = _position(source, name)
-                where = reader.expression_where(positions, path, source, line, column)
-                known = ", ".join(sorted(allowed))
-                raise PolicyError(
-                    f"{where}: {_name(path)}: undeclared variable {name!r} ({self.scope.value} scope has {known})"
-                )
+        self._check_types(path, source, program, item)
         return Expression(
             source, program, reader.where(positions, path), tuple(reads(source)), tuple(reads(source, "item"))
         )
+
+    def _check_types(self, path: Path, source: str, program: Any, item: bool) -> None:
+        """The static type check (`compliance.policy.celtypes`): exit 2 at the first error's position."""
+        from compliance.policy.cel import regex_error
+        from compliance.policy.celparse import Unsupported, line_column, parse
+        from compliance.policy.celtypes import CelTypeError, check
+
+        names = (*VARIABLES[self.scope], *(("item", "index") if item else ()))
+        hint = f" ({self.scope.value} scope has {', '.join(sorted(names))})"
+        try:
+            tree = parse(source)
+        except Unsupported:  # what the checker does not model is evaluated unchecked; its variables still are
+            self._check_variables(path, source, program, names, hint)
+            return
+        try:
+            check(tree, names, hint, lambda literal: regex_error(literal.text))
+        except CelTypeError as error:
+            line, column = line_column(source, error.at)
+            where = self.reader.expression_where(self.positions, path, source, line, column)
+            raise PolicyError(f"{where}: type error: {_name(path)}: {error.message}") from None
+
+    def _check_variables(self, path: Path, source: str, program: Any, names: tuple[str, ...], hint: str) -> None:
+        bound = set(MACRO_VARIABLE.findall(source))
+        for name in program.variables():
+            if name not in names and name not in bound and name not in TYPE_NAMES:
+                line, column = _position(source, name)
+                where = self.reader.expression_where(self.positions, path, source, line, column)
+                raise PolicyError(f"{where}: type error: {_name(path)}: undeclared variable {name!r}{hint}")
 
 
 def _position(source: str, name: str) -> tuple[int, int]:
