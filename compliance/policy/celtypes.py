@@ -198,6 +198,7 @@ OPERATORS = {
         "(string, string) -> string",
         "(bytes, bytes) -> bytes",
         "(list(A), list(A)) -> list(A)",
+        "(list(A), list(B)) -> list(dyn)",  # the engine concatenates lists of different types
         "(timestamp, duration) -> timestamp",
         "(duration, duration) -> duration",
     ),
@@ -230,19 +231,26 @@ def _bind(param: Type, arg: Type, bound: dict[str, Type]) -> bool:
     if param.kind[:1].isupper():
         known = bound.get(param.kind)
         if known is None or known == arg:
-            bound[param.kind] = arg if known is None else known
+            bound[param.kind] = arg
             return True
-        if comparable(known, arg):
-            bound[param.kind] = known if arg.kind in ("dyn", "null") else DYN
+        if comparable(known, arg):  # `dyn` on either side (or two numbers): the parameter is dyn from now on
+            bound[param.kind] = known if arg.kind == "null" else arg if known.kind == "null" else DYN
             return True
         return False
     if arg.kind == "dyn" or param.kind == "dyn":
-        for inner in param.params:  # what `dyn` stands for is unknown: its parameters are too
-            _bind(inner, DYN, bound)
+        for inner in param.params:  # what `dyn` stands for is unknown: so are the parameters it would bind
+            _unbind(inner, bound)
         return True
     if param.kind != arg.kind or len(param.params) != len(arg.params):
         return False
     return all(_bind(p, a, bound) for p, a in zip(param.params, arg.params, strict=True))
+
+
+def _unbind(param: Type, bound: dict[str, Type]) -> None:
+    if param.kind[:1].isupper():
+        bound[param.kind] = DYN
+    for inner in param.params:
+        _unbind(inner, bound)
 
 
 def substitute(result: Type, bound: Mapping[str, Type]) -> Type:
@@ -264,7 +272,7 @@ def comparable(left: Type, right: Type) -> bool:
 
 def resolve(function: Function, args: tuple[Type, ...]) -> Type | None:
     """The result type of calling `function` with `args`; None when no overload takes them. Several
-    overloads matching (a `dyn` argument) give their common result, else `dyn`."""
+    overloads matching a `dyn` argument give their common result, else `dyn`."""
     if function.variadic:
         return DYN if args else None
     results = []
@@ -274,6 +282,8 @@ def resolve(function: Function, args: tuple[Type, ...]) -> Type | None:
             results.append(substitute(result, bound))
     if not results:
         return None
+    if all(arg.kind != "dyn" for arg in args):  # known types: the first overload that takes them
+        return results[0]
     return results[0] if all(r == results[0] for r in results) else DYN
 
 

@@ -1,8 +1,9 @@
 """Policy files: `kind: Policy` documents (apiVersion compliance.policy/v1), read with positions and checked.
 
 A file may hold several documents. Every problem is a `PolicyError` naming file:line:column (exit 2):
-an unknown key, a missing field, a CEL expression that does not parse, a variable the scope does not
-have. Expressions are compiled here, once per run; `compliance.policy.check` evaluates them.
+an unknown key, a missing field, a CEL expression that does not parse or does not type-check
+(`compliance.policy.celtypes`: a variable the scope does not have, no overload for these argument types).
+Expressions are compiled here, once per run; `compliance.policy.check` evaluates them.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ API_VERSION = "compliance.policy/v1"
 MAX_POLICY_BYTES = 1024 * 1024
 DOCS = {"what": "What it does", "why": "Why it matters", "example": "Example", "useInstead": "Use instead"}
 DOCS_KEYS = (*DOCS, "howToFix")
-TYPE_NAMES = {"bool", "int", "uint", "double", "string", "bytes", "list", "map", "null_type", "type"}
 MACRO_VARIABLE = re.compile(r"\.\s*(?:all|exists|exists_one|existsOne|map|filter)\s*\(\s*([A-Za-z_]\w*)\s*,")
 # what each scope binds (`item` and `index` inside a `forEach` validation)
 VARIABLES = {
@@ -286,6 +286,9 @@ class _Compiler:
             raise PolicyError(f"{where}: type error: {_name(path)}: {error.message}") from None
 
     def _check_variables(self, path: Path, source: str, program: Any, names: tuple[str, ...], hint: str) -> None:
+        """Without a tree (`Unsupported`): only the variables the engine reports, against the scope's."""
+        from compliance.policy.celtypes import TYPE_NAMES
+
         bound = set(MACRO_VARIABLE.findall(source))
         for name in program.variables():
             if name not in names and name not in bound and name not in TYPE_NAMES:
