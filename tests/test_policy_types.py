@@ -151,6 +151,7 @@ def test_dyn_paths_are_accepted(tmp_path: Path, expression: str, scope: str) -> 
 # ── property: random well-typed expressions over dyn values are accepted ───────────────────────────────────
 
 DYN = ["values.a", "values.a.b", 'values["k"].c', "values.l[0]", "blueprint.spec", "chart.name", "release.version"]
+DYN += ["values.?a.?b.orValue(values.c)", "blueprint.?spec.x.value()"]
 KINDS = ("bool", "int", "string", "ints", "strings")  # ints, strings: lists of them
 LEAVES = {
     "bool": ["true", "false"],
@@ -236,3 +237,64 @@ def test_random_well_typed_expressions_over_dyn_values_are_accepted(rng: random.
     source = expression(rng, kind, 4)
     compile_expression(source)  # the engine parses it (what the checker sees is valid CEL)
     check(parse(source), RELEASE_SCOPE)  # raises CelTypeError on a refusal
+
+
+# ── optional field selection `.?` (Kubernetes CEL), which the engine's parser refuses ────────────────────
+
+# cel-spec tests/simple/testdata/optionals.textproto cases on maps, and what they give
+OPTIONALS = [
+    ("{}.?x.hasValue()", False),
+    ("{'x': {'y': 'z'}}.?x.y.value()", "z"),
+    ("has({}.?x.y)", False),
+    ("has({'x': {'y': 'z'}}.?x.y)", True),
+    ("{'null_key': dyn(null)}.?null_key.hasValue()", True),
+    ("{}.?null_key.invalid.hasValue()", False),
+    ("{'c': {'dashed-index': 'goodbye'}}.?c.missing.orValue('default')", "default"),
+    ("{'a': {'b': 1}}.?a.?b.orValue(7) + {'a': {}}.?a.?b.orValue(7)", 8),
+]
+
+
+@pytest.mark.parametrize(("source", "expected"), OPTIONALS)
+def test_optional_field_selection_evaluates_as_cel_spec_says(source: str, expected: object) -> None:
+    from compliance.policy.cel import compile_expression, new_context
+
+    assert compile_expression(source).execute(new_context({})) == expected
+    check(parse(source), ())
+
+
+def test_optional_selection_on_a_present_null_fails_as_cel_spec_says() -> None:
+    from compliance.policy.cel import compile_expression, new_context
+
+    with pytest.raises(TypeError):  # cel-spec: "no such key"
+        compile_expression("{'null_key': dyn(null)}.?null_key.invalid.hasValue()").execute(new_context({}))
+
+
+def test_a_policy_with_optional_selection_finds_what_its_has_form_finds(tmp_path: Path) -> None:
+    from compliance.app.api import lint_path
+
+    def findings(expression: str) -> list[tuple[object, ...]]:
+        policy = tmp_path / "policies" / "audit.yaml"
+        policy.parent.mkdir(exist_ok=True)
+        policy.write_text(policy_text(expression) + "      path: audit.retentionDays\n")
+        run = lint_path(str(FIXTURES / "bad-policy"), select=("ORG201",), rule_paths=(str(policy),))
+        return sorted((f.cluster, f.severity.value, f.location.path, f.location.line) for f in run.findings)
+
+    optional = findings("values.?audit.?retentionDays.orValue(0) >= 400")
+    guarded = findings("has(values.audit) && has(values.audit.retentionDays) && values.audit.retentionDays >= 400")
+    assert optional == guarded
+    assert {severity for _, severity, _, _ in optional} == {"error", "info"}  # violations, and gamma's unknown
+
+
+@pytest.mark.parametrize(
+    ("expression", "needle", "message"),
+    [
+        ('release.?nme.orValue("") == ""', "nme", "undefined field 'nme' of release"),
+        ("values.?a + 1 > 2", "+", "applied to '(optional(dyn), int)'"),
+        ("values.l.first().?x.hasValue()", "x", "'.?' selects in a map, not in 'optional(dyn)'"),
+    ],
+)
+def test_optional_selection_is_type_checked(tmp_path: Path, expression: str, needle: str, message: str) -> None:
+    policy, error = load_error(tmp_path, policy_text(expression))
+    column = len("    - expression: '") + expression.index(needle) + 1
+    assert error.startswith(f"{policy}:7:{column}: type error: "), error
+    assert message in error, error

@@ -3,11 +3,13 @@ node keeps its offset in the source, so a type error names its line and column i
 
 The engine (`common-expression-language`) parses and evaluates, but exposes no syntax tree and no checker;
 it parses every expression first, so this parser only sees text the engine accepted. The grammar is CEL's
-(github.com/google/cel-spec, doc/langdef.md): a conditional over `||`, `&&`, relations, `+ -`, `* / %`,
-unary `! -`, members (`.f`, `.f(...)`, `[i]`), and primaries (identifiers, calls, parentheses, list and
-map literals, literals). What the engine accepts and this parser does not (message construction
-`T{f: v}`, the optional `.?` syntax the engine refuses anyway) raises `Unsupported`: the expression is then
-not type-checked, never refused for it.
+(github.com/google/cel-spec, doc/langdef.md): a conditional over the binary operators (precedence
+climbing), unary `! -`, members (`.f`, `.?f`, `.f(...)`, `[i]`), and primaries (identifiers, calls,
+parentheses, list and map literals, literals). What the engine accepts and this parser does not (message construction
+`T{f: v}`) raises `Unsupported`: the expression is then not type-checked, never refused for it.
+
+The engine's parser refuses Kubernetes CEL's optional field selection `a.?f`; this one reads it, and
+`engine_source` writes the expression back without it (`optional_chain`), for the engine to compile.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ class Ident(Node):
 class Select(Node):  # `at`: the field name
     operand: Node
     field: str
+    optional: bool = False  # `operand.?field` (Kubernetes CEL's optional field selection)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +136,7 @@ def _string_value(text: str) -> str | None:
 
 
 _RELATIONS = {"<", "<=", ">", ">=", "==", "!=", "in"}
+_PRECEDENCE = {"||": 1, "&&": 2, **dict.fromkeys(_RELATIONS, 3), "+": 4, "-": 4, "*": 5, "/": 5, "%": 5}
 _KEYWORDS = {"true": "bool", "false": "bool", "null": "null"}
 
 
@@ -162,24 +166,22 @@ class _Parser:
         self.depth += 1
         if self.depth > MAX_DEPTH:
             raise Unsupported("expression nested too deeply")
-        condition = self.binary(0)
+        condition = self.binary()
         question = self.accept("?")
         if question is not None:
-            then = self.binary(0)
+            then = self.binary()
             self.take(":")
             condition = Conditional(question.at, condition, then, self.expression())
         self.depth -= 1
         return condition
 
-    _LEVELS = (("||",), ("&&",), tuple(_RELATIONS), ("+", "-"), ("*", "/", "%"))
-
-    def binary(self, level: int) -> Node:
-        if level == len(self._LEVELS):
-            return self.unary()
-        left = self.binary(level + 1)
+    def binary(self, minimum: int = 1) -> Node:
+        """Precedence climbing over the binary operators (all left-associative)."""
+        left = self.unary()
         while True:
             token = self.token
-            if token.text not in self._LEVELS[level] or token.kind not in ("op", "ident"):
+            level = _PRECEDENCE.get(token.text, 0) if token.kind in ("op", "ident") else 0
+            if level < minimum:
                 return left
             self.take()
             left = Binary(token.at, token.text, left, self.binary(level + 1))
@@ -195,9 +197,13 @@ class _Parser:
 
     def member(self, node: Node) -> Node:
         while True:
-            if self.token.text == ".?":
-                raise Unsupported("optional field selection")
-            if self.accept("."):
+            optional = self.accept(".?")
+            if optional is not None:
+                name = self.take()
+                if name.kind != "ident":
+                    raise Unsupported(f"expected a field name at {name.at}")
+                node = Select(name.at, node, name.text, optional=True)
+            elif self.accept("."):
                 name = self.take()
                 if name.kind != "ident":
                     raise Unsupported(f"expected a field name at {name.at}")
@@ -279,3 +285,70 @@ def line_column(source: str, offset: int) -> tuple[int, int]:
     """1-based line and column of `offset` in `source`."""
     line = source.count("\n", 0, offset) + 1
     return line, offset - (source.rfind("\n", 0, offset) + 1) + 1
+
+
+# --- optional field selection, written for the engine ---------------------------------------------------
+
+
+def optional_chain(node: Node) -> tuple[Node, tuple[Select, ...]] | None:
+    """For `base.?f1.f2.?f3`: its base and the selections from the first `.?` on; else None. After a `.?`,
+    each selection is optional too: an absent field gives `optional.none()` (cel-spec optionals)."""
+    steps: list[Select] = []
+    while isinstance(node, Select):
+        steps.append(node)
+        node = node.operand
+    steps.reverse()
+    first = next((i for i, step in enumerate(steps) if step.optional), None)
+    if first is None:
+        return None
+    return steps[first].operand, tuple(steps[first:])
+
+
+_ATOMS = (Ident, Select, Call, Index, ListLit, MapLit)
+
+
+def engine_source(node: Node) -> str:
+    """`node` as CEL the engine compiles: `base.?a.b` becomes
+    `(has(base.a) && has(base.a.b)) ? optional.of(base.a.b) : optional.none()`; all else as written."""
+    chain = optional_chain(node)
+    if chain is not None:
+        path = _path(*chain)
+        return f"({_present(*chain)} ? optional.of({path}) : optional.none())"
+    if isinstance(node, Literal):
+        return node.text
+    if isinstance(node, Ident):
+        return node.name
+    if isinstance(node, Select):
+        return f"{_operand(node.operand)}.{node.field}"
+    if isinstance(node, Call):
+        if node.name == "has" and node.target is None and len(node.args) == 1:
+            inner = optional_chain(node.args[0])
+            if inner is not None:
+                return f"({_present(*inner)})"
+        args = ", ".join(engine_source(a) for a in node.args)
+        return f"{_operand(node.target)}.{node.name}({args})" if node.target is not None else f"{node.name}({args})"
+    if isinstance(node, Index):
+        return f"{_operand(node.operand)}[{engine_source(node.index)}]"
+    if isinstance(node, ListLit):
+        return f"[{', '.join(engine_source(item) for item in node.items)}]"
+    if isinstance(node, MapLit):
+        return "{" + ", ".join(f"{engine_source(k)}: {engine_source(v)}" for k, v in node.entries) + "}"
+    if isinstance(node, Unary):
+        return f"{node.op}({engine_source(node.operand)})"
+    if isinstance(node, Binary):
+        return f"({engine_source(node.left)} {node.op} {engine_source(node.right)})"
+    assert isinstance(node, Conditional)
+    return f"({engine_source(node.condition)} ? {engine_source(node.then)} : {engine_source(node.otherwise)})"
+
+
+def _operand(node: Node) -> str:
+    text = engine_source(node)
+    return text if isinstance(node, _ATOMS) and optional_chain(node) is None else f"({text})"
+
+
+def _path(base: Node, steps: tuple[Select, ...]) -> str:
+    return ".".join((_operand(base), *(step.field for step in steps)))
+
+
+def _present(base: Node, steps: tuple[Select, ...]) -> str:
+    return " && ".join(f"has({_path(base, steps[: n + 1])})" for n in range(len(steps)))

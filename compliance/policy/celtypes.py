@@ -30,6 +30,7 @@ from compliance.policy.celparse import (
     Node,
     Select,
     Unary,
+    optional_chain,
 )
 
 
@@ -396,7 +397,18 @@ class Checker:
         raise CelTypeError(f"type '{operand}' does not support field selection ({field!r})", at)
 
     def _select(self, node: Select) -> Type:
-        return self._field(self.check(node.operand), node.field, node.at)
+        chain = optional_chain(node)
+        if chain is None:
+            return self._field(self.check(node.operand), node.field, node.at)
+        base, steps = chain
+        found = self.check(base)
+        if found.kind == "optional":
+            raise CelTypeError(
+                f"'.?' selects in a map, not in '{found}': write .value().?{steps[0].field}", steps[0].at
+            )
+        for step in steps:
+            found = self._field(found, step.field, step.at)
+        return Type("optional", (found,))
 
     def _call(self, node: Call) -> Type:
         if node.target is None and node.name == "has" and len(node.args) == 1 and isinstance(node.args[0], Select):
