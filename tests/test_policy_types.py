@@ -298,3 +298,21 @@ def test_optional_selection_is_type_checked(tmp_path: Path, expression: str, nee
     column = len("    - expression: '") + expression.index(needle) + 1
     assert error.startswith(f"{policy}:7:{column}: type error: "), error
     assert message in error, error
+
+
+def test_namespaced_extension_functions_the_checker_accepts_evaluate(tmp_path: Path) -> None:
+    from compliance.app.api import lint_path
+
+    calls = 'math.greatest(values.a, 2) == 2 && sets.contains(["a"], ["a"]) && base64.encode(b"a") == "YQ=="'
+    calls += " && lists.range(2).size() == 2 && optional.of(1).orValue(0) == 1"
+
+    def messages(expression: str) -> list[str]:
+        policy = tmp_path / "policies" / "ns.yaml"
+        policy.parent.mkdir(exist_ok=True)
+        policy.write_text(policy_text(expression).replace("values.a", "dyn(1)"))
+        run = lint_path(str(FIXTURES / "clean"), select=("ORG201",), rule_paths=(str(policy),))
+        return [f.message for f in run.findings]
+
+    assert messages(calls) == []
+    refused = messages(f"!({calls})")
+    assert refused and all(m == "typed" for m in refused), refused  # false, not "could not evaluate"

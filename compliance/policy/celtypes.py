@@ -74,7 +74,7 @@ DYN, NULL, BOOL, INT, UINT, DOUBLE, STRING, BYTES, TYPE = map(
 )
 NUMBERS = {"int", "uint", "double"}
 ORDERED = NUMBERS | {"bool", "string", "bytes", "timestamp", "duration"}
-TYPE_NAMES = {"bool", "int", "uint", "double", "string", "bytes", "list", "map", "null_type", "type"}
+TYPE_NAMES = {"bool", "int", "uint", "double", "string", "bytes", "list", "map", "null_type", "type", "optional_type"}
 MACROS = {"all": 2, "exists": 2, "exists_one": 2, "existsOne": 2, "filter": 2, "map": 3}
 
 
