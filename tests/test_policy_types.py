@@ -82,9 +82,11 @@ def test_a_message_placeholder_and_match_are_checked_too(tmp_path: Path) -> None
     text = policy_text("true").replace("  validations:", match + "  validations:")
     policy, error = load_error(tmp_path, text)
     assert error.startswith(f"{policy}:6:44: type error: spec.match: "), error
-    text = policy_text("true") + "      message: 'kept {{ values.days + \"d\" }} and {{ size(true) }}'\n"
-    policy, error = load_error(tmp_path, text)
-    assert "type error: spec.validations[0].message: found no matching overload for 'size'" in error, error
+    message = "      message: 'kept {{ values.days + \"d\" }} and {{  size(true) }}'"
+    policy, error = load_error(tmp_path, policy_text("true") + message + "\n")
+    column = message.index("size(true)") + 1  # in the placeholder, counted from the line's start
+    assert error.startswith(f"{policy}:8:{column}: type error: spec.validations[0].message: "), error
+    assert "found no matching overload for 'size' applied to '(bool)'" in error, error
 
 
 def test_a_type_error_is_exit_2_without_a_traceback(tmp_path: Path) -> None:

@@ -238,8 +238,16 @@ def _validation(
     )
     message = _text(reader, positions, (*at, "message"), item.get("message"), required=False)
     parts: list[str | Expression] = []
-    for number, part in enumerate(re.split(r"\{\{(.*?)\}\}", message)):
-        parts.append(compile_((*at, "message"), part.strip(), for_each is not None) if number % 2 else part)
+    last = 0
+    for found in re.finditer(r"\{\{(.*?)\}\}", message):
+        inner = found.group(1)
+        start = found.start(1) + len(inner) - len(inner.lstrip())  # an error's position is the message's
+        parts += [
+            message[last : found.start()],
+            compile_((*at, "message"), inner.strip(), for_each is not None, (message, start)),
+        ]
+        last = found.end()
+    parts.append(message[last:])
     path = parse_path(_text(reader, positions, (*at, "path"), item["path"])) if item.get("path") is not None else ()
     return Validation(expression, tuple(p for p in parts if p != ""), message_expression, path, for_each)
 
@@ -249,21 +257,37 @@ class _Compiler:
 
     def __init__(self, reader: Reader, positions: Mapping[Path, Any], scope: Scope) -> None:
         self.reader, self.positions, self.scope = reader, positions, scope
+        self.within: tuple[str, int] | None = None
 
-    def __call__(self, path: Path, source: Any, item: bool = False) -> Expression:
+    def __call__(
+        self, path: Path, source: Any, item: bool = False, within: tuple[str, int] | None = None
+    ) -> Expression:
+        """The compiled expression `source` at `path`; `within`: the scalar holding it (a message's
+        `{{ }}` placeholder) and its offset there, which error positions count from."""
         from compliance.policy.cel import CelError, compile_expression, reads
 
         reader, positions = self.reader, self.positions
         source = _text(reader, positions, path, source)
+        self.within = within
         try:
             program = compile_expression(source)
         except CelError as error:
-            where = reader.expression_where(positions, path, source, error.line, error.column)
+            where = self._where(path, source, error.line, error.column)
             raise PolicyError(f"{where}: {_name(path)}: {error.message}") from None
         self._check_types(path, source, program, item)
         return Expression(
             source, program, reader.where(positions, path), tuple(reads(source)), tuple(reads(source, "item"))
         )
+
+    def _where(self, path: Path, source: str, line: int, column: int) -> str:
+        """file:line:column of (`line`, `column`) in the expression `source` at `path`."""
+        if self.within is not None:
+            from compliance.policy.celparse import line_column
+
+            scalar, start = self.within
+            offset = sum(len(text) + 1 for text in source.split("\n")[: line - 1]) + column - 1
+            source, (line, column) = scalar, line_column(scalar, start + offset)
+        return self.reader.expression_where(self.positions, path, source, line, column)
 
     def _check_types(self, path: Path, source: str, program: Any, item: bool) -> None:
         """The static type check (`compliance.policy.celtypes`): exit 2 at the first error's position."""
@@ -282,8 +306,9 @@ class _Compiler:
             check(tree, names, hint, lambda literal: regex_error(literal.text))
         except CelTypeError as error:
             line, column = line_column(source, error.at)
-            where = self.reader.expression_where(self.positions, path, source, line, column)
-            raise PolicyError(f"{where}: type error: {_name(path)}: {error.message}") from None
+            raise PolicyError(
+                f"{self._where(path, source, line, column)}: type error: {_name(path)}: {error.message}"
+            ) from None
 
     def _check_variables(self, path: Path, source: str, program: Any, names: tuple[str, ...], hint: str) -> None:
         """Without a tree (`Unsupported`): only the variables the engine reports, against the scope's."""
@@ -292,8 +317,7 @@ class _Compiler:
         bound = set(MACRO_VARIABLE.findall(source))
         for name in program.variables():
             if name not in names and name not in bound and name not in TYPE_NAMES:
-                line, column = _position(source, name)
-                where = self.reader.expression_where(self.positions, path, source, line, column)
+                where = self._where(path, source, *_position(source, name))
                 raise PolicyError(f"{where}: type error: {_name(path)}: undeclared variable {name!r}{hint}")
 
 
