@@ -253,7 +253,7 @@ def _validation(
 
 
 class _Compiler:
-    """Compiles a policy's expressions, each error located in the file; checks the variables it names."""
+    """Compiles and type-checks a policy's expressions, each error located in the file."""
 
     def __init__(self, reader: Reader, positions: Mapping[Path, Any], scope: Scope) -> None:
         self.reader, self.positions, self.scope = reader, positions, scope
@@ -312,11 +312,11 @@ class _Compiler:
 
     def _check_variables(self, path: Path, source: str, program: Any, names: tuple[str, ...], hint: str) -> None:
         """Without a tree (`Unsupported`): only the variables the engine reports, against the scope's."""
-        from compliance.policy.celtypes import TYPE_NAMES
+        from compliance.policy.celtypes import NAMESPACES, TYPE_NAMES
 
         bound = set(MACRO_VARIABLE.findall(source))
-        for name in program.variables():
-            if name not in names and name not in bound and name not in TYPE_NAMES:
+        for name in program.variables():  # `math.greatest(...)`: the engine reports `math` as a variable
+            if name not in names and name not in bound and name not in TYPE_NAMES and name not in NAMESPACES:
                 where = self._where(path, source, *_position(source, name))
                 raise PolicyError(f"{where}: type error: {_name(path)}: undeclared variable {name!r}{hint}")
 
