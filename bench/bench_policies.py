@@ -2,6 +2,7 @@
 """Benchmark: the cost of 20 declarative policies (YAML + CEL) on the 10x corpus, against the same run without.
 
 Usage: python3 bench/bench_policies.py [--corpus DIR] [--scale 10] [--repeat 3] [--whole-values]
+       python3 bench/bench_policies.py --load [--repeat 5]
 
 Builds the scaled corpus as bench_lint.py does (one repository, blueprints and clusters copied N times) and
 writes 20 policies (14 release, 4 blueprint, 2 repository scope: has() guards, comparisons, macros over
@@ -11,6 +12,12 @@ of the parts the policies read. Then it runs `compliance lint --renderer none --
 process with and without `--rules` that folder, and prints the median CPU seconds (user + system: the
 machine may be shared) and wall seconds of each, the CPU difference, and how many findings the policies
 produced. Prints figures; asserts nothing (not a test).
+
+`--load` measures what loading the same 20 policies costs, with and without the static type check
+(`compliance.policy.celtypes`, switched off for the baseline by replacing the loader's call to it): in a
+fresh process each time, the first load (importing the engine and the checker, compiling and checking
+every expression) and then the mean of 20 more loads in that process (compiling and checking only),
+in CPU time of the process (the machine may be shared); median of `--repeat` processes.
 """
 
 from __future__ import annotations
@@ -94,6 +101,42 @@ def write_policies(folder: Path, whole_values: bool = False) -> int:
     return len(texts)
 
 
+_LOAD = """
+import sys, time
+from compliance.policy import document
+if sys.argv[2] == "off":
+    document._Compiler._check_types = lambda *args: None
+from compliance.app.api import load_registry
+start = time.process_time()
+load_registry([sys.argv[1]])
+first = time.process_time() - start
+start = time.process_time()
+for _ in range(20):
+    load_registry([sys.argv[1]])
+print(first, (time.process_time() - start) / 20)
+"""
+
+
+def load_cost(repeat: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        count = write_policies(Path(tmp))
+        figures: dict[str, list[tuple[float, float]]] = {"off": [], "on": []}
+        for _ in range(repeat):
+            for mode in figures:
+                done = subprocess.run(
+                    [sys.executable, "-c", _LOAD, tmp, mode], capture_output=True, text=True, check=True
+                )
+                first, again = map(float, done.stdout.split())
+                figures[mode].append((first, again))
+    print(f"loading {count} policies (CPU time); median of {repeat} processes")
+    median = {m: tuple(statistics.median(f[i] for f in runs) for i in (0, 1)) for m, runs in figures.items()}
+    for mode, label in (("off", "without the type check"), ("on", "with the type check")):
+        first, again = median[mode]
+        print(f"  {label:23}  first load {1000 * first:7.1f} ms   again {1000 * again:6.2f} ms")
+    extra = [1000 * (median["on"][i] - median["off"][i]) for i in (0, 1)]
+    print(f"  the type check adds     first load {extra[0]:+7.1f} ms   again {extra[1]:+6.2f} ms")
+
+
 def main() -> None:
     corpus_root = Path(os.environ.get("COMPLIANCE_CORPUS", Path(__file__).resolve().parents[2] / "shared" / "corpus"))
     parser = argparse.ArgumentParser()
@@ -101,7 +144,11 @@ def main() -> None:
     parser.add_argument("--scale", type=int, default=10)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--whole-values", action="store_true", help="one policy reads all of values")
+    parser.add_argument("--load", action="store_true", help="only the cost of loading the policies")
     args = parser.parse_args()
+    if args.load:
+        load_cost(args.repeat)
+        return
     script, _ = find_compliance()
     with tempfile.TemporaryDirectory() as tmp:
         scaled, policies = Path(tmp) / "corpus", Path(tmp) / "policies"

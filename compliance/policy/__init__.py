@@ -1,9 +1,10 @@
 """Declarative policies: YAML documents with CEL expressions, registered in a run's Registry as rules.
 
-`add_policies` reads a policy file (or a folder's `*.yaml`, not its `*_test.yaml` tests), compiles each
-expression once (`compliance.policy.document`) and adds one rule per policy to the registry builder
-(`compliance.policy.check`): `rules`, `explain`, suppressions, baselines and every output format treat
-them as any other rule. The CEL engine is imported only here, when a policy file is loaded.
+`add_policies` reads a policy file (or a folder's `*.yaml`, not its `*_test.yaml` tests), compiles and
+type-checks each expression once (`compliance.policy.document`, `compliance.policy.celtypes`) and adds
+one rule per policy to the registry builder (`compliance.policy.check`): `rules`, `explain`,
+suppressions, baselines and every output format treat them as any other rule. The CEL engine is
+imported only here, when a policy file is loaded.
 
 Trust (docs/security.md): a policy cannot run code, but it decides what the gate checks. A policy file
 inside a linted repository is refused unless the repository's rules are trusted

@@ -68,15 +68,41 @@ _POSITION = re.compile(r"<input>:(\d+):(\d+): (.*?)(?:\n|$)")
 
 
 def compile_expression(source: str) -> Any:
-    """A compiled program; a CelError with the position of the first syntax error otherwise."""
+    """A compiled program; a CelError with the position of the first syntax error otherwise. The engine's
+    parser refuses the optional field selection `a.?f`: such an expression is compiled as
+    `compliance.policy.celparse.engine_source` writes it without (its `source` stays the original)."""
     try:
         return engine().compile(source)
     except (ValueError, TypeError, RuntimeError) as error:
-        text = str(error)
-        found = _POSITION.search(text)
-        if found is None:
-            raise CelError(text.splitlines()[0] if text else type(error).__name__) from None
-        raise CelError(found.group(3).strip(), int(found.group(1)), int(found.group(2))) from None
+        problem = _syntax_error(error)
+    if "'.?'" in problem.message:
+        from compliance.policy.celparse import Unsupported, engine_source, parse
+
+        try:
+            return engine().compile(engine_source(parse(source)))
+        except (Unsupported, ValueError, TypeError, RuntimeError):
+            pass  # not an expression this parser reads: the engine's own error stands
+    raise problem
+
+
+def _syntax_error(error: Exception) -> CelError:
+    text = str(error)
+    found = _POSITION.search(text)
+    if found is None:
+        return CelError(text.splitlines()[0] if text else type(error).__name__)
+    return CelError(found.group(3).strip(), int(found.group(1)), int(found.group(2)))
+
+
+def regex_error(literal: str) -> str | None:
+    """Why the string literal `literal` (as written in CEL) is not a regular expression the engine's
+    `matches` compiles, or None: the engine itself is asked (Rust's `regex` syntax, not Python's)."""
+    try:
+        engine().compile(f'"".matches({literal})').execute()
+    except Exception as error:  # the engine raises RuntimeError naming the pattern; nothing else can fail here
+        text = " ".join(str(error).split())
+        found = re.search(r"\^ error: (.*?)(?:\.? Check function arguments.*)?$", text)
+        return found.group(1) if found else text.removeprefix("Function 'matches' error: ") or "does not compile"
+    return None
 
 
 # --- what an expression reads ----------------------------------------------------------------------------
@@ -136,6 +162,9 @@ def _chain(tokens: list[_Token], at: int) -> tuple[list[str | int], int]:
     while at < len(tokens):
         token = tokens[at]
         following = tokens[at + 1 : at + 4]
+        if token.text == "." and following[:1] and following[0].text == "?" and len(following) > 1:
+            following = following[1:]  # `.?field`: optional selection reads the field as `.field` does
+            at += 1
         if token.text == "." and following and following[0].kind == "ident":
             if len(following) > 1 and following[1].text == "(":
                 break  # a method or macro on this value: it reads the whole of it

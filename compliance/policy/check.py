@@ -50,8 +50,11 @@ def used(policies: Sequence[Policy]) -> tuple[set[str], set[str], Pruning]:
                 pruning = _keep(pruning, validation.for_each)
         for expression in expressions:
             if expression is not None:
-                variables.update(expression.program.variables())
-                functions.update(expression.program.functions())
+                names, called = expression.program.variables(), expression.program.functions()
+                variables.update(names)
+                functions.update(called)
+                # `math.greatest(...)` is the engine's variable `math` and function `greatest`
+                functions.update(f"{space}.{name}" for space in names for name in called)
                 for path, _ in expression.reads:
                     pruning = _keep(pruning, path)
     return variables, functions & extension_functions(), pruning

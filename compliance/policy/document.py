@@ -1,8 +1,9 @@
 """Policy files: `kind: Policy` documents (apiVersion compliance.policy/v1), read with positions and checked.
 
 A file may hold several documents. Every problem is a `PolicyError` naming file:line:column (exit 2):
-an unknown key, a missing field, a CEL expression that does not parse, a variable the scope does not
-have. Expressions are compiled here, once per run; `compliance.policy.check` evaluates them.
+an unknown key, a missing field, a CEL expression that does not parse or does not type-check
+(`compliance.policy.celtypes`: a variable the scope does not have, no overload for these argument types).
+Expressions are compiled here, once per run; `compliance.policy.check` evaluates them.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ API_VERSION = "compliance.policy/v1"
 MAX_POLICY_BYTES = 1024 * 1024
 DOCS = {"what": "What it does", "why": "Why it matters", "example": "Example", "useInstead": "Use instead"}
 DOCS_KEYS = (*DOCS, "howToFix")
-TYPE_NAMES = {"bool", "int", "uint", "double", "string", "bytes", "list", "map", "null_type", "type"}
 MACRO_VARIABLE = re.compile(r"\.\s*(?:all|exists|exists_one|existsOne|map|filter)\s*\(\s*([A-Za-z_]\w*)\s*,")
 # what each scope binds (`item` and `index` inside a `forEach` validation)
 VARIABLES = {
@@ -238,41 +238,87 @@ def _validation(
     )
     message = _text(reader, positions, (*at, "message"), item.get("message"), required=False)
     parts: list[str | Expression] = []
-    for number, part in enumerate(re.split(r"\{\{(.*?)\}\}", message)):
-        parts.append(compile_((*at, "message"), part.strip(), for_each is not None) if number % 2 else part)
+    last = 0
+    for found in re.finditer(r"\{\{(.*?)\}\}", message):
+        inner = found.group(1)
+        start = found.start(1) + len(inner) - len(inner.lstrip())  # an error's position is the message's
+        parts += [
+            message[last : found.start()],
+            compile_((*at, "message"), inner.strip(), for_each is not None, (message, start)),
+        ]
+        last = found.end()
+    parts.append(message[last:])
     path = parse_path(_text(reader, positions, (*at, "path"), item["path"])) if item.get("path") is not None else ()
     return Validation(expression, tuple(p for p in parts if p != ""), message_expression, path, for_each)
 
 
 class _Compiler:
-    """Compiles a policy's expressions, each error located in the file; checks the variables it names."""
+    """Compiles and type-checks a policy's expressions, each error located in the file."""
 
     def __init__(self, reader: Reader, positions: Mapping[Path, Any], scope: Scope) -> None:
         self.reader, self.positions, self.scope = reader, positions, scope
+        self.within: tuple[str, int] | None = None
 
-    def __call__(self, path: Path, source: Any, item: bool = False) -> Expression:
+    def __call__(
+        self, path: Path, source: Any, item: bool = False, within: tuple[str, int] | None = None
+    ) -> Expression:
+        """The compiled expression `source` at `path`; `within`: the scalar holding it (a message's
+        `{{ }}` placeholder) and its offset there, which error positions count from."""
         from compliance.policy.cel import CelError, compile_expression, reads
 
         reader, positions = self.reader, self.positions
         source = _text(reader, positions, path, source)
+        self.within = within
         try:
             program = compile_expression(source)
         except CelError as error:
-            where = reader.expression_where(positions, path, source, error.line, error.column)
+            where = self._where(path, source, error.line, error.column)
             raise PolicyError(f"{where}: {_name(path)}: {error.message}") from None
-        allowed = {*VARIABLES[self.scope], *(("item", "index") if item else ())}
-        bound = set(MACRO_VARIABLE.findall(source))
-        for name in program.variables():
-            if name not in allowed and name not in bound and name not in TYPE_NAMES:
-                line, column = _position(source, name)
-                where = reader.expression_where(positions, path, source, line, column)
-                known = ", ".join(sorted(allowed))
-                raise PolicyError(
-                    f"{where}: {_name(path)}: undeclared variable {name!r} ({self.scope.value} scope has {known})"
-                )
+        self._check_types(path, source, program, item)
         return Expression(
             source, program, reader.where(positions, path), tuple(reads(source)), tuple(reads(source, "item"))
         )
+
+    def _where(self, path: Path, source: str, line: int, column: int) -> str:
+        """file:line:column of (`line`, `column`) in the expression `source` at `path`."""
+        if self.within is not None:
+            from compliance.policy.celparse import line_column
+
+            scalar, start = self.within
+            offset = sum(len(text) + 1 for text in source.split("\n")[: line - 1]) + column - 1
+            source, (line, column) = scalar, line_column(scalar, start + offset)
+        return self.reader.expression_where(self.positions, path, source, line, column)
+
+    def _check_types(self, path: Path, source: str, program: Any, item: bool) -> None:
+        """The static type check (`compliance.policy.celtypes`): exit 2 at the first error's position."""
+        from compliance.policy.cel import regex_error
+        from compliance.policy.celparse import Unsupported, line_column, parse
+        from compliance.policy.celtypes import CelTypeError, check
+
+        names = (*VARIABLES[self.scope], *(("item", "index") if item else ()))
+        hint = f" ({self.scope.value} scope has {', '.join(sorted(names))})"
+        try:
+            tree = parse(source)
+        except Unsupported:  # what the checker does not model is evaluated unchecked; its variables still are
+            self._check_variables(path, source, program, names, hint)
+            return
+        try:
+            check(tree, names, hint, lambda literal: regex_error(literal.text))
+        except CelTypeError as error:
+            line, column = line_column(source, error.at)
+            raise PolicyError(
+                f"{self._where(path, source, line, column)}: type error: {_name(path)}: {error.message}"
+            ) from None
+
+    def _check_variables(self, path: Path, source: str, program: Any, names: tuple[str, ...], hint: str) -> None:
+        """Without a tree (`Unsupported`): only the variables the engine reports, against the scope's."""
+        from compliance.policy.celtypes import NAMESPACES, TYPE_NAMES
+
+        bound = set(MACRO_VARIABLE.findall(source))
+        for name in program.variables():  # `math.greatest(...)`: the engine reports `math` as a variable
+            if name not in names and name not in bound and name not in TYPE_NAMES and name not in NAMESPACES:
+                where = self._where(path, source, *_position(source, name))
+                raise PolicyError(f"{where}: type error: {_name(path)}: undeclared variable {name!r}{hint}")
 
 
 def _position(source: str, name: str) -> tuple[int, int]:
