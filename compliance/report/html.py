@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from compliance.engine.coverage import NOT_APPLICABLE, NOT_RUN, PASSED
 from compliance.model.findings import Finding, Severity, TraceStep
-from compliance.report import ReportData, grouped_reasons, not_run_text, scanned_text, summary
+from compliance.report import ReportData, grouped_reasons, not_run_text, releases_text, scanned_text, summary
 from compliance.report.html_audit import controls_section, identity_rows, info_table, register_table, summary_section
 from compliance.report.html_style import CSS
 from compliance.report.html_text import code as _code
@@ -219,6 +219,8 @@ def _verdict(data: ReportData, table: Posture) -> str:
     if not_run := not_run_text(data):
         detail += f" Not run (not passed): {not_run}."
     detail += f" Scanned {scanned_text(data)}."
+    if data.repos:
+        detail += f" {releases_text(data)}."
     if data.suppressed:
         detail += f" {_plural(len(data.suppressed), 'finding')} excepted, with reasons, in section 4."
     return (
