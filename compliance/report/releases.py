@@ -11,8 +11,9 @@ pin does not select (VER003), or with values from a `valuesFrom` source that can
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from compliance.engine.coverage import NOT_RUN
 from compliance.engine.registry import Scope
@@ -21,8 +22,9 @@ from compliance.model.semver import pin_admits
 from compliance.report.html_text import plural
 
 if TYPE_CHECKING:
+    from compliance.engine.coverage import Evaluation, Skip
+    from compliance.engine.registry import RuleSpec
     from compliance.model import HelmRelease, Repository
-    from compliance.report import ReportData
 
 NOT_APPLIED_REASON = "not applied by any cluster's build (FLX005)"
 NO_CHART_REASON = "chart not available (FLX007)"
@@ -32,6 +34,19 @@ VALUES_FROM_FAILS = "with a valuesFrom source Flux cannot read: the release fail
 VALUES_FROM_UNKNOWN = "with an optional valuesFrom source missing: those values unknown (FLX008)"
 RULES_NOT_SELECTED = "no rendered rule selected"
 NOTHING_TO_RENDER = "no templates to render"
+
+
+class Run(Protocol):
+    """What is counted from (`compliance.report.ReportData` has it; not imported: it imports this module)."""
+
+    @property
+    def repos(self) -> tuple[Repository, ...]: ...
+    @property
+    def rules(self) -> tuple[RuleSpec, ...]: ...
+    @property
+    def rendered(self) -> frozenset[tuple[str | None, str | None]]: ...
+    @property
+    def skipped(self) -> Mapping[Evaluation, Skip]: ...
 
 
 @dataclass(frozen=True)
@@ -110,7 +125,7 @@ def _caveats(repo: Repository, release: HelmRelease, has_chart: bool) -> list[st
     return found
 
 
-def release_coverage(data: ReportData) -> ReleaseCoverage:
+def release_coverage(data: Run) -> ReleaseCoverage:
     """What became of every HelmRelease of the run's repositories, and of the renders they would make."""
     skipped: Counter[str] = Counter()
     caveats: Counter[str] = Counter()
@@ -155,7 +170,7 @@ def release_coverage(data: ReportData) -> ReleaseCoverage:
     )
 
 
-def _not_rendered(data: ReportData, pair: tuple[str | None, str | None]) -> str:
+def _not_rendered(data: Run, pair: tuple[str | None, str | None]) -> str:
     """Why the release `pair` (blueprint or chart name, cluster) has no rendered objects, from the engine's
     record of its rendered rules: not run (no renderer, chart not rendered), else nothing to render."""
     rendered_rules = [spec.id for spec in data.rules if spec.scope is Scope.RENDERED]
