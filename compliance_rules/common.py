@@ -1,4 +1,4 @@
-"""Helpers the gateway-contract families share: how unknown values and values are named in messages,
+"""Helpers the gateway-contract families share: how values are named in messages,
 and which commercial channels are enabled for certain. No rules live here."""
 
 from __future__ import annotations
@@ -9,12 +9,6 @@ from compliance.engine.context import ReleaseContext, is_unknown
 from compliance.model import MISSING
 from compliance.yaml.spelling import spell
 from compliance_rules.gateway import Channel, commercial_channels
-
-
-def unknown_names(value: Any) -> str:
-    """`${A}, ${B}`: the Flux variables an unknown value depends on."""
-    names = getattr(value, "variables", ()) or ("?",)
-    return ", ".join(f"${{{name}}}" for name in names)
 
 
 def as_yaml(value: Any) -> str:

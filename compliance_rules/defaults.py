@@ -15,7 +15,7 @@ from compliance.engine.registry import Scope, rule
 from compliance.model.findings import Severity, Violation
 from compliance.yaml import Path
 from compliance_rules.attestation import in_cluster_host
-from compliance_rules.common import as_yaml, unknown_names
+from compliance_rules.common import as_yaml
 from compliance_rules.controls import CONFIGURATION, CREDENTIALS
 
 VLLM: Path = ("defaultChannels", "vllm")
@@ -78,23 +78,13 @@ def vllm_without_endpoint(ctx: ReleaseContext) -> Iterator[Violation]:
     enabled = vllm.get("enabled")
     endpoint = ctx.get(VLLM_ENDPOINT)
     if is_unknown(enabled):
-        if is_blank(endpoint):
-            yield ctx.at(
-                VLLM_ENDPOINT,
-                f"defaultChannels.vllm.enabled depends on {unknown_names(enabled)} and the "
-                "endpoint is empty; if it renders true the chart's render fails "
-                "(could not be checked)",
-                Severity.INFO,
-            )
+        if is_blank(endpoint):  # not run: the verdict is the variable's
+            yield ctx.unknown(VLLM_ENABLED, enabled, risk="the endpoint is empty: if it renders true, the render fails")
         return
     if not go_truthy(enabled):
         return
     if is_unknown(endpoint):
-        yield ctx.at(
-            VLLM_ENDPOINT,
-            f"defaultChannels.vllm.endpoint depends on {unknown_names(endpoint)}; could not check it is set",
-            Severity.INFO,
-        )
+        yield ctx.unknown(VLLM_ENDPOINT, endpoint)
     elif is_blank(endpoint):
         shown = "empty" if isinstance(endpoint, str) else "missing"
         yield ctx.at(
@@ -155,23 +145,13 @@ def template_external_vllm(ctx: ReleaseContext) -> Iterator[Violation]:
         return
     if is_unknown(enabled):
         if not is_unknown(endpoint) and not in_cluster_host(endpoint):
-            yield ctx.at(
-                VLLM_ENDPOINT,
-                f"defaultChannels.vllm.enabled depends on {unknown_names(enabled)}; if it "
-                f"renders true, every new cluster routes customers to {endpoint} outside the "
-                "cluster (could not be checked)",
-                Severity.INFO,
-            )
+            risk = f"if it renders true, every new cluster routes customers to {endpoint} outside the cluster"
+            yield ctx.unknown(VLLM_ENABLED, enabled, risk=risk)
         return
     if not go_truthy(enabled):
         return
     if is_unknown(endpoint):
-        yield ctx.at(
-            VLLM_ENDPOINT,
-            f"defaultChannels.vllm.endpoint depends on {unknown_names(endpoint)}; could not "
-            "check that the template's enabled channel stays in the cluster",
-            Severity.INFO,
-        )
+        yield ctx.unknown(VLLM_ENDPOINT, endpoint)
     elif not in_cluster_host(endpoint):
         yield ctx.at(
             VLLM_ENDPOINT,
@@ -232,22 +212,13 @@ def external_secret_without_key(ctx: ReleaseContext) -> Iterator[Violation]:
     key = ctx.get(ESO_KEY)
     if is_unknown(key):
         if go_truthy(enabled) or is_unknown(enabled):
-            yield ctx.at(
-                ESO_KEY,
-                "catalystIntegration.externalSecret.remoteRef.key depends on "
-                f"{unknown_names(key)}; could not check it is set",
-                Severity.INFO,
-            )
+            yield ctx.unknown(ESO_KEY, key)
         return
     if not is_blank(key):
         return
     if is_unknown(enabled):
-        yield ctx.at(
-            ESO_KEY,
-            f"catalystIntegration.externalSecret.enabled depends on {unknown_names(enabled)} and "
-            "remoteRef.key is empty; could not be checked",
-            Severity.INFO,
-        )
+        risk = "remoteRef.key is empty: if it renders true, the token never syncs"
+        yield ctx.unknown(ESO_ENABLED, enabled, risk=risk)
     elif go_truthy(enabled):
         yield ctx.at(
             ESO_KEY,

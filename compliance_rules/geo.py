@@ -17,7 +17,7 @@ from compliance.model import MISSING
 from compliance.model.findings import Severity, Violation
 from compliance.model.fixes import Edit, Fix
 from compliance.yaml import Path
-from compliance_rules.common import as_yaml, proven_commercial, unknown_names
+from compliance_rules.common import as_yaml, proven_commercial
 from compliance_rules.controls import SANCTIONS
 from compliance_rules.gateway import COMMERCIAL_CHANNEL_TYPES, SANCTIONED_BASELINE, gateway_or, is_gateway
 
@@ -99,12 +99,7 @@ def baseline_not_blocked(ctx: ReleaseContext) -> Iterator[Violation]:
     block = ctx.get(BLOCK)
     baseline = SANCTIONED_BASELINE.of(ctx.options)
     if is_unknown(block):
-        yield ctx.at(
-            BLOCK,
-            f"geo.sanctionedRegions.block depends on {unknown_names(block)}; "
-            "the sanctioned baseline could not be checked",
-            Severity.INFO,
-        )
+        yield ctx.unknown(BLOCK, block)
         return
     items = block if isinstance(block, list) else []
     codes = {item for item in items if isinstance(item, str) and not is_unknown(item)}
@@ -113,21 +108,12 @@ def baseline_not_blocked(ctx: ReleaseContext) -> Iterator[Violation]:
         return
     unknown_items = [item for item in items if is_unknown(item)]
     if is_unknown(relaxation):
-        yield ctx.at(
-            BLOCK,
-            f"geo.sanctionedRegions.block lacks {', '.join(missing)} and allowRelaxation depends "
-            f"on {unknown_names(relaxation)}; the sanctioned baseline could not be checked",
-            Severity.INFO,
-        )
+        yield ctx.unknown(RELAXATION, relaxation, risk=f"the block list lacks {', '.join(missing)}")
         return
     if unknown_items:
-        names = ", ".join(unknown_names(item) for item in unknown_items)
-        yield ctx.at(
-            BLOCK,
-            f"geo.sanctionedRegions.block lacks {', '.join(missing)} unless {names} supplies it; "
-            "the sanctioned baseline could not be checked",
-            Severity.INFO,
-        )
+        index = items.index(unknown_items[0])
+        risk = f"the list lacks {', '.join(missing)} unless it is this item"
+        yield ctx.unknown((*BLOCK, index), unknown_items[0], risk=risk)
         return
     if block is MISSING or block is None:
         shown = "geo.sanctionedRegions.block is not set"
@@ -201,23 +187,13 @@ def relaxation_unjustified(ctx: ReleaseContext) -> Iterator[Violation]:
     justification = ctx.get(JUSTIFICATION)
     if is_unknown(relaxation):
         if not isinstance(justification, str) or is_blank(justification):
-            yield ctx.at(
-                RELAXATION,
-                "geo.sanctionedRegions.allowRelaxation depends on "
-                f"{unknown_names(relaxation)} and no justification is recorded; if it renders "
-                "true the relaxation is unjustified",
-                Severity.INFO,
-            )
+            risk = "no justification is recorded: if it renders true, the relaxation is unjustified"
+            yield ctx.unknown(RELAXATION, relaxation, risk=risk)
         return
     if relaxation is not True:
         return
     if is_unknown(justification):
-        yield ctx.at(
-            JUSTIFICATION,
-            "sanctioned-region relaxation: the justification depends on "
-            f"{unknown_names(justification)} and could not be checked",
-            Severity.INFO,
-        )
+        yield ctx.unknown(JUSTIFICATION, justification)
     elif isinstance(justification, str) and not is_blank(justification):
         yield ctx.at(
             RELAXATION,

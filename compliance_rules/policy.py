@@ -18,7 +18,7 @@ from compliance.engine.registry import Scope, rule
 from compliance.model import MISSING
 from compliance.model.findings import Severity, Violation
 from compliance.yaml import Path
-from compliance_rules.common import as_yaml, proven_commercial, unknown_names
+from compliance_rules.common import as_yaml, proven_commercial
 from compliance_rules.controls import (
     ACCEPTABLE_USE,
     ADMIN_ACCESS,
@@ -98,12 +98,7 @@ def aup_off(ctx: ReleaseContext) -> Iterator[Violation]:
     if not commercial:
         return
     if is_unknown(enforcement):
-        yield ctx.at(
-            ENFORCEMENT,
-            f"aup.enforcement depends on {unknown_names(enforcement)}; with commercial channel "
-            f"{_names(commercial)} enabled it must not be off (could not be checked)",
-            Severity.INFO,
-        )
+        yield ctx.unknown(ENFORCEMENT, enforcement, risk="a commercial channel is enabled: it must not be off")
     elif enforcement is False:
         yield ctx.at(
             ENFORCEMENT,
@@ -157,12 +152,7 @@ def prompt_content_undisclosed(ctx: ReleaseContext) -> Iterator[Violation]:
     if is_unknown(disclosure) or (isinstance(disclosure, str) and not is_blank(disclosure)):
         return
     if is_unknown(logged):
-        yield ctx.at(
-            PROMPT_CONTENT,
-            f"audit.logPromptContent depends on {unknown_names(logged)} and no "
-            "audit.promptContentDisclosure is recorded; could not be checked",
-            Severity.INFO,
-        )
+        yield ctx.unknown(PROMPT_CONTENT, logged, risk="no audit.promptContentDisclosure is recorded")
     elif logged is True:
         if disclosure is MISSING or disclosure is None:
             shown = "missing"
@@ -224,11 +214,7 @@ def audit_retention(ctx: ReleaseContext) -> Iterator[Violation]:
         return
     enabled = ctx.get(AUDIT_ENABLED)
     if is_unknown(enabled):
-        yield ctx.at(
-            AUDIT_ENABLED,
-            f"audit.enabled depends on {unknown_names(enabled)}; could not check that the audit log is on",
-            Severity.INFO,
-        )
+        yield ctx.unknown(AUDIT_ENABLED, enabled)
     elif not go_truthy(enabled):
         shown = "is not set" if enabled is MISSING or enabled is None else f"is {as_yaml(enabled)}"
         yield ctx.at(AUDIT_ENABLED, f"audit.enabled {shown}: the audit log is off")
@@ -236,11 +222,7 @@ def audit_retention(ctx: ReleaseContext) -> Iterator[Violation]:
     minimum = MIN_RETENTION_DAYS.of(ctx.options)
     days = ctx.get(RETENTION)
     if is_unknown(days):
-        yield ctx.at(
-            RETENTION,
-            f"audit.retentionDays depends on {unknown_names(days)}; could not check it is at least {minimum}",
-            Severity.INFO,
-        )
+        yield ctx.unknown(RETENTION, days)
         return
     number = _as_number(days)
     if number is not None and number < minimum:
@@ -289,11 +271,7 @@ def byok_scope(ctx: ReleaseContext) -> Iterator[Violation]:
         return
     scope = ctx.get(BYOK_SCOPE)
     if is_unknown(scope):
-        yield ctx.at(
-            BYOK_SCOPE,
-            f"byok.scope depends on {unknown_names(scope)}; could not check it is request-scoped or never",
-            Severity.INFO,
-        )
+        yield ctx.unknown(BYOK_SCOPE, scope)
         return
     if isinstance(scope, str) and scope in BYOK_SCOPES:
         return
@@ -350,12 +328,7 @@ def reseller_undisclosed(ctx: ReleaseContext) -> Iterator[Violation]:
     if not commercial:
         return
     if is_unknown(required):
-        yield ctx.at(
-            DISCLOSURE,
-            f"reseller.disclosureRequired depends on {unknown_names(required)}; with commercial "
-            f"channel {_names(commercial)} enabled it must be true (could not be checked)",
-            Severity.INFO,
-        )
+        yield ctx.unknown(DISCLOSURE, required, risk="a commercial channel is enabled: it must be true")
     elif required is False:
         yield ctx.at(
             DISCLOSURE,
@@ -409,21 +382,11 @@ def master_key_admin(ctx: ReleaseContext) -> Iterator[Violation]:
     if not isinstance(host, str) or is_blank(host):
         return
     if is_unknown(mode):
-        yield ctx.at(
-            ADMIN_MODE,
-            f"auth.adminUI.mode depends on {unknown_names(mode)} while ingress.adminHost is set; "
-            "could not check that the admin UI is not behind the master key",
-            Severity.INFO,
-        )
+        yield ctx.unknown(ADMIN_MODE, mode, risk="ingress.adminHost is set: it must not be masterKey")
     elif mode == "masterKey":
         if is_unknown(host):
-            yield ctx.at(
-                ADMIN_MODE,
-                "auth.adminUI.mode is masterKey and ingress.adminHost depends on "
-                f"{unknown_names(host)}; if it renders non-empty the master-key admin UI is "
-                "public (could not be checked)",
-                Severity.INFO,
-            )
+            risk = "auth.adminUI.mode is masterKey: if it renders non-empty, the master-key admin UI is public"
+            yield ctx.unknown(ADMIN_HOST, host, risk=risk)
         else:
             yield ctx.at(
                 ADMIN_MODE,

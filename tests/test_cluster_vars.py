@@ -71,7 +71,9 @@ def test_lint_judges_each_cluster_with_its_own_variables(marketplace: Path) -> N
     assert aup001(marketplace, "--var", "acme:AUP=off") == ["error"]
     assert aup001(marketplace, "--var", "AUP=provider-strictest", "--var", "acme:AUP=off") == ["error"]
     assert aup001(marketplace, "--var", "AUP=off", "--var", "acme:AUP=provider-strictest") == []
-    assert aup001(marketplace, "--var", "_template:AUP=off") == ["info"]  # not acme's: acme's mode is unknown
+    assert aup001(marketplace, "--var", "_template:AUP=off") == []  # not acme's: acme's mode is unknown
+    unknown = run("lint", str(marketplace), "--select", "AUP001", "--public-var", "AUP", "--var", "_template:AUP=off")
+    assert "AUP001: values unknown: aup.enforcement depends on ${AUP}" in unknown.stdout  # not run there, said
 
 
 def test_the_config_file_takes_a_per_cluster_mapping(marketplace: Path) -> None:

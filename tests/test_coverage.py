@@ -140,3 +140,33 @@ def test_a_check_whose_values_are_unknown_is_not_run_not_passed(tmp_path: Path) 
     assert run("report", str(root), "--renderer", "none", "--output", str(page)).returncode == 0
     summary = re.sub(r"<[^>]+>", "", page.read_text(encoding="utf-8").split('id="by-rule"', 1)[1])
     assert "Some checks not run: CHN001 (1 check): values unknown: channels[1].type depends on ${BYOK_TYPE}" in summary
+
+
+def test_a_rule_that_could_not_check_is_never_failed_by_it(tmp_path: Path) -> None:
+    """The rules that used to say "could not be checked" as an info finding (AUP001, AUD002, ...) record the
+    check as not run instead: no finding, no failed rule, no failed JUnit case; the reason names the variable."""
+    root = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "clean", root)
+    overlay = root / "clusters" / "acme" / "bootstrap-kit" / "80-newapi.yaml"
+    edit(
+        overlay,
+        "    ingress:\n",
+        "    aup:\n      enforcement: ${AUP_MODE}\n    audit:\n      retentionDays: ${DAYS}\n    ingress:\n",
+    )
+    select = ("AUP", "AUD")
+    data = report_data(root, select=select)
+    assert not data.findings
+    aup = data.rule_state("AUP001", "acme")
+    assert (aup.state, aup.checks, aup.not_run) == (NOT_RUN, 0, 1)
+    assert aup.reason == (
+        "values unknown: aup.enforcement depends on ${AUP_MODE} (a commercial channel is enabled: it must not be off)"
+    )
+    assert data.rule_state("AUD002", "acme").reason == "values unknown: audit.retentionDays depends on ${DAYS}"
+    report = json.loads(run("lint", str(root), "--renderer", "none", "--select", "AUP,AUD", "--format", "json").stdout)
+    assert report["summary"] == {"error": 0, "warning": 0, "info": 0}
+    assert report["coverage"]["rules"]["failed"] == 0
+    assert report["coverage"]["by_rule"]["AUP001"]["not_run"] == 1
+    target = tmp_path / "junit.xml"
+    args = ("--renderer", "none", "--select", "AUP,AUD", "--fail-on", "info", "--format", f"junit:{target}")
+    assert run("lint", str(root), *args).returncode == 0  # not run is not a failure, even at --fail-on info
+    assert JUnitXml.fromfile(str(target)).failures == 0

@@ -55,6 +55,12 @@ def policy_lint(path: Path, select: tuple[str, ...], rules: tuple[str, ...] = (s
     return list(lint_path(str(path), select=select, rule_paths=rules, trust_repository_rules=True).findings)
 
 
+def policy_not_run(path: Path, select: tuple[str, ...], rules: tuple[str, ...] = (str(POLICIES),)) -> dict:
+    """(rule, cluster) -> why, for each check recorded as not run."""
+    run_ = lint_path(str(path), select=select, rule_paths=rules, trust_repository_rules=True)
+    return {(r, c): skip.reason for (r, _, c), skip in run_.skipped.items() if skip.state == "not run"}
+
+
 @pytest.mark.parametrize(("original", "port"), [("BYK001", "PBYK001"), ("NAM001", "PNAM001")])
 def test_ports_give_the_findings_of_their_python_originals(original: str, port: str) -> None:
     seen = 0
@@ -78,11 +84,15 @@ def test_the_rendered_port_gives_the_findings_of_rm003_on_rendered_streams() -> 
     assert seen >= 1
 
 
-def test_an_unknown_flux_variable_makes_a_validation_not_checked() -> None:
-    findings = policy_lint(FIXTURES / "bad-policy", ("PBYK001",))
-    gamma = [f for f in findings if f.cluster == "gamma"]
-    assert [(f.severity.value, f.value_path) for f in gamma] == [("info", "byok.scope")]
-    assert "${BYOK_SCOPE}" in gamma[0].message and "not checked" in gamma[0].message
+def test_an_unknown_flux_variable_makes_a_validation_not_run() -> None:
+    """gamma's byok.scope is ${BYOK_SCOPE}, supplied by nobody: no finding, the check is not run (never passed),
+    as for the Python original BYK001."""
+    findings = policy_lint(FIXTURES / "bad-policy", ("PBYK001", "BYK001"))
+    assert not [f for f in findings if f.cluster == "gamma"]
+    reasons = policy_not_run(FIXTURES / "bad-policy", ("PBYK001", "BYK001"))
+    assert reasons[("PBYK001", "gamma")].startswith("values unknown: byok.scope depends on ${BYOK_SCOPE} (read by `")
+    assert reasons[("BYK001", "gamma")] == "values unknown: byok.scope depends on ${BYOK_SCOPE}"
+    assert {cluster for _, cluster in reasons} == {"gamma"}
 
 
 def write(tmp_path: Path, text: str, name: str = "policy.yaml") -> Path:
@@ -108,8 +118,10 @@ def test_a_policy_locates_its_finding_through_provenance_and_fills_its_message(t
     assert by_cluster["beta"].message == "audit log kept 365 days"
     assert (by_cluster["beta"].location.line, by_cluster["beta"].location.column) == position(values, "365")
     assert by_cluster["beta"].trace[0].location.path == "platform/newapi/chart/values.yaml"
-    # gamma's audit values depend on ${AUDIT_ENABLED} and ${AUDIT_RETENTION_DAYS}: not checked
-    assert by_cluster["gamma"].severity.value == "info"
+    # gamma's audit values depend on ${AUDIT_ENABLED} and ${AUDIT_RETENTION_DAYS}: not run
+    assert "gamma" not in by_cluster
+    reason = policy_not_run(FIXTURES / "bad-policy", ("ORG101",), (str(policy),))[("ORG101", "gamma")]
+    assert reason.startswith("values unknown: audit.enabled depends on ${AUDIT_ENABLED}")
 
 
 def test_a_validation_that_cannot_be_evaluated_fails_closed(tmp_path: Path) -> None:
@@ -243,8 +255,10 @@ def test_the_config_file_names_policies_relative_to_itself(tmp_path: Path) -> No
     config.write_text("policies: [policies/byok-scope.yaml]\nselect: [PBYK]\n")
     result = run_process("lint", str(repo), "--format", "json", env={"COMPLIANCE_CONFIG": str(config)})
     assert result.returncode == 1, result.stderr
-    found = {(f["rule"], f["cluster"], f["severity"]) for f in json.loads(result.stdout)["findings"]}
-    assert found == {("PBYK001", "acme", "error"), ("PBYK001", "beta", "error"), ("PBYK001", "gamma", "info")}
+    report = json.loads(result.stdout)
+    found = {(f["rule"], f["cluster"], f["severity"]) for f in report["findings"]}
+    assert found == {("PBYK001", "acme", "error"), ("PBYK001", "beta", "error")}
+    assert report["coverage"]["by_rule"]["PBYK001"]["not_run"] == 1  # gamma's ${BYOK_SCOPE}
     shown = run_process("config", str(repo), env={"COMPLIANCE_CONFIG": str(config)})
     assert f'policies: ["policies/byok-scope.yaml"]  # {config}:1:1' in shown.stdout
 
@@ -288,12 +302,14 @@ def test_for_each_item_reads_decide_what_is_not_checked(tmp_path: Path) -> None:
         + "      path: attestation.contractRef\n",
     )
     gamma = [f for f in policy_lint(repo, ("ORG101",), (str(policy),)) if f.cluster == "gamma"]
-    by_path = {f.value_path: (f.severity.value, f.message) for f in gamma}
-    # the name is known: checked (a violation); the contract reference depends on ${CONTRACT_REF}: not checked
-    assert by_path["channels[0].name"] == ("error", "channel claude at 0")
-    severity, message = by_path["channels[0].attestation.contractRef"]
-    assert severity == "info" and "${CONTRACT_REF}" in message
+    # the name is known: checked (a violation); the contract reference depends on ${CONTRACT_REF}: not run
+    assert [(f.value_path, f.severity.value, f.message) for f in gamma] == [
+        ("channels[0].name", "error", "channel claude at 0")
+    ]
     assert gamma[0].location.path == "clusters/gamma/bootstrap-kit/80-newapi.yaml"
+    # the check failed by the name still says the part it could not evaluate
+    reason = policy_not_run(repo, ("ORG101",), (str(policy),))[("ORG101", "gamma")]
+    assert reason.startswith("values unknown: channels[0].attestation.contractRef depends on ${CONTRACT_REF}")
 
 
 def test_a_pull_request_dropping_a_configured_policy_weakens_the_gate(tmp_path: Path) -> None:

@@ -164,6 +164,8 @@ def test_the_hook_blocks_only_new_findings_by_default_and_the_docs_say_so() -> N
         # the `rev:` is the release tag of this version, and the default args are the manifest's
         assert re.search(r"^\s+rev: v(\S+)$", config, re.MULTILINE)[1] == __version__, doc  # type: ignore[index]
         assert f"# default args: {shown}" in config, doc
+    manifest = (ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8")  # its usage comment too
+    assert re.search(r"^#\s+rev: v(\S+)$", manifest, re.MULTILINE)[1] == __version__  # type: ignore[index]
 
 
 def test_hook_args_block_a_new_finding_not_an_old_one_nor_the_first_commit(tmp_path: Path) -> None:

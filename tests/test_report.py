@@ -203,16 +203,37 @@ def test_control_view_maps_controls_to_rules_and_results(audit: Audit) -> None:
     assert ("SOC 2 (TSC CC)", "CC6.6") in controls and len(controls) == len(load_registry().controls())
 
 
-def test_informational_findings_take_a_line_each(tmp_path: Path) -> None:
+def inventory(html: str) -> dict[str, tuple[str, str, str]]:
+    """The inventory's files: path -> (kind, size, SHA-256), from each folder row and its entries' titles."""
+    section = html.split('<section id="inventory"', 1)[1].split("</section>", 1)[0]
+    found: dict[str, tuple[str, str, str]] = {}
+    for row in section.split("<tr>")[2:]:
+        folder = re.sub(r"<[^>]+>", "", row.split("</td>", 1)[0])
+        for kind, size, digest, name in re.findall(
+            r'<span class="entry" title="([^,"]+), ([\d,]+) bytes, sha256:(\w+)">([^<]+) <code', row
+        ):
+            full = name if folder == "./" else folder + name
+            found[full] = (kind, size, digest)
+    return found
+
+
+def test_informational_findings_take_a_line_per_rule(tmp_path: Path) -> None:
     root = tmp_path / "repo"
     shutil.copytree(FIXTURES / "bad-dag", root)
     page = Page(make_report(root, tmp_path / "r.html"))
     infos = page.tables["infos"][1:]
     dag = [row for row in infos if row[0] == "DAG003"]
-    assert len(dag) == 1 and "Expected DAG slot not on disk yet" in dag[0][2]  # one finding listing every slot
-    assert "2 slots of the expected DAG" in dag[0][2]
+    assert len(dag) == 1 and dag[0][1] == "Expected DAG slot not on disk yet" and dag[0][2] == "1"
+    assert "2 slots of the expected DAG" in dag[0][3]  # one finding listing every slot
     assert [row[0] for row in infos if row[0] != "DAG003"] == ["FLX007"]  # bp-valkey's chart is not in the tree
     assert 'class="finding sev-info' not in (tmp_path / "r.html").read_text(encoding="utf-8")
+
+
+def test_infos_of_one_rule_share_a_row_listing_each_place(corpus: Path, tmp_path: Path) -> None:
+    page = Page(make_report(corpus / "snapshot-2026-04-30", tmp_path / "r.html", "--renderer", "none"))
+    flx007 = [row for row in page.tables["infos"][1:] if row[0] == "FLX007"]
+    assert len(flx007) == 1 and flx007[0][2] == "4"  # four releases whose chart is not in the tree: one row
+    assert flx007[0][3].count("not available: values checked against nothing") == 4
 
 
 def test_source_date_epoch_is_also_the_day_exceptions_expire(repo: Path, tmp_path: Path) -> None:
@@ -242,12 +263,13 @@ def test_scope_outside_git_and_versions(audit: Audit, tmp_path: Path) -> None:
 
 def test_project_config_is_in_scope_and_inventory(repo: Path, tmp_path: Path) -> None:
     (repo / ".compliance.yaml").write_text("ignore: [NAM001]\n", encoding="utf-8")
-    page = Page(make_report(repo, tmp_path / "report.html"))
+    text = make_report(repo, tmp_path / "report.html")
+    page = Page(text)
     scope = dict(page.tables["facts"])
     assert scope["Configuration"].endswith(".compliance.yaml")
     assert scope["Rule selection"] == "ignoring NAM001"
-    config = next(row for row in page.tables["inventory"] if row[0] == ".compliance.yaml")
-    assert config[1:] == ["config", "17", hashlib.sha256(b"ignore: [NAM001]\n").hexdigest()]
+    assert inventory(text)[".compliance.yaml"] == ("config", "17", hashlib.sha256(b"ignore: [NAM001]\n").hexdigest())
+    assert page.tables["inventory"][1][0] == "./"  # the root's files: one row, before the folders
 
 
 def test_scope_names_commit_and_dirty_tree(repo: Path, tmp_path: Path) -> None:
@@ -365,14 +387,19 @@ def test_rule_catalog_has_rationale(audit: Audit) -> None:
 
 
 def test_inventory_lists_every_input_with_its_sha256(audit: Audit) -> None:
+    """One row per component folder; every file with its kind, size and full SHA-256 (the entry's title; the
+    printed digest is its first 16 hex digits)."""
     repo = audit.repo
-    rows = Page(audit.html).tables["inventory"][1:]
+    listed = inventory(audit.html)
     expected = {
         path.relative_to(repo).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
         for path in repo.rglob("*.yaml")
     }
-    assert {row[0]: row[3] for row in rows} == expected
-    assert all(row[2] == f"{(repo / row[0]).stat().st_size:,}" for row in rows)
+    assert {name: digest for name, (_, _, digest) in listed.items()} == expected
+    assert all(size == f"{(repo / name).stat().st_size:,}" for name, (_, size, _) in listed.items())
+    rows = Page(audit.html).tables["inventory"][1:]
+    assert len(rows) < len(listed) and all(row[0].endswith("/") for row in rows)
+    assert all(f"{digest[:16]}" in audit.html for _, _, digest in listed.values())
 
 
 def test_same_inputs_give_identical_bytes_but_for_the_timestamp(repo: Path, tmp_path: Path) -> None:
@@ -619,6 +646,18 @@ def test_browser_prints_the_report_to_pdf(audit: Audit, tmp_path: Path) -> None:
     pages = len(re.findall(rb"/Type\s*/Page(?![s\w])", data))
     # the print CSS starts findings, rule catalog and inventory on a page of their own
     assert pages >= 4
+
+
+def test_the_corpus_report_prints_on_a_few_pages(corpus: Path, tmp_path: Path) -> None:
+    """openova's 52 findings took 34 A4 pages (a card per finding, every rule's full text, a row per input
+    file); untraced findings now take a row, infos a row per rule, clean rules a title line and the inventory
+    a row per folder: 12 pages."""
+    out, pdf = tmp_path / "report.html", tmp_path / "report.pdf"
+    make_report(corpus / "snapshot-2026-04-30", out)
+    printed = chromium("--no-pdf-header-footer", f"--print-to-pdf={pdf}", out.as_uri(), profile=tmp_path / "profile")
+    assert printed.returncode == 0, printed.stderr[-2000:]
+    pages = len(re.findall(rb"/Type\s*/Page(?![s\w])", pdf.read_bytes()))
+    assert 0 < pages <= 13
 
 
 def test_three_states_on_the_corpus_without_a_gateway(corpus: Path, tmp_path: Path) -> None:

@@ -168,3 +168,35 @@ def test_urls_come_from_the_project_urls_in_pyproject(sarif_schema: dict[str, An
     base = urls["Documentation"].rstrip("/") + "/"
     assert rules["ATT003"]["helpUri"] == base + "docs/rules/attestation.md#att003"
     assert all(rule["helpUri"].startswith("https://") for rule in driver["rules"] if "helpUri" in rule)
+
+
+def test_a_fork_or_mirror_overrides_the_urls_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, sarif_schema: dict[str, Any]
+) -> None:
+    """COMPLIANCE_DOCS_URL (and COMPLIANCE_HOME_URL) replace `[project.urls]` in every link the outputs build:
+    SARIF's helpUri and informationUri and the Markdown summary's rule links, from the one place."""
+    mirror = "https://git.internal.example/mirror/compliance/-/blob/main"
+    monkeypatch.setenv("COMPLIANCE_DOCS_URL", mirror)
+    log = render()
+    validate(log, sarif_schema)
+    driver = log["runs"][0]["tool"]["driver"]
+    assert driver["informationUri"] == mirror  # the docs' base, when no home page is given
+    rules = {rule["id"]: rule for rule in driver["rules"]}
+    assert rules["ATT003"]["helpUri"] == mirror + "/docs/rules/attestation.md#att003"
+    from compliance.report import markdown
+
+    assert f"]({mirror}/docs/rules/attestation.md#" in markdown.render(report_data(FIXTURE, REPORT_CI_SELECT))
+    monkeypatch.setenv("COMPLIANCE_HOME_URL", "https://compliance.internal.example/")
+    assert render()["runs"][0]["tool"]["driver"]["informationUri"] == "https://compliance.internal.example/"
+
+
+@pytest.mark.parametrize(
+    "value", ["docs.example.org/compliance", "https://user:token@docs.example.org/", "https://x.example/a b", "ftp://x"]
+)
+def test_an_override_that_is_not_a_plain_absolute_url_is_a_usage_error(value: str) -> None:
+    from tests.helpers import run
+
+    result = run("lint", str(FIXTURE), "--format", "sarif", env={"COMPLIANCE_DOCS_URL": value})
+    assert result.returncode == 2
+    assert "COMPLIANCE_DOCS_URL is not an absolute http(s) URL" in result.stdout + result.stderr
+    assert "token" not in result.stdout + result.stderr  # a credential in it is never echoed

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from compliance.app.api import load_registry
+from compliance.engine.coverage import NOT_RUN, PASSED
 from compliance.model.findings import Finding
-from tests.helpers import brief, lint_fixture, only, overlay
+from tests.helpers import FIXTURES, brief, lint_fixture, only, overlay, report_data
 
 SELECT = ("DEF", "ESO")
 VALUES = "platform/newapi/chart/values.yaml"
@@ -15,10 +16,8 @@ VALUES = "platform/newapi/chart/values.yaml"
 EXPECTED = [
     ("DEF002", "error", overlay("_template"), 38, "_template"),
     ("ESO001", "error", overlay("epsilon"), 32, "epsilon"),
-    ("ESO001", "info", overlay("gamma"), 31, "gamma"),
     ("DEF001", "error", overlay("gamma"), 35, "gamma"),
     ("DEF001", "error", VALUES, 13, "beta"),
-    ("DEF001", "info", VALUES, 13, "delta"),
     ("ESO001", "error", VALUES, 53, "acme"),
 ]
 
@@ -73,18 +72,36 @@ def test_eso001_string_enabled_is_truthy(findings: list[Finding]) -> None:
     assert epsilon.value_path == "catalystIntegration.externalSecret.remoteRef.key"
 
 
-def test_unknown_values_never_give_errors_or_warnings(findings: list[Finding]) -> None:
-    assert only(findings, "DEF001", "delta").severity.value == "info"
-    assert "${SOVEREIGN_VLLM_ENABLED}" in only(findings, "DEF001", "delta").message
-    eso = only(findings, "ESO001", "gamma")
-    assert eso.severity.value == "info" and "${NEWAPI_ADMIN_TOKEN_PATH}" in eso.message
+def test_unknown_values_are_not_run_never_findings() -> None:
+    """delta's vLLM channel is enabled by ${SOVEREIGN_VLLM_ENABLED}, gamma's OpenBao path is
+    ${NEWAPI_ADMIN_TOKEN_PATH}, neither supplied: those checks are not run (with why), not findings,
+    and the rule is failed only by the clusters where it found something."""
+    data = report_data(FIXTURES / "bad-defaults", select=SELECT)
+    assert not [f for f in data.findings if f.cluster == "delta" and f.rule == "DEF001"]
+    assert not [f for f in data.findings if f.cluster == "gamma" and f.rule == "ESO001"]
+    delta = data.rule_state("DEF001", "delta")
+    assert (delta.state, delta.checks, delta.not_run) == (NOT_RUN, 0, 1)
+    assert delta.reason == (
+        "values unknown: defaultChannels.vllm.enabled depends on ${SOVEREIGN_VLLM_ENABLED}"
+        " (the endpoint is empty: if it renders true, the render fails)"
+    )
+    gamma = data.rule_state("ESO001", "gamma")
+    assert (gamma.state, gamma.not_run) == (NOT_RUN, 1)
+    assert (
+        gamma.reason
+        == "values unknown: catalystIntegration.externalSecret.remoteRef.key depends on ${NEWAPI_ADMIN_TOKEN_PATH}"
+    )
+    overall = data.rule_state("ESO001")  # failed by epsilon and acme, gamma's check counted as not run
+    assert (overall.findings, overall.not_run) == (2, 1) and "${NEWAPI_ADMIN_TOKEN_PATH}" in overall.label
 
 
-def test_def002_template_unknown_enabled_is_info_and_in_cluster_is_fine() -> None:
-    found = lint_fixture("bad-defaults-template", select=SELECT)
-    assert brief(found) == [("DEF002", "info", overlay("_template"), 38, "_template")]
-    assert found[0].blueprint == "bp-newapi"
-    assert "${SOVEREIGN_VLLM_ENABLED}" in found[0].message
+def test_def002_template_unknown_enabled_is_not_run_and_in_cluster_is_fine() -> None:
+    data = report_data(FIXTURES / "bad-defaults-template", select=SELECT)
+    assert brief(list(data.findings)) == []
+    template = data.rule_state("DEF002", "_template")  # applied to 81-newapi-internal (in-cluster): passed there
+    assert (template.state, template.not_run) == (PASSED, 1)
+    assert "${SOVEREIGN_VLLM_ENABLED}" in template.reason and "outside the cluster" in template.reason
+    assert data.rule_state("DEF001").state == PASSED  # the same unknown cannot fail the render: endpoint is set
 
 
 def test_chart_defaults_context_gets_def001_but_not_eso001() -> None:

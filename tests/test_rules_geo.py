@@ -9,7 +9,7 @@ import pytest
 from compliance.app.api import load_registry
 from compliance.engine.options import RuleOptions
 from compliance.model.findings import Finding
-from tests.helpers import brief, lint_fixture, only, overlay
+from tests.helpers import brief, lint_fixture, not_run, only, overlay
 
 SELECT = ("GEO",)
 VALUES = "platform/newapi/chart/values.yaml"
@@ -19,9 +19,6 @@ EXPECTED = [
     ("GEO001", "error", overlay("acme"), 46, "acme"),
     ("GEO002", "error", overlay("relaxed-bare"), 44, "relaxed-bare"),
     ("GEO002", "info", overlay("relaxed-justified"), 44, "relaxed-justified"),
-    ("GEO001", "info", overlay("unknown-region"), 43, "unknown-region"),
-    ("GEO001", "info", overlay("unknown-relax"), 43, "unknown-relax"),
-    ("GEO002", "info", overlay("unknown-relax"), 44, "unknown-relax"),
     ("GEO001", "warning", VALUES, 31, "_template"),
     ("GEO001", "error", VALUES, 31, "relax-string"),
     ("GEO001", "warning", VALUES, 31, "unknown-channel"),
@@ -86,15 +83,16 @@ def test_geo001_unknown_commercial_channel_keeps_a_warning(findings: list[Findin
     assert only(findings, "GEO001", "unknown-channel").severity.value == "warning"
 
 
-def test_unknown_values_never_give_errors_or_warnings(findings: list[Finding]) -> None:
-    unknown = [f for f in findings if f.cluster in ("unknown-region", "unknown-relax")]
-    assert [(f.rule, f.severity.value) for f in unknown] == [
-        ("GEO001", "info"),
-        ("GEO001", "info"),
-        ("GEO002", "info"),
-    ]
-    assert "${EXTRA_BLOCKED_REGION}" in unknown[0].message
-    assert "${GEO_ALLOW_RELAXATION}" in unknown[2].message
+def test_unknown_values_are_not_run_never_findings(findings: list[Finding]) -> None:
+    assert not [f for f in findings if f.cluster in ("unknown-region", "unknown-relax")]
+    assert not_run("bad-geo", SELECT) == {
+        ("GEO001", "unknown-region"): "values unknown: geo.sanctionedRegions.block[4] depends on "
+        "${EXTRA_BLOCKED_REGION} (the list lacks RU-occupied-UA unless it is this item)",
+        ("GEO001", "unknown-relax"): "values unknown: geo.sanctionedRegions.allowRelaxation depends on "
+        "${GEO_ALLOW_RELAXATION} (the block list lacks KP, SY, CU, RU-occupied-UA)",
+        ("GEO002", "unknown-relax"): "values unknown: geo.sanctionedRegions.allowRelaxation depends on "
+        "${GEO_ALLOW_RELAXATION} (no justification is recorded: if it renders true, the relaxation is unjustified)",
+    }
 
 
 def test_geo002_error_without_justification_info_with_one(findings: list[Finding]) -> None:
@@ -108,8 +106,10 @@ def test_geo002_error_without_justification_info_with_one(findings: list[Finding
 
 def test_geo001_uses_the_configured_baseline() -> None:
     options = RuleOptions({"sanctioned-baseline": ("IR", "KP")})
-    found = lint_fixture("bad-geo", select=("GEO001",), rule_options=options)
-    assert [(f.severity.value, f.cluster) for f in found] == [("info", "unknown-relax")]
+    assert lint_fixture("bad-geo", select=("GEO001",), rule_options=options) == []
+    reasons = not_run("bad-geo", ("GEO001",), rule_options=options)  # the smaller baseline: only KP is lacking
+    assert reasons[("GEO001", "unknown-relax")].endswith("(the block list lacks KP)")
+    assert ("GEO001", "unknown-region") not in reasons  # IR and KP are listed: checked, whatever the variable
 
 
 def _gateway(tmp_path: Path, values: str) -> Path:

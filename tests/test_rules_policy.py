@@ -9,7 +9,7 @@ import pytest
 from compliance.app.api import load_registry
 from compliance.engine.options import RuleOptions
 from compliance.model.findings import Finding
-from tests.helpers import brief, lint_fixture, only, overlay
+from tests.helpers import brief, lint_fixture, not_run, only, overlay
 
 SELECT = ("AUP", "AUD", "BYK", "RSL", "ADM")
 RULES = ("AUP001", "AUD001", "AUD002", "BYK001", "RSL001", "ADM001")
@@ -17,7 +17,6 @@ VALUES = "platform/newapi/chart/values.yaml"
 
 
 EXPECTED = [
-    ("ADM001", "info", overlay("_template"), 31, "_template"),
     ("AUD002", "error", overlay("_template"), 35, "_template"),
     ("ADM001", "error", overlay("acme"), 31, "acme"),
     ("AUP001", "error", overlay("acme"), 33, "acme"),
@@ -26,13 +25,6 @@ EXPECTED = [
     ("RSL001", "error", overlay("acme"), 40, "acme"),
     ("AUP001", "error", overlay("beta"), 41, "beta"),
     ("BYK001", "error", overlay("beta"), 46, "beta"),
-    ("AUP001", "info", overlay("gamma"), 43, "gamma"),
-    ("AUD002", "info", overlay("gamma"), 45, "gamma"),
-    ("AUD001", "info", overlay("gamma"), 46, "gamma"),
-    ("AUD002", "info", overlay("gamma"), 47, "gamma"),
-    ("BYK001", "info", overlay("gamma"), 49, "gamma"),
-    ("RSL001", "info", overlay("gamma"), 51, "gamma"),
-    ("ADM001", "info", overlay("gamma"), 54, "gamma"),
     ("AUD002", "warning", VALUES, 42, "beta"),
 ]
 
@@ -62,7 +54,7 @@ def test_aup001_unquoted_off_in_a_helmrelease_is_the_string_off(findings: list[F
 def test_no_commercial_channel_no_aup001_or_rsl001(findings: list[Finding]) -> None:
     # _template sets enforcement "off" and disclosureRequired false but routes to no channel
     rules = {f.rule for f in findings if f.cluster == "_template"}
-    assert rules == {"ADM001", "AUD002"}
+    assert rules == {"AUD002"}
     # delta: the same with only non-commercial channels (in-cluster vLLM, BYOK) enabled
     assert [f for f in findings if f.cluster == "delta"] == []
 
@@ -112,17 +104,28 @@ def test_adm001_located_at_the_mode(findings: list[Finding]) -> None:
     assert finding.value_path == "auth.adminUI.mode" and "admin.acme.example" in finding.message
     # beta: masterKey but no adminHost -> nothing
     assert not [f for f in findings if f.rule == "ADM001" and f.cluster == "beta"]
-    # _template: adminHost depends on ${SOVEREIGN_FQDN} -> info only
-    template = only(findings, "ADM001", "_template")
-    assert template.severity.value == "info" and "${SOVEREIGN_FQDN}" in template.message
+    # _template: adminHost depends on ${SOVEREIGN_FQDN} -> not run, and why
+    assert not [f for f in findings if f.rule == "ADM001" and f.cluster == "_template"]
+    assert not_run("bad-policy", ("ADM001",))[("ADM001", "_template")] == (
+        "values unknown: ingress.adminHost depends on ${SOVEREIGN_FQDN} "
+        "(auth.adminUI.mode is masterKey: if it renders non-empty, the master-key admin UI is public)"
+    )
 
 
-def test_unknown_values_never_give_errors_or_warnings(findings: list[Finding]) -> None:
-    gamma = [f for f in findings if f.cluster == "gamma"]
-    assert {f.severity.value for f in gamma} == {"info"}
-    assert {f.rule for f in gamma} == set(RULES)
-    for finding in gamma:
-        assert "${" in finding.message, finding.message
+def test_unknown_values_are_not_run_never_findings(findings: list[Finding]) -> None:
+    """gamma sets every knob from a Flux variable nobody supplied: no finding, each check not run, saying why."""
+    assert [f for f in findings if f.cluster == "gamma"] == []
+    gamma = {rule: why for (rule, cluster), why in not_run("bad-policy", SELECT).items() if cluster == "gamma"}
+    assert set(gamma) == set(RULES)
+    assert gamma["AUP001"] == (
+        "values unknown: aup.enforcement depends on ${AUP_ENFORCEMENT}"
+        " (a commercial channel is enabled: it must not be off)"
+    )
+    assert gamma["AUD002"] == (
+        "values unknown: audit.enabled depends on ${AUDIT_ENABLED}; "
+        "values unknown: audit.retentionDays depends on ${AUDIT_RETENTION_DAYS}"
+    )
+    assert gamma["BYK001"] == "values unknown: byok.scope depends on ${BYOK_SCOPE}"
 
 
 def test_policy_rules_skip_charts_without_the_knobs(tmp_path: Path) -> None:

@@ -107,16 +107,18 @@ class ReleaseContext:
         assert self.release is not None
         return _violation(self.release.document, path, message, severity)
 
-    def unknown(self, path: Path, value: Any = MISSING, in_release: bool = False) -> Violation:
+    def unknown(self, path: Path, value: Any = MISSING, in_release: bool = False, risk: str = "") -> Violation:
         """What a rule yields when its verdict depends on `value` (the value at `path`, in the release's values
         or, `in_release`, in the HelmRelease itself), unknown because it depends on a Flux variable nobody
-        supplied: not a finding, the engine records this check as *not run: values unknown* (never passed)."""
+        supplied: not a finding, the engine records this check as *not run: values unknown* (never passed).
+        `risk` says what the value would cause if it took the wrong value ("if it renders true, the render
+        fails"): part of the not-run reason every output shows, so the condition is not lost."""
         if value is MISSING:
             value = self.release.document.get(path) if in_release and self.release else self.get(path)
         variables = getattr(value, "variables", ()) or (_VARIABLE.findall(value) if isinstance(value, str) else ())
         names = ", ".join(f"${{{name}}}" for name in dict.fromkeys(variables)) or "a Flux variable"
         where = self.release.document.locate(path) if in_release and self.release else self.values.locate(path)
-        message = f"values unknown: {format_path(path)} depends on {names}"
+        message = f"values unknown: {format_path(path)} depends on {names}" + (f" ({risk})" if risk else "")
         return Violation(message, where, format_path(path), not_run=True)
 
 

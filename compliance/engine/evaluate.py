@@ -144,9 +144,10 @@ def lint(
     def emit(spec: RuleSpec, violations: Sequence[Violation], blueprint: str | None, cluster: str | None) -> None:
         found = [v for v in violations if not v.not_run]
         unknown = sorted({v.message for v in violations if v.not_run})  # `ReleaseContext.unknown`
-        if unknown and not found:  # its verdict depends on values nobody supplied: not run, never passed
+        if unknown:  # its verdict depends on values nobody supplied: not run, never passed
             skip(spec, not_run("; ".join(unknown)), blueprint, cluster)
-            return
+            if not found:
+                return  # else failed by what it did find, the part it could not check still said (`not_run`)
         if evaluated is not None:
             evaluated.add((spec.id, blueprint, cluster))
         for v in found:

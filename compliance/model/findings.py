@@ -57,7 +57,7 @@ class Violation:
     root_cause: bool = False
     # True: not a finding but why this check could not be evaluated (a value it needs depends on a Flux
     # variable nobody supplied: `ReleaseContext.unknown`); the engine records the check as not run, with
-    # `message` as the reason, unless the check also found something
+    # `message` as the reason (a check that also found something is failed, and counts this part as not run)
     not_run: bool = False
     # (rule id, value path) of findings, in this violation's blueprint and cluster, that describe what this one
     # explains and are not reported: RM007's channel the chart does not serve supersedes the values findings on

@@ -6,7 +6,8 @@ Per context, the scope's variables are converted to CEL once and shared by every
 - a violation (the policy's severity) when it is `false`, when it does not evaluate to a bool, or when
   evaluating it fails (a missing key without `has()`, no matching overload): fail closed, the message
   names the error;
-- not checked (info) when it reads a value that depends on a Flux variable nobody supplied
+- not run (`Violation.not_run`: the engine records the check as *not run: values unknown*, never passed
+  nor failed) when it reads a value that depends on a Flux variable nobody supplied
   (`compliance.policy.cel.reads`), whatever the expression would make of the placeholder's text.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from compliance.engine.context import BlueprintContext, ReleaseContext, RenderedContext, RepositoryContext
@@ -257,14 +259,7 @@ class _Evaluation:
         if policy.match is not None:
             read = self._reads_unknown(policy.match, unknown, ())
             if read is not None:
-                yield self._at(
-                    context,
-                    obj,
-                    read,
-                    f"not checked: {self._unknown_text(policy.match, read, unknown)}",
-                    Severity.INFO,
-                    values=True,
-                )
+                yield self._not_run(self._at(context, obj, read, "", values=True), policy.match, read, unknown)
                 return
             try:
                 if self._evaluate(policy.match, cel) is not True:
@@ -307,9 +302,7 @@ class _Evaluation:
         read = self._reads_unknown(expression, unknown, item)
         if read is not None:
             where = path if validation.path or item else read
-            yield self._at(
-                context, obj, where, f"not checked: {self._unknown_text(expression, read, unknown)}", Severity.INFO
-            )
+            yield self._not_run(self._at(context, obj, where, ""), expression, read, unknown)
             return
         try:
             result = self._evaluate(expression, cel)
@@ -371,9 +364,13 @@ class _Evaluation:
                     return path
         return None
 
-    def _unknown_text(self, expression: Expression, path: Path, unknown: Mapping[Path, tuple[str, ...]]) -> str:
-        names = ", ".join(f"${{{name}}}" for name in unknown.get(path, ())) or "an unknown Flux variable"
-        return f"{self.policy.title}: `{expression.source}` reads {format_path(path)}, which depends on {names}"
+    def _not_run(
+        self, at: Violation, expression: Expression, path: Path, unknown: Mapping[Path, tuple[str, ...]]
+    ) -> Violation:
+        """Not a finding: why this check could not be evaluated (the engine records it as not run)."""
+        names = ", ".join(f"${{{name}}}" for name in unknown.get(path, ())) or "a Flux variable"
+        message = f"values unknown: {format_path(path)} depends on {names} (read by `{expression.source}`)"
+        return replace(at, message=message, not_run=True)
 
     # -- where a finding sits
 

@@ -100,6 +100,14 @@ def scanned_text(data: ReportData) -> str:
     return ", ".join(plural(n, SCANNED_ONE[key]) for key, n in scanned(data).items())
 
 
+def releases_text(data: ReportData) -> str:
+    """ "106 HelmReleases: 102 evaluated, 4 skipped (4 chart not available (FLX007)); 0 of 34 deployed charts
+    rendered (34: no templates to render)" """
+    from compliance.report.releases import release_coverage
+
+    return release_coverage(data).text()
+
+
 def coverage_text(data: ReportData) -> str:
     """ "52 rules: 40 passed, 5 failed, 4 not applicable, 3 not run" """
     found = counts(data.rule_states().values())
@@ -125,9 +133,12 @@ def not_run_text(data: ReportData) -> str:
 
 def coverage_dict(data: ReportData) -> dict[str, object]:
     """What JSON and SARIF carry: what was scanned, how many rules are in each state, each rule's state."""
+    from compliance.report.releases import release_coverage
+
     states = data.rule_states()
     return {
         "scanned": scanned(data),
+        **release_coverage(data).as_dict(),  # "helmreleases" evaluated/skipped and why, "renders" and why not
         "rules": counts(states.values()),
         "by_rule": {
             rule: {

@@ -2,6 +2,11 @@
 
 CI services resolve a file against the root of the checkout, not against the folder that was linted, so
 paths are written relative to the nearest enclosing git work tree (or the linted root outside git).
+
+Every absolute link an output carries (SARIF's `informationUri` and `helpUri`, the Markdown summary's rule
+links) is built here, from `[project.urls]` of the installed distribution unless the environment names
+another base (`COMPLIANCE_DOCS_URL`, `COMPLIANCE_HOME_URL`: a fork, an internal mirror). Environment, not the
+project config: the repository under review must not choose where the gate's help links send its reviewers.
 """
 
 from __future__ import annotations
@@ -19,6 +24,10 @@ if TYPE_CHECKING:
     from compliance.engine.registry import RuleSpec
 
 BUILTIN_PROVIDER = "compliance_rules"
+DOCS_URL_ENV = "COMPLIANCE_DOCS_URL"  # base of the documentation: rule pages at <base>docs/rules/<family>.md
+HOME_URL_ENV = "COMPLIANCE_HOME_URL"  # the project's home page (SARIF informationUri)
+# an absolute http(s) URL of plain URL characters: nothing that ends a Markdown link or a quoted attribute
+_URL = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~/?#@!$&*+,;=%:-]*)?")
 VALUE_WIDTH = 80  # longest value text shown in a trace message
 
 
@@ -62,15 +71,35 @@ def project_urls() -> dict[str, str]:
     return urls
 
 
+def url_override(name: str) -> str | None:
+    """The URL the environment variable `name` gives (None when unset or empty); not an absolute http(s) URL
+    of plain characters, or one carrying credentials (`user:password@`, which every output would show), is a
+    usage error."""
+    from compliance.errors import UsageError
+
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return None
+    if not _URL.fullmatch(value):  # not echoed: it may hold a credential
+        raise UsageError(
+            f"{name} is not an absolute http(s) URL of plain characters (no credentials, spaces, quotes or brackets)"
+        )
+    return value
+
+
 def docs_base() -> str | None:
-    """The `Documentation` project URL from the installed package's metadata, '/'-ended, if it declares one."""
-    url = project_urls().get("documentation")
+    """The documentation's base URL, '/'-ended: `COMPLIANCE_DOCS_URL`, else the `Documentation` project URL of
+    the installed package's metadata, else None (no absolute rule links)."""
+    url = url_override(DOCS_URL_ENV) or project_urls().get("documentation")
     return url.rstrip("/") + "/" if url else None
 
 
 def home_page() -> str | None:
-    """The `Homepage` project URL (SARIF's `informationUri`), else the documentation's."""
-    return project_urls().get("homepage") or docs_base()
+    """The project's home page (SARIF's `informationUri`): `COMPLIANCE_HOME_URL`, else `COMPLIANCE_DOCS_URL`
+    (a fork that moves its documentation moves its home too), else the `Homepage` project URL, else the
+    documentation's."""
+    override = url_override(HOME_URL_ENV) or url_override(DOCS_URL_ENV)
+    return override or project_urls().get("homepage") or docs_base()
 
 
 def rule_doc(spec: RuleSpec, base: str | None) -> str | None:

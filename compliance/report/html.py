@@ -4,7 +4,7 @@ Pure: `render(data)` turns `ReportData` (with an `AuditScope` under `data.extra[
 it reads no file and asks nothing of git. Every text it writes goes through `html.escape`. Sections, in
 reading order: verdict and key figures, posture matrix (clusters x rule families), scope, findings with
 their evidence, exceptions with their reasons, the rule catalog with rationale, the input inventory with
-SHA-256, how to verify.
+SHA-256, how to verify. The compact parts, which keep it a few printed pages, are `compliance.report.html_compact`.
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING
 
 from compliance.engine.coverage import NOT_APPLICABLE, NOT_RUN, PASSED
 from compliance.model.findings import Finding, Severity, TraceStep
-from compliance.report import ReportData, grouped_reasons, not_run_text, scanned_text, summary
-from compliance.report.html_audit import controls_section, identity_rows, info_table, register_table, summary_section
+from compliance.report import ReportData, grouped_reasons, not_run_text, releases_text, scanned_text, summary
+from compliance.report.html_audit import controls_section, identity_rows, register_table, summary_section
+from compliance.report.html_compact import finding_rows, info_table, inventory_section
 from compliance.report.html_style import CSS
 from compliance.report.html_text import code as _code
 from compliance.report.html_text import escape
@@ -219,6 +220,8 @@ def _verdict(data: ReportData, table: Posture) -> str:
     if not_run := not_run_text(data):
         detail += f" Not run (not passed): {not_run}."
     detail += f" Scanned {scanned_text(data)}."
+    if data.repos:
+        detail += f" {releases_text(data)}."
     if data.suppressed:
         detail += f" {_plural(len(data.suppressed), 'finding')} excepted, with reasons, in section 4."
     return (
@@ -371,14 +374,15 @@ def _posture_section(data: ReportData, table: Posture, cluster_ids: dict[str | N
                 details.append(_plural(cell.checks, "check"))
             if cell.not_run:
                 details.append(f"not run: {grouped_reasons(cell.not_run)}")
-            elif status == "n/a" and cell.not_applicable:
-                details.append(grouped_reasons(cell.not_applicable))
             details.append(_severity_counts(cell.counts))
             if cell.excepted:
                 details.append(f"{cell.excepted} excepted")
+            # what there was none of: on screen here; printed, the summary by rule says it once for the run
+            what = grouped_reasons(cell.not_applicable) if status == "n/a" and cell.not_applicable else ""
             parts.append(
                 f'<td class="cell st-{_slug(status)}">{_status_badge(status)}'
                 + "".join(f' <span class="cell-detail">{escape(d)}</span>' for d in details if d)
+                + (f' <span class="cell-detail na-what">{escape(what)}</span>' if what else "")
                 + "</td>"
             )
         rows.append(f'<tr><th scope="row"><a href="#{cluster_ids[cluster]}">{label}</a></th>{"".join(parts)}</tr>')
@@ -388,7 +392,8 @@ def _posture_section(data: ReportData, table: Posture, cluster_ids: dict[str | N
         f"{_status_badge('fail')} at least one check found an error or warning (<em>failed/run</em>) · "
         f"{_status_badge('pass')} the family's rules applied to something there and ran clean, informational "
         "findings aside · "
-        f"{_status_badge('n/a')} nothing there for the family's rules to look at (what is named) · "
+        f"{_status_badge('n/a')} nothing there for the family's rules to look at (what is named; printed, in the "
+        "summary by rule) · "
         f"{_status_badge('not run')} its rules could not be evaluated there (why is named): not a pass.</p>"
     )
     return (
@@ -419,13 +424,10 @@ def _finding(finding: Finding, spec: RuleSpec | None, kinds: dict[str, str]) -> 
         ("Value path", _code(finding.value_path) if finding.value_path else '<span class="muted">—</span>'),
     ]
     fact_html = "".join(f"<div><dt>{k}</dt><dd>{v}</dd></div>" for k, v in facts)
-    if finding.trace:
-        evidence = (
-            '<table class="evidence"><thead><tr><th scope="col">Step</th><th scope="col">Value</th>'
-            f'<th scope="col">Where</th></tr></thead><tbody>{_trace_rows(finding.trace, kinds)}</tbody></table>'
-        )
-    else:
-        evidence = '<p class="muted evidence-none">No value trace recorded: the location above is the evidence.</p>'
+    evidence = (
+        '<table class="evidence"><thead><tr><th scope="col">Step</th><th scope="col">Value</th>'
+        f'<th scope="col">Where</th></tr></thead><tbody>{_trace_rows(finding.trace, kinds)}</tbody></table>'
+    )
     return (
         f'<article class="finding sev-{finding.severity.value}">'
         f'<header>{_severity_badge(finding.severity)} <a class="rule-id" href="#rule-{escape(finding.rule)}">'
@@ -447,8 +449,11 @@ def _findings_section(data: ReportData, table: Posture, cluster_ids: dict[str | 
         counts = Counter(f.severity for f in found)
         heading = f"Cluster {name}" if cluster is not None else name
         tally = _severity_counts(dict(counts)) or "no findings"
-        body = "".join(_finding(f, specs.get(f.rule), kinds) for f in found if f.severity is not Severity.INFO)
-        body += info_table([f for f in found if f.severity is Severity.INFO], specs)  # one line each
+        # a finding with a value trace gets its evidence laid out; one without (its location is the evidence)
+        # takes a row, and infos one row per rule
+        body = "".join(_finding(f, specs.get(f.rule), kinds) for f in found if f.trace and f.severity in FAILING)
+        body += finding_rows([f for f in found if not f.trace and f.severity in FAILING], specs)
+        body += info_table([f for f in found if f.severity is Severity.INFO], specs)
         groups.append(
             f'<div class="finding-group" id="{cluster_ids[cluster]}"><h3>{heading} '
             f'<span class="h-count">{escape(tally)}</span></h3>{body}</div>'
@@ -456,7 +461,8 @@ def _findings_section(data: ReportData, table: Posture, cluster_ids: dict[str | 
     intro = (
         "<p>Grouped by cluster, most severe first. <em>Effective value</em> is what the cluster deploys (chart "
         "defaults coalesced with the overlay as Helm does); <em>Overrode</em> rows are the values it replaced. "
-        "Informational findings are listed one per line after them.</p>"
+        "A finding with no value trace (its location is the evidence) takes one row; informational findings "
+        "take one row per rule, listing every location.</p>"
     )
     return f'<section id="findings" class="page"><h2>3. Findings</h2>{intro}{"".join(groups)}</section>'
 
@@ -496,6 +502,8 @@ def _exceptions_section(data: ReportData, scope: AuditScope | None) -> str:
 def _catalog_section(data: ReportData) -> str:
     checks = Counter(rule for rule, _, _ in data.evaluated)
     found = Counter(f.rule for f in data.findings)
+    excepted = {s.finding.rule for s in data.suppressed}
+    failing = Counter(f.rule for f in data.findings if f.severity in FAILING)
     states = data.rule_states()
     families: dict[str, list[RuleSpec]] = {}
     for spec in sorted(data.rules, key=lambda s: s.id):
@@ -503,6 +511,7 @@ def _catalog_section(data: ReportData) -> str:
     parts: list[str] = []
     for family in sorted(families):
         rules: list[str] = []
+        quiet_rules: list[str] = []  # no error or warning, no exception: printed as a title line, two columns
         for spec in families[family]:
             sections = spec.sections()
             if found[spec.id]:
@@ -512,7 +521,7 @@ def _catalog_section(data: ReportData) -> str:
             else:
                 state = states[spec.id]
                 status = "not run" if state.state == NOT_RUN else "n/a"
-                result = f"{_status_badge(status)} <span>{escape(state.reason)}</span>"
+                result = f'{_status_badge(status)} <span class="why">{escape(state.reason)}</span>'
             text = "".join(
                 f"<div><h5>{escape(label)}</h5>{_prose(sections[key])}</div>"
                 for key, label in (
@@ -522,34 +531,26 @@ def _catalog_section(data: ReportData) -> str:
                 )
                 if sections.get(key)
             ) or _prose(spec.doc or spec.title)
-            rules.append(
-                f'<article class="rule" id="rule-{escape(spec.id)}">'
+            quiet = not failing[spec.id] and spec.id not in excepted
+            (quiet_rules if quiet else rules).append(
+                f'<article class="rule{" quiet" if quiet else ""}" id="rule-{escape(spec.id)}">'
                 f'<header><span class="rule-id">{escape(spec.id)}</span> '
                 f'<span class="rule-title">{escape(spec.title)}</span></header>'
-                f'<p class="rule-meta">{_severity_badge(spec.severity)} <span>scope: {escape(spec.scope.value)}</span> '
+                f'<p class="rule-meta">{_severity_badge(spec.severity)} '
+                f'<span class="scope">scope: {escape(spec.scope.value)}</span> '
                 f"<span>{_plural(checks[spec.id], 'check')} run</span> {result} "
-                f'<span class="muted">provider: {escape(spec.provider)}</span></p>'
+                f'<span class="muted provider">provider: {escape(spec.provider)}</span></p>'
                 f'<div class="rule-text">{text}</div></article>'
             )
+        if quiet_rules:
+            rules.append(f'<div class="quiet-rules">{"".join(quiet_rules)}</div>')
         parts.append(f'<div id="family-{_slug(family)}"><h3>Family {escape(family)}</h3>{"".join(rules)}</div>')
-    intro = "<p>Every rule applied, with what it checks and why. <code>compliance explain ID</code> adds examples.</p>"
+    intro = (
+        "<p>Every rule applied, with what it checks and why. <code>compliance explain ID</code> adds examples. "
+        "Printed, the rules with no error or warning and no exception keep their title line only (their result "
+        "is in the summary by rule).</p>"
+    )
     return f'<section id="catalog" class="page"><h2>5. Rule catalog</h2>{intro}{"".join(parts)}</section>'
-
-
-def _inventory_section(data: ReportData) -> str:
-    files = _inputs(data)
-    rows = "".join(
-        f'<tr><td>{_path(f.path)}</td><td>{escape(f.kind)}</td><td class="num">{f.size:,}</td>'
-        f'<td><code class="hash">{escape(f.sha256)}</code></td></tr>'
-        for f in files
-    )
-    return (
-        '<section id="inventory" class="page"><h2>6. Input inventory</h2>'
-        f"<p>{_plural(len(files), 'file')} read, paths relative to the repository root. Nothing else was read.</p>"
-        '<table class="inventory"><thead><tr><th scope="col">File</th><th scope="col">Kind</th>'
-        f'<th scope="col" class="num">Bytes</th><th scope="col">SHA-256</th></tr></thead><tbody>{rows}</tbody></table>'
-        "</section>"
-    )
 
 
 def _verify_section(scope: AuditScope | None) -> str:
@@ -559,9 +560,10 @@ def _verify_section(scope: AuditScope | None) -> str:
     commit = f" at commit <code>{escape(scope.git.commit[:12])}</code>" if scope and scope.git.commit else ""
     return (
         '<section id="verify"><h2>7. How to verify</h2><ol>'
-        f"<li>Check out the repository{commit} and compare the inventory above with <code>sha256sum</code>, "
-        "or run <code>sha256sum -c inputs.sha256</code> at the repository root with the file from the evidence "
-        "bundle (<code>compliance report --bundle</code>).</li>"
+        f"<li>Check out the repository{commit} and compare the inventory above with <code>sha256sum</code> (each "
+        "file's first 16 digits; the full digest is its tooltip), or run <code>sha256sum -c inputs.sha256</code> "
+        "at the repository root with the file from the evidence bundle (<code>compliance report --bundle</code>), "
+        "whose SHA-256 the scope gives.</li>"
         f"<li>Re-create this report byte for byte: <code>{command}</code> (plus the options of the original run) "
         "with the same tool version and rule pack, at the same path, gives an identical file.</li>"
         "</ol></section>"
@@ -617,6 +619,6 @@ def render(data: ReportData, color: bool = False) -> str:
         f"{_posture_section(data, table, cluster_ids)}{summary_section(data)}{controls_section(data)}"
         f"{_scope_section(data, scope)}"
         f"{_findings_section(data, table, cluster_ids)}{_exceptions_section(data, scope)}"
-        f"{_catalog_section(data)}{_inventory_section(data)}"
+        f"{_catalog_section(data)}{inventory_section(_inputs(data))}"
         f"{_verify_section(scope)}<footer>{footer}</footer></body></html>\n"
     )

@@ -6,7 +6,6 @@ Pure, like `compliance.report.html`: data in, escaped HTML out.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from compliance.model.findings import Severity
@@ -23,10 +22,8 @@ from compliance.report.controls import (
 from compliance.report.html_text import STATUS_LABEL, STATUS_MARK, code, escape, path, plural, slug, status_badge
 
 if TYPE_CHECKING:
-    from compliance.engine.registry import RuleSpec
     from compliance.evidence.bundle import AuditScope
     from compliance.governance.exceptions import RegisterEntry
-    from compliance.model.findings import Finding
 
 FRAMEWORKS = {"SOC2": "SOC 2 (TSC CC)", "ISO27001": "ISO/IEC 27001:2022 Annex A", "EUAIA": "EU AI Act"}
 
@@ -166,22 +163,6 @@ def register_table(entries: tuple[RegisterEntry, ...], judged_on: str) -> str:
         '<th scope="col">Rules</th><th scope="col">Reason</th><th scope="col">Owner / approver</th>'
         '<th scope="col">Until</th><th scope="col" class="num">Findings</th></tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table>"
-    )
-
-
-def info_table(findings: list[Finding], specs: Mapping[str, RuleSpec]) -> str:
-    """Informational findings, one line each (rule, where, message): listed, not laid out as evidence."""
-    if not findings:
-        return ""
-    rows = "".join(
-        f"<tr><td>{_rule_link(f.rule)}</td><td>{path(str(f.location))}</td><td>{escape(f.message)}"
-        + (f' <span class="muted">({escape(specs[f.rule].title)})</span>' if f.rule in specs else "")
-        + "</td></tr>"
-        for f in findings
-    )
-    return (
-        f'<table class="infos"><thead><tr><th scope="col">ℹ Info</th><th scope="col">Where</th>'
-        f'<th scope="col">Message</th></tr></thead><tbody>{rows}</tbody></table>'
     )
 
 

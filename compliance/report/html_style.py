@@ -76,16 +76,20 @@ td.cell.st-n-a .cell-detail{color:var(--muted)}td.cell.st-not-run{background:var
 table.evidence{font-size:.86em;margin:.3em 0 0}
 table.evidence td:first-child{width:130px;white-space:nowrap}
 table.evidence td:nth-child(2){width:38%}
-.evidence-none{font-size:.86em;margin:0}
+table.finding-rows{font-size:.84em;table-layout:fixed}table.finding-rows td{padding:2px 6px}
+table.finding-rows thead th:first-child{width:34%}table.finding-rows thead th:nth-child(3){width:24%}
+table.finding-rows tr.rule-head th{background:#fff;border-left:0;border-right:0;padding-top:6px}
+table.finding-rows .fingerprint{margin:0;font-size:.8em;overflow-wrap:anywhere}
+ul.places{margin:0;padding-left:1.1em}
 .rule{border-top:1px solid var(--line);padding:8px 0 6px}
 .rule header{font-size:1.02em}
 .rule-title{font-weight:600}
 .rule-meta{font-size:.85em;display:flex;flex-wrap:wrap;gap:4px 12px;align-items:center}
 .rule-text{display:grid;grid-template-columns:repeat(3,1fr);gap:0 22px;font-size:.92em}
 table.inventory{font-size:.78em;table-layout:fixed}
-table.inventory th:nth-child(2){width:11%}table.inventory th:nth-child(3){width:9%}
-table.inventory th:nth-child(4){width:47%}
+table.inventory th:first-child{width:19%}table.inventory th:nth-child(2){width:5%}
 table.inventory td{padding:1px 6px;line-height:1.3}
+table.inventory .entry{display:inline-block;margin-right:10px;white-space:nowrap}
 table.infos{font-size:.84em}table.infos td{padding:2px 6px}table.infos td:first-child{white-space:nowrap}
 code.path{overflow-wrap:break-word}
 code.hash{font-size:.92em;white-space:nowrap}
@@ -104,8 +108,17 @@ font:8pt system-ui,sans-serif;color:#6b7280}}
 html{font-size:9.5pt}
 body{max-width:none;padding:0 2px}
 code.hash{font-size:.85em}
-table.inventory{font-size:7pt}table.inventory code.hash{font-size:6.4pt}
+table.inventory{font-size:6.6pt}table.inventory code.hash{font-size:6pt}table.inventory .entry{margin-right:6px}
 .rule-text{font-size:.86em}.rule{padding:4px 0 2px}.rule-text p{margin:.2em 0}.rule-text pre{padding:4px 6px}
+.rule.quiet{padding:1px 0;font-size:.84em;line-height:1.35}
+.rule.quiet .rule-text,.rule.quiet .scope,.rule.quiet .provider{display:none}
+.rule.quiet header{font-size:1em;display:inline;margin-right:8px}.rule.quiet .rule-meta{margin:0;display:inline}
+.rule.quiet .rule-meta>*{margin-right:6px}
+.quiet-rules{columns:2;column-gap:16px}.rule.quiet .rule-meta>.badge[class*="sev-"]{display:none}
+.rule.quiet{break-inside:avoid;border-top:0}.rule.quiet .why{display:none}
+#catalog h3{margin:.7em 0 .2em}
+table.finding-rows,table.infos{font-size:.8em}
+.na-what{display:none}
 nav.toc{display:none}
 a{text-decoration:none}
 section.page{break-before:page}

@@ -11,7 +11,7 @@ import re
 from collections import Counter
 
 from compliance.model.findings import Finding, Severity
-from compliance.report import ReportData, coverage_text, not_run_text, scanned_text, summary
+from compliance.report import ReportData, coverage_text, not_run_text, releases_text, scanned_text, summary
 from compliance.report.common import SourceRoot, docs_base, rule_doc, source_root
 
 OPEN_ROWS = 20  # findings shown before the rest is folded away
@@ -72,7 +72,10 @@ def render(data: ReportData, color: bool = False) -> str:
     counts = summary(findings)
     head = ", ".join(_plural(counts[s.value], s.value) for s in Severity)
     lines = [f"### compliance: {_plural(len(findings), 'finding')} ({head})", ""]
-    lines += [f"Scanned {scanned_text(data)}.", "", f"{coverage_text(data)}.", ""]
+    lines += [f"Scanned {scanned_text(data)}.", ""]
+    if data.repos:
+        lines += [f"{escape_cell(releases_text(data))}.", ""]
+    lines += [f"{coverage_text(data)}.", ""]
     if data.evaluated:
         failed = {(f.rule, f.blueprint, f.cluster) for f in findings}
         passed = len(data.evaluated - failed)

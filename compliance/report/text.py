@@ -13,7 +13,7 @@ from itertools import groupby
 from typing import TYPE_CHECKING
 
 from compliance.model.findings import Severity
-from compliance.report import ReportData, coverage_text, not_run_text, scanned_text, summary
+from compliance.report import ReportData, coverage_text, not_run_text, releases_text, scanned_text, summary
 from compliance.report.common import command_safe
 from compliance.yaml.spelling import spell
 
@@ -98,6 +98,8 @@ def render(data: ReportData, color: bool, width: int = 100) -> str:
     parts = [f"[{STYLE[s]}]{counts[s.value]} {s.value}{'s' if counts[s.value] != 1 else ''}[/]" for s in Severity]
     suppressed = f"; {len(data.suppressed)} suppressed" if data.suppressed else ""
     console.print(f"scanned {scanned_text(data)}; {coverage_text(data)}")
+    if data.repos:
+        console.print(_safe(releases_text(data)))
     if not_run := not_run_text(data):
         console.print(f"[yellow]not run (not passed): {_safe(not_run)}[/]")
     console.print(f"{len(findings)} finding{'s' if len(findings) != 1 else ''}: " + ", ".join(parts) + suppressed)

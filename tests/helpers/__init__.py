@@ -97,6 +97,15 @@ def lint_fixture(name: str | Path, select: tuple[str, ...] = (), **kwargs: objec
     return list(lint_path(str(path), select=select, **kwargs).findings)  # type: ignore[arg-type]
 
 
+def not_run(name: str | Path, select: tuple[str, ...] = (), **kwargs: object) -> dict[tuple[str, str | None], str]:
+    """The checks of the built-in pack on `fixtures/<name>` recorded as *not run*: (rule, cluster) -> why."""
+    path = Path(name) if Path(name).is_absolute() else FIXTURES / name
+    run_ = lint_path(str(path), select=select, **kwargs)  # type: ignore[arg-type]
+    return {
+        (rule, cluster): skip.reason for (rule, _, cluster), skip in run_.skipped.items() if skip.state == "not run"
+    }
+
+
 def report_data(path: Path, select: tuple[str, ...] = (), renderer: str = "none") -> ReportData:
     """What `compliance lint PATH [--select ...]` hands its reporters, built the way the CLI builds it:
     the findings, the checks applied and those skipped (not applicable, not run), the renders."""
