@@ -279,12 +279,15 @@ def test_a_policy_with_optional_selection_finds_what_its_has_form_finds(tmp_path
         policy.parent.mkdir(exist_ok=True)
         policy.write_text(policy_text(expression) + "      path: audit.retentionDays\n")
         run = lint_path(str(FIXTURES / "bad-policy"), select=("ORG201",), rule_paths=(str(policy),))
-        return sorted((f.cluster, f.severity.value, f.location.path, f.location.line) for f in run.findings)
+        found = sorted((f.cluster, f.severity.value, f.location.path, f.location.line) for f in run.findings)
+        not_run = sorted(cluster or "" for (_, _, cluster), skip in run.skipped.items() if skip.state == "not run")
+        return [*found, ("not run", *not_run)]
 
     optional = findings("values.?audit.?retentionDays.orValue(0) >= 400")
     guarded = findings("has(values.audit) && has(values.audit.retentionDays) && values.audit.retentionDays >= 400")
     assert optional == guarded
-    assert {severity for _, severity, _, _ in optional} == {"error", "info"}  # violations, and gamma's unknown
+    assert {row[1] for row in optional[:-1]} == {"error"}
+    assert optional[-1] == ("not run", "gamma")  # gamma's value is unknown: not run, never a pass or a violation
 
 
 @pytest.mark.parametrize(
