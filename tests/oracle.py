@@ -470,6 +470,34 @@ def _at(container: Any, step: Any) -> Any:
     return _ABSENT
 
 
+def _hollow(value: Any) -> bool:
+    """Maps and lists holding nothing but empty maps, lists and nulls."""
+    if isinstance(value, dict):
+        return all(_hollow(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_hollow(v) for v in value)
+    return value is None
+
+
+def _unknown_texts(report: dict[str, Any]) -> list[str]:
+    """From the command's output: the value paths an optional valuesFrom source the repository lacks could set
+    (their origin is `unresolved` by such sources only)."""
+    return [
+        path
+        for path, origin in report["origins"].items()
+        if origin.get("unresolved") and all(str(n).startswith("valuesFrom ") for n in origin["unresolved"])
+    ]
+
+
+def _related(path: str, other: str) -> bool:
+    """One of the two value paths (as `path_text` writes them) is the other or inside it."""
+
+    def inside(a: str, b: str) -> bool:
+        return a == b or a.startswith((b + ".", b + "["))
+
+    return inside(path, other) or inside(other, path)
+
+
 def _take(ours: Any, theirs: Any, path: list[Any]) -> None:
     """`ours` at `path` set to what `theirs` holds there, or removed (with the maps it leaves empty)."""
     step, rest = path[0], path[1:]
@@ -477,9 +505,15 @@ def _take(ours: Any, theirs: Any, path: list[Any]) -> None:
     if here is _ABSENT:
         return
     if rest:
-        _take(here, there, rest)
-        if here == {} and there is _ABSENT and isinstance(ours, dict):
-            del ours[step]
+        if not isinstance(here, list):
+            _take(here, there, rest)
+        # a list the source could write an item of replaces the chart's whole list: all of it is unknown;
+        # a map holding only what the missing source could set is its
+        if isinstance(here, list) or _hollow(here):
+            if there is not _ABSENT:
+                ours[step] = there
+            elif isinstance(ours, dict):
+                del ours[step]
         return
     if there is not _ABSENT:
         ours[step] = there
@@ -536,9 +570,13 @@ def compare_cluster(
         refused = failed.get(other["kustomization"]) or _named(oracle["errors"], key)
         marked = set(_marked(mine)) if refused else set()
         error = f" (release error: {other['error']})" if other.get("error") else ""
+        # the command's output has no unknownPaths: a difference at or around such a path is excused
+        unknown = _unknown_texts(mine) if "unknownPaths" not in mine else []
         for path, a, b in differences:
             if path in marked:
                 continue  # unknown to the product, and Flux's strict substitution fails this Kustomization
+            if any(_related(path, u) for u in unknown):
+                continue  # an optional valuesFrom source the repository lacks (`_unknowns_as_theirs`)
             product_side = f"{_json(a)} from {_provenance(mine, path)}"
             found.disagreements.append(Disagreement(cluster, key, path, product_side, _json(b) + error))
     return found
