@@ -423,13 +423,13 @@ def _failures(mine: dict[str, Any], other: dict[str, Any]) -> tuple[str, ...] | 
     Flux's failures are the oracle's release `error` with no values: `could not resolve ... chart values
     reference` (helm-controller refuses the release; the product's FLX008 error) and `coalesce: type mismatch`
     (Helm refuses the values; the product's RND005). The product's side is known from `revealed_values`; from
-    the command's output (`product_values`) only the oracle's side is, and a valuesFrom failure is taken as
-    agreed (tests/test_values_from.py checks the finding)."""
+    the command's output (`product_values`) only the oracle's side is, and such a failure is taken as agreed
+    (tests/test_values_from.py and tests/test_subcharts.py check the findings)."""
     error = other.get("error") or "" if other.get("values") is None else ""
     flux_source = "chart values reference" in error
-    flux_coalesce = error.startswith("coalesce: ")
+    flux_coalesce = "type mismatch on " in error  # from ProcessDependencies or CoalesceValues
     if "valuesFromFails" not in mine:
-        return () if flux_source else None
+        return () if flux_source or flux_coalesce else None  # the rules' view (`revealed_values`) checks both
     ours_source, ours_coalesce = mine["valuesFromFails"], mine["chartErrors"]
     said = f"fails: {'; '.join(ours_source or ours_coalesce)}"
     if flux_source or ours_source:
