@@ -9,7 +9,7 @@ The product's side is `revealed_values` (tests/oracle.py): the values the rules 
 for each release (FLX008 errors, RND005 `type mismatch`), so "both refuse the release" is checked, not assumed.
 The command's own (redacted) output is compared too.
 
-Differences by design (docs/values.md "The oracle and valuesFrom"), not generated or made equal here:
+Differences by design (docs/values.md "The proof against helm-controller"), not generated or made equal here:
 - an `optional: true` source the repository lacks: the product cannot know it is absent from the cluster, so
   what it could set is unknown (FLX008 info); the oracle's cluster is the repository, where Flux skips it.
   `_unknowns_as_theirs` (tests/oracle.py) takes the oracle's value at those paths, nothing else.
@@ -17,6 +17,8 @@ Differences by design (docs/values.md "The oracle and valuesFrom"), not generate
   oracle puts it in `default`, the product reads it from any namespace; neither is Flux, so none is generated.
 - `configurations` (kustomize nameReference for a HelmRelease's `valuesFrom`): not modelled by the product
   (FLX004); a generator's hashed name is referenced by a HelmRelease that names it literally instead.
+- a `global` that is not a map in the release's values: Helm skips the globals, and which parent defaults
+  reach a subchart then depends on `processImportValues` rewriting the chart's defaults (not modelled).
 """
 
 from __future__ import annotations
