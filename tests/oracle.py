@@ -223,20 +223,78 @@ class Comparison:
     disagreements: list[Disagreement] = field(default_factory=list)
 
 
-def product_values(root: str | Path, cluster: str, *args: str) -> dict[str, dict[str, Any]] | None:
+def product_values(
+    root: str | Path, cluster: str, *args: str, reveal: bool = False
+) -> dict[str, dict[str, Any]] | None:
     """`compliance values ROOT --cluster NAME --all --format json`, by `namespace/name`; None when the product
-    does not know the cluster (a usage error naming it)."""
+    does not know the cluster (a usage error naming it). `reveal`: the values the rules judge instead
+    (`revealed_values`: a Secret's values shown, each release's errors listed)."""
     from tests.helpers import run
 
+    if reveal:
+        return revealed_values(root, cluster)
     result = run("values", str(root), "--cluster", cluster, "--all", "--format", "json", *args)
     if result.returncode != 0:
         if f"unknown cluster: {cluster}" in result.stderr:
             return None
         raise AssertionError(f"compliance values failed ({result.returncode}): {result.stderr}")
-    data = json.loads(result.stdout)
+    return _by_release(json.loads(result.stdout), result.stderr.splitlines())
+
+
+def revealed_values(root: str | Path, cluster: str) -> dict[str, dict[str, Any]] | None:
+    """What `compliance values --all --format json` shows, but as the rules see it: a Secret's values revealed
+    (the product never prints them; comparing `<redacted>` proves nothing about them) and, per release, the
+    failures the product reports for it: `valuesFromFails` (FLX008 errors: helm-controller refuses the release),
+    `valuesFromUnknown` (optional sources the repository lacks) and `chartErrors` (RND005: Helm's `type
+    mismatch on <sub>`). Same run, same contexts, only the redaction left out."""
+    from compliance.app.config import run_at
+    from compliance.app.run import RunRequest
+    from compliance.engine.evaluate import LintOptions, release_contexts
+    from compliance.report.values import cluster_values_json
+
+    run = run_at(RunRequest(str(root), evaluate=False))
+    settings, repo = run.settings, run.lint.repo
+    if cluster not in {c.name for c in repo.clusters}:
+        return None
+    options = LintOptions(
+        settings.select,
+        settings.ignore,
+        settings.variables,
+        settings.rule_options,
+        reveal_secrets=True,
+        strict_substitution=settings.flux_strict,
+        cluster_variables=settings.cluster_variables,
+    )
+    contexts = [c for c in release_contexts(repo, options) if c.cluster is not None and c.cluster.name == cluster]
+    files = {layer.file for c in contexts for layer in c.values.layers}
+    # as `compliance values` warns (compliance.app.valuesview): load problems of the files values came from
+    warnings = [
+        f"compliance: warning: {p.location}: {p.problem.message} ({p.problem.code})"
+        for p in repo.problems
+        if p.file in files
+    ]
+    found = _by_release(json.loads(cluster_values_json(cluster, contexts)), warnings)
+    for context in contexts:
+        release = context.release
+        if release is None or f"{release.namespace}/{release.name}" not in found:
+            continue
+        entry = found[f"{release.namespace}/{release.name}"]
+        entry["valuesFromFails"] = [s.problem for s in release.values_from if s.fails]
+        entry["valuesFromUnknown"] = [s.label for s in release.values_from if s.unknown]
+        entry["chartErrors"] = [e.message for e in context.values.chart_errors]
+        entry["unknownPaths"] = [
+            list(path)
+            for path, names in context.values.unresolved.items()
+            if names and all(name.startswith("valuesFrom ") for name in names)
+        ]
+    return found
+
+
+def _by_release(data: dict[str, Any], stderr: list[str]) -> dict[str, dict[str, Any]]:
+    """The values report's releases by `namespace/name`, each marked with what the warnings say of its files."""
     # the product's explicit marker of a manifest Flux cannot build (YML000: +.inf, a duplicate key...): a
     # warning on a file the values came from
-    warned = [(line.split(": ", 3)[2].split(":", 1)[0], line) for line in result.stderr.splitlines()]
+    warned = [(line.split(": ", 3)[2].split(":", 1)[0], line) for line in stderr]
     failing = {file for file, line in warned if BUILD_FAILS in line}
     refusing = {file for file, line in warned if line.endswith("(YML000)")}  # what Helm or Flux refuses to load
     for release in data["releases"]:
@@ -358,6 +416,111 @@ def _never_built(report: dict[str, Any], oracle: dict[str, Any]) -> bool:
     return not any(k["built"] and under(mine, os.path.normpath(k["path"] or ".")) for k in oracle["kustomizations"])
 
 
+def _failures(mine: dict[str, Any], other: dict[str, Any]) -> tuple[str, ...] | None:
+    """Whether the release fails for a valuesFrom source or Helm's `type mismatch on <sub>`: None when neither
+    side says so (compare the values), () when both do, else (product, oracle) for a disagreement.
+
+    Flux's failures are the oracle's release `error` with no values: `could not resolve ... chart values
+    reference` (helm-controller refuses the release; the product's FLX008 error) and `coalesce: type mismatch`
+    (Helm refuses the values; the product's RND005). The product's side is known from `revealed_values`; from
+    the command's output (`product_values`) only the oracle's side is, and such a failure is taken as agreed
+    (tests/test_values_from.py and tests/test_subcharts.py check the findings)."""
+    error = other.get("error") or "" if other.get("values") is None else ""
+    flux_source = "chart values reference" in error
+    flux_coalesce = "type mismatch on " in error  # from ProcessDependencies or CoalesceValues
+    if "valuesFromFails" not in mine:
+        return () if flux_source or flux_coalesce else None  # the rules' view (`revealed_values`) checks both
+    ours_source, ours_coalesce = mine["valuesFromFails"], mine["chartErrors"]
+    said = f"fails: {'; '.join(ours_source or ours_coalesce)}"
+    if flux_source or ours_source:
+        if flux_source and ours_source:
+            return ()
+        return (said, error) if flux_source else (said, f"deploys{_error_of(other)}")
+    if flux_coalesce or ours_coalesce:
+        if flux_coalesce and ours_coalesce:
+            return ()
+        return ("deploys: no RND005", error) if flux_coalesce else (said, f"deploys{_error_of(other)}")
+    return None
+
+
+def _error_of(release: dict[str, Any]) -> str:
+    return f" (release error: {release['error']})" if release.get("error") else ""
+
+
+def _unknowns_as_theirs(ours: Any, theirs: Any, unknown: Any) -> Any:
+    """`ours` with each path an optional valuesFrom source the repository lacks could set (`unknownPaths`) made
+    the oracle's: the product cannot know the object is not in the cluster and leaves the value unknown (FLX008
+    info, docs/values.md), the oracle's cluster is the repository, where Flux skips the source."""
+    if not unknown:
+        return ours
+    out = json.loads(json.dumps(ours))
+    for path in unknown:
+        _take(out, theirs, list(path))
+    return out
+
+
+_ABSENT = object()
+
+
+def _at(container: Any, step: Any) -> Any:
+    if isinstance(container, dict):
+        return container.get(step, _ABSENT)
+    if isinstance(container, list) and isinstance(step, int) and step < len(container):
+        return container[step]
+    return _ABSENT
+
+
+def _hollow(value: Any) -> bool:
+    """Maps and lists holding nothing but empty maps, lists and nulls."""
+    if isinstance(value, dict):
+        return all(_hollow(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_hollow(v) for v in value)
+    return value is None
+
+
+def _unknown_texts(report: dict[str, Any]) -> list[str]:
+    """From the command's output: the value paths an optional valuesFrom source the repository lacks could set
+    (their origin is `unresolved` by such sources only)."""
+    return [
+        path
+        for path, origin in report["origins"].items()
+        if origin.get("unresolved") and all(str(n).startswith("valuesFrom ") for n in origin["unresolved"])
+    ]
+
+
+def _related(path: str, other: str) -> bool:
+    """One of the two value paths (as `path_text` writes them) is the other or inside it."""
+
+    def inside(a: str, b: str) -> bool:
+        return a == b or a.startswith((b + ".", b + "["))
+
+    return inside(path, other) or inside(other, path)
+
+
+def _take(ours: Any, theirs: Any, path: list[Any]) -> None:
+    """`ours` at `path` set to what `theirs` holds there, or removed (with the maps it leaves empty)."""
+    step, rest = path[0], path[1:]
+    here, there = _at(ours, step), _at(theirs, step)
+    if here is _ABSENT:
+        return
+    if rest:
+        if not isinstance(here, list):
+            _take(here, there, rest)
+        # a list the source could write an item of replaces the chart's whole list: all of it is unknown;
+        # a map holding only what the missing source could set is its
+        if isinstance(here, list) or _hollow(here):
+            if there is not _ABSENT:
+                ours[step] = there
+            elif isinstance(ours, dict):
+                del ours[step]
+        return
+    if there is not _ABSENT:
+        ours[step] = there
+    elif isinstance(ours, dict):
+        del ours[step]
+
+
 def compare_cluster(
     cluster: str, product: dict[str, dict[str, Any]] | None, oracle: dict[str, Any], failed: Mapping[str, str]
 ) -> Comparison:
@@ -390,22 +553,30 @@ def compare_cluster(
             said = f"not applied; build errors: {errors or 'none'}"
             found.disagreements.append(Disagreement(cluster, key, "", f"deployed from {place}", said))
             continue
-        if other.get("values") is None and "chart values reference" in (other.get("error") or ""):
-            found.values += 1  # helm-controller refuses the release (a valuesFrom source it cannot read): the
-            continue  # product reports FLX008 at the entry (tests/test_values_from.py)
+        failure = _failures(mine, other)
+        if failure is not None:
+            found.values += 1  # both say the release fails (the same way), or one side alone does
+            if failure:
+                found.disagreements.append(Disagreement(cluster, key, "", *failure))
+            continue
         if other.get("values") is None and other.get("error") and mine["refused"]:
             found.values += 1  # Helm cannot load the values (Inf/NaN...): the product's YML000 says so
             continue
         differences: list[tuple[str, Any, Any]] = []
-        found.values += _diff_values(mine["values"], other.get("values"), (), differences)
+        ours_values = _unknowns_as_theirs(mine["values"], other.get("values"), mine.get("unknownPaths", ()))
+        found.values += _diff_values(ours_values, other.get("values"), (), differences)
         # Flux refuses it: strict mode fails its Kustomization, or another Kustomization applying the same
         # release fails on it (the entry's copy applied, a cluster Kustomization's failed)
         refused = failed.get(other["kustomization"]) or _named(oracle["errors"], key)
         marked = set(_marked(mine)) if refused else set()
         error = f" (release error: {other['error']})" if other.get("error") else ""
+        # the command's output has no unknownPaths: a difference at or around such a path is excused
+        unknown = _unknown_texts(mine) if "unknownPaths" not in mine else []
         for path, a, b in differences:
             if path in marked:
                 continue  # unknown to the product, and Flux's strict substitution fails this Kustomization
+            if any(_related(path, u) for u in unknown):
+                continue  # an optional valuesFrom source the repository lacks (`_unknowns_as_theirs`)
             product_side = f"{_json(a)} from {_provenance(mine, path)}"
             found.disagreements.append(Disagreement(cluster, key, path, product_side, _json(b) + error))
     return found
@@ -459,9 +630,10 @@ class Tally:
 TALLY = Tally()
 
 
-def compare_repository(root: str | Path) -> dict[str, Comparison]:
+def compare_repository(root: str | Path, reveal: bool = False) -> dict[str, Comparison]:
     """Every cluster of `root` (by `cluster_entries`), the product under the repository's own configuration
-    (its `variables`, `exclude` and `flux-strict`) against the oracle given the same variables."""
+    (its `variables`, `exclude` and `flux-strict`) against the oracle given the same variables. `reveal`: the
+    product's side is `revealed_values` (Secrets' values and each release's failures compared too)."""
     from concurrent.futures import ThreadPoolExecutor
 
     from compliance.settings.config import load_settings
@@ -480,7 +652,7 @@ def compare_repository(root: str | Path) -> dict[str, Comparison]:
             pool.submit(oracle_for, root, entry, settings.flux_strict, settings.variables if supplied else None)
             for _, entry, supplied in entries
         ]
-        ours = [product_values(root, cluster) for cluster, _, _ in entries]
+        ours = [product_values(root, cluster, reveal=reveal) for cluster, _, _ in entries]
         for (cluster, _, _), answer, product in zip(entries, answers, ours, strict=True):
             found[cluster] = compare_cluster(cluster, product, *answer.result())
     TALLY.add(found)

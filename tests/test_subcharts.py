@@ -236,3 +236,37 @@ def test_file_dependency_defaults_without_vendoring(tmp_path: Path) -> None:
     (stub / "Chart.yaml").write_text("apiVersion: v2\nname: stub\nversion: 1.0.0\n")
     (stub / "values.yaml").write_text("answer: 42\n")
     assert ours(tmp_path) == {"stub": {"answer": 42, "global": {}}}
+
+
+# Found by the oracle on generated charts (tests/test_oracle_inputs.py), each checked here against Helm itself.
+
+
+def test_a_scalar_over_a_subchart_fails_even_when_tags_disable_it(helm: Any, tmp_path: Path) -> None:
+    """Helm coalesces the user's values with every subchart before it reads tags and conditions
+    (`processDependencyEnabled`): a scalar under a subchart that tags then disable still fails."""
+    dependency = [{"name": "db", "version": "1.0.0", "tags": ["backend"]}]
+    write(tmp_path, {}, dependency, {"db": ("db", {"port": 5432})}, {"db": 12, "tags": {"backend": False}})
+    assert "type mismatch on db" in helm_render(helm, tmp_path)
+    (finding,) = [f for f in lint_fixture(tmp_path, select=("RND005",), renderer="none")]
+    assert "type mismatch on db" in finding.message
+
+
+def test_a_scalar_in_the_charts_own_defaults_fails_whatever_the_user_gives(helm: Any, tmp_path: Path) -> None:
+    """A chart declaring dependencies has its own defaults coalesced alone (`processImportValues`): a scalar
+    under a subchart's key there fails although the user gives a map."""
+    dependency = [{"name": "db", "version": "1.0.0"}]
+    write(tmp_path, {"db": "text"}, dependency, {"db": ("db", {"port": 5432})}, {"db": {"port": 1}})
+    assert "type mismatch on db" in helm_render(helm, tmp_path)
+    assert [f.rule for f in lint_fixture(tmp_path, select=("RND005",), renderer="none")] == ["RND005"]
+
+
+def test_an_alias_whose_version_the_vendored_chart_does_not_satisfy_leaves_it_under_its_name(
+    helm: Any, tmp_path: Path
+) -> None:
+    """Helm's getAliasDependency takes a vendored chart only when the dependency's `version` admits it; else
+    the chart is loaded as undeclared, under its own name, and the alias names nothing."""
+    dependency = [{"name": "db", "version": "2.0.0", "alias": "primary"}]
+    write(tmp_path, {}, dependency, {"db": ("db", {"port": 5432})}, {"primary": {"port": 1}})
+    expected = {"db": {"port": 5432, "global": {}}, "primary": {"port": 1}}
+    assert helm_render(helm, tmp_path) == expected
+    assert ours(tmp_path) == expected

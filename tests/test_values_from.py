@@ -6,6 +6,7 @@ the rules and never shown; a missing source reported (FLX008) and its values unk
 from __future__ import annotations
 
 import base64
+import json
 import shutil
 from pathlib import Path
 
@@ -177,6 +178,13 @@ def test_a_missing_values_key_fails_even_when_the_object_exists(repo: Path) -> N
         ("l[1]", "v", False, {"a": {"keep": 1}, "l": [None, "v"]}),
         ("a.b", "x,c=3", False, {"a": {"b": "x", "keep": 1}, "c": 3}),
         ("a.b", "x,y", True, {"a": {"b": "x,y", "keep": 1}}),
+        # found by the oracle (tests/test_oracle_inputs.py, Helm's strvals through `oracle strvals`):
+        ("l", "{}", False, {"a": {"keep": 1}, "l": [""]}),  # `{}` is one empty string, not an empty list
+        ("l", "{a\\,b,c}", False, {"a": {"keep": 1}, "l": ["a,b", "c"]}),  # an escaped comma inside a list
+        ("l[0][1]", "7", False, {"a": {"keep": 1}, "l": [[None, 7]]}),  # a list in a list
+        ("a\\.b", "x,y", True, {"a": {"keep": 1}, "a.b": "x,y"}),  # literal: the path's escapes still count
+        ("l[0].b", "", False, {"a": {"keep": 1}, "l": []}),  # `.b=` cut by the end: Go keeps the list as it was
+        ("a[", "v", False, {"a": {"keep": 1}}),  # an index cut by the end: Go's wrapped io.EOF stops quietly
     ],
 )
 def test_target_path_is_helm_set_syntax(path: str, data: str, literal: bool, expected: dict[str, object]) -> None:
@@ -190,3 +198,58 @@ def test_target_path_refuses_what_helm_refuses() -> None:
         set_path({}, "a", "x,y")
     with pytest.raises(StrvalsError, match="unable to parse key"):
         set_path({"a": "scalar"}, "a.b", "v")
+    with pytest.raises(StrvalsError, match="not a list"):  # Go: interface conversion, string is not []interface{}
+        set_path({"a": "scalar"}, "a[0]", "v")
+
+
+def test_a_target_path_growing_a_list_of_spec_values_writes_a_copy(tmp_path: Path) -> None:
+    """Go's setIndex copies a list it grows: the targetPath writes `list[3]` into a new list, the final merge of
+    spec.values puts its own `[9]` back (measured with fluxcd/pkg chartutil v1.30.0 through tools/oracle); an
+    index inside the list writes spec.values' own list, and wins."""
+    for path, expected in (("list[3]", [9]), ("list[0]", ["from-cm"])):
+        root = tmp_path / path.replace("[", "_").rstrip("]")
+        _small_release(root, f"    - kind: ConfigMap\n      name: v\n      valuesKey: s\n      targetPath: {path}\n")
+        shown = run("values", str(root), "--cluster", "c", "--all", "--format", "json")
+        assert shown.returncode == 0, shown.stderr
+        assert json.loads(shown.stdout)["releases"][0]["values"]["list"] == expected
+
+
+def test_a_target_path_over_a_scalar_of_spec_values_fails_the_release(tmp_path: Path) -> None:
+    """`list[0]` where spec.values says `list: "012"`: the path parses alone, Helm's parser refuses it on the
+    composed values, and helm-controller fails the release, `optional` or not (found by the oracle)."""
+    _small_release(
+        tmp_path,
+        "    - kind: ConfigMap\n      name: v\n      valuesKey: s\n      targetPath: list[0]\n      optional: true\n",
+        user='    list: "012"\n',
+    )
+    findings = [f for f in lint_fixture(tmp_path) if f.rule == "FLX008"]
+    assert [f.severity.value for f in findings] == ["error"]
+    assert "failed to merge value" in findings[0].message and "the release fails in Flux" in findings[0].message
+
+
+def test_an_optional_target_path_the_repository_lacks_leaves_a_scalar_it_cannot_cross(tmp_path: Path) -> None:
+    """An unknown `nested.b` over `nested: true`: were the source there, Flux would fail the release; as it is
+    not, `nested` is `true` (the oracle's answer), not a map made up around an unknown."""
+    _small_release(
+        tmp_path,
+        "    - kind: ConfigMap\n      name: gone\n      targetPath: nested.b\n      optional: true\n",
+        user="    nested: true\n",
+    )
+    shown = run("values", str(tmp_path), "--cluster", "c", "--all", "--format", "json")
+    assert json.loads(shown.stdout)["releases"][0]["values"]["nested"] is True
+
+
+def _small_release(root: Path, entries: str, user: str = "    list: [9]\n") -> None:
+    """Chart `demo` (list: [1, 2]), cluster `c`, ConfigMap `v` (key `s`: from-cm) and release `r` in `apps`."""
+    files = {
+        "charts/demo/Chart.yaml": "apiVersion: v2\nname: demo\nversion: 1.0.0\n",
+        "charts/demo/values.yaml": "list: [1, 2]\nnested:\n  a: chart\n",
+        "clusters/c/apps/v.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: v\n  namespace: apps\n"
+        "data:\n  s: from-cm\n",
+        "clusters/c/apps/r.yaml": "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: r\n"
+        "  namespace: apps\nspec:\n  chart:\n    spec:\n      chart: demo\n      sourceRef:\n"
+        "        kind: HelmRepository\n        name: demo\n  valuesFrom:\n" + entries + "  values:\n" + user,
+    }
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, encoding="utf-8")

@@ -12,7 +12,9 @@ The objects are those the cluster's builds yield (plus the repository's outside 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from copy import deepcopy
 from dataclasses import replace
+from typing import Any
 
 from compliance.build.generators import WHOLE_FILE
 from compliance.build.kustomize import embedded_positions
@@ -27,7 +29,8 @@ DEFAULT_KEY = "values.yaml"
 
 
 def values_sources(document: YamlDocument, objects: Objects, texts: Mapping[str, str]) -> tuple[ValuesSource, ...]:
-    """Every `spec.valuesFrom` entry of a (built) HelmRelease document, read from `objects`."""
+    """Every `spec.valuesFrom` entry of a (built) HelmRelease document, read from `objects`; a targetPath the
+    composition cannot write is a problem too (`composition_problems`)."""
     namespace = _text(document.get(("metadata", "namespace"), "")) or "default"
     raw = document.get(("spec", "valuesFrom"), None)
     out = []
@@ -45,13 +48,56 @@ def values_sources(document: YamlDocument, objects: Objects, texts: Mapping[str,
             document.locate(("spec", "valuesFrom", index)),
         )
         out.append(_read(source, objects, namespace, texts))
+    user = document.get(("spec", "values"), None)
+    return composition_problems(tuple(out), user if isinstance(user, dict) else {}, namespace)
+
+
+def merge_maps(base: Any, override: Any) -> Any:
+    """Helm's plain file merge (`MergeMaps`): maps recurse, everything else replaces, nulls kept."""
+    if not isinstance(base, dict) or not isinstance(override, dict):
+        return override
+    result = dict(base)
+    for key, value in override.items():
+        result[key] = merge_maps(result[key], value) if key in result else value
+    return result
+
+
+def composition_problems(
+    sources: tuple[ValuesSource, ...], user: dict[str, Any], namespace: str
+) -> tuple[ValuesSource, ...]:
+    """`ChartValuesFromReferences` run over the sources read: a targetPath that parses alone may still fail
+    where the values composed so far hold something else (`a[0]` over a string `a`, `a.b` over a list):
+    helm-controller fails the release on it, `optional` or not. Go stops at the first failing entry."""
+    result: dict[str, Any] = {}
+    user = deepcopy(user)  # a targetPath writes into the maps it shares with spec.values, as in Go
+    out = list(sources)
+    for position, source in enumerate(sources):
+        if source.problem:
+            if source.fails:
+                break
+            continue
+        if source.text is None:
+            continue
+        if not source.target_path:
+            result = merge_maps(result, deepcopy(source.value))
+            continue
+        result = merge_maps(result, user)
+        try:
+            set_path(result, source.target_path, source.text, source.literal)
+        except StrvalsError as error:
+            out[position] = replace(source, problem=f"{_head(source, namespace)}: failed to merge value: {error}")
+            break
     return tuple(out)
 
 
-def _read(source: ValuesSource, objects: Objects, namespace: str, texts: Mapping[str, str]) -> ValuesSource:
+def _head(source: ValuesSource, namespace: str) -> str:
     optional = " optional" if source.optional else ""
     head = f"could not resolve{optional} {source.kind} chart values reference '{namespace}/{source.name}'"
-    head += f" with key '{source.key}'"
+    return head + f" with key '{source.key}'"
+
+
+def _read(source: ValuesSource, objects: Objects, namespace: str, texts: Mapping[str, str]) -> ValuesSource:
+    head = _head(source, namespace)
     if source.kind not in ("ConfigMap", "Secret"):
         return replace(source, problem=f"{head}: unsupported values reference kind")
     candidates = objects.get((source.kind, source.name), [])

@@ -38,13 +38,15 @@ class Tree:
     clean: Any
     subcharts: tuple[tuple[Subchart, Tree], ...]
     coalesce: Callable[[Any, Any, Any], Any]  # Helm's coalescing of one chart (compliance.effective.values)
+    declares: bool = False  # Chart.yaml lists `dependencies`: Helm's processImportValues coalesces its defaults
 
 
 def tree_of(
     chart: Chart, raw: Any, clean: Any, child: Callable[[Subchart], Tree], coalesce: Callable[[Any, Any, Any], Any]
 ) -> Tree:
     """`child(subchart)` gives a subchart's Tree; `coalesce(defaults, user, clean)` is Helm's for one chart."""
-    return Tree(raw, clean, tuple((sub, child(sub)) for sub in chart.subcharts), coalesce)
+    declared = isinstance(chart.chart_file.get(("dependencies",), None), list)
+    return Tree(raw, clean, tuple((sub, child(sub)) for sub in chart.subcharts), coalesce, declared)
 
 
 def _drop_nulls(value: Any) -> Any:
@@ -54,27 +56,35 @@ def _drop_nulls(value: Any) -> Any:
 
 
 def coalesce_chart(tree: Tree, user: Mapping[str, Any]) -> tuple[dict[str, Any], list[Path], list[SubchartError]]:
-    """Helm's values for a chart with subcharts: (values, the mount path of every enabled subchart, errors)."""
-    enabled = _enabled(tree, dict(user))
-    raw = _imported(tree, enabled)
+    """Helm's values for a chart with subcharts: (values, the mount path of every enabled subchart, errors).
+
+    Helm first coalesces the user's values with every subchart, enabled or not (`processDependencyEnabled`
+    reads conditions from them), so a `type mismatch` on a subchart that tags or a condition then disable
+    fails the release all the same; so does a scalar the chart's own defaults put there, whatever the user
+    gives, when Chart.yaml declares dependencies (`processImportValues` coalesces the defaults alone)."""
+    errors: list[SubchartError] = []
+    top = tree.coalesce(tree.raw, dict(user), tree.clean)
+    top = top if isinstance(top, dict) else {}
+    _coalesce_deps(top, _all(tree), (), [], errors)
+    enabled = _enabled(tree, top)
+    if tree.declares:  # processImportValues coalesces the chart's own defaults: a scalar there fails too
+        alone = tree.coalesce(tree.raw, {}, tree.clean)
+        _coalesce_deps(alone if isinstance(alone, dict) else {}, enabled, (), [], errors)
+    raw = _imported(tree, enabled, errors)
     clean = tree.clean if raw is tree.raw else _drop_nulls(raw)
     values = _level(tree, raw, clean, dict(user), enabled)
     mounts: list[Path] = []
-    errors: list[SubchartError] = []
     _coalesce_deps(values, enabled, (), mounts, errors)
-    return values, mounts, errors
+    unique = {(error.path, error.message): error for error in errors}
+    return values, mounts, list(unique.values())
 
 
 Enabled = tuple[tuple[Subchart, Tree, Any], ...]  # (subchart, its tree, its own enabled subcharts)
 
 
-def _enabled(tree: Tree, user: dict[str, Any], prefix: Path = (), top: Any = None) -> Enabled:
+def _enabled(tree: Tree, top: dict[str, Any], prefix: Path = ()) -> Enabled:
     """The subcharts Helm keeps (`processDependencyEnabled`): tags, then conditions, against the
     coalesced values of the whole chart (`top`, computed once with every subchart)."""
-    if top is None:
-        top = tree.coalesce(tree.raw, user, tree.clean)
-        top = top if isinstance(top, dict) else {}
-        _coalesce_deps(top, _all(tree), (), [], [])
     tags = get_path(top, ("tags",), None)
     kept: list[tuple[Subchart, Tree, Any]] = []
     for sub, child in tree.subcharts:
@@ -83,7 +93,7 @@ def _enabled(tree: Tree, user: dict[str, Any], prefix: Path = (), top: Any = Non
             on = _tags_allow(sub.tags, tags if isinstance(tags, dict) else {})
             on = _condition(sub.condition, top, prefix, on)
         if on:
-            kept.append((sub, child, _enabled(child, user, (*prefix, sub.key), top)))
+            kept.append((sub, child, _enabled(child, top, (*prefix, sub.key))))
     return tuple(kept)
 
 
@@ -107,13 +117,13 @@ def _condition(condition: str, values: Any, prefix: Path, current: bool) -> bool
     return current
 
 
-def _imported(tree: Tree, enabled: Enabled) -> Any:
+def _imported(tree: Tree, enabled: Enabled, errors: list[SubchartError]) -> Any:
     """The parent's defaults with its subcharts' `import-values` below them (`processImportValues`)."""
     if not any(sub.import_values for sub, _, _ in enabled):
         return tree.raw
     view = tree.coalesce(tree.raw, {}, tree.clean)
     view = view if isinstance(view, dict) else {}
-    _coalesce_deps(view, enabled, (), [], [])
+    _coalesce_deps(view, enabled, (), [], errors)
     imported: Any = {}
     for sub, _, _ in enabled:
         for entry in sub.import_values:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from compliance.build.strvals import StrvalsError, set_path
+from compliance.build.valuesfrom import merge_maps
 from compliance.effective.envsubst import Unresolved
 from compliance.effective.subcharts import SubchartError, Tree, coalesce_chart, tree_of
 from compliance.effective.substitution import NONE, REDACTED, Scope, SubstitutionError, scope, substitute_values
@@ -130,16 +131,6 @@ def _leaf(value: Any) -> Any:
 
 
 # ── Helm coalescing ──────────────────────────────────────────────────────────
-
-
-def merge_maps(base: Any, override: Any) -> Any:
-    """Helm's plain file merge (`MergeMaps`): maps recurse, everything else replaces, nulls kept."""
-    if not isinstance(base, dict) or not isinstance(override, dict):
-        return override
-    result = dict(base)
-    for key, value in override.items():
-        result[key] = merge_maps(result[key], value) if key in result else value
-    return result
 
 
 def _drop_nulls(value: Any) -> Any:
@@ -351,6 +342,8 @@ def values_from(release: HelmRelease, user: dict[str, Any], reveal_secrets: bool
         (above if won else below).append(layer)
     unresolved: dict[Path, tuple[str, ...]] = {}
     for path, label in unknown_paths:
+        if _crosses_a_scalar(result, path):
+            continue  # were the source there, Flux would fail the release; as it is not, the value stands
         _place(result, path, Unresolved("", (label,)))
         unresolved[path] = (label,)
     return Composed(result, tuple(below), tuple(above), unresolved, tuple(unknown))
@@ -372,6 +365,26 @@ def _containers_copied(value: Any) -> Any:
 def _redacted(value: Any) -> Any:
     """Every scalar of a Secret's values as `<redacted>` (nulls stay: they delete defaults)."""
     return _leaves_mapped(value, lambda leaf: leaf if leaf is None else REDACTED)
+
+
+def _crosses_a_scalar(values: Any, path: Path) -> bool:
+    """Whether a step of `path` above its last meets a value that is neither absent nor of the container the
+    next step needs (a map for a key, a list for an index): Helm's `--set` parser refuses to write there."""
+    target = values
+    for step, following in itertools.pairwise(path):
+        if isinstance(target, dict):
+            if step not in target:
+                return False
+            target = target[step]  # a null here too: Go's type assertion on nil fails
+        elif isinstance(target, list) and isinstance(step, int) and step < len(target):
+            target = target[step]
+            if target is None or (isinstance(following, str) and not isinstance(target, dict)):
+                return False  # Go puts a fresh map (or list) in that slot
+        else:
+            return False
+        if not isinstance(target, list if isinstance(following, int) else dict):
+            return True
+    return False
 
 
 def _place(values: dict[str, Any], path: Path, value: Any) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 
 from compliance.load.files import read_inside
 from compliance.model import Chart, Subchart, YamlDocument
+from compliance.model.semver import parse_constraint, parse_version, satisfies
 from compliance.yaml import Limits, load_yaml
 
 ARCHIVE_LIMIT = 16 * 1024 * 1024  # bytes of a .tgz
@@ -53,7 +54,19 @@ def _with_subcharts(root: str, chart: Chart, limits: Limits, resolve: Any) -> Ch
         name = dependency.get("name")
         if not isinstance(name, str) or not name:
             continue
-        found = next(((i, v) for i, v in enumerate(vendored) if v[0].name == name), None)
+        # Helm's getAliasDependency takes a vendored chart for an alias only when its version is admitted; else
+        # the chart stays under its own name, where the dependency's condition, tags and imports (by name)
+        # still reach it when there is no alias
+        aliased = isinstance(dependency.get("alias"), str) and bool(dependency.get("alias"))
+        version = dependency.get("version")
+        found = next(
+            (
+                (i, v)
+                for i, v in enumerate(vendored)
+                if v[0].name == name and (not aliased or _compatible(version, v[0].version))
+            ),
+            None,
+        )
         if found is not None:
             used.add(found[0])
             sub, source = found[1]
@@ -76,6 +89,15 @@ def _with_subcharts(root: str, chart: Chart, limits: Limits, resolve: Any) -> Ch
     if not subcharts:
         return chart
     return Chart(chart.name, chart.version, chart.directory, chart.chart_file, chart.values, tuple(subcharts))
+
+
+def _compatible(constraint: Any, version: Any) -> bool:
+    """Helm's `IsCompatibleRange`: the vendored chart's version satisfies the dependency's `version` (a
+    Masterminds constraint; none at all is no match)."""
+    if not isinstance(constraint, str) or not isinstance(version, str):
+        return False
+    parsed, groups = parse_version(version), parse_constraint(constraint)
+    return parsed is not None and groups is not None and satisfies(parsed, groups)
 
 
 def _subchart(dependency: Mapping[str, Any], chart: Chart, source: str, index: int) -> Subchart:

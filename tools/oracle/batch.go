@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 
+	fluxchartutil "github.com/fluxcd/pkg/chartutil"
 	"github.com/fluxcd/pkg/envsubst"
 	generator "github.com/fluxcd/pkg/kustomize"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -143,6 +144,42 @@ func runScalar(c scalarCase) (ans scalarAnswer) {
 	return scalarAnswer{JSON: field, Value: value}
 }
 
+type strvalsCase struct {
+	Values  map[string]interface{} `json:"values"`
+	Path    string                 `json:"path"`
+	Data    string                 `json:"data"`
+	Literal bool                   `json:"literal"`
+}
+
+type strvalsAnswer struct {
+	Values map[string]interface{} `json:"values,omitempty"`
+	Error  *string                `json:"error,omitempty"`
+}
+
+// runStrvals is what ChartValuesFromReferences does with one targetPath entry: ReplacePathValue (or
+// ReplacePathLiteralValue for `literal: true`) of `data` at `path` into `values` (Helm's strvals parser).
+func runStrvals(c strvalsCase) (ans strvalsAnswer) {
+	defer func() {
+		if p := recover(); p != nil {
+			msg := fmt.Sprintf("panic: %v", p)
+			ans = strvalsAnswer{Error: &msg}
+		}
+	}()
+	values := c.Values
+	if values == nil {
+		values = map[string]interface{}{}
+	}
+	merge := fluxchartutil.ReplacePathValue
+	if c.Literal {
+		merge = fluxchartutil.ReplacePathLiteralValue
+	}
+	if err := merge(values, c.Path, c.Data); err != nil {
+		msg := err.Error()
+		return strvalsAnswer{Error: &msg}
+	}
+	return strvalsAnswer{Values: values}
+}
+
 // runBatch answers each JSON line of stdin with one JSON line on stdout.
 func runBatch(mode string, stdin io.Reader, stdout io.Writer) error {
 	in := bufio.NewScanner(stdin)
@@ -162,6 +199,11 @@ func runBatch(mode string, stdin io.Reader, stdout io.Writer) error {
 			var c envsubstCase
 			if err = json.Unmarshal([]byte(line), &c); err == nil {
 				err = enc.Encode(runEnvsubst(c))
+			}
+		case "strvals":
+			var c strvalsCase
+			if err = json.Unmarshal([]byte(line), &c); err == nil {
+				err = enc.Encode(runStrvals(c))
 			}
 		default:
 			var c scalarCase

@@ -7,7 +7,7 @@
 //
 // Usage: oracle --root REPO --entry PATH [--json] [--strict] [--substitute [--var NAME=VALUE]...]
 //
-//	oracle envsubst | oracle manifest-scalar   (JSON lines on stdin → JSON lines on stdout; batch.go)
+//	oracle envsubst | oracle manifest-scalar | oracle strvals   (JSON lines on stdin → JSON lines on stdout; batch.go)
 //
 // Exit 0 with a JSON document on stdout (build failures are data), 2 on bad usage, 1 on an internal error.
 package main
@@ -34,7 +34,7 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 			code = 1
 		}
 	}()
-	if len(args) == 1 && (args[0] == "envsubst" || args[0] == "manifest-scalar") {
+	if len(args) == 1 && (args[0] == "envsubst" || args[0] == "manifest-scalar" || args[0] == "strvals") {
 		if err := runBatch(args[0], os.Stdin, stdout); err != nil {
 			fmt.Fprintf(stderr, "oracle: %v\n", err)
 			return 1
