@@ -9,7 +9,6 @@ derived here from those, per context (the rendered lists are parsed once per con
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from compliance.effective.envsubst import EnvsubstError, Unresolved, substitute
@@ -21,6 +20,7 @@ from compliance.engine.options import string_list, string_set
 from compliance.engine.registry import Check, Scope, rule
 from compliance.model import MISSING, RenderedObject, YamlDocument, format_path
 from compliance.model.findings import Location, Severity, Violation
+from compliance.records import record
 from compliance.yaml import Path, load_yaml
 
 CHANNELS_KEY = "channels.yaml"  # the ConfigMap key the gateway loads its channel list from
@@ -38,7 +38,7 @@ COMMERCIAL_CHANNEL_TYPES = string_set(
 )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Channel:
     index: int  # position in the rendered channels list
     source: Path  # where its values live: ("channels", 2) or ("defaultChannels", "vllm")
@@ -153,7 +153,7 @@ def manifest_rule(id: str, title: str, severity: Severity, controls: Sequence[st
 # ── The channel list inside the rendered ConfigMap ───────────────────────────
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RenderedChannels:
     """The channel list a rendered ConfigMap carries in its `channels.yaml` document."""
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from compliance.gitcmd import checkout_above
 from compliance.model.findings import Location
+from compliance.records import record
 from compliance.yaml.spelling import spell
 
 if TYPE_CHECKING:
@@ -22,7 +22,7 @@ BUILTIN_PROVIDER = "compliance_rules"
 VALUE_WIDTH = 80  # longest value text shown in a trace message
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SourceRoot:
     """The checkout holding the linted root, and the linted root's '/'-ended path inside it ('' at its top)."""
 
