@@ -5,8 +5,8 @@ Why: start-up. `@dataclasses.dataclass(frozen=True, slots=True)` writes six meth
 class; with a hundred classes imported by a plain `compliance lint`, that was a third of a small
 repository's run. Here the stdlib still does the field bookkeeping (`dataclasses.dataclass(...,
 init=False, repr=False, eq=False)`), so `fields`, `replace`, `asdict`, `is_dataclass` and
-`__match_args__` are the stdlib's own; only `__init__` is compiled (one `exec`, its code object shared by
-classes whose `__init__` reads the same), and the other methods are closures over an
+`__match_args__` are the stdlib's own; only `__init__` is compiled, once per shape (classes assigning the
+same number of fields the same way share its code, renamed), and the other methods are closures over an
 `operator.attrgetter` of the fields they use.
 
 Guaranteed equal to the stdlib class made from the same body with the same `frozen`/`slots`/`eq`
@@ -25,11 +25,13 @@ the decorator options no class here uses (`order`, `unsafe_hash`, `init=False`, 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import inspect
 import operator
 import sys
 from _thread import get_ident
 from collections.abc import Callable, Iterable
+from types import CellType, CodeType, FunctionType
 from typing import Any, TypeVar, overload
 
 if sys.version_info >= (3, 11):
@@ -49,7 +51,6 @@ _MISSING = dataclasses.MISSING
 _FACTORY = dataclasses._HAS_DEFAULT_FACTORY  # type: ignore[attr-defined]
 _INITVAR = dataclasses._FIELD_INITVAR  # type: ignore[attr-defined]
 _PLACEHOLDER_DOC = "\0"  # stops the stdlib computing a docstring from the not yet written __init__
-_init_code: dict[str, Any] = {}  # `__init__` source text -> its compiled code, shared by look-alike classes
 
 
 @overload
@@ -127,64 +128,94 @@ def _named(cls: type, method: Any) -> Any:
 
 
 def _init(cls: type, fields: Iterable[dataclasses.Field[Any]], *, frozen: bool, slots: bool) -> Any:
-    """`__init__` as the stdlib writes it (same text, so the same signature, errors and order of effects)."""
+    """`__init__` as the stdlib writes it: the same parameters, defaults, annotations, body and globals.
+
+    Its code comes from a template shared by every class of the same shape (how many parameters, which
+    fields are assigned and how), with the placeholder names renamed to this class's fields: one compile
+    per shape, not per class."""
     fields = list(fields)
     self_name = "__dataclass_self__" if "self" in {f.name for f in fields} else "self"
+    positional = [f for f in fields if f.init and not f.kw_only]
+    keyword = [f for f in fields if f.init and f.kw_only]
     seen_default = False
+    for f in positional:
+        if not (f.default is _MISSING and f.default_factory is _MISSING):
+            seen_default = True
+        elif seen_default:
+            raise TypeError(f"non-default argument {f.name!r} follows default argument")
+    parameters = [*positional, *keyword]
+    index = {f.name: number for number, f in enumerate(parameters)}
+    steps: list[tuple[str, int]] = []  # per assigned field: how, and from which parameter
+    cells: dict[str, Any] = {"__dataclass_builtins_object__": object, "_HAS_DEFAULT_FACTORY": _FACTORY}
+    names: dict[str, str] = {f"_p{number}": f.name for number, f in enumerate(parameters)}
     for f in fields:
-        if f.init and not f.kw_only:
-            if not (f.default is _MISSING and f.default_factory is _MISSING):
-                seen_default = True
-            elif seen_default:
-                raise TypeError(f"non-default argument {f.name!r} follows default argument")
-    values: dict[str, Any] = {f"_type_{f.name}": f.type for f in fields}
-    values.update({"MISSING": _MISSING, "_HAS_DEFAULT_FACTORY": _FACTORY, "__dataclass_builtins_object__": object})
-    body = [line for f in fields if (line := _assignment(f, values, self_name, frozen=frozen, slots=slots))]
-    if hasattr(cls, "__post_init__"):
-        body.append(f"{self_name}.__post_init__()")
-    positional = [_parameter(f) for f in fields if f.init and not f.kw_only]
-    keyword = [_parameter(f) for f in fields if f.init and f.kw_only]
-    parameters = [self_name, *positional, *(["*", *keyword] if keyword else [])]
-    values["_return_type"] = None
-    lines = "\n".join(f"  {line}" for line in body or ["pass"])
-    signature = f"__init__({','.join(parameters)})->_return_type"
-    text = f"def __create_fn__({', '.join(values)}):\n def {signature}:\n{lines}\n return __init__"
-    code = _init_code.get(text)
-    if code is None:
-        code = _init_code[text] = compile(text, "<string>", "exec", dont_inherit=True)  # no `annotations` future
+        if f.default_factory is not _MISSING:
+            how = "factory_or_argument" if f.init else "factory"
+            cells[f"_dflt{len(steps)}"] = f.default_factory
+        elif f.init:
+            how = "argument"
+        elif slots and f.default is not _MISSING:  # a slot has no class attribute to fall back on
+            how = "default"
+            cells[f"_dflt{len(steps)}"] = f.default
+        else:
+            continue
+        names[f"_a{len(steps)}"] = f.name
+        steps.append((how, index.get(f.name, -1)))
+    if not cells.keys().isdisjoint(names.values()):
+        raise TypeError(f"{cls.__qualname__}: a field is named like one of @record's own names")
+    post_init = hasattr(cls, "__post_init__")
+    template = _template(self_name, len(positional), len(keyword), tuple(steps), frozen=frozen, post_init=post_init)
+    code = template.replace(
+        co_varnames=tuple(names.get(name, name) for name in template.co_varnames),
+        co_names=tuple(names.get(name, name) for name in template.co_names),
+        co_consts=tuple(names.get(c, c) if type(c) is str else c for c in template.co_consts),
+    )
     module = sys.modules.get(cls.__module__)
-    namespace: dict[str, Any] = {}
-    exec(code, module.__dict__ if module is not None else {}, namespace)
-    return namespace["__create_fn__"](**values)
+    closure = tuple(CellType(cells[name]) for name in code.co_freevars) or None
+    defaults = tuple(_FACTORY if f.default is _MISSING else f.default for f in positional if _has_default(f))
+    function = FunctionType(code, module.__dict__ if module is not None else {}, None, defaults or None, closure)
+    keyword_defaults = {f.name: _FACTORY if f.default is _MISSING else f.default for f in keyword if _has_default(f)}
+    function.__kwdefaults__ = keyword_defaults or None
+    function.__annotations__ = {**{f.name: f.type for f in parameters}, "return": None}
+    return function
 
 
-def _assignment(
-    f: dataclasses.Field[Any], values: dict[str, Any], self_name: str, *, frozen: bool, slots: bool
-) -> str | None:
-    default = f"_dflt_{f.name}"
-    if f.default_factory is not _MISSING:
-        values[default] = f.default_factory
-        value = f"{default}() if {f.name} is _HAS_DEFAULT_FACTORY else {f.name}" if f.init else f"{default}()"
-    elif f.init:
-        if f.default is not _MISSING:
-            values[default] = f.default
-        value = f.name
-    elif slots and f.default is not _MISSING:  # a slot has no class attribute to fall back on
-        values[default] = f.default
-        value = default
-    else:
-        return None
-    if frozen:
-        return f"__dataclass_builtins_object__.__setattr__({self_name},{f.name!r},{value})"
-    return f"{self_name}.{f.name}={value}"
+def _has_default(f: dataclasses.Field[Any]) -> bool:
+    return f.default is not _MISSING or f.default_factory is not _MISSING
 
 
-def _parameter(f: dataclasses.Field[Any]) -> str:
-    if f.default is not _MISSING:
-        return f"{f.name}:_type_{f.name}=_dflt_{f.name}"
-    if f.default_factory is not _MISSING:
-        return f"{f.name}:_type_{f.name}=_HAS_DEFAULT_FACTORY"
-    return f"{f.name}:_type_{f.name}"
+@functools.cache  # a handful of shapes: most classes are a few fields assigned from their parameters
+def _template(
+    self_name: str, positional: int, keyword: int, steps: tuple[tuple[str, int], ...], *, frozen: bool, post_init: bool
+) -> CodeType:
+    """The code of an `__init__` whose parameters are `_p0`, `_p1`..., assigning the fields `_a0`, `_a1`...
+    the way the stdlib's generated text does (`dataclasses._field_init`)."""
+    parameters = [self_name, *(f"_p{n}" for n in range(positional))]
+    if keyword:
+        parameters += ["*", *(f"_p{n}" for n in range(positional, positional + keyword))]
+    body = []
+    for step, (how, parameter) in enumerate(steps):
+        value = {
+            "argument": f"_p{parameter}",
+            "factory_or_argument": f"_dflt{step}() if _p{parameter} is _HAS_DEFAULT_FACTORY else _p{parameter}",
+            "factory": f"_dflt{step}()",
+            "default": f"_dflt{step}",
+        }[how]
+        if frozen:
+            body.append(f"__dataclass_builtins_object__.__setattr__({self_name},'_a{step}',{value})")
+        else:
+            body.append(f"{self_name}._a{step}={value}")
+    if post_init:
+        body.append(f"{self_name}.__post_init__()")
+    free = ["__dataclass_builtins_object__", "_HAS_DEFAULT_FACTORY", *(f"_dflt{n}" for n in range(len(steps)))]
+    lines = "\n".join(f"  {line}" for line in body or ["pass"])
+    text = f"def __create_fn__({', '.join(free)}):\n def __init__({','.join(parameters)}):\n{lines}\n return __init__"
+    module = compile(text, "<string>", "exec", dont_inherit=True)  # not under this module's `annotations` future
+    return _code_named("__init__", _code_named("__create_fn__", module))
+
+
+def _code_named(name: str, parent: CodeType) -> CodeType:
+    return next(c for c in parent.co_consts if isinstance(c, CodeType) and c.co_name == name)
 
 
 def _key(names: list[str]) -> Callable[[Any], tuple[Any, ...]]:
