@@ -95,12 +95,16 @@ def _make(cls: _Class, *, frozen: bool, slots: bool, eq: bool) -> _Class:
     _set(made, "__repr__", _repr([f.name for f in fields if f.repr]))
     if eq:
         _set(made, "__eq__", _eq(_key([f.name for f in fields if f.compare])))
-    if frozen and not stdlib_frozen:
+    if frozen:
         names = tuple(f.name for f in fields)
         for method in (_frozen_setattr(made, names), _frozen_delattr(made, names)):
-            if _set(made, method.__name__, method):
+            if stdlib_frozen:  # the stdlib's close over the class from before the slots: ours, as everywhere
+                setattr(made, method.__name__, _named(made, method))
+            elif _set(made, method.__name__, method):
                 raise TypeError(f"Cannot overwrite attribute {method.__name__} in class {made.__name__}")
-        if slots:  # a frozen slotted instance cannot be unpickled by assignment: the stdlib's state protocol
+        if (
+            slots and not stdlib_frozen
+        ):  # a frozen slotted instance cannot be unpickled by assignment: the stdlib's state protocol
             _set(made, "__getstate__", _getstate, rename=False)
             _set(made, "__setstate__", _setstate, rename=False)
     if eq and not explicit_hash:  # the stdlib's table: frozen and compared is hashable, mutable is not
