@@ -15,11 +15,14 @@ Guaranteed equal to the stdlib class made from the same body with the same `froz
 `__dataclass_params__`, `__doc__`, `repr` (`field(repr=False)`, recursion shown as `...`), `==` and
 `hash` (`field(compare=False)`, `field(hash=...)`; a mutable class with `eq` is unhashable), frozen
 assignment and deletion raising `dataclasses.FrozenInstanceError`, `__slots__` without `__dict__`,
-pickling, and a method the class body defines itself never being replaced. A class deriving from another
-dataclass lets the stdlib make its frozen methods (rare; it keeps the stdlib's inheritance checks).
-Not supported (a `TypeError` at class creation, never a different class): `InitVar` pseudo-fields, and
-the decorator options no class here uses (`order`, `unsafe_hash`, `init=False`, `repr=False`,
-`weakref_slot`).
+pickling, the stdlib's refusals (a field without default after one with, a frozen class deriving from a
+mutable one and the reverse, a frozen class defining `__setattr__`), and a method the class body defines
+itself never being replaced. One deliberate difference: assigning or deleting an attribute that is not a
+field of a frozen slotted instance raises `FrozenInstanceError` here, where Python 3.11's stdlib raises a
+`TypeError` from `super()` (its methods close over the class it replaced to add the slots).
+Not supported (a `TypeError` at class creation, never a different class): `InitVar` pseudo-fields, a field
+named like the generated code's own names (`_HAS_DEFAULT_FACTORY`, `_dflt0`...), and the decorator options
+no class here uses (`order`, `unsafe_hash`, `init=False`, `repr=False`, `weakref_slot`).
 """
 
 from __future__ import annotations
@@ -79,8 +82,8 @@ def _make(cls: _Class, *, frozen: bool, slots: bool, eq: bool) -> _Class:
     documented = bool(own.get("__doc__"))
     if not documented:
         cls.__doc__ = _PLACEHOLDER_DOC
-    # With a dataclass base the stdlib writes the frozen methods itself, so its checks (no frozen class
-    # from a mutable one, nor the reverse) read the true `frozen`; without one there is nothing to check.
+    # With a dataclass base the stdlib is told the true `frozen`, for its checks (no frozen class from a
+    # mutable one, nor the reverse), and writes its two frozen methods; without one there is nothing to check.
     inherits = any(hasattr(base, "__dataclass_fields__") for base in cls.__mro__[1:])
     stdlib_frozen = frozen and inherits
     made: Any = dataclasses.dataclass(cls, init=False, repr=False, eq=False, frozen=stdlib_frozen, slots=slots)
@@ -98,13 +101,11 @@ def _make(cls: _Class, *, frozen: bool, slots: bool, eq: bool) -> _Class:
     if frozen:
         names = tuple(f.name for f in fields)
         for method in (_frozen_setattr(made, names), _frozen_delattr(made, names)):
-            if stdlib_frozen:  # the stdlib's close over the class from before the slots: ours, as everywhere
+            if stdlib_frozen:  # the stdlib made them for its inheritance checks; ours, as on every record
                 setattr(made, method.__name__, _named(made, method))
             elif _set(made, method.__name__, method):
                 raise TypeError(f"Cannot overwrite attribute {method.__name__} in class {made.__name__}")
-        if (
-            slots and not stdlib_frozen
-        ):  # a frozen slotted instance cannot be unpickled by assignment: the stdlib's state protocol
+        if slots and not stdlib_frozen:  # unpickling cannot assign to a frozen slot: the stdlib's state protocol
             _set(made, "__getstate__", _getstate, rename=False)
             _set(made, "__setstate__", _setstate, rename=False)
     if eq and not explicit_hash:  # the stdlib's table: frozen and compared is hashable, mutable is not
