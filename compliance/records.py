@@ -35,7 +35,7 @@ import sys
 from _thread import get_ident
 from collections.abc import Callable, Iterable
 from types import CellType, CodeType, FunctionType
-from typing import Any, TypeVar, overload
+from typing import Any, TypeVar, cast, overload
 
 if sys.version_info >= (3, 11):
     from typing import dataclass_transform
@@ -116,7 +116,7 @@ def _make(cls: _Class, *, frozen: bool, slots: bool, eq: bool) -> _Class:
             made.__hash__ = None
     if not documented:
         made.__doc__ = _doc(made, fields, own_init=own_init)
-    return made
+    return cast(_Class, made)
 
 
 def _set(cls: type, name: str, value: Any, *, rename: bool = True) -> bool:

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import InitVar, field
+from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
@@ -352,3 +353,43 @@ def test_slots_are_kept() -> None:
     assert not hasattr(ours(1), "__dict__")
     mutable, _ = _twins(_frozen_body, slots=False)
     assert differences(mutable, theirs, pickling=False), "a class with a __dict__ is not the slotted twin"
+
+
+def test_mypy_checks_a_records_constructor_and_frozenness(tmp_path: Path) -> None:
+    """`dataclass_transform`: mypy reads `@record` classes as dataclasses (frozen unless `frozen=False`)."""
+    pytest.importorskip("mypy", reason="mypy is a test dependency: pip install -e '.[test]'")
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        "import dataclasses\n"
+        "from compliance.model.findings import Location\n"
+        "from compliance.records import record\n"
+        "@record(frozen=False, slots=False)\n"
+        "class Counter:\n"
+        "    count: int = 0\n"
+        "where = Location('a.yaml', 2)\n"
+        "moved: Location = dataclasses.replace(where, line=3)\n"
+        "Counter().count = 1\n"
+        "Location(1)  # line 10: not a str\n"
+        "Location('a.yaml', 1, 2, 3)  # line 11: too many\n"
+        "where.line = 4  # line 12: frozen\n",
+        encoding="utf-8",
+    )
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--no-incremental",
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            str(probe),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    errors = [line for line in result.stdout.splitlines() if line.startswith(str(probe)) and ": error:" in line]
+    lines = sorted({int(line.split(":")[1]) for line in errors})
+    assert lines == [10, 11, 12], result.stdout
