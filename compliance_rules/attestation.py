@@ -8,12 +8,12 @@ or the customer brings the key (`byok`).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from urllib.parse import urlparse
 
 from compliance.engine.context import ReleaseContext, is_blank, is_unknown
 from compliance.engine.registry import Scope, rule
 from compliance.model.findings import Severity, Violation
+from compliance.records import record
 from compliance.yaml import Path
 from compliance_rules.controls import CONTRACTS, SUPPLIERS
 from compliance_rules.gateway import Channel, gateway_release, values_channels
@@ -44,7 +44,7 @@ def in_cluster_host(endpoint: str) -> bool:
 # ── The checks, on any channel list: from the values (here) or a rendered ConfigMap (rendered.py) ──
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ChannelProblem:
     """One defect of one channel: the rule that states it, where inside the channel, and why."""
 

@@ -13,13 +13,14 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from compliance.engine.context import ReleaseContext, RepositoryContext
 from compliance.engine.registry import Scope, rule
 from compliance.model import Blueprint, Cluster, Dependency, ExpectedDag, HelmRelease, Repository
 from compliance.model.findings import Severity, Violation
 from compliance.model.fixes import Edit, Fix
+from compliance.records import record
 from compliance.yaml import Path
 from compliance_rules.controls import CHANGE
 
@@ -34,7 +35,7 @@ def declared_depends(blueprint: Blueprint) -> tuple[Dependency, ...] | None:
     return None if blueprint.spec.get("depends") is None else blueprint.depends
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _ClusterIndex:
     """What DEP001 asks of a cluster for each of its releases, worked out once per cluster: the names of
     the releases deploying each blueprint, how many releases bear each name, and every release's
@@ -177,7 +178,7 @@ def _reachable(edges: dict[str, set[str]], release: HelmRelease) -> set[str]:
 # ── DAG: the expected bootstrap DAG of the `_template` cluster ──────────────────────────────
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Kit:
     """The `_template` bootstrap-kit HelmReleases, by name (the first one wins on a repeat)."""
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from compliance.effective.envsubst import EnvsubstError, Unresolved, substitute
@@ -22,6 +21,7 @@ from compliance.engine.options import string_list, string_set
 from compliance.engine.registry import Check, Scope, rule
 from compliance.model import MISSING, RenderedObject, YamlDocument, format_path
 from compliance.model.findings import Location, Severity, Violation
+from compliance.records import record
 from compliance.yaml import Path, load_yaml
 
 CHANNELS_KEY = "channels.yaml"  # the ConfigMap key the gateway loads its channel list from
@@ -39,7 +39,7 @@ COMMERCIAL_CHANNEL_TYPES = string_set(
 )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Channel:
     index: int  # position in the rendered channels list
     source: Path  # where its values live: ("channels", 2) or ("defaultChannels", "vllm")
@@ -154,7 +154,7 @@ def manifest_rule(id: str, title: str, severity: Severity, controls: Sequence[st
 # ── The channel list inside the rendered ConfigMap ───────────────────────────
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RenderedChannels:
     """The channel list a rendered ConfigMap carries in its `channels.yaml` document."""
 
@@ -205,7 +205,7 @@ def _channel_lists(ctx: RenderedContext) -> tuple[RenderedChannels, ...]:
     return tuple(found)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Unserved:
     """An enabled values channel the rendered channel lists do not carry (the chart dropped it)."""
 
@@ -214,7 +214,7 @@ class Unserved:
     # dropped cannot be told apart
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ServedChannels:
     """What the render says about the channels the values enable: the render is the truth about what ships."""
 

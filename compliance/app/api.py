@@ -6,7 +6,7 @@ import gc
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +19,7 @@ from compliance.governance.exceptions import Governed, RegisterEntry, Suppressed
 from compliance.load.repository import load_repository
 from compliance.model import Repository
 from compliance.model.findings import Finding
+from compliance.records import record
 from compliance.render import rendered_contexts
 from compliance.report import ReportData
 
@@ -29,7 +30,7 @@ from compliance.settings.config import Overrides, Settings, configured_policies,
 from compliance.yaml import Limits
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LintRun:
     repo: Repository
     rules: tuple[RuleSpec, ...]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 import os
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from compliance.app.lint import fails
 from compliance.app.outcome import EXIT_FINDINGS, EXIT_OK, Outcome, Output
@@ -18,11 +18,12 @@ from compliance.app.run import RunRequest, build_run
 from compliance.fix import Applied, Planned, Sources, apply, plan
 from compliance.model.findings import Finding
 from compliance.output import write_atomic
+from compliance.records import record
 
 ROUNDS = 5  # overlapping fixes wait a round; more rounds than this mean fixes that undo each other
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FixRequest:
     run: RunRequest  # renderer "none": no fixable rule judges rendered manifests
     diff: bool = False

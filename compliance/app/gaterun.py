@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from compliance.app.api import LintRun
@@ -18,6 +18,7 @@ from compliance.engine.options import Option
 from compliance.engine.registry import RuleSpec, declared_options
 from compliance.governance.gatesettings import GateSettings, Weakening, assess, changes
 from compliance.model.findings import Finding
+from compliance.records import record
 from compliance.settings.config import (
     CONFIG_NAME,
     BaseConfig,
@@ -35,7 +36,7 @@ if TYPE_CHECKING:  # imported where used: a lint without --diff-base never compa
 CONFIG_FROM = ("base", "head")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BaseRun:
     run: LintRun  # the pull request's tree, under the governing settings
     comparison: Comparison

@@ -8,7 +8,7 @@ exit code from the findings that are reported.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from compliance.app.api import LintRun, lint_manifests, load_registry, policy_paths
@@ -19,6 +19,7 @@ from compliance.app.scope import find_root, located_in, scoped
 from compliance.effective.substitution import secret_values
 from compliance.governance.gatesettings import STRICTEST_FIRST
 from compliance.model.findings import Finding, Severity, sort_findings
+from compliance.records import record
 from compliance.report import ReportData, reporter
 
 if TYPE_CHECKING:  # comparing and baselines are imported where used: a plain lint does neither
@@ -28,7 +29,7 @@ if TYPE_CHECKING:  # comparing and baselines are imported where used: a plain li
     from compliance.settings.config import Overrides
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LintRequest:
     run: RunRequest  # what every root's run shares (its `path` is replaced by each root)
     roots: tuple[str, ...]
@@ -44,7 +45,7 @@ class LintRequest:
     whatif: bool = False  # add FLX006 infos: the Flux variable values that would add a warning or an error
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Linted:
     runs: tuple[LintRun, ...]
     findings: list[Finding]  # what is reported (and judged)

@@ -7,19 +7,19 @@ The application layer decides; the command line (`compliance.cli`) only writes a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from compliance.records import record
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Output:
     content: str | bytes
     target: str | None = None  # a file, written atomically; None: standard output
     note: str | None = None  # said on standard error once it is written ("compliance: wrote FILE")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Outcome:
     outputs: tuple[Output, ...] = ()  # in this order
     warnings: tuple[str, ...] = ()  # said on standard error before any output

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from compliance.app.outcome import EXIT_FINDINGS, EXIT_OK, Outcome, Output
 from compliance.model.findings import Finding
+from compliance.records import record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CaseResult:
     file: str
     name: str

@@ -7,19 +7,20 @@ exactly those (`Run.renderer`, `Run.shown_contexts`), never choosing or computin
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from compliance.app.outcome import Outcome, Output
 from compliance.app.run import RunRequest, build_run
 from compliance.app.scope import find_root, scoped
 from compliance.effective.substitution import secret_values
+from compliance.records import record
 
 if TYPE_CHECKING:
     from compliance.report.redaction import Redactor
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ReportRequest:
     run: RunRequest
     hide: Redactor  # what hides the secret --var values in everything shown

@@ -9,13 +9,14 @@ chose instead of choosing again.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING
 
 from compliance.app.api import LintRun, lint_path, load_registry, policy_paths
 from compliance.engine.context import ReleaseContext
 from compliance.engine.evaluate import LintOptions, release_contexts, select_rules
 from compliance.engine.registry import Registry, RuleSpec
+from compliance.records import record
 from compliance.report.redaction import Redactor
 from compliance.settings.config import Overrides, Settings, load_settings
 from compliance.yaml import Limits
@@ -25,7 +26,7 @@ if TYPE_CHECKING:  # the render bounds and back ends are imported only when a ch
     from compliance.render.bounds import Bounds
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RunRequest:
     """What the command line asks of one run over one repository root."""
 
@@ -76,7 +77,7 @@ class Renderer:
         return self.chosen()[1]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Run:
     settings: Settings
     specs: tuple[RuleSpec, ...]  # every rule loaded (the selected ones are `lint.rules`)

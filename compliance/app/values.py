@@ -3,19 +3,20 @@ applies, as in `lint`); the selection and origins are `compliance.app.valuesview
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from compliance.app.config import run_at
 from compliance.app.outcome import Outcome, Output
 from compliance.app.valuesview import show_values
+from compliance.records import record
 
 if TYPE_CHECKING:
     from compliance.app.run import RunRequest
     from compliance.report.redaction import Redactor
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ValuesQuery:
     cluster: str | None = None
     blueprint: str | None = None

@@ -18,7 +18,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import partial
 from typing import Any
 
@@ -30,6 +30,7 @@ from compliance.engine.registry import RuleSpec, Scope
 from compliance.governance.exceptions import govern
 from compliance.model import Blueprint, Chart, Cluster, HelmRelease, Repository
 from compliance.model.findings import Finding, Location, Severity
+from compliance.records import record
 from compliance.settings.config import Settings
 from compliance.yaml import Path
 
@@ -37,7 +38,7 @@ DEFAULT_MAX_COMBINATIONS = 200
 NON_EMPTY = "example"  # the non-empty string tried for a string variable no other cluster sets
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Reference:
     """One place a variable is named: the release, the values path it lands on, file:line, the operator's default."""
 
@@ -48,13 +49,13 @@ class Reference:
     whole: bool = False  # the value is this one placeholder (another cluster's literal value there is a candidate)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Candidate:
     value: str
     why: str  # "schema enum", "boolean", "empty", "non-empty", "cluster acme", ...
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Variable:
     name: str
     references: tuple[Reference, ...]
@@ -67,7 +68,7 @@ class Variable:
         return next(iter(defaults)) if len(defaults) == 1 else None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Flip:
     """The findings an assignment adds or removes compared with the defaults."""
 
@@ -77,7 +78,7 @@ class Flip:
     contradicted: tuple[Finding, ...] = ()  # appeared values findings the rendered chart drops (RM006 there)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class WhatIf:
     cluster: str
     blueprints: tuple[str, ...]
@@ -270,7 +271,7 @@ def variables(
 # ── evaluation ───────────────────────────────────────────────────────────────
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Only(Affected):
     """The releases of one cluster an assignment can change, and nothing else."""
 
@@ -290,7 +291,7 @@ def _key(finding: Finding) -> Key:
     return (finding.rule, finding.severity.value, finding.message, finding.location, finding.blueprint, finding.cluster)
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class Evaluator:
     """One loaded repository, its settings and rules: findings of a cluster's releases under an assignment."""
 

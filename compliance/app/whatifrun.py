@@ -4,7 +4,7 @@ or info findings (FLX006, "would fail if ...")."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from compliance.app.config import run_at
@@ -22,6 +22,7 @@ from compliance.app.whatif import (
 from compliance.effective.substitution import secret_values
 from compliance.engine.evaluate import LintOptions, release_contexts, select_rules
 from compliance.model.findings import Finding, Severity
+from compliance.records import record
 
 if TYPE_CHECKING:
     from compliance.app.run import Run, RunRequest
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 WHATIF_RULE = "FLX006"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class WhatIfQuery:
     cluster: str | None = None
     blueprint: str | None = None

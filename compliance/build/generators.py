@@ -19,13 +19,14 @@ import base64
 import json
 import posixpath
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from compliance.build.resource import Resource
 from compliance.model import YamlDocument
 from compliance.model import text_of as _text
 from compliance.model.findings import Location
+from compliance.records import record
 from compliance.yaml import LoadedDocument, Mark, Path
 
 WHOLE_FILE = Mark(1, 1)  # where a key read from a whole file is written (in that file)
@@ -44,7 +45,7 @@ def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class _Data:
     values: dict[str, str] = field(default_factory=dict)
     positions: dict[Path, Mark] = field(default_factory=dict)

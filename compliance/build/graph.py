@@ -12,7 +12,7 @@ ConfigMaps and Secrets are looked up among the objects the cluster's builds yiel
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import Any
 
 from compliance.build.generators import name_hashes
@@ -32,6 +32,7 @@ from compliance.model.flux import (
     FluxKustomization,
     Substitution,
 )
+from compliance.records import record
 
 FLUX_KUSTOMIZE_GROUP = "kustomize.toolkit.fluxcd.io"
 FLUX_HELM_GROUP = "helm.toolkit.fluxcd.io"
@@ -52,7 +53,7 @@ def is_helm_release(document: YamlDocument) -> bool:
     return document.get(("kind",), "") == "HelmRelease" and _group(document) == FLUX_HELM_GROUP
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Entry:
     name: str
     path: str
@@ -145,7 +146,7 @@ def _cluster_name(path: str) -> str:
     return parts[-1] if path else "."
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class _Node:
     """A Flux Kustomization in a cluster's graph."""
 
@@ -175,7 +176,7 @@ def _name(document: YamlDocument) -> str:
     return f"{namespace}/{_text(document.get(('metadata', 'name'), ''))}"
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class ClusterBuild:
     cluster: Cluster
     used: set[str]  # files whose objects some build yields, or that are patches

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from compliance.build.generators import GeneratorError, generate
@@ -22,6 +22,7 @@ from compliance.model import YamlDocument
 from compliance.model import text_of as _text
 from compliance.model.findings import Location
 from compliance.model.flux import NOT_MODELLED, BuildProblem
+from compliance.records import record
 from compliance.schema.guard import compile_pattern
 from compliance.yaml import LoadedDocument, Mark, Path, load_manifest
 
@@ -57,7 +58,7 @@ class BuildError(Exception):
         self.location = location
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class Tree:
     """The repository as the build sees it: every loaded YAML document by file, and the folders."""
 
@@ -111,7 +112,7 @@ def _is_remote(entry: str) -> bool:
     return "://" in entry or entry.startswith(("github.com/", "gitlab.com/", "git@", "bitbucket.org/"))
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class Build:
     """One build's state: the resources in order, and what it reported."""
 
@@ -440,7 +441,7 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class _Where:
     document: YamlDocument | None
     file: str
@@ -449,7 +450,7 @@ class _Where:
         return self.document.locate(path) if self.document is not None else Location(self.file, 1, 1)
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class _Entry:
     location: Location
     file_ref: str | None

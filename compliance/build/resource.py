@@ -8,16 +8,17 @@ patch wrote, so a value set by a patch points at the patch file's line.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from compliance.model import YamlDocument
 from compliance.model import text_of as _text
 from compliance.model.flux import Written
+from compliance.records import record
 from compliance.yaml import LoadedDocument, Mark, Path
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ResId:
     """kustomize's resource identity: group, kind, namespace, name."""
 
@@ -31,7 +32,7 @@ class ResId:
         return f"{self.kind}/{where}"
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class Resource:
     document: YamlDocument  # as loaded
     value: dict[str, Any]

@@ -16,11 +16,11 @@ the variable may still be supplied at reconcile time).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from typing import Final
 
 from compliance.effective import _envsubst_funcs as funcs
 from compliance.model.flux import invalid_name_message, valid_name
+from compliance.records import record
 
 __all__ = [
     "UNKNOWN",
@@ -77,12 +77,12 @@ PARSE_DEFAULT_FUNCTION = "unable to parse default function"
 VAR_NOT_SET = "variable not set (strict mode)"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Text:
     value: bytes
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Func:
     """`${...}`: `name` is the operator (`""` for `${v}`, `":-"`, `"#"`, `"//"` …); `source` the literal text."""
 
@@ -394,7 +394,7 @@ def parse(text: str | bytes) -> list[Node]:
 # --------------------------------------------------------------------------------------------------------
 # Evaluation (template.go, funcs.go)
 # --------------------------------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
+@record
 class _Pending:
     """A piece whose value depends on unknown variables: its literal text and those names."""
 

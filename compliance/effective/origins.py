@@ -8,11 +8,11 @@ selects and compares, `compliance.report.values` renders these types.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from compliance.effective.envsubst import Unresolved
 from compliance.model import MISSING, get_path
+from compliance.records import record
 
 if TYPE_CHECKING:
     from compliance.effective.values import EffectiveValues
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from compliance.yaml import Path
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Overridden:
     """A value a lower layer set at the same path, which the effective value replaced."""
 
@@ -28,7 +28,7 @@ class Overridden:
     value: Any
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Origin:
     """Where an effective value came from: the file that set it and everything it overrode."""
 
@@ -38,7 +38,7 @@ class Origin:
     error: str = ""  # the error Flux's substitution raises for this value (FLX001)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Side:
     """One cluster's side of a difference; `present` is False when the key is absent there."""
 
@@ -49,7 +49,7 @@ class Side:
     deleted: Origin | None = None  # when absent because a `null` deleted it: where, and what it deleted
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Difference:
     path: Path
     left: Side

@@ -14,14 +14,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from compliance.model import MISSING, Chart, Subchart, get_path
+from compliance.records import record
 from compliance.yaml import Path
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SubchartError:
     """Helm refuses to coalesce: the release fails to install or render."""
 
@@ -30,7 +30,7 @@ class SubchartError:
     chart: str  # the subchart's name
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Tree:
     """A chart's defaults (null-free and raw) with its subcharts' trees, for coalescing."""
 

@@ -15,7 +15,6 @@ repository. A release applied by a cluster folder's own entry (no Flux Kustomiza
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from compliance.effective.envsubst import (
@@ -30,6 +29,7 @@ from compliance.effective.envsubst import (
 )
 from compliance.model import HelmRelease, Repository
 from compliance.model.flux import SUBSTITUTE_DISABLED, SUBSTITUTE_KEY
+from compliance.records import record
 from compliance.yaml import Path
 from compliance.yaml.manifest import ManifestError, retype_after_substitution
 
@@ -55,7 +55,7 @@ class OpenVariables(Mapping[str, Any]):
         return len(self._known)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Scope:
     """What substitution a release gets: whether it runs, and with which variables."""
 
@@ -140,7 +140,7 @@ def scope(
     return Scope(True, known, strict=strict)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SubstitutionError:
     """A substitution Flux refuses (a parse error), at a values path: the Kustomization fails."""
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from compliance.build.strvals import StrvalsError, set_path
@@ -26,10 +26,11 @@ from compliance.effective.subcharts import SubchartError, Tree, coalesce_chart, 
 from compliance.effective.substitution import NONE, REDACTED, Scope, SubstitutionError, scope, substitute_values
 from compliance.model import MISSING, Chart, HelmRelease, YamlDocument, get_path
 from compliance.model.findings import Location, TraceStep
+from compliance.records import record
 from compliance.yaml import Mark, Path
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Layer:
     """One source of values, lowest precedence first in `EffectiveValues.layers`."""
 
@@ -55,7 +56,7 @@ class Layer:
         return Location(file, mark.line, mark.column)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class EffectiveValues:
     values: dict[str, Any]
     layers: tuple[Layer, ...]
@@ -208,7 +209,7 @@ def _patch_layers(release: HelmRelease) -> list[Layer]:
     return layers
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ChartDefaults:
     """A chart's values.yaml documents merged, and cleaned of nulls, once for all its clusters; with
     subcharts, their trees (compliance.effective.subcharts) and their layers by where they are mounted."""
@@ -283,7 +284,7 @@ def effective_values(
 # ── helm-controller's valuesFrom ─────────────────────────────────────────────
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Composed:
     """The user values helm-controller gives Helm, with a layer per valuesFrom source: `below` spec.values,
     `above` it (a targetPath whose value won)."""

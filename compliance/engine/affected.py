@@ -16,14 +16,15 @@ from __future__ import annotations
 import os
 import posixpath
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from compliance.build.graph import cluster_of
 from compliance.load.repository import DAG_FILE_NAME
 from compliance.model import Blueprint, Chart, Cluster, Repository
+from compliance.records import record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Affected:
     files: frozenset[str]  # the changed files, repo-relative and '/'-separated
     blueprints: frozenset[str] = frozenset()  # blueprint files: their blueprint and release contexts run

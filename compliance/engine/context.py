@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from compliance.effective.envsubst import Unresolved
@@ -23,6 +23,7 @@ from compliance.model import (
     format_path,
 )
 from compliance.model.findings import Location, Severity, Violation
+from compliance.records import record
 from compliance.yaml import Path
 
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)")  # a Flux variable in text not yet substituted
@@ -44,7 +45,7 @@ def _violation(document: YamlDocument, path: Path, message: str, severity: Sever
     return Violation(message, document.locate(path), format_path(path), (), severity)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RepositoryContext:
     repo: Repository
     options: RuleOptions = field(default_factory=RuleOptions)
@@ -58,7 +59,7 @@ class RepositoryContext:
         return _violation(document, path, message, severity)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BlueprintContext:
     repo: Repository
     blueprint: Blueprint
@@ -76,7 +77,7 @@ class BlueprintContext:
         return _violation(self.chart.chart_file, path, message, severity)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ReleaseContext:
     """One blueprint (or bare chart) as one cluster deploys it; `cluster` is None for chart defaults."""
 
@@ -122,7 +123,7 @@ class ReleaseContext:
         return Violation(message, where, format_path(path), not_run=True)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RenderedContext:
     """One release's rendered manifests (`release` is its values side), or a stream given with `--manifests`.
 

@@ -11,8 +11,9 @@ records and never guess: a rule is *passed* only when it was applied to somethin
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
+
+from compliance.records import record
 
 Evaluation = tuple[str, str | None, str | None]  # (rule id, blueprint, cluster): one check
 
@@ -23,7 +24,7 @@ NOT_RUN = "not run"
 ANY_CLUSTER = "\x00any"  # `rule_state(..., cluster=ANY_CLUSTER)`: every check of the rule
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Skip:
     """Why a check was not applied: `state` is NOT_APPLICABLE or NOT_RUN, `reason` says what or why."""
 
@@ -44,7 +45,7 @@ def not_run(reason: str) -> Skip:
 Applies = Callable[[Any], Skip | None]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RuleState:
     """One rule's result (over the run, or one cluster): its state, checks applied, findings, and why."""
 

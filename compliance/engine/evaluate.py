@@ -7,7 +7,7 @@ Rendering is a stage the caller passes in (`RenderStage`, the application layer 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING
 
 from compliance.effective.values import ChartDefaults, effective_values
@@ -18,6 +18,7 @@ from compliance.engine.registry import RuleSpec, Scope, did_you_mean
 from compliance.errors import UsageError
 from compliance.model import Blueprint, Chart, Cluster, HelmRelease, RenderedManifests, Repository
 from compliance.model.findings import Finding, Location, Severity, Violation, sort_findings
+from compliance.records import record
 
 if TYPE_CHECKING:
     from compliance.engine.affected import Affected
@@ -33,7 +34,7 @@ class SelectionError(UsageError, ValueError):
     """--select/--ignore named something that is not a rule id or prefix."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LintOptions:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()

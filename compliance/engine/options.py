@@ -10,9 +10,11 @@ with `OPTION.of(ctx.options)`: the configured value, else the default.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import Enum
 from typing import Any
+
+from compliance.records import record
 
 
 class Weaker(str, Enum):
@@ -23,7 +25,7 @@ class Weaker(str, Enum):
     ENABLED = "enabled"  # a switch: turning it on weakens
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Option:
     name: str  # the key under `options:` in the project config, e.g. min-audit-retention-days
     schema: Mapping[str, Any]  # JSON schema of the configured value (file:line errors come from it)
@@ -81,7 +83,7 @@ def switch(name: str, doc: str) -> Option:
     return Option(name, {"type": "boolean"}, False, doc, Weaker.ENABLED, bool)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RuleOptions:
     """The option values of one run, by option name; an option not listed has its declared default.
 

@@ -19,7 +19,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import Enum
 from types import ModuleType
 from typing import Any, TypeVar
@@ -29,6 +29,7 @@ from compliance.engine.coverage import Applies
 from compliance.engine.options import Option
 from compliance.errors import UsageError
 from compliance.model.findings import Severity, Violation
+from compliance.records import record
 
 ENTRY_POINT_GROUP = "compliance.rules"
 RULE_ID = re.compile(r"^[A-Z][A-Z0-9]{1,9}[0-9]{3}$")
@@ -74,7 +75,7 @@ Check = Callable[[Any], Iterable[Violation]]
 _Result = TypeVar("_Result")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RuleDeclaration:
     """What `@rule` says about a check; the provider is known only when a registry collects it."""
 
@@ -89,7 +90,7 @@ class RuleDeclaration:
     applies: Applies | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RuleSpec:
     id: str
     title: str
@@ -175,7 +176,7 @@ def declared_in(module: ModuleType) -> list[tuple[Check, RuleDeclaration]]:
     return found
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Registry:
     """The rules of one run, by id, and the options they declare in load order (providers in load order,
     modules in provider order, rules in module order: the order `compliance config` lists them)."""

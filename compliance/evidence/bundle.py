@@ -15,7 +15,7 @@ import os
 import re
 import subprocess
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +23,7 @@ from compliance.errors import UsageError
 from compliance.gitcmd import run_git
 from compliance.model import InputFile, Repository
 from compliance.model.findings import Finding
+from compliance.records import record
 from compliance.redact import REDACTED, path_keys, redact_values
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ class EvidenceError(UsageError, ValueError):
 # ── provenance ───────────────────────────────────────────────────────────────
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class GitState:
     """What git says about the linted root; `commit` is None outside a work tree (`note` says why)."""
 
@@ -59,7 +60,7 @@ class GitState:
     remote: str = ""  # `origin`'s URL with any credentials taken out (`public_url`), '' without one
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CiRun:
     """The CI job that made the report, from its environment (GitHub Actions' GITHUB_*, GitLab's CI_*)."""
 
@@ -74,14 +75,14 @@ class CiRun:
         return f"{self.system} run {self.run} of {self.repository}" + (f" on {self.ref}" if self.ref else "")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RulePack:
     digest: str  # sha256 over every rule's metadata and the source of the module defining it
     count: int
     providers: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AuditScope:
     """Who, what and when of one report: everything a reader needs to reproduce it."""
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 import hashlib
 import re
 import zipfile
-from dataclasses import dataclass
 
 from compliance.errors import UsageError
+from compliance.records import record
 
 MANIFEST = "manifest.sha256"
 MAX_MEMBERS = 100_000
@@ -26,7 +26,7 @@ class BundleError(UsageError, ValueError):
     """The bundle cannot be checked at all: not a zip, no manifest, a malformed manifest."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Verdict:
     checked: int  # members whose hash matched
     problems: tuple[str, ...]  # one line per bad member

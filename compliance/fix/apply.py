@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import yaml
 
@@ -17,11 +17,12 @@ from compliance.fix.edits import Replace, Skip, resolve
 from compliance.fix.nodes import Tree, parse
 from compliance.model.findings import Finding
 from compliance.model.fixes import Edit, Fix
+from compliance.records import record
 
 BOM = b"\xef\xbb\xbf"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Change:
     """Bytes [start, end) of `path` become `inserted`; lines and columns (1-based, code points) for SARIF."""
 
@@ -35,7 +36,7 @@ class Change:
     end_column: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Planned:
     """One finding's fix, resolved against the files: its changes, or why it is skipped."""
 
@@ -45,7 +46,7 @@ class Planned:
     skipped: str = ""
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class Applied:
     """What applying planned fixes gives: the new bytes of each file, and the fixes made and left."""
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
 from compliance.fix.nodes import Node, Tree
 from compliance.model.fixes import Edit
+from compliance.records import record
 
 PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+/-]*")
 _LINE_TAIL = re.compile(r"[ \t]*(#[^\r\n]*)?(\r?\n|$)")
@@ -22,7 +22,7 @@ class Skip(Exception):
     """The edit is not made; the message says why."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Replace:
     """Characters [start, end) of the (BOM-less) text become `text`."""
 

@@ -7,13 +7,15 @@ it (anchors, merge keys, directives). Nothing is constructed: scalars stay text.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import yaml
 from yaml._yaml import CParser
 
+from compliance.records import record
 
-@dataclass(eq=False)
+
+@record(frozen=False, slots=False, eq=False)
 class Node:
     kind: str  # "scalar", "map", "seq" or "alias"
     start: int  # character offsets into the text
@@ -62,7 +64,7 @@ class Node:
         return (self.kind, tuple(child.shape() for child in self.children))
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class Tree:
     documents: tuple[Node, ...]
     directives: bool  # some document has a %YAML or %TAG directive

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from compliance.model.findings import Finding, sort_findings
+from compliance.records import record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Against:
     """What the findings were compared with: a baseline file, or a git ref and the commit it resolved to."""
 
@@ -36,7 +36,7 @@ def diff_base(ref: str, commit: str) -> Against:
 _MATCHED_KEY = {"baseline": "known", "diff_base": "unchanged"}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Comparison:
     against: Against
     new: tuple[Finding, ...]  # not among the known findings: what the run reports

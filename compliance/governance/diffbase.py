@@ -15,10 +15,10 @@ import subprocess
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 from compliance.errors import UsageError
 from compliance.gitcmd import run_git
+from compliance.records import record
 
 NO_COMMIT = "0" * 40  # the base of a repository without commits yet
 
@@ -34,7 +34,7 @@ def _git(args: Sequence[str], cwd: str, index_file: str | None = None) -> subpro
         raise DiffBaseError("--diff-base needs git, and git is not installed") from None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BaseTree:
     path: str | None  # the linted path as of the base commit; None when it did not exist there
     commit: str

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date
 
 from compliance.engine.registry import did_you_mean
 from compliance.model import SuppressionComment
 from compliance.model.findings import Finding, Location, Severity, sort_findings
+from compliance.records import record
 from compliance.settings.config import ConfigException, Settings
 from compliance_rules.suppressions import EXPIRY_WARNING_DAYS
 
@@ -25,7 +25,7 @@ SUP_PREFIX = "SUP"
 KIND_ORDER = {"inline": 0, "file": 1, "config": 2}  # the most specific suppression is the one shown
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Suppression:
     kind: str  # "inline" (a line or a mapping), "file" (ignore-file) or "config" (the config's exceptions)
     rules: tuple[str, ...]
@@ -40,7 +40,7 @@ class Suppression:
 ACTIVE, EXPIRING, EXPIRED, INVALID = "active", "expiring", "expired", "invalid"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RegisterEntry:
     """One exception as the register lists it: its status on the day judged, and what it covered."""
 
@@ -50,7 +50,7 @@ class RegisterEntry:
     covered: int  # findings it suppressed in this run
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Suppressed:
     """A finding that a valid suppression covers: not reported as a finding, never lost."""
 
@@ -58,14 +58,14 @@ class Suppressed:
     suppression: Suppression
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Governed:
     findings: tuple[Finding, ...]  # what is reported (SUP findings included), sorted
     suppressed: tuple[Suppressed, ...]
     register: tuple[RegisterEntry, ...] = ()  # every exception, in the order they stand
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class _Candidate:
     suppression: Suppression
     covers: Callable[[Finding], bool]

@@ -14,11 +14,11 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from compliance.engine.registry import RuleSpec, declared_options
 from compliance.model.findings import Finding, Location, Severity
+from compliance.records import record
 from compliance.settings.config import DEFAULT, ConfigException, ConfigFile, Settings
 
 GATE_RULE = "GATE001"
@@ -26,7 +26,7 @@ NEVER = "never"
 STRICTEST_FIRST = ("info", "warning", "error", NEVER)  # fail-on levels, each failing on less than the one before
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Weakening:
     """One setting that makes the gate weaker than the defaults."""
 
@@ -53,7 +53,7 @@ class Weakening:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class GateSettings:
     """The configuration that governed a run and what in it weakens the gate (what reporters show)."""
 
@@ -162,7 +162,7 @@ def assess(settings: Settings, root: str, specs: Collection[RuleSpec], baseline:
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Change:
     key: tuple[str | int, ...]  # where in the head's config to point (or its nearest ancestor)
     weakens: bool

@@ -12,12 +12,13 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
+from compliance.records import record
 from compliance.yaml import Limits, LoadedFile, LoadProblem
 
 SHOWN = 5  # skipped files named in the message; the detail lists them all
 
 
-@dataclasses.dataclass
+@record(frozen=False, slots=False)
 class InputBudget:
     """What one run has spent so far (one per run, never shared)."""
 

@@ -11,7 +11,7 @@ import hashlib
 import os
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from compliance.build import build_clusters
@@ -34,6 +34,7 @@ from compliance.model import (
     YamlDocument,
 )
 from compliance.model import text_of as _text
+from compliance.records import record
 from compliance.yaml import Limits, LoadProblem, Path, load_manifest, load_yaml
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -45,7 +46,7 @@ class InputError(UsageError):
     """A path the user gave cannot be linted (missing, unreadable)."""
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class _Collected:
     files: list[InputFile] = field(default_factory=list)
     problems: list[FileProblem] = field(default_factory=list)

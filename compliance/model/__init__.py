@@ -8,13 +8,14 @@ from __future__ import annotations
 import functools
 import posixpath
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date
 from typing import Any
 
 from compliance.model.findings import Location
 from compliance.model.flux import BuildProblem, FluxKustomization, Substitution, ValuesSource, Written
 from compliance.model.semver import Version, parse_version, pin_admits
+from compliance.records import record
 from compliance.yaml import LoadedDocument, LoadProblem, Mark, Path
 
 MISSING: Any = type("Missing", (), {"__repr__": lambda self: "<missing>"})()
@@ -50,7 +51,7 @@ def format_path(path: Path) -> str:
     return "".join(out)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class YamlDocument:
     """One loaded YAML document tied to the repo-relative file it came from."""
 
@@ -83,7 +84,7 @@ class YamlDocument:
         return self.files.get(path, self.file) if self.files else self.file
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class InputFile:
     path: str  # repo-relative, '/'-separated
     sha256: str
@@ -91,7 +92,7 @@ class InputFile:
     kind: str  # blueprint, chart, values, overlay, dag, kustomization, other
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FileProblem:
     """A loader problem tied to its file."""
 
@@ -103,7 +104,7 @@ class FileProblem:
         return Location(self.file, self.problem.line, self.problem.column)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SuppressionComment:
     """A `# compliance: ignore[...]` or `ignore-file[...]` comment, as written (compliance.load.comments reads them)."""
 
@@ -120,7 +121,7 @@ class SuppressionComment:
     approver: str | None = None  # who accepted the risk, when not the owner
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Chart:
     name: str
     version: Any
@@ -130,7 +131,7 @@ class Chart:
     subcharts: tuple[Subchart, ...] = ()  # what Helm loads as its dependencies (compliance.load.subcharts)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Subchart:
     """A dependency Helm coalesces into its parent: vendored under `charts/` (a folder or a `.tgz`) or
     a `file://` dependency (Flux's source-controller builds those)."""
@@ -144,14 +145,14 @@ class Subchart:
     import_values: tuple[Any, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Dependency:
     blueprint: str
     optional: bool
     index: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Blueprint:
     name: str
     version: Any
@@ -167,7 +168,7 @@ class Blueprint:
         return spec if isinstance(spec, dict) else {}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class HelmRelease:
     name: str
     namespace: str
@@ -195,7 +196,7 @@ class HelmRelease:
         return values if isinstance(values, dict) else {}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Cluster:
     name: str
     directory: str  # the entry path Flux builds the cluster from (`clusters/<name>` by convention)
@@ -210,14 +211,14 @@ class Cluster:
         return self.name == TEMPLATE_CLUSTER or self.directory.rsplit("/", 1)[-1] == TEMPLATE_CLUSTER
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DagEntry:
     name: str
     depends_on: tuple[str, ...]
     index: int  # position in the `slots` list
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ExpectedDag:
     document: YamlDocument
     entries: tuple[DagEntry, ...]
@@ -229,7 +230,7 @@ class ExpectedDag:
         return None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RenderedObject:
     """One Kubernetes object of a rendered manifest stream (`helm template` output or `--manifests`)."""
 
@@ -251,7 +252,7 @@ class RenderedObject:
         return self.document.get(path, default)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RenderedManifests:
     """A rendered stream. `in_file`: positions are in a file the user gave (`--manifests`), not in memory."""
 
@@ -262,7 +263,7 @@ class RenderedManifests:
     problems: tuple[RenderProblem, ...] = ()  # documents that are not valid YAML or not objects (RND001)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RenderProblem:
     """Something rendering reported (RND000..): the rule pack turns these into findings."""
 
@@ -272,7 +273,7 @@ class RenderProblem:
     value_path: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ChartChoice:
     """The chart a HelmRelease installs, from the repository; `note` says why it is not (or what fails)."""
 
@@ -294,7 +295,7 @@ def _version_key(chart: Chart) -> Any:
     return functools.cmp_to_key(_compare)(parse_version(str(chart.version)) or Version(0, 0, 0))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Repository:
     root: str  # absolute path of the linted root
     files: tuple[InputFile, ...]
@@ -404,7 +405,7 @@ class Repository:
         return self._index.chart_by_name.get(name)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Index:
     chart_by_name: Mapping[str, Chart]
     chart_by_directory: Mapping[str, Chart]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import Enum
 
 from compliance.model.fixes import Fix
+from compliance.records import record
 
 
 class Severity(str, Enum):
@@ -21,7 +22,7 @@ class Severity(str, Enum):
 _RANK = {Severity.ERROR: 3, Severity.WARNING: 2, Severity.INFO: 1}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Location:
     """A repo-relative, '/'-separated path with a 1-based line and column."""
 
@@ -33,7 +34,7 @@ class Location:
         return f"{self.path}:{self.line}:{self.column}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TraceStep:
     """One link in a value's provenance: where it was set, or what it overrode."""
 
@@ -42,7 +43,7 @@ class TraceStep:
     value: object = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Violation:
     """What a rule yields: a message at a location; the engine adds the rest."""
 
@@ -66,7 +67,7 @@ class Violation:
     supersedes: tuple[tuple[str, str], ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Finding:
     rule: str
     severity: Severity

@@ -23,13 +23,14 @@ Declarative and plugin rules declare fixes the same way: build `Fix` values, att
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
+
+from compliance.records import record
 
 ACTIONS = ("set-scalar", "quote-scalar", "delete-entry", "add-items", "set-items")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Edit:
     """One change to one YAML node of one file (repo-relative, '/'-separated), located by the loader."""
 
@@ -42,7 +43,7 @@ class Edit:
     other: tuple[int, int] | None = None  # delete-entry: (line, column) of the key whose value must be equal
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Fix:
     """A repair of one finding: its edits applied together, or none of them.
 

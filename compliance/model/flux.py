@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from compliance.model.findings import Location
+from compliance.records import record
 from compliance.yaml import Mark, Path
 
 SUBSTITUTE_KEY = "kustomize.toolkit.fluxcd.io/substitute"
@@ -28,7 +29,7 @@ def invalid_name_message(name: str) -> str:
     return f"'{name}' var name is invalid, must match '{NAME_PATTERN}'"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SubstitutionProblem:
     """An error Flux raises for the whole Kustomization (a bad variable name, a missing required source)."""
 
@@ -36,7 +37,7 @@ class SubstitutionProblem:
     location: Location
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Substitution:
     """The post-build substitution of the Flux Kustomization that applies a HelmRelease.
 
@@ -62,7 +63,7 @@ class Substitution:
         return self.post_build and (self.always or bool(self.variables) or self.open or bool(self.problems))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Written:
     """What one kustomize patch wrote into a resource: the subtree it set (a `None` leaf: a key it deleted),
     as a sparse tree from the resource's root, with the positions of what it wrote in `file`."""
@@ -72,7 +73,7 @@ class Written:
     positions: Mapping[Path, Mark]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ValuesSource:
     """One `spec.valuesFrom` entry of a HelmRelease, looked up among its cluster's ConfigMaps and Secrets
     (in the release's namespace), as helm-controller reads it: `data[valuesKey]` (default `values.yaml`).
@@ -119,7 +120,7 @@ NOT_MODELLED = "FLX004"  # something the build stage does not model (remote base
 NOT_APPLIED = "FLX005"  # a HelmRelease no cluster's build applies
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BuildProblem:
     """Something the build stage reports; the rule pack turns these into findings by `code`."""
 
@@ -128,7 +129,7 @@ class BuildProblem:
     location: Location
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FluxKustomization:
     """A Flux Kustomization a cluster's build applied (`compliance clusters` shows these)."""
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+
+from compliance.records import record
 
 # ── Masterminds/semver v3 (what Flux uses to resolve `spec.chart.spec.version`) ──────────────
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Version:
     major: int
     minor: int
@@ -81,7 +82,7 @@ def _grammar() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pa
     )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Constraint:
     op: str
     con: Version

@@ -19,10 +19,10 @@ import re
 import sys
 import types
 from collections.abc import Collection
-from dataclasses import dataclass
 from typing import Any
 
 from compliance.errors import UsageError
+from compliance.records import record
 from compliance.yaml import Path
 
 ENGINE = "common-expression-language"
@@ -117,7 +117,7 @@ _TOKEN = re.compile(
 )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Token:
     kind: str
     text: str

@@ -15,7 +15,8 @@ The engine's parser refuses Kubernetes CEL's optional field selection `a.?f`; th
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from compliance.records import record
 
 MAX_DEPTH = 200  # the engine's own recursion limit is lower; this one only keeps Python's stack bounded
 
@@ -24,74 +25,74 @@ class Unsupported(Exception):
     """Text this parser does not model (the engine accepted it: it is evaluated, not type-checked)."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Node:
     at: int  # offset in the source of what an error about this node points at
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Literal(Node):
     kind: str  # bool, int, uint, double, string, bytes, null
     text: str  # as written (a string literal with its quotes)
     value: object = None  # a string literal's value when it has no escape; else None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Ident(Node):
     name: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Select(Node):  # `at`: the field name
     operand: Node
     field: str
     optional: bool = False  # `operand.?field` (Kubernetes CEL's optional field selection)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Call(Node):  # `at`: the function name (a namespaced one: its namespace)
     name: str
     target: Node | None  # the receiver of a method call `target.name(args)`
     args: tuple[Node, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Index(Node):  # `at`: the `[`
     operand: Node
     index: Node
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ListLit(Node):
     items: tuple[Node, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MapLit(Node):
     entries: tuple[tuple[Node, Node], ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Unary(Node):  # `at`: the operator
     op: str
     operand: Node
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Binary(Node):  # `at`: the operator
     op: str
     left: Node
     right: Node
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Conditional(Node):  # `at`: the `?`
     condition: Node
     then: Node
     otherwise: Node
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Token:
     kind: str  # int, uint, double, string, bytes, ident, op, end
     text: str

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 
 from compliance.policy.celparse import (
     Binary,
@@ -32,9 +31,10 @@ from compliance.policy.celparse import (
     Unary,
     optional_chain,
 )
+from compliance.records import record as frozen_record  # `record` here is the CEL record type below
 
 
-@dataclass(frozen=True, slots=True)
+@frozen_record
 class Type:
     kind: str  # dyn, null, bool, int, uint, double, string, bytes, timestamp, duration, type, list, map,
     # optional; an upper-case letter is a type parameter of an overload
@@ -87,7 +87,7 @@ def record(title: str, **fields: Type) -> Type:
 METHOD, GLOBAL, BOTH = "method", "function", "method or function"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen_record
 class Function:
     style: str  # METHOD (`x.f(y)`), GLOBAL (`f(x, y)`) or BOTH; a method's receiver is its first parameter
     overloads: tuple[tuple[tuple[Type, ...], Type], ...]

@@ -11,13 +11,13 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from compliance.engine.registry import RULE_ID, Scope
 from compliance.errors import UsageError
 from compliance.model.findings import Severity
 from compliance.policy.cel import Read
+from compliance.records import record
 from compliance.yaml import Path
 
 API_VERSION = "compliance.policy/v1"
@@ -38,7 +38,7 @@ class PolicyError(UsageError):
     """A policy or policy test file that cannot be used: its message starts with file:line:column."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Expression:
     source: str
     program: Any  # the engine's compiled program
@@ -47,7 +47,7 @@ class Expression:
     item_reads: tuple[Read, ...] = ()  # the paths under `item` it reads (forEach)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Validation:
     expression: Expression
     message: tuple[str | Expression, ...]  # literal text and `{{ expression }}` parts
@@ -56,7 +56,7 @@ class Validation:
     for_each: Path | None  # a list whose every item is checked (`item`, `index`); `path` is then under it
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Policy:
     id: str
     title: str

@@ -20,16 +20,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from compliance.policy.document import API_VERSION, PolicyError, Reader, is_test_file
+from compliance.records import record
 from compliance.yaml import Path
 
 EXPECT_KEYS = ("rule", "cluster", "blueprint", "path", "line", "column", "severity", "valuePath", "message")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Case:
     name: str
     repository: str | None  # absolute paths
@@ -39,7 +39,7 @@ class Case:
     where: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PolicyTest:
     file: str
     policies: tuple[str, ...]  # absolute paths

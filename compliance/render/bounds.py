@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import math
 import signal
-from dataclasses import dataclass
+
+from compliance.records import record
 
 DEFAULT_SECONDS = 60.0
 DEFAULT_MEMORY_MB = 2048
@@ -22,7 +23,7 @@ BOUND_SIGNALS = {signal.SIGXCPU: "time", signal.SIGKILL: "time", signal.SIGXFSZ:
 MEMORY_WORDS = ("out of memory", "cannot allocate memory", "memoryerror", "mmap", "runtime: cannot map pages")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Bounds:
     seconds: float = DEFAULT_SECONDS
     memory_mb: int = DEFAULT_MEMORY_MB

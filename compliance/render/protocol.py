@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
+
+from compliance.records import record
 
 LOG_PREFIX = re.compile(r"^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d(?:\.\d+)? ")  # Go's log timestamp
 # what helm says about the machine, not the chart (a group-readable kubeconfig)
 ENVIRONMENT_NOISE = ("WARNING: Kubernetes configuration file",)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RenderRequest:
     chart_dir: str  # absolute
     release_name: str
@@ -18,7 +20,7 @@ class RenderRequest:
     values_json: str  # the values file's content (JSON is YAML)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RenderOutput:
     stream: str = ""  # `helm template` output
     error: str = ""  # Helm's message when the render failed

@@ -23,15 +23,15 @@ import hashlib
 import os
 import stat
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from compliance.load.files import inside, read_regular
+from compliance.records import record
 
 MAX_FILES = 10_000
 MAX_BYTES = 100 * 1024 * 1024  # Helm's own cap on a decompressed chart
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Snapshot:
     directory: str  # the private copy Helm renders ("" when `problem` says why there is none)
     digest: str  # of every copied file, names and bytes length-prefixed

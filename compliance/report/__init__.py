@@ -9,11 +9,12 @@ from __future__ import annotations
 import importlib
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Protocol
 
 from compliance.engine.coverage import ANY_CLUSTER, NOT_RUN, counts, rule_state
 from compliance.model.findings import Finding, Severity
+from compliance.records import record
 from compliance.report.html_text import plural
 
 if TYPE_CHECKING:
@@ -32,7 +33,7 @@ REPORTERS = {
 }
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class ReportData:
     """Everything a reporter may show; computed before any reporter runs."""
 

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from compliance.gitcmd import checkout_above
 from compliance.model.findings import Location
+from compliance.records import record
 from compliance.yaml.spelling import spell
 
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ _URL = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~/?#@!$&*+,;=
 VALUE_WIDTH = 80  # longest value text shown in a trace message
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SourceRoot:
     """The checkout holding the linted root, and the linted root's '/'-ended path inside it ('' at its top)."""
 

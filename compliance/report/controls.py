@@ -11,11 +11,12 @@ that would have evidenced it could not run.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from compliance.engine.coverage import NOT_RUN
 from compliance.engine.registry import RuleSpec, controls_of
 from compliance.model.findings import Severity
+from compliance.records import record
 from compliance.report import ReportData
 
 FAILING = (Severity.ERROR, Severity.WARNING)
@@ -23,7 +24,7 @@ FAIL, PASS, NOT_APPLICABLE, NOT_RUN_STATUS = "fail", "pass", "n/a", "not run"  #
 STATUS_RANK = {FAIL: 0, NOT_RUN_STATUS: 1, PASS: 2, NOT_APPLICABLE: 3}  # a control's result: its rules' worst
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RuleResult:
     spec: RuleSpec
     checks: int  # (rule, blueprint, cluster) evaluated
@@ -40,7 +41,7 @@ class RuleResult:
         return PASS if self.checks or self.counts or self.excepted else self.skipped
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ControlResult:
     control: str
     rules: tuple[RuleResult, ...]

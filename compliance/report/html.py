@@ -12,11 +12,12 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING
 
 from compliance.engine.coverage import NOT_APPLICABLE, NOT_RUN, PASSED
 from compliance.model.findings import Finding, Severity, TraceStep
+from compliance.records import record
 from compliance.report import ReportData, grouped_reasons, not_run_text, releases_text, scanned_text, summary
 from compliance.report.html_audit import controls_section, identity_rows, register_table, summary_section
 from compliance.report.html_compact import finding_rows, info_table, inventory_section
@@ -52,7 +53,7 @@ CHANGED_SHOWN = 12  # uncommitted paths listed in the scope; the bundle has them
 # ── the posture matrix ───────────────────────────────────────────────────────
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Cell:
     checks: int  # (rule, blueprint) pairs of this family evaluated for this cluster
     failed: int  # of those, how many produced an error or warning
@@ -71,7 +72,7 @@ class Cell:
         return "not run" if self.not_run else "n/a"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Posture:
     families: tuple[str, ...]
     rows: tuple[tuple[str | None, tuple[Cell, ...]], ...]  # cluster (None: not cluster-specific), one cell per family

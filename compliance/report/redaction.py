@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
+
+from compliance.records import record
 
 if TYPE_CHECKING:
     from compliance.governance.exceptions import Suppressed
@@ -26,7 +28,7 @@ REDACTED = "<redacted>"
 MIN_PREFIX = 6  # a value cut short with `…` is hidden when at least this much of a secret shows
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Redactor:
     """Hides secret `--var` values in what is shown; `Redactor()` hides nothing."""
 

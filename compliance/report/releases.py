@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Protocol
 
 from compliance.engine.coverage import NOT_RUN
 from compliance.engine.registry import Scope
 from compliance.model.flux import NOT_APPLIED
 from compliance.model.semver import pin_admits
+from compliance.records import record
 from compliance.report.html_text import plural
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ class Run(Protocol):
     def skipped(self) -> Mapping[Evaluation, Skip]: ...
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class ReleaseCoverage:
     """The HelmRelease and render counts every output shows."""
 

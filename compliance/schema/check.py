@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
+from compliance.records import record
 from compliance.schema.guard import compile_pattern, matches
 
 SUPPORTED_DRAFTS = (
@@ -37,7 +38,7 @@ DELEGATED = frozenset(
 TYPES = {"string", "integer", "number", "boolean", "object", "array", "null"}
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class SchemaError:
     """The parts of `jsonschema.ValidationError` that rules read."""
 

@@ -20,9 +20,10 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urldefrag, urljoin
+
+from compliance.records import record
 
 Path = tuple[str | int, ...]
 
@@ -40,7 +41,7 @@ _NAMED = frozenset({"$defs", "definitions", "dependentSchemas", "dependencies", 
 _UNICODE_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u([0-9A-Fa-f]{4})")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SchemaIssue:
     """A keyword the linter will not act on, at its path inside the schema."""
 
@@ -48,7 +49,7 @@ class SchemaIssue:
     message: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SchemaScan:
     unresolved: tuple[SchemaIssue, ...]  # references that leave the document or point at nothing
     unchecked: tuple[SchemaIssue, ...]  # patterns (or keywords) that are not evaluated

@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from datetime import date, datetime, timezone
 from enum import Enum
 from fnmatch import fnmatchcase
@@ -30,6 +30,7 @@ from compliance.load.files import inside, read_regular
 from compliance.load.globs import path_matches
 from compliance.model import format_path
 from compliance.model.findings import Finding, Location, Severity
+from compliance.records import record
 from compliance.yaml import Path
 
 CONFIG_NAME = ".compliance.yaml"
@@ -116,7 +117,7 @@ def parse_date(text: str, what: str) -> date:
     raise ConfigError(f"{what}: {text!r} is not a date (expected YYYY-MM-DD)")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ConfigException:
     """A central exception (`exceptions:` in the config) for findings in files that cannot carry comments."""
 
@@ -139,7 +140,7 @@ class ConfigException:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Overrides:
     """What the command line says; None (or empty) means "not given", so the config or default applies."""
 
@@ -156,7 +157,7 @@ class Overrides:
     options: Mapping[str, Any] = field(default_factory=dict)  # rule options given on the command line
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Settings:
     """The effective configuration of one lint run."""
 
@@ -204,7 +205,7 @@ class Settings:
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ConfigFile:
     path: str  # as found or given
     data: Mapping[str, Any]
@@ -235,7 +236,7 @@ class ConfigFile:
         return f"{self.path}:{line}:{column}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BaseConfig:
     """The configuration at the `--diff-base` ref, which governs both trees (None: the base had none)."""
 

@@ -7,14 +7,14 @@ costs nodes x depth). The run-wide totals are enforced by compliance/load/budget
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
+from compliance.records import record
 from compliance.yaml.document import Path
 from compliance.yaml.problems import limit_abort
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Limits:
     max_bytes: int = 10 * 1024 * 1024
     # Below libyaml's own limit (1000 levels since 0.2.6), so ours decides on every libyaml version.

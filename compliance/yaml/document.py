@@ -8,8 +8,10 @@ a large file are never looked up.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
+
+from compliance.records import record
 
 Path = tuple[str | int, ...]
 
@@ -17,7 +19,7 @@ Path = tuple[str | int, ...]
 PACK_POSITIONS = True
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Mark:
     """A 1-based position in a file."""
 
@@ -25,7 +27,7 @@ class Mark:
     column: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LoadProblem:
     """Something the loader noticed; the rule pack turns these into findings."""
 
@@ -38,7 +40,7 @@ class LoadProblem:
     detail: Mapping[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LoadedDocument:
     value: Any  # dict[str, Any] | list | str | bool | int | float | None, typed as Helm types it
     positions: Mapping[Path, Mark]  # every node's position by its path; () is the root
@@ -46,7 +48,7 @@ class LoadedDocument:
     index: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LoadedFile:
     documents: tuple[LoadedDocument, ...]
     problems: tuple[LoadProblem, ...]
