@@ -6,8 +6,8 @@ nothing is fetched."""
 from __future__ import annotations
 
 import hashlib
-import os
 import http.server
+import os
 import threading
 from collections.abc import Iterator
 from functools import partial

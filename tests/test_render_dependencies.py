@@ -135,3 +135,46 @@ def test_openova_charts_render_with_a_cache_of_stub_archives(tmp_path: Path) -> 
     assert "MUST be SHA-pinned" in outcomes["platform/anthropic-adapter/chart"][1]
     assert by_state.get("nothing to render", set()) == bare
     assert len(outcomes) == len(repo.charts) == 49
+
+
+def test_chart_cache_from_the_config_is_relative_to_it_and_shown(tmp_path: Path) -> None:
+    repository(tmp_path / "repo", "https://charts.example.invalid")
+    cache = tmp_path / "repo" / "vendor" / "charts"
+    cache.mkdir(parents=True)
+    (cache / "stub-1.0.0.tgz").write_bytes(archive("stub", STUB))
+    (tmp_path / "repo" / ".compliance.yaml").write_text("chart-cache: vendor/charts\n")
+    done = run("lint", str(tmp_path / "repo"), "--renderer", "sdk", "--select", "RND")
+    assert done.returncode == 0 and "RND002" not in done.stdout, done.stdout + done.stderr
+    shown = run("config", str(tmp_path / "repo")).stdout
+    assert f'chart-cache: "{cache}"  # ' in shown and ".compliance.yaml:1:1" in shown
+
+
+def test_a_repository_config_cannot_point_the_chart_cache_outside_it(tmp_path: Path) -> None:
+    """The repository's own config is repository content: its chart-cache must stay inside the linted root, and it
+    cannot turn on network fetches; a config pinned from outside (--config) may do both."""
+    repository(tmp_path / "repo", "https://charts.example.invalid")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (tmp_path / "repo" / ".compliance.yaml").write_text("chart-cache: ../outside\n")
+    done = run("lint", str(tmp_path / "repo"), "--renderer", "none")
+    assert done.returncode == 2 and "outside the linted repository" in done.stderr, done.stderr
+    assert ".compliance.yaml:1:1" in done.stderr and "Traceback" not in done.stderr
+    (tmp_path / "repo" / ".compliance.yaml").write_text("fetch-dependencies: true\n")
+    done = run("lint", str(tmp_path / "repo"), "--renderer", "none")
+    assert done.returncode == 2 and "cannot turn on network fetches" in done.stderr, done.stderr
+    pinned = tmp_path / "ci.yaml"
+    pinned.write_text("chart-cache: outside\nfetch-dependencies: false\n")
+    shown = run("config", str(tmp_path / "repo"), "--config", str(pinned)).stdout
+    assert f'chart-cache: "{outside}"' in shown
+
+
+def test_a_link_in_a_repository_cache_is_not_followed_out_of_the_root(tmp_path: Path) -> None:
+    repository(tmp_path / "repo", "https://charts.example.invalid")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "stub-1.0.0.tgz").write_bytes(archive("stub", STUB))
+    cache = tmp_path / "repo" / "vendor"
+    cache.mkdir()
+    (cache / "stub-1.0.0.tgz").symlink_to(elsewhere / "stub-1.0.0.tgz")
+    result = lint_path(str(tmp_path / "repo"), renderer="sdk", chart_cache=str(cache))
+    assert [f.rule for f in result.findings if f.rule.startswith("RND")] == ["RND002"]

@@ -1,13 +1,13 @@
 """Rendering: each (blueprint, cluster) pair through Helm's own template engine, for the rendered rules.
 
 The values are the effective values the release rules see (`compliance.effective.values`), the release
-name and namespace come from the HelmRelease. Only charts with a `templates/` directory are
-rendered, so a repository of values-only charts costs nothing. Renders run in parallel and are
+name and namespace come from the HelmRelease. Only charts with a `templates/` directory or dependencies
+are rendered, so a repository of values-only charts costs nothing. Renders run in parallel and are
 cached (`compliance.render.cache`). Helm is given a private copy of the chart's own files
 (`compliance.render.snapshot`: never `.git/`, never a link out of the chart) and runs in a bounded
 process (`compliance.render.bounds`). A render that fails is an RND001 problem carrying Helm's
-message (scrubbed of credentials, `compliance.redact`) at the template and line Helm names; missing
-vendored dependencies are RND002; a render stopped by a bound is RND004.
+message (scrubbed of credentials, `compliance.redact`) at the template and line Helm names; dependencies
+nothing provides (compliance.render.dependencies, compliance.render.fetch) are RND002; a render stopped by a bound is RND004.
 See docs/rendering.md.
 """
 
