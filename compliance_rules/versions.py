@@ -196,7 +196,7 @@ def pinned_version(ctx: ReleaseContext) -> Iterator[Violation]:
       chart:
         spec:
           chart: bp-newapi
-          version: 1.0.x      # platform/newapi/chart/Chart.yaml says 1.1.0
+          version: ${NEWAPI_VERSION}   # --var NEWAPI_VERSION=1.0.x; the chart in the tree is 1.1.0
     ```
 
     ## Use instead
@@ -205,7 +205,7 @@ def pinned_version(ctx: ReleaseContext) -> Iterator[Violation]:
       chart:
         spec:
           chart: bp-newapi
-          version: 1.1.x
+          version: ${NEWAPI_VERSION}   # --var NEWAPI_VERSION=1.1.x
     ```
 
     ## How to fix

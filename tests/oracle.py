@@ -239,7 +239,17 @@ def product_values(root: str | Path, cluster: str, *args: str) -> dict[str, dict
     warned = [(line.split(": ", 3)[2].split(":", 1)[0], line) for line in result.stderr.splitlines()]
     failing = {file for file, line in warned if BUILD_FAILS in line}
     refusing = {file for file, line in warned if line.endswith("(YML000)")}  # what Helm or Flux refuses to load
+    from compliance.load.repository import load_repository
+
+    repo = load_repository(str(root))
+    # releases the product gives no chart (FLX007: not in the repository, or the pin refuses the tree's chart)
+    chartless = {
+        f"{r.namespace}/{r.name}" for c in repo.clusters if c.name == cluster for r in c.releases
+        if repo.chart_choice(r).chart is None
+    }  # fmt: skip
     for release in data["releases"]:
+        named = release["release"]
+        release["chartless"] = named is not None and f"{named['namespace']}/{named['name']}" in chartless
         release["buildFails"] = any(layer in failing for layer in release["layers"])
         release["refused"] = any(layer in refusing for layer in release["layers"])
         release["failingFiles"] = sorted(failing)  # the cluster's, any release
@@ -397,7 +407,11 @@ def compare_cluster(
             found.values += 1  # Helm cannot load the values (Inf/NaN...): the product's YML000 says so
             continue
         differences: list[tuple[str, Any, Any]] = []
-        found.values += _diff_values(mine["values"], other.get("values"), (), differences)
+        # a release the product checks against no chart (its pin refuses the tree's, FLX007): the oracle installs
+        # the tree's chart by path, so the product's values are the values helm-controller composes, before Helm
+        # coalesces them with a chart
+        theirs_values = other.get("composedValues") if mine.get("chartless") else other.get("values")
+        found.values += _diff_values(mine["values"], theirs_values, (), differences)
         # Flux refuses it: strict mode fails its Kustomization, or another Kustomization applying the same
         # release fails on it (the entry's copy applied, a cluster Kustomization's failed)
         refused = failed.get(other["kustomization"]) or _named(oracle["errors"], key)

@@ -81,3 +81,24 @@ def test_charts_from_outside_the_snapshot_are_said_on_the_corpus(corpus: Path) -
         "clusters/omantel.omani.works/bootstrap-kit/13-bp-catalyst-platform.yaml",
         "clusters/otech.omani.works/bootstrap-kit/13-bp-catalyst-platform.yaml",
     }
+
+
+def test_a_release_whose_pin_refuses_the_tree_s_chart_is_still_judged_on_what_it_sets(tmp_path: Path) -> None:
+    """fixtures/config's acme pinned at 1.0.9 (the tree has 1.1.0): the overlay's own audit.retentionDays (400,
+    below the default minimum) is still AUD002, while audit.enabled, which the overlay leaves to the chart, is
+    only "could not check" (an info), never "not set"."""
+    import shutil
+
+    repo = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "config", repo)
+    (repo / ".compliance.yaml").unlink()
+    overlay = repo / "clusters/acme/bootstrap-kit/80-newapi.yaml"
+    overlay.write_text(overlay.read_text().replace("version: 1.1.0", "version: 1.0.9"))
+    found = [f for f in lint_fixture(repo, select=("AUD002", "FLX007")) if f.cluster in ("acme", None)]
+    assert [(f.rule, f.severity.value) for f in found if "acme" in f.location.path] == [
+        ("FLX007", "warning"),
+        ("AUD002", "info"),
+        ("AUD002", "warning"),
+    ]
+    assert "audit.retentionDays is 400" in found[-1].message
+    assert "could not check that the audit log is on" in found[-2].message

@@ -141,7 +141,7 @@ def test_invalid_config_is_exit_2_with_every_problem_located() -> None:
     name = f"{FIXTURES / 'config-invalid' / '.compliance.yaml'}"
     expected = [
         ":2:1: select: 'ATT' is not of type 'array'",
-        ":3:1: fail_on: unknown key 'fail_on' (expected one of: exceptions, exclude, fail-on, flux-strict, ignore,",
+        ":3:1: fail_on: unknown key 'fail_on' (expected one of: chart-cache, exceptions, exclude, fail-on,",
         ":5:3: severity.AUD002: 'critical' is not one of ['error', 'warning', 'info']",
         ":7:3: options.min-audit-retention-days: 'a year' is not of type 'integer'",
         ":8:3: options.sanctioned-regions: unknown key 'sanctioned-regions'",

@@ -7,7 +7,8 @@ cached (`compliance.render.cache`). Helm is given a private copy of the chart's 
 (`compliance.render.snapshot`: never `.git/`, never a link out of the chart) and runs in a bounded
 process (`compliance.render.bounds`). A render that fails is an RND001 problem carrying Helm's
 message (scrubbed of credentials, `compliance.redact`) at the template and line Helm names; dependencies
-nothing provides (compliance.render.dependencies, compliance.render.fetch) are RND002; a render stopped by a bound is RND004.
+nothing provides (compliance.render.dependencies, compliance.render.fetch) are RND002; a render stopped by a
+bound is RND004.
 See docs/rendering.md.
 """
 
