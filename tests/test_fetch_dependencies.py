@@ -142,3 +142,30 @@ def test_chart_lock_version_is_fetched_exactly(tmp_path: Path, served: tuple[str
     (chart / "Chart.lock").write_text(f"dependencies:\n- name: stub\n  repository: {url}\n  version: 1.0.0\n")
     result = lint_path(str(tmp_path / "repo"), renderer="sdk", fetch_dependencies=True)
     assert rnd(result) == [] and seen[-1] == "/charts/stub-1.0.0.tgz"
+
+
+def test_a_redirect_to_another_scheme_is_refused(tmp_path: Path) -> None:
+    from compliance.render.fetch import Fetcher, NotFetched
+
+    targets = {"/a/index.yaml": "file:///etc/passwd", "/b/index.yaml": "ftp://127.0.0.1/index.yaml"}
+
+    class Redirect(http.server.BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            self.send_response(302)
+            self.send_header("Location", targets[self.path])
+            self.end_headers()
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        with pytest.raises(NotFetched, match=r"HTTP 302.*is not allowed"):  # urllib's own refusal
+            Fetcher(str(tmp_path)).fetch("stub", f"{base}/a", "1.0.0", False)
+        with pytest.raises(NotFetched, match="redirected to a ftp URL, not http"):  # which urllib would follow
+            Fetcher(str(tmp_path)).fetch("stub", f"{base}/b", "1.0.0", False)
+    finally:
+        server.shutdown()
+        server.server_close()
