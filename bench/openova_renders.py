@@ -5,8 +5,9 @@ Usage: COMPLIANCE_CORPUS=... python3 bench/openova_renders.py [--renderer sdk|he
 The cache is built here, in a temporary folder: for every dependency a chart declares that neither its
 `charts/` nor a `file://` folder provides, a stub archive `<name>-<version>.tgz` (a Chart.yaml, empty
 values, no templates), the version from Chart.lock or Chart.yaml, as `helm dependency build` would leave
-the real one. Nothing is downloaded. It prints the count of charts that render and, for the rest, why
-(the first line of each chart's RND finding). Printed, never judged.
+the real one. Nothing is downloaded. It prints how many charts render with output, render empty (a wrapper
+whose only content is a stubbed upstream chart: Helm renders it, and the stub has no template), are refused
+(and why), miss a dependency, or have nothing to render. Printed, never judged.
 """
 
 from __future__ import annotations
@@ -18,10 +19,8 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-from compliance.app.api import lint_path
 from compliance.load.repository import load_repository
-from compliance.render import has_templates
-from compliance.render.dependencies import _locked, declared, provided
+from compliance.render.dependencies import declared, locked_versions, provided
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository's tests/ helpers
 from tests.helpers import archive
@@ -39,7 +38,7 @@ def build_cache(root: str, cache: str) -> int:
     made = 0
     for chart in repo.charts:
         missing = {index for index, _ in provided(repo.root, chart, None)[1]}
-        locked = _locked(repo.root, chart)
+        locked = locked_versions(repo.root, chart)
         for index, dependency in declared(chart):
             if index not in missing:
                 continue
@@ -53,6 +52,16 @@ def build_cache(root: str, cache: str) -> int:
     return made
 
 
+def outcomes(root: str, cache: str, renderer: str) -> dict[str, tuple[str, str]]:
+    """Per chart folder: what rendering made of it with the stub cache (compliance.render.chart_outcomes)."""
+    from compliance.engine.evaluate import LintOptions, release_contexts
+    from compliance.render import chart_outcomes, rendered_contexts
+
+    repo = load_repository(root)
+    options = LintOptions(renderer=renderer, chart_cache=cache)
+    return chart_outcomes(repo, rendered_contexts(repo, release_contexts(repo, options), options))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--renderer", default="sdk")
@@ -64,26 +73,14 @@ def main() -> int:
     root = os.path.join(corpus, SNAPSHOT)
     with tempfile.TemporaryDirectory(prefix="openova-chart-cache-") as cache:
         stubs = build_cache(root, cache)
-        run = lint_path(root, renderer=args.renderer, chart_cache=cache, select=("RND",))
-    charts = [c for c in run.repo.charts if has_templates(run.repo.root, c)]
-    why: dict[str, str] = {}
-    for finding in sorted(run.findings, key=lambda f: (f.location.path, f.location.line)):
-        if finding.rule not in ("RND001", "RND002", "RND004"):
-            continue
-        chart = max((c for c in charts if finding.location.path.startswith(c.directory + "/")),
-                    key=lambda c: len(c.directory), default=None)  # fmt: skip
-        if chart is not None:
-            why.setdefault(chart.directory, f"{finding.rule}: {finding.message.splitlines()[0][:160]}")
-    rendered = [c for c in charts if c.directory not in why]
-    print(f"charts: {len(run.repo.charts)}, with templates: {len(charts)}, stub archives made: {stubs}")
-    wrappers = [c for c in run.repo.charts if c not in charts]
-    print(f"render: {len(rendered)} of {len(run.repo.charts)} ({', '.join(c.directory for c in rendered)})")
-    print(f"no templates of their own (wrappers of an upstream chart; with stub archives nothing to render): "
-          f"{len(wrappers)}, of which declare dependencies: {sum(1 for c in wrappers if declared(c))}")  # fmt: skip
-    for directory, reason in sorted(why.items()):
-        print(f"  {directory}: {reason}")
-    kinds = Counter(reason.split(":")[0] for reason in why.values())
-    print("not rendering, by rule:", dict(kinds))
+        found = outcomes(root, cache, args.renderer)
+    print(f"charts: {len(found)}, stub archives made: {stubs}")
+    counts = Counter(state for state, _ in found.values())
+    for state, count in counts.most_common():
+        print(f"{state}: {count}")
+        for directory, (shown, why) in sorted(found.items()):
+            if shown == state and state != "rendered empty":
+                print(f"  {directory}: {why[:160]}")
     return 0
 
 

@@ -317,7 +317,7 @@ def values_from_missing(ctx: RepositoryContext) -> Iterator[Violation]:
                     yield ctx.at(where, f"HelmRelease {release.name}: {source.problem}; the release fails in Flux")
 
 
-_CHART_SEVERITY = {"unavailable": Severity.INFO, "error": Severity.ERROR}
+_CHART_SEVERITY = {"unavailable": Severity.INFO, "pinned": Severity.WARNING, "error": Severity.ERROR}
 
 
 @rule("FLX007", "The chart a HelmRelease installs is not in the repository", Severity.INFO, Scope.REPOSITORY, "flux")
@@ -327,13 +327,19 @@ def chart_not_in_repository(ctx: RepositoryContext) -> Iterator[Violation]:
     Says, for each HelmRelease a cluster applies, when its values are checked against nothing because the
     chart is not in the repository: it comes from a HelmRepository or OCIRepository that publishes a chart
     the tree does not hold, from `spec.chartRef` (an OCIRepository or HelmChart object), or from a Git
-    path that does not exist (information). A `spec.chart.spec.valuesFiles` entry that is not in the
-    source is an error: source-controller fails the chart. (A pinned version the tree's chart does not
-    satisfy is VER003.)
+    path that does not exist (information). A warning when the tree holds the chart but not at a version
+    the release's `spec.chart.spec.version` selects (an exact version, a range that excludes it, a
+    prerelease `*` does not select, a pin that is not a valid range or not a string): source-controller
+    fetches the pinned version (or fails), so the tree's chart is not used for that release; the finding
+    names the pin and the versions the repository has. A `spec.chart.spec.valuesFiles` entry that is not
+    in the source is an error: source-controller fails the chart.
 
     ## Why it matters
     A release whose chart is not found used to be skipped without a word: its findings vanished and the
-    run stayed green. Its own values are still checked, but not against the chart's defaults or schema.
+    run stayed green; one whose pin the tree's chart does not satisfy was checked against the wrong chart.
+    Its own values are still checked, but not against the chart's defaults, schema or templates (not
+    rendered): a key the overlay leaves out is unknown (the chart's default could set it), so a check
+    that needs it is *not run*, never passed and never failed.
 
     ## Example
     ```yaml
@@ -355,7 +361,9 @@ def chart_not_in_repository(ctx: RepositoryContext) -> Iterator[Violation]:
 
     ## How to fix
     Nothing is wrong with the repository. Vendor the chart to have its values checked against it, or
-    accept the gap (`--ignore FLX007`). For the error, fix or remove the `valuesFiles` entry (or set
+    accept the gap (`--ignore FLX007`). For the warning, move the pin to the tree's chart version (or
+    widen the range) when the chart is bumped, or keep the pin deliberately and accept the warning. For the
+    error, fix or remove the `valuesFiles` entry (or set
     `ignoreMissingValuesFiles: true`).
     """
     seen: set[tuple[str, str, int, int]] = set()

@@ -181,7 +181,10 @@ def pinned_version(ctx: ReleaseContext) -> Iterator[Violation]:
     tree does not satisfy it, when the pin is not a valid expression, and when it is an unquoted
     number (`version: 1.10` is the float 1.1 to YAML; the HelmRelease API wants a string). A pin
     made of Flux variables nobody supplied is not judged, and neither is one whose source is a
-    `GitRepository` or `Bucket` (Flux ignores it there).
+    `GitRepository` or `Bucket` (Flux ignores it there). A literal pin that selects none of the tree's
+    versions of the chart is FLX007 (the tree's chart is not used for that release, so there is no chart
+    here to compare): this rule judges the pins known only once Flux variables are substituted, and an
+    unquoted number the chart's version still satisfies.
 
     ## Why it matters
     The cluster does not run the chart you are reviewing: it keeps the pinned release, so a fix
@@ -193,7 +196,7 @@ def pinned_version(ctx: ReleaseContext) -> Iterator[Violation]:
       chart:
         spec:
           chart: bp-newapi
-          version: 1.0.x      # platform/newapi/chart/Chart.yaml says 1.1.0
+          version: ${NEWAPI_VERSION}   # --var NEWAPI_VERSION=1.0.x; the chart in the tree is 1.1.0
     ```
 
     ## Use instead
@@ -202,7 +205,7 @@ def pinned_version(ctx: ReleaseContext) -> Iterator[Violation]:
       chart:
         spec:
           chart: bp-newapi
-          version: 1.1.x
+          version: ${NEWAPI_VERSION}   # --var NEWAPI_VERSION=1.1.x
     ```
 
     ## How to fix

@@ -238,7 +238,7 @@ def product_values(
         if f"unknown cluster: {cluster}" in result.stderr:
             return None
         raise AssertionError(f"compliance values failed ({result.returncode}): {result.stderr}")
-    return _by_release(json.loads(result.stdout), result.stderr.splitlines())
+    return _by_release(json.loads(result.stdout), result.stderr.splitlines(), _chartless(root, cluster))
 
 
 def revealed_values(root: str | Path, cluster: str) -> dict[str, dict[str, Any]] | None:
@@ -273,7 +273,7 @@ def revealed_values(root: str | Path, cluster: str) -> dict[str, dict[str, Any]]
         for p in repo.problems
         if p.file in files
     ]
-    found = _by_release(json.loads(cluster_values_json(cluster, contexts)), warnings)
+    found = _by_release(json.loads(cluster_values_json(cluster, contexts)), warnings, _chartless(root, cluster))
     for context in contexts:
         release = context.release
         if release is None or f"{release.namespace}/{release.name}" not in found:
@@ -290,7 +290,19 @@ def revealed_values(root: str | Path, cluster: str) -> dict[str, dict[str, Any]]
     return found
 
 
-def _by_release(data: dict[str, Any], stderr: list[str]) -> dict[str, dict[str, Any]]:
+def _chartless(root: str | Path, cluster: str) -> set[str]:
+    """Releases (`namespace/name`) the product gives no chart: FLX007, not in the repository or the pin
+    refuses the tree's chart."""
+    from compliance.load.repository import load_repository
+
+    repo = load_repository(str(root))
+    return {
+        f"{r.namespace}/{r.name}" for c in repo.clusters if c.name == cluster for r in c.releases
+        if repo.chart_choice(r).chart is None
+    }  # fmt: skip
+
+
+def _by_release(data: dict[str, Any], stderr: list[str], chartless: set[str]) -> dict[str, dict[str, Any]]:
     """The values report's releases by `namespace/name`, each marked with what the warnings say of its files."""
     # the product's explicit marker of a manifest Flux cannot build (YML000: +.inf, a duplicate key...): a
     # warning on a file the values came from
@@ -298,6 +310,8 @@ def _by_release(data: dict[str, Any], stderr: list[str]) -> dict[str, dict[str, 
     failing = {file for file, line in warned if BUILD_FAILS in line}
     refusing = {file for file, line in warned if line.endswith("(YML000)")}  # what Helm or Flux refuses to load
     for release in data["releases"]:
+        named = release["release"]
+        release["chartless"] = named is not None and f"{named['namespace']}/{named['name']}" in chartless
         release["buildFails"] = any(layer in failing for layer in release["layers"])
         release["refused"] = any(layer in refusing for layer in release["layers"])
         release["failingFiles"] = sorted(failing)  # the cluster's, any release
@@ -563,8 +577,12 @@ def compare_cluster(
             found.values += 1  # Helm cannot load the values (Inf/NaN...): the product's YML000 says so
             continue
         differences: list[tuple[str, Any, Any]] = []
-        ours_values = _unknowns_as_theirs(mine["values"], other.get("values"), mine.get("unknownPaths", ()))
-        found.values += _diff_values(ours_values, other.get("values"), (), differences)
+        # a release the product checks against no chart (its pin refuses the tree's, FLX007): the oracle installs
+        # the tree's chart by path, so the product's values are the values helm-controller composes, before Helm
+        # coalesces them with a chart
+        theirs_values = other.get("composedValues") if mine.get("chartless") else other.get("values")
+        ours_values = _unknowns_as_theirs(mine["values"], theirs_values, mine.get("unknownPaths", ()))
+        found.values += _diff_values(ours_values, theirs_values, (), differences)
         # Flux refuses it: strict mode fails its Kustomization, or another Kustomization applying the same
         # release fails on it (the entry's copy applied, a cluster Kustomization's failed)
         refused = failed.get(other["kustomization"]) or _named(oracle["errors"], key)

@@ -68,7 +68,7 @@ def test_the_fixture_config_shapes_the_run() -> None:
 def test_without_the_config_the_defaults_apply(tmp_path: Path) -> None:
     _, report = lint(FIXTURE, "--config", empty_config(tmp_path))
     found = rules(report)
-    assert ("VER003", "warning", ACME, "acme") in found  # ignore: [VER003] no longer applies
+    assert not [f for f in found if f[0] in ("VER003", "FLX007")]  # acme pins the tree's chart: it is the one checked
     assert ("AUD002", "warning", ACME, "acme") in found  # 400 days: short of the default 730, default severity
     assert ("COM001", "error", "clusters/legacy/bootstrap-kit/80-newapi.yaml", "legacy") in found  # not excluded
     assert not [f for f in found if f[0] == "CRD001"]  # category is not required by default
@@ -96,11 +96,12 @@ def test_command_line_beats_the_config() -> None:
     _, report = lint(FIXTURE, "--var", "MARKETPLACE_ENABLED=false")
     unused = [(f["rule"], f["severity"], f["path"], f["line"]) for f in report["findings"] if f["rule"] == "SUP003"]
     assert unused == [("SUP003", "warning", ".compliance.yaml", 15), ("SUP003", "warning", ".compliance.yaml", 19)]
-    # --ignore replaces the config's ignore list; VER003 (a warning) fails the run under fail-on: warning ...
-    code, report = lint(FIXTURE, "--ignore", "CRD", "--select", "VER")
-    assert rules(report) == [("VER003", "warning", ACME, "acme")] and code == 1
+    # --select/--ignore replace the config's lists: AUD002 (an error by the config's severity) fails the run ...
+    short = ("--var", "AUDIT_RETENTION_DAYS=300", "--ignore", "CRD", "--select", "AUD")
+    code, report = lint(FIXTURE, *short)
+    assert rules(report) == [("AUD002", "error", ACME, "acme")] and code == 1
     # ... unless --fail-on says otherwise
-    assert lint(FIXTURE, "--ignore", "CRD", "--select", "VER", "--fail-on", "error")[0] == 0
+    assert lint(FIXTURE, *short, "--fail-on", "never")[0] == 0
 
 
 def test_an_expired_central_exception_is_sup002_and_its_finding_returns() -> None:
@@ -140,7 +141,7 @@ def test_invalid_config_is_exit_2_with_every_problem_located() -> None:
     name = f"{FIXTURES / 'config-invalid' / '.compliance.yaml'}"
     expected = [
         ":2:1: select: 'ATT' is not of type 'array'",
-        ":3:1: fail_on: unknown key 'fail_on' (expected one of: exceptions, exclude, fail-on, flux-strict, ignore,",
+        ":3:1: fail_on: unknown key 'fail_on' (expected one of: chart-cache, exceptions, exclude, fail-on,",
         ":5:3: severity.AUD002: 'critical' is not one of ['error', 'warning', 'info']",
         ":7:3: options.min-audit-retention-days: 'a year' is not of type 'integer'",
         ":8:3: options.sanctioned-regions: unknown key 'sanctioned-regions'",

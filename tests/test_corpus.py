@@ -51,4 +51,11 @@ def test_newapi_latest_template_is_compliant_by_default(corpus: Path) -> None:
     # the published configSchema's `enum: [provider-strictest, per-channel, off]` holds a boolean
     assert ("YML001", "platform/newapi/blueprint.yaml", 193) in by_rule
     # the marketplace channel is off unless MARKETPLACE_ENABLED is set, and vLLM is off: nothing to report
-    assert not [f for f in report["findings"] if f["rule"][:3] in {"ATT", "COM", "DEF", "GEO", "AUP", "ESO"}]
+    # (the retired host-seams slot pins 1.4.121, which the tree's chart is not: FLX007, and checked against no
+    # chart its absent keys are only "could not check" infos)
+    assert not [
+        f
+        for f in report["findings"]
+        if f["rule"][:3] in {"ATT", "COM", "DEF", "GEO", "AUP", "ESO"}
+        and not (f["severity"] == "info" and f["path"].endswith("80a-newapi-host-seams.yaml"))
+    ]

@@ -89,8 +89,11 @@ def test_chart_cache_must_be_a_directory(tmp_path: Path) -> None:
 
 
 def test_openova_charts_render_with_a_cache_of_stub_archives(tmp_path: Path) -> None:
-    """The corpus's vendored-by-CI dependencies, stubbed by the test: no RND002 remains, and the chart with
-    templates and an upstream dependency (llm-gateway, litellm-helm from an OCI registry) renders."""
+    """The corpus's vendored-by-CI dependencies, stubbed by the test (a Chart.yaml, no template): every chart is
+    rendered or says why not, counted from the data. A wrapper chart whose only content is an upstream dependency
+    renders empty (Helm renders it; the stub has no template); of the two with templates of their own,
+    llm-gateway renders objects and anthropic-adapter is refused by its own `fail`: its image tag must be
+    SHA-pinned by a per-cluster overlay, and the chart-defaults render has none."""
     import os
 
     corpus = os.environ.get("COMPLIANCE_CORPUS")
@@ -99,14 +102,17 @@ def test_openova_charts_render_with_a_cache_of_stub_archives(tmp_path: Path) -> 
     root = Path(corpus) / "openova" / "snapshot-2026-04-30"
     if not root.is_dir():
         pytest.skip(f"corpus snapshot missing: {root}")
+    from compliance.engine.evaluate import LintOptions, release_contexts
     from compliance.load.repository import load_repository
-    from compliance.render.dependencies import declared, provided
+    from compliance.render import RENDERED, RENDERED_EMPTY, chart_outcomes, has_templates, rendered_contexts
+    from compliance.render.dependencies import declared, locked_versions, provided
 
     repo = load_repository(str(root))
     for chart in repo.charts:
         missing = {index for index, _ in provided(repo.root, chart, None)[1]}
+        locked = locked_versions(repo.root, chart)
         for index, dependency in declared(chart):
-            version = str(dependency.get("version", ""))
+            version = locked.get(dependency["name"], str(dependency.get("version", "")))
             if index in missing:
                 files = {"Chart.yaml": f"apiVersion: v2\nname: {dependency['name']}\nversion: {version}\n"}
                 (tmp_path / f"{dependency['name']}-{version}.tgz").write_bytes(archive(dependency["name"], files))
@@ -114,4 +120,61 @@ def test_openova_charts_render_with_a_cache_of_stub_archives(tmp_path: Path) -> 
     assert any("platform/llm-gateway/chart/" in f.location.path for f in without)
     result = lint_path(str(root), renderer="sdk", select=("RND",), chart_cache=str(tmp_path))
     assert [f.location.path for f in result.findings if f.rule == "RND002"] == []
-    assert not [f for f in result.findings if f.location.path.startswith("platform/llm-gateway/")]
+
+    options = LintOptions(renderer="sdk", chart_cache=str(tmp_path))
+    outcomes = chart_outcomes(repo, rendered_contexts(repo, release_contexts(repo, options), options))
+    templated = {c.directory for c in repo.charts if has_templates(repo.root, c)}
+    wrappers = {c.directory for c in repo.charts if c.directory not in templated and declared(c)}
+    bare = {c.directory for c in repo.charts} - templated - wrappers
+    by_state: dict[str, set[str]] = {}
+    for directory, (state, _) in outcomes.items():
+        by_state.setdefault(state, set()).add(directory)
+    assert by_state[RENDERED_EMPTY] == wrappers  # 46 of the 49 in this snapshot
+    assert by_state[RENDERED] == {"platform/llm-gateway/chart"}
+    assert by_state["refused"] == templated - {"platform/llm-gateway/chart"} == {"platform/anthropic-adapter/chart"}
+    assert "MUST be SHA-pinned" in outcomes["platform/anthropic-adapter/chart"][1]
+    assert by_state.get("nothing to render", set()) == bare
+    assert len(outcomes) == len(repo.charts) == 49
+
+
+def test_chart_cache_from_the_config_is_relative_to_it_and_shown(tmp_path: Path) -> None:
+    repository(tmp_path / "repo", "https://charts.example.invalid")
+    cache = tmp_path / "repo" / "vendor" / "charts"
+    cache.mkdir(parents=True)
+    (cache / "stub-1.0.0.tgz").write_bytes(archive("stub", STUB))
+    (tmp_path / "repo" / ".compliance.yaml").write_text("chart-cache: vendor/charts\n")
+    done = run("lint", str(tmp_path / "repo"), "--renderer", "sdk", "--select", "RND")
+    assert done.returncode == 0 and "RND002" not in done.stdout, done.stdout + done.stderr
+    shown = run("config", str(tmp_path / "repo")).stdout
+    assert f'chart-cache: "{cache}"  # ' in shown and ".compliance.yaml:1:1" in shown
+
+
+def test_a_repository_config_cannot_point_the_chart_cache_outside_it(tmp_path: Path) -> None:
+    """The repository's own config is repository content: its chart-cache must stay inside the linted root, and it
+    cannot turn on network fetches; a config pinned from outside (--config) may do both."""
+    repository(tmp_path / "repo", "https://charts.example.invalid")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (tmp_path / "repo" / ".compliance.yaml").write_text("chart-cache: ../outside\n")
+    done = run("lint", str(tmp_path / "repo"), "--renderer", "none")
+    assert done.returncode == 2 and "outside the linted repository" in done.stderr, done.stderr
+    assert ".compliance.yaml:1:1" in done.stderr and "Traceback" not in done.stderr
+    (tmp_path / "repo" / ".compliance.yaml").write_text("fetch-dependencies: true\n")
+    done = run("lint", str(tmp_path / "repo"), "--renderer", "none")
+    assert done.returncode == 2 and "cannot turn on network fetches" in done.stderr, done.stderr
+    pinned = tmp_path / "ci.yaml"
+    pinned.write_text("chart-cache: outside\nfetch-dependencies: false\n")
+    shown = run("config", str(tmp_path / "repo"), "--config", str(pinned)).stdout
+    assert f'chart-cache: "{outside}"' in shown
+
+
+def test_a_link_in_a_repository_cache_is_not_followed_out_of_the_root(tmp_path: Path) -> None:
+    repository(tmp_path / "repo", "https://charts.example.invalid")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "stub-1.0.0.tgz").write_bytes(archive("stub", STUB))
+    cache = tmp_path / "repo" / "vendor"
+    cache.mkdir()
+    (cache / "stub-1.0.0.tgz").symlink_to(elsewhere / "stub-1.0.0.tgz")
+    result = lint_path(str(tmp_path / "repo"), renderer="sdk", chart_cache=str(cache))
+    assert [f.rule for f in result.findings if f.rule.startswith("RND")] == ["RND002"]

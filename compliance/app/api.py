@@ -146,12 +146,14 @@ def lint_path(
     choose_renderer: Callable[[], tuple[Renderer | None, str]] | None = None,
     specs: Sequence[RuleSpec] | None = None,
     chart_cache: str | None = None,
+    fetch_dependencies: bool = False,
 ) -> LintRun:
     """Lint the repository at `path`; with `changed` (repo-relative files), only what those files affect.
 
     `renderer` (auto, helm, sdk, none) renders charts for the rendered rules, cached in `cache_dir`,
     each render under `render_bounds` (time, memory: beyond them, RND004); `chart_cache` holds dependency
-    archives as `helm dependency build` leaves them (`<name>-<version>.tgz`).
+    archives as `helm dependency build` leaves them (`<name>-<version>.tgz`); `fetch_dependencies` fetches the
+    ones nothing provides from their chart repositories (compliance.render.fetch).
     `limits` bound what one file may cost (size, nesting, alias expansion): beyond them, YML003.
 
     `settings` (a project config under the command line: `lint_project`) replaces select, ignore,
@@ -183,6 +185,7 @@ def lint_path(
             renderer=renderer,
             cache_dir=cache_dir,
             chart_cache=chart_cache,
+            fetch_dependencies=fetch_dependencies,
         )
         evaluated: set[Evaluation] = set()
         skipped: dict[Evaluation, Skip] = {}

@@ -26,7 +26,7 @@ def run_at(request: RunRequest) -> Run:
 def show_config(request: RunRequest, hide: Redactor) -> Outcome:
     """The settings as `key: value  # source` lines, then each one that weakens the gate."""
     from compliance.governance.gatesettings import assess
-    from compliance.settings.config import describe
+    from compliance.settings.describe import describe
 
     run = run_at(replace(request, evaluate=False))
     settings = replace(

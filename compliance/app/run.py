@@ -37,7 +37,6 @@ class RunRequest:
     changed: tuple[str, ...] | None = None  # repo-relative changed files: lint only what they affect
     renderer: str = "none"
     cache_dir: str | None = None
-    chart_cache: str | None = None  # `--chart-cache DIR`: dependency archives for rendering
     limits: Limits = Limits()
     render_bounds: Bounds | None = None
     evaluate: bool = True  # False: settings, rules and repository only (`config`, `values`)
@@ -139,7 +138,8 @@ def build_run(request: RunRequest) -> Run:
         settings=settings,
         renderer=request.renderer,
         cache_dir=request.cache_dir,
-        chart_cache=request.chart_cache,
+        chart_cache=settings.chart_cache,  # `--chart-cache DIR` or the config's `chart-cache`
+        fetch_dependencies=settings.fetch_dependencies,
         limits=request.limits,
         trust_repository_rules=trust,
         render_bounds=request.render_bounds,

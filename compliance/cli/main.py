@@ -12,6 +12,7 @@ import copy
 import os
 import sys
 import traceback
+from dataclasses import replace
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
@@ -34,6 +35,7 @@ from compliance.cli.options import (
     ConfigFromOption,
     ConfigOption,
     FailOnOption,
+    FetchDependenciesOption,
     IgnoreOption,
     MaxTotalNodesOption,
     MaxTotalSizeOption,
@@ -206,6 +208,7 @@ def lint(
     renderer: RendererOption = RendererName.auto,
     no_cache: NoCacheOption = False,
     chart_cache: ChartCacheOption = None,
+    fetch_dependencies: FetchDependenciesOption = False,
     render_timeout: RenderTimeoutOption = None,
     render_memory: RenderMemoryOption = None,
     manifests: Annotated[
@@ -258,6 +261,7 @@ def lint(
             raise UsageError(f"path does not exist: {root}")
     if chart_cache is not None and not os.path.isdir(chart_cache):
         raise UsageError(f"--chart-cache: not a directory: {chart_cache}")
+    options = replace(options, chart_cache=chart_cache, fetch_dependencies=fetch_dependencies or None)
     cache_dir = render_setup(renderer, no_cache, manifests, bool(paths or changed_files or diff_base))
     shared = RunRequest(
         roots[0],
@@ -267,7 +271,6 @@ def lint(
         changed=tuple(changed) if changed is not None else None,
         renderer=renderer.value,
         cache_dir=cache_dir,
-        chart_cache=chart_cache,
         limits=input_limits(Limits(), max_file_size, max_total_size, max_total_nodes),
         render_bounds=render_bounds(render_timeout, render_memory),
     )

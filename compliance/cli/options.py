@@ -104,6 +104,13 @@ ChartCacheOption = Annotated[
         help="Dependency archives (<name>-<version>.tgz, as `helm dependency build` leaves them) for rendering.",
     ),
 ]
+FetchDependenciesOption = Annotated[
+    bool,
+    typer.Option(
+        "--fetch-dependencies",
+        help="Fetch chart dependencies nothing provides from their http(s) chart repositories (network; bounded).",
+    ),
+]
 NoCacheOption = Annotated[bool, typer.Option("--no-cache", help="Render again; do not read or write the render cache.")]
 MaxTotalSizeOption = Annotated[
     int | None,

@@ -56,6 +56,9 @@ class Layer:
         return Location(file, mark.line, mark.column)
 
 
+CHART_UNKNOWN = "the chart's defaults (chart not available)"
+
+
 @record
 class EffectiveValues:
     values: dict[str, Any]
@@ -267,6 +270,8 @@ def effective_values(
         layers.extend(composed.above)
         user, unknown = composed.values, composed.unknown
         unresolved.update(composed.unresolved)
+    if chart is None and release is not None:  # FLX007: the chart is not in the repository or not the pinned one
+        unknown = (*unknown, CHART_UNKNOWN)  # its defaults could set any key the overlay leaves out
     user = user if isinstance(user, dict) else {}
     chart_errors: tuple[SubchartError, ...] = ()
     if defaults.tree is not None and defaults.mounted is not None:

@@ -31,6 +31,9 @@ class Affected:
     charts: frozenset[str] = frozenset()  # chart directories: every context of the chart runs
     clusters: frozenset[str] = frozenset()  # cluster names: every release of the cluster runs
     dag: bool = False  # repository-wide checks (the expected DAG) report everything they find
+    # overlays of releases that install (or, by their pin, refuse) a changed chart: whether the pin selects
+    # the chart is a repository-scope finding (FLX007) at the overlay, and a chart's version bump changes it
+    pinning: frozenset[str] = frozenset()
 
     def blueprint(self, blueprint: Blueprint) -> bool:
         chart = blueprint.chart
@@ -45,7 +48,7 @@ class Affected:
 
     def repository_finding(self, path: str) -> bool:
         """Whether a repository-scope finding located in `path` is in scope."""
-        return self.dag or in_scope(path, self.files)
+        return self.dag or in_scope(path, self.files) or path in self.pinning
 
     def narrow(self, repo: Repository) -> Repository:
         """The repository as repository-scope rules see it: loader problems of the changed files only."""
@@ -104,4 +107,18 @@ def affected_by(repo: Repository, changed: Iterable[str]) -> Affected:
             clusters.add(cluster.name)
     if dag_changed:
         clusters.update(c.name for c in repo.clusters)
-    return Affected(files, frozenset(blueprints), frozenset(charts), frozenset(clusters), dag_changed or kit_changed)
+    pinning: set[str] = set()
+    if charts:
+        for release in (r for cluster in repo.clusters for r in cluster.releases):
+            choice = repo.chart_choice(release)
+            chart = choice.chart if choice.chart is not None else choice.refused
+            if chart is not None and repo.base_chart(chart).directory in charts:
+                pinning.add(release.document.file)
+    return Affected(
+        files,
+        frozenset(blueprints),
+        frozenset(charts),
+        frozenset(clusters),
+        dag_changed or kit_changed,
+        frozenset(pinning),
+    )

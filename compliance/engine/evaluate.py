@@ -46,6 +46,7 @@ class LintOptions:
     renderer: str = "none"  # auto | helm | sdk | none: render charts for the rendered rules (compliance.render)
     cache_dir: str | None = None  # render cache folder; None: render every time
     chart_cache: str | None = None  # `--chart-cache`: dependency archives as `helm dependency build` leaves them
+    fetch_dependencies: bool = False  # `--fetch-dependencies`: fetch the archives nothing provides (network)
     manifests: RenderedManifests | None = None  # `--manifests`: lint this stream instead of rendering
     reveal_secrets: bool = True  # False: values from Secrets (Flux substituteFrom) shown as `<redacted>`
     strict_substitution: bool = True  # Flux's StrictPostBuildSubstitutions (on by default from Flux v2.9)

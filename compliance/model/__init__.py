@@ -14,7 +14,7 @@ from typing import Any
 
 from compliance.model.findings import Location
 from compliance.model.flux import BuildProblem, FluxKustomization, Substitution, ValuesSource, Written
-from compliance.model.semver import Version, parse_version, pin_admits
+from compliance.model.semver import Version, parse_version, pin_admits, pin_refusal
 from compliance.records import record
 from compliance.yaml import LoadedDocument, LoadProblem, Mark, Path
 
@@ -280,7 +280,10 @@ class ChartChoice:
     chart: Chart | None
     note: str = ""
     location: Location | None = None
-    kind: str = ""  # "unavailable" (values checked against nothing), "error" (source-controller fails)
+    # "unavailable" (values checked against nothing), "pinned" (the tree has the chart, but not at a version
+    # the pin selects: not used, values checked against nothing), "error" (source-controller fails)
+    kind: str = ""
+    refused: Chart | None = None  # "pinned": the tree's chart the pin did not select (its blueprint still applies)
 
 
 def _unavailable(what: str, location: Location) -> ChartChoice:
@@ -318,8 +321,10 @@ class Repository:
 
     def resolve_release(self, release: HelmRelease) -> tuple[Chart | None, Blueprint | None]:
         """The chart and blueprint a release installs (`chart_choice`); the blueprint also by name."""
-        chart = self.chart_choice(release).chart
-        blueprint = self.blueprint_for_chart(chart) if chart is not None else None
+        choice = self.chart_choice(release)
+        chart = choice.chart
+        known = chart if chart is not None else choice.refused
+        blueprint = self.blueprint_for_chart(known) if known is not None else None
         if blueprint is None:
             by_name = self._index.blueprint_by_name
             blueprint = by_name.get(release.chart_name) or by_name.get(release.name)
@@ -356,8 +361,9 @@ class Repository:
         return self._by_version(release, spec, f"{kind or 'HelmRepository'}/{name}")
 
     def _by_version(self, release: HelmRelease, spec: Mapping[str, Any], where: str) -> ChartChoice:
-        """The chart so named whose version the pin selects (the highest); none selected: the first so named,
-        which VER003 says is not the pinned one."""
+        """The chart so named whose version the pin selects (the highest). When the pin selects none of them,
+        source-controller fetches another version (or fails): the tree's chart is not used ("pinned"). A pin
+        made of Flux variables is not known here: the tree's chart is used (VER003 judges it substituted)."""
         candidates = [c for c in self.charts if c.name == release.chart_name]
         if not candidates:
             named = self.chart_named(release.chart_name) or self.chart_named(release.name)
@@ -367,8 +373,14 @@ class Repository:
             return _unavailable(f"chart '{release.chart_name}' from {where}", at)
         pinned = spec.get("version")
         pin = "" if pinned is None else str(pinned)
-        fitting = [c for c in candidates if "${" not in pin and pin_admits(pin, str(c.version))]
-        chart = max(fitting, key=_version_key) if fitting else candidates[0]
+        if "${" in pin:
+            return self._with_values_files(candidates[0], spec, release.document, candidates[0].directory)
+        fitting = [c for c in candidates if pin_admits(pin, str(c.version))]
+        if not fitting:
+            path = ("spec", "chart", "spec", "version") if pinned is not None else ("spec", "chart", "spec", "chart")
+            note = pin_refusal(pinned, candidates[0].name, [str(c.version) for c in candidates], where)
+            return ChartChoice(None, note, release.document.locate(path), "pinned", candidates[0])
+        chart = max(fitting, key=_version_key)
         return self._with_values_files(chart, spec, release.document, chart.directory)
 
     def _with_values_files(

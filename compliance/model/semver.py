@@ -247,3 +247,27 @@ def pin_admits(pin: str, version: str) -> bool | None:
         return None
     parsed = parse_version(version)
     return None if parsed is None else satisfies(parsed, groups)
+
+
+def pin_refusal(pinned: object, chart: str, versions: list[str], where: str) -> str:
+    """Why the chart versions a repository holds are not what a HelmRelease's `version` pin asks for, and what
+    follows: the tree's chart is not the one installed, so the release is checked against no chart."""
+    if pinned is None:
+        pin, why = "*", "no version pin means '*', which selects no prerelease"
+    elif isinstance(pinned, bool) or not isinstance(pinned, str):
+        pin = str(pinned).lower() if isinstance(pinned, bool) else str(pinned)
+        kind = "boolean" if isinstance(pinned, bool) else "number"
+        why = f"the pin is the {kind} {pin}, not a string (unquoted, YAML reads it as a {kind}; quote the version)"
+    elif parse_constraint(pinned if pinned.strip() else "*") is None:
+        pin, why = pinned, "it is not a valid version or range"
+    else:
+        pin = pinned
+        prerelease = any((v := parse_version(text)) is not None and v.pre for text in versions)
+        why = "the pin does not select it" + (
+            " (a range selects a prerelease only when it names one)" if prerelease else ""
+        )
+    has = ", ".join(dict.fromkeys(versions))
+    return (
+        f"chart '{chart}' pinned at '{pin}' from {where}: the repository has {has}, and {why}; "
+        "the tree's chart is not used for this release: values checked against nothing, not rendered"
+    )

@@ -20,7 +20,7 @@ from typing import Any
 
 from compliance.engine.context import BlueprintContext, ReleaseContext, RenderedContext, RepositoryContext
 from compliance.engine.registry import Check, RuleDeclaration, Scope
-from compliance.model import MISSING, RenderedObject, format_path
+from compliance.model import MISSING, RenderedObject, format_path, get_path
 from compliance.model.findings import Location, Severity, Violation
 from compliance.policy.cel import Read, overlaps
 from compliance.policy.document import DOCS, Expression, Policy, Validation
@@ -345,10 +345,26 @@ class _Evaluation:
 
     def _unknown(self, context: Context) -> Mapping[Path, tuple[str, ...]]:
         if isinstance(context, ReleaseContext):
-            return context.values.unresolved
-        if isinstance(context, RenderedContext) and context.release is not None:
-            return context.release.values.unresolved
-        return {}
+            values = context.values
+        elif isinstance(context, RenderedContext) and context.release is not None:
+            values = context.release.values
+        else:
+            return {}
+        if not values.unknown:
+            return values.unresolved
+        # a source that could set any key is missing (an optional valuesFrom, the chart's defaults: FLX007), so
+        # a key the policy reads that the values do not hold is unknown, never absent
+        found = dict(values.unresolved)
+        policy = self.policy
+        expressions = [policy.match] if policy.match is not None else []
+        for validation in policy.validations:
+            if validation.for_each is None:
+                expressions += [validation.expression]
+        for expression in expressions:
+            for path, _ in expression.reads:
+                if path and get_path(values.values, path, MISSING) is MISSING:
+                    found.setdefault(path, values.unknown)
+        return found
 
     def _reads_unknown(
         self, expression: Expression, unknown: Mapping[Path, tuple[str, ...]], item: Path

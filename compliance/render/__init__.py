@@ -1,13 +1,14 @@
 """Rendering: each (blueprint, cluster) pair through Helm's own template engine, for the rendered rules.
 
 The values are the effective values the release rules see (`compliance.effective.values`), the release
-name and namespace come from the HelmRelease. Only charts with a `templates/` directory are
-rendered, so a repository of values-only charts costs nothing. Renders run in parallel and are
+name and namespace come from the HelmRelease. Only charts with a `templates/` directory or dependencies
+are rendered, so a repository of values-only charts costs nothing. Renders run in parallel and are
 cached (`compliance.render.cache`). Helm is given a private copy of the chart's own files
 (`compliance.render.snapshot`: never `.git/`, never a link out of the chart) and runs in a bounded
 process (`compliance.render.bounds`). A render that fails is an RND001 problem carrying Helm's
-message (scrubbed of credentials, `compliance.redact`) at the template and line Helm names; missing
-vendored dependencies are RND002; a render stopped by a bound is RND004.
+message (scrubbed of credentials, `compliance.redact`) at the template and line Helm names; dependencies
+nothing provides (compliance.render.dependencies, compliance.render.fetch) are RND002; a render stopped by a
+bound is RND004.
 See docs/rendering.md.
 """
 
@@ -16,7 +17,7 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from compliance.engine.context import ReleaseContext, RenderedContext
@@ -40,6 +41,7 @@ __all__ = [
     "helm_values",
     "missing_dependencies",
     "rendered_contexts",
+    "renders",
 ]
 
 DEFAULT_RELEASE = ("release-name", "default")  # what `helm template` uses without a HelmRelease
@@ -87,7 +89,7 @@ def rendered_contexts(
         return [context_for(options.manifests, None, (), options.rule_options)]
     if options.renderer == "none":
         return []
-    pairs = [c for c in contexts if c.chart is not None and has_templates(repo.root, c.chart)]
+    pairs = [c for c in contexts if c.chart is not None and renders(repo.root, c.chart)]
     if not pairs:
         return []
     renderer, why = choose() if choose is not None else choose_backend(options.renderer, bounds)
@@ -106,22 +108,51 @@ def rendered_contexts(
     cache = RenderCache(options.cache_dir) if options.cache_dir else None
     # the charts' private copies (compliance.render.snapshot) live as long as this run's renders
     with tempfile.TemporaryDirectory(prefix="compliance-charts-") as snapshots:
-        job = _Job(repo, renderer, cache, options.rule_options, snapshots, options.chart_cache)
+        caches, reasons = _dependencies(repo, pairs, options, snapshots)
+        job = _Job(repo, renderer, cache, options.rule_options, snapshots, caches)
         try:
             workers = min(len(pairs), os.cpu_count() or 1)
             if workers == 1:
-                return [job.run(pair) for pair in pairs] + _unvendored(repo, pairs, options)
+                return [job.run(pair) for pair in pairs] + _unvendored(repo, pairs, options, caches, reasons)
             from concurrent.futures import ThreadPoolExecutor
 
             with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="render") as pool:
-                return list(pool.map(job.run, pairs)) + _unvendored(repo, pairs, options)
+                return list(pool.map(job.run, pairs)) + _unvendored(repo, pairs, options, caches, reasons)
         finally:
             renderer.close()
 
 
-def _unvendored(repo: Repository, pairs: Sequence[ReleaseContext], options: LintOptions) -> list[RenderedContext]:
+def _dependencies(
+    repo: Repository, pairs: Sequence[ReleaseContext], options: LintOptions, private: str
+) -> tuple[tuple[str, ...], dict[tuple[str, int], str]]:
+    """The folders dependency archives are looked up in, and, with `--fetch-dependencies`, why each dependency
+    that could not be fetched was not (compliance.render.fetch). Fetched archives go to the chart cache, unless
+    it is inside the linted repository (never written to) or there is none: then to a run-private folder."""
+    caches: tuple[str, ...] = (options.chart_cache,) if options.chart_cache else ()
+    if not options.fetch_dependencies:
+        return caches, {}
+    from compliance.load.files import inside
+    from compliance.render.fetch import Fetcher, fetch_missing
+
+    into = options.chart_cache
+    if into is None or inside(into, os.path.realpath(repo.root)):
+        into = os.path.join(private, "fetched")
+        os.makedirs(into, exist_ok=True)
+        caches = (*caches, into)
+    charts = list({id(pair.chart): pair.chart for pair in pairs if pair.chart is not None}.values())
+    return caches, fetch_missing(repo.root, charts, caches, Fetcher(into))
+
+
+def _unvendored(
+    repo: Repository,
+    pairs: Sequence[ReleaseContext],
+    options: LintOptions,
+    caches: tuple[str, ...] = (),
+    reasons: Mapping[tuple[str, int], str] | None = None,
+) -> list[RenderedContext]:
     """RND002 once per chart, not once per cluster that deploys it: a dependency missing from `charts/` is the
-    chart's, at one line of its Chart.yaml (a context of its own, like RND000's, with no cluster)."""
+    chart's, at one line of its Chart.yaml (a context of its own, like RND000's, with no cluster); with
+    `--fetch-dependencies`, the message says why it was not fetched."""
     contexts: list[RenderedContext] = []
     charts = {id(pair.chart): pair.chart for pair in pairs if pair.chart is not None}
     for chart in charts.values():
@@ -129,12 +160,17 @@ def _unvendored(repo: Repository, pairs: Sequence[ReleaseContext], options: Lint
             RenderProblem(
                 "RND002",
                 f"chart {chart.name} declares dependency '{name}' but neither charts/ nor the chart cache "
-                "provides it; the chart was not rendered (run `helm dependency build`, or give the archives "
-                "with --chart-cache DIR)",
+                "provides it; the chart was not rendered "
+                + (
+                    f"(not fetched: {(reasons or {})[(chart.directory, index)]})"
+                    if (chart.directory, index) in (reasons or {})
+                    else "(run `helm dependency build`, or give the archives with --chart-cache DIR, or "
+                    "--fetch-dependencies)"
+                ),
                 chart.chart_file.locate(("dependencies", index, "name")),
                 f"dependencies[{index}]",
             )
-            for index, name in missing_dependencies(repo.root, chart, options.chart_cache)
+            for index, name in missing_dependencies(repo.root, chart, caches)
         ]
         if problems:
             empty = RenderedManifests(chart.chart_file.file, "", ())
@@ -144,6 +180,16 @@ def _unvendored(repo: Repository, pairs: Sequence[ReleaseContext], options: Lint
 
 def has_templates(root: str, chart: Chart) -> bool:
     return os.path.isdir(os.path.join(root, chart.directory, "templates"))
+
+
+def renders(root: str, chart: Chart) -> bool:
+    """Whether Helm has templates to render: the chart's own, or a dependency's (a wrapper chart whose only
+    content is an upstream chart renders that chart's templates)."""
+    if has_templates(root, chart):
+        return True
+    from compliance.render.dependencies import declared
+
+    return bool(declared(chart)) or os.path.isdir(os.path.join(root, chart.directory, "charts"))
 
 
 def helm_values(context: ReleaseContext) -> dict[str, Any]:
@@ -170,7 +216,9 @@ def _with_deletions(values: Any, defaults: Any) -> Any:
     return out
 
 
-def missing_dependencies(root: str, chart: Chart, chart_cache: str | None = None) -> list[tuple[int, str]]:
+def missing_dependencies(
+    root: str, chart: Chart, chart_cache: str | tuple[str, ...] | None = None
+) -> list[tuple[int, str]]:
     """(index in Chart.yaml `dependencies`, name) of each dependency that `charts/`, a `file://` folder or
     the chart cache does not provide (compliance.render.dependencies)."""
     from compliance.render.dependencies import provided
@@ -188,7 +236,7 @@ class _Job:
         cache: RenderCache | None,
         options: RuleOptions,
         snapshots: str,
-        chart_cache: str | None = None,
+        chart_cache: tuple[str, ...] = (),
     ) -> None:
         self.repo = repo
         self.chart_cache = chart_cache
@@ -354,3 +402,39 @@ class _Job:
             if path:
                 return RenderProblem("RND003", warning, context.values.locate(path), ".".join(path))
         return RenderProblem("RND003", warning, self._error_location(chart, warning))
+
+
+RENDERED = "rendered with output"
+RENDERED_EMPTY = "rendered empty"  # Helm rendered it and it produced no object (a stub dependency, all gated off)
+
+
+def chart_outcomes(repo: Repository, made: Sequence[RenderedContext]) -> dict[str, tuple[str, str]]:
+    """Per chart folder, what rendering made of it: (RENDERED | RENDERED_EMPTY | "refused" | "dependency
+    missing" | "nothing to render", why). A chart counts as rendered when every pair of it rendered; one
+    refused pair (RND001, RND004) makes it refused, with Helm's first message."""
+    by_chart: dict[str, list[RenderedContext]] = {}
+    for context in made:
+        chart = context.release.chart if context.release is not None else None
+        if chart is not None:
+            by_chart.setdefault(repo.base_chart(chart).directory, []).append(context)
+    missing = {
+        problem.location.path.rsplit("/", 1)[0] if "/" in problem.location.path else ""
+        for context in made
+        for problem in context.problems
+        if problem.code == "RND002"
+    }
+    outcomes: dict[str, tuple[str, str]] = {}
+    for chart in repo.charts:
+        contexts = by_chart.get(chart.directory, [])
+        problems = [p for c in contexts for p in (*c.problems, *c.manifests.problems) if p.code in ("RND001", "RND004")]
+        if chart.directory in missing:
+            outcomes[chart.directory] = ("dependency missing", "RND002")
+        elif problems:
+            outcomes[chart.directory] = ("refused", f"{problems[0].code}: {problems[0].message}")
+        elif not contexts:
+            outcomes[chart.directory] = ("nothing to render", "no templates and no dependencies")
+        elif any(c.manifests.objects for c in contexts):
+            outcomes[chart.directory] = (RENDERED, f"{sum(len(c.manifests.objects) for c in contexts)} objects")
+        else:
+            outcomes[chart.directory] = (RENDERED_EMPTY, "Helm rendered no object")
+    return outcomes

@@ -71,6 +71,9 @@ SCHEMA: dict[str, Any] = {
             },
         },
         "flux-strict": {"type": "boolean"},
+        # rendering: dependency archives (relative to the config file); fetching them (a pinned config only)
+        "chart-cache": {"type": "string", "minLength": 1},
+        "fetch-dependencies": {"type": "boolean"},
         "options": {"type": "object"},  # the declared options' schemas: `config_schema`
         "policies": _STRINGS,  # declarative policy files or folders, relative to the config file
         "exceptions": {
@@ -155,6 +158,8 @@ class Overrides:
     inline_suppressions: bool | None = None
     today: date | None = None
     options: Mapping[str, Any] = field(default_factory=dict)  # rule options given on the command line
+    chart_cache: str | None = None  # `--chart-cache DIR`
+    fetch_dependencies: bool | None = None  # `--fetch-dependencies`
 
 
 @record
@@ -182,6 +187,8 @@ class Settings:
     sources: Mapping[str, str] = field(default_factory=dict)  # setting (`variables.NAME`...) -> where from
     config_origin: str = "repository"  # what chose the config: repository, --config, COMPLIANCE_CONFIG, base REF
     ignored_config: str | None = None  # the repository's own config when something else governs the run
+    chart_cache: str | None = None  # dependency archives for rendering (`chart_cache_setting`)
+    fetch_dependencies: bool = False  # fetch the dependencies nothing provides (network; a pinned config only)
 
     def excluded(self, root: str) -> tuple[str, ...]:
         """The `exclude` globs, plus the config files under the root (they are not input), read or ignored."""
@@ -477,7 +484,45 @@ def load_settings(
         config = read_config(path, options) if path is not None else None
         origin, ignored = "repository" if path is not None else "none", None
     settings = resolve(root, config, overrides, rule_ids, options)
+    pinned = overrides.config is not None  # --config / COMPLIANCE_CONFIG: chosen outside the repository
+    settings = _rendering(root, settings, config, overrides, pinned)
     return replace(settings, config_origin=origin, ignored_config=ignored)
+
+
+def _rendering(
+    root: str, settings: Settings, config: ConfigFile | None, overrides: Overrides, pinned: bool
+) -> Settings:
+    """`chart-cache` and `fetch-dependencies`. A config the repository supplies (its own, or the --diff-base
+    ref's) is repository content: its `chart-cache` must stay inside the linted root (it cannot make us read
+    elsewhere), and it cannot turn on network fetches (the pull request would choose the URLs we contact)."""
+    sources = dict(settings.sources)
+    data: Mapping[str, Any] = config.data if config is not None else {}
+    cache: str | None = overrides.chart_cache
+    sources["chart-cache"] = COMMAND_LINE if cache is not None else DEFAULT
+    if cache is None and config is not None and isinstance(data.get("chart-cache"), str):
+        folder = os.path.dirname(os.path.abspath(config.path))
+        cache = os.path.normpath(os.path.join(folder, data["chart-cache"]))
+        where = config.where_key(("chart-cache",))
+        sources["chart-cache"] = where
+        base = root if os.path.isdir(root) else os.path.dirname(os.path.abspath(root))
+        if not pinned and not inside(cache, os.path.realpath(base)):
+            raise ConfigError(
+                f"{where}: chart-cache: {data['chart-cache']!r} is outside the linted repository; a config the "
+                "repository supplies may only name a folder inside it (give --chart-cache DIR or --config FILE)"
+            )
+        if not os.path.isdir(cache):
+            raise ConfigError(f"{where}: chart-cache: not a directory: {cache}")
+    fetch = overrides.fetch_dependencies
+    sources["fetch-dependencies"] = COMMAND_LINE if fetch is not None else DEFAULT
+    if fetch is None and config is not None and "fetch-dependencies" in data:
+        where = config.where_key(("fetch-dependencies",))
+        if not pinned and data["fetch-dependencies"]:
+            raise ConfigError(
+                f"{where}: fetch-dependencies: a config the repository supplies cannot turn on network fetches "
+                "(give --fetch-dependencies, or set it in a config pinned with --config or COMPLIANCE_CONFIG)"
+            )
+        fetch, sources["fetch-dependencies"] = bool(data["fetch-dependencies"]), where
+    return replace(settings, chart_cache=cache, fetch_dependencies=bool(fetch), sources=sources)
 
 
 def resolve(
@@ -626,60 +671,3 @@ def _exceptions(root: str, config: ConfigFile) -> list[ConfigException]:
             )
         )
     return found
-
-
-def describe(settings: Settings) -> str:
-    """The effective configuration as YAML, each setting followed by where it came from."""
-    import json
-
-    def show(value: Any) -> str:
-        return json.dumps(value, ensure_ascii=False)
-
-    rows: list[tuple[str, str, str]] = [
-        ("select", show(list(settings.select)), settings.sources.get("select", DEFAULT)),
-        ("ignore", show(list(settings.ignore)), settings.sources.get("ignore", DEFAULT)),
-        ("fail-on", settings.fail_on, settings.sources.get("fail-on", DEFAULT)),
-        ("exclude", show(list(settings.exclude)), settings.sources.get("exclude", DEFAULT)),
-        ("policies", show(list(settings.policies)), settings.sources.get("policies", DEFAULT)),
-        ("flux-strict", show(settings.flux_strict), settings.sources.get("flux-strict", DEFAULT)),
-        ("inline-suppressions", show(settings.inline_suppressions), settings.sources.get("inline-suppressions", "")),
-        ("today", settings.today.isoformat(), settings.sources.get("today", "")),
-    ]
-    lines = [f"# config file: {settings.config_file or 'none (defaults)'}"]
-    if settings.config_origin not in ("repository", "none"):
-        lines.append(f"# chosen by: {settings.config_origin}")
-    if settings.ignored_config is not None:
-        lines.append(f"# ignored: {settings.ignored_config} (the repository's config does not govern this run)")
-    lines += [f"{key}: {value}  # {source}" for key, value, source in rows]
-    lines.append("severity:" + ("" if settings.severity else " {}  # default"))
-    lines += [
-        f"  {rule_id}: {level.value}  # {settings.sources.get(f'severity.{rule_id}', '')}"
-        for rule_id, level in sorted(settings.severity.items())
-    ]
-    lines.append("variables:" + ("" if settings.variables or settings.cluster_variables else " {}  # default"))
-    lines += [
-        f"  {name}: {show(value)}  # {settings.sources.get(f'variables.{name}', '')}"
-        for name, value in sorted(settings.variables.items())
-    ]
-    for cluster, given in sorted(settings.cluster_variables.items()):
-        lines.append(f"  {show(cluster)}:  # cluster {cluster} only")
-        lines += [
-            f"    {name}: {show(value)}  # {settings.sources.get(f'variables.{cluster}.{name}', '')}"
-            for name, value in sorted(given.items())
-        ]
-    lines.append("options:")
-    options = settings.rule_options
-    declared = {option.name: option for option in options.declared}
-    for key in [*declared, *(name for name in options.values if name not in declared)]:
-        option = declared.get(key)
-        value = option.of(options) if option is not None else options.values[key]
-        shown = show(option.shown(value) if option is not None else list(value) if isinstance(value, tuple) else value)
-        lines.append(f"  {key}: {shown}  # {settings.sources.get(f'options.{key}', DEFAULT)}")
-    lines.append("exceptions:" + ("" if settings.exceptions else " []  # default"))
-    for entry in settings.exceptions:
-        lines.append(f"  - rule: {entry.rule}  # {settings.config_file}:{entry.location.line}:{entry.location.column}")
-        for key in ("blueprint", "cluster", "path", "reason", "until", "owner", "approver"):
-            value = getattr(entry, key)
-            if value is not None:
-                lines.append(f"    {key}: {show(value.isoformat() if isinstance(value, date) else value)}")
-    return "\n".join(lines) + "\n"
