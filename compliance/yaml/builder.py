@@ -37,6 +37,7 @@ from compliance.yaml.anchors import (
     scalar_anchor,
 )
 from compliance.yaml.budget import STEP_CHECK, FileBudget, Limits
+from compliance.yaml import document
 from compliance.yaml.document import LoadedDocument, LoadProblem, Path, Positions
 from compliance.yaml.problems import (
     Abort,
@@ -176,6 +177,7 @@ class DocumentBuilder(AliasEvents):
         self.check_at = min(limits.max_nodes, self.nodes + STEP_CHECK)  # when to sum path steps again
         self.maxd = 0  # deepest level seen since the innermost open anchor started
         self.dirty = False  # a value was overwritten: prune stale positions at the end
+        self.grafted = False  # an anchor or a merge key: positions may be out of pre-order
         self.heavy = 0  # nodes brought in by aliases so far
         self.precounted = False
 
@@ -194,8 +196,12 @@ class DocumentBuilder(AliasEvents):
 
     def _finish(self) -> LoadedDocument:
         self.budget.close(self.paths, self.nodes)
-        raw = dict(zip(self.paths, self.marks, strict=True))
         templates = self.templates
+        if not (self.dirty or self.anchors or self.grafted) and document.COMPACT_POSITIONS and document.PACK_POSITIONS:
+            # each node written once, in order: its positions are its marks in pre-order of the value
+            plain = frozenset(p for p, _ in templates)
+            return LoadedDocument(self.root, Positions.compact(self.root, self.marks), plain, self.index)
+        raw = dict(zip(self.paths, self.marks, strict=True))
         if self.dirty:  # overwritten subtrees leave positions behind: keep only paths that still exist
             raw = existing_positions(raw, self.root)
             # A template still counts only if its scalar is the last thing written at that path.
@@ -524,6 +530,7 @@ class DocumentBuilder(AliasEvents):
         stack.append((parent_mode, cur, cpath, self.kmarks, self.fkind, self.fanchor))
         anchor = ev.anchor
         if anchor is not None or kind != _NORMAL:
+            self.grafted = True  # positions recorded out of pre-order may follow (an alias, a merge)
             if anchor is not None:
                 self.anchors[anchor] = OPEN
             self.fanchor = (anchor, len(self.paths), len(self.templates), nodes, depth, self.maxd)
