@@ -13,6 +13,7 @@ item at the item; aliased and merged-in nodes at the anchor's definition.
 from __future__ import annotations
 
 import math
+from sys import intern
 from collections.abc import Callable
 from typing import Any
 
@@ -71,6 +72,10 @@ from compliance.yaml.state import Overflow
 # Kinds of collection frames: normal, an inline map that is the value of `<<`, a map inside a
 # `<<: [...]` list, and that list itself.
 _NORMAL, _MERGE_MAP, _MERGE_SRC, _MERGE_SEQ = range(4)
+
+# String values shorter than this are interned (keys always): copies of a chart or an overlay repeat the
+# same words, each a new object from libyaml (issue 15: 11 MB of a 10x load); longer ones are rarely equal.
+INTERNED = 64
 
 # Builds one document: (get_event, index, limits, problems, overflow, budget) -> (document, stopped at).
 BuildDocument = Callable[
@@ -240,8 +245,8 @@ class DocumentBuilder(AliasEvents):
                     if mode == MKEY:
                         if not (text in cur or (not style and (text in PLAIN_KEYS or text[0] in NUM_START))):
                             nodes += 1  # keys count as nodes (the alias pre-count relies on it)
-                            kmarks[text] = kmark = ev.start_mark
-                            key = text
+                            key = intern(text)  # keys repeat across files: one string each
+                            kmarks[key] = kmark = ev.start_mark
                             mode = MVAL
                             continue
                     elif (mode == MVAL and key is not MERGE) or mode == SEQ:
@@ -254,6 +259,8 @@ class DocumentBuilder(AliasEvents):
                             elif v is not None:  # a YAML 1.1 boolean or an Inf/NaN: a problem to report
                                 v = MISS
                         if v is not MISS:
+                            if v.__class__ is str and len(v) < INTERNED:
+                                v = intern(v)
                             mark = ev.start_mark
                             if mode == MVAL:
                                 path = (*cpath, key)
@@ -262,7 +269,7 @@ class DocumentBuilder(AliasEvents):
                             else:
                                 path = (*cpath, len(cur))
                                 cur.append(v)
-                            if not style and v is text and "${" in text:
+                            if not style and v.__class__ is str and "${" in v:
                                 self.templates.append((path, mark))
                             add_path(path)
                             add_mark(mark)
@@ -387,6 +394,8 @@ class DocumentBuilder(AliasEvents):
                 msg = f"unknown tag {unknown} ignored; value treated as plain"
                 self.problems.append(problem_at("YML004", msg, ev.start_mark, self.index, (*self.cpath, k)))
         mark = ev.start_mark
+        if k.__class__ is str:
+            k = intern(k)
         if k in self.cur:
             self._repeated_key(k, mark, text, None)
         self.kmarks[k] = self.kmark = mark
@@ -417,6 +426,8 @@ class DocumentBuilder(AliasEvents):
             return
         mark = ev.start_mark
         v = self._scalar_value(ev, mark, path)
+        if v.__class__ is str and len(v) < INTERNED:
+            v = intern(v)
         self.paths.append(path)
         self.marks.append(mark)
         if mode == MVAL:
