@@ -22,6 +22,7 @@ Path = tuple[str | int, ...]
 PACK_POSITIONS = True
 # False keeps every document's path -> position dict from the start (the reference for compact ones).
 COMPACT_POSITIONS = True
+COMPACT_LOOKUPS = 8  # lookups of a compact document answered by walking its value, before the mapping is made
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +69,7 @@ class Positions(Mapping[Path, Mark]):
     Built from a dict (`raw`), or compact (`Positions.compact`): the packed marks in pre-order of `value`,
     the dict made from them when first needed."""
 
-    __slots__ = ("_end", "_lines", "_marks", "_raw", "_value")
+    __slots__ = ("_end", "_lines", "_looked", "_marks", "_raw", "_value")
 
     def __init__(self, raw: dict[Path, Any], lines: int = 0) -> None:
         self._raw: dict[Path, Any] | None = raw
@@ -76,6 +77,7 @@ class Positions(Mapping[Path, Mark]):
         self._end: Mark | None = None  # the input's last position, when libyaml may point past it
         self._marks: array[int] | None = None  # compact: packed marks in pre-order of `_value`
         self._value: Any = None
+        self._looked = 0  # compact: positions found by walking the value, before the mapping is made
 
     @classmethod
     def compact(cls, value: Any, marks: list[Any], lines: int = 0) -> Positions:
@@ -87,6 +89,7 @@ class Positions(Mapping[Path, Mark]):
         positions._end = None
         positions._marks = array("q", [(m.line << 32) | m.column for m in marks])
         positions._value = value
+        positions._looked = 0
         return positions
 
     def shifted(self, lines: int) -> Positions:
@@ -96,6 +99,7 @@ class Positions(Mapping[Path, Mark]):
         positions = Positions.__new__(Positions)
         positions._raw, positions._end = None, self._end
         positions._lines, positions._marks, positions._value = self._lines + lines, self._marks, self._value
+        positions._looked = 0
         return positions
 
     def _mapping(self) -> dict[Path, Any]:
@@ -116,9 +120,25 @@ class Positions(Mapping[Path, Mark]):
             mark = self._end
         return mark
 
+    def _compact_index(self, path: Path) -> int | None:
+        """Compact and looked up a few times only: the node's index in pre-order (None: no such node),
+        found by counting the nodes before it, without making the mapping (most documents are asked
+        only where a finding or a context's first line is). From the ninth lookup on, the mapping."""
+        if self._raw is not None or self._marks is None:
+            return -1
+        if path:
+            self._looked += 1
+            if self._looked > COMPACT_LOOKUPS:
+                return -1
+        return preorder_index(self._value, path)
+
     def __getitem__(self, path: Path) -> Mark:
-        if not path and self._raw is None and self._marks:  # the root: no need for the others
-            return self._mark(self._marks[0])
+        index = self._compact_index(path)
+        if index is None:
+            raise KeyError(path)
+        if index >= 0:
+            assert self._marks is not None
+            return self._mark(self._marks[index])
         raw = self._mapping()
         m = raw[path]
         if m.__class__ is not Mark:
@@ -127,9 +147,10 @@ class Positions(Mapping[Path, Mark]):
         return m
 
     def __contains__(self, path: object) -> bool:
-        if path == () and self._raw is None and self._marks:
-            return True
-        return path in self._mapping()
+        if not isinstance(path, tuple):
+            return False
+        index = self._compact_index(path)
+        return index is not None and (index >= 0 or path in self._mapping())
 
     @staticmethod
     def packed(raw: dict[Path, Any]) -> dict[Path, Any]:
@@ -172,3 +193,42 @@ def preorder_paths(value: Any) -> list[Path]:
         else:
             stack.pop()
     return paths
+
+
+def _size(value: Any) -> int:
+    """How many nodes `value` is (itself and everything under it)."""
+    count, stack = 1, [value]
+    while stack:
+        node = stack.pop()
+        children = node.values() if node.__class__ is dict else node
+        count += len(children)
+        stack.extend(c for c in children if c.__class__ is dict or c.__class__ is list)
+    return count if value.__class__ is dict or value.__class__ is list else 1
+
+
+def preorder_index(value: Any, path: Path) -> int | None:
+    """The index in pre-order (`preorder_paths`) of the node at `path`, None when there is none: what
+    `preorder_paths(value).index(path)` gives, the path's steps compared as a dict of paths compares them."""
+    index, node = 0, value
+    for step in path:
+        index += 1
+        if node.__class__ is dict:
+            if step not in node:
+                return None
+            for key, child in node.items():
+                if key == step:
+                    node = child
+                    break
+                index += _size(child) if child.__class__ is dict or child.__class__ is list else 1
+        elif node.__class__ is list:
+            if not (isinstance(step, int) or (isinstance(step, float) and step.is_integer())):
+                return None
+            at = int(step)
+            if not 0 <= at < len(node):
+                return None
+            for child in node[:at]:
+                index += _size(child) if child.__class__ is dict or child.__class__ is list else 1
+            node = node[at]
+        else:
+            return None
+    return index
