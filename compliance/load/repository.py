@@ -10,7 +10,7 @@ import errno
 import hashlib
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +31,7 @@ from compliance.model import (
     FileProblem,
     InputFile,
     Repository,
+    SuppressionComment,
     YamlDocument,
 )
 from compliance.model import text_of as _text
@@ -45,12 +46,57 @@ class InputError(UsageError):
     """A path the user gave cannot be linted (missing, unreadable)."""
 
 
+class FileTexts(Mapping[str, str]):
+    """The text of each file read (unless binary), read again when asked and checked against the digest of
+    the first read (a file changed meanwhile is an InputError). The build reads a few files as text
+    (generators, inline patches, a version's spelling); holding every file's text for them was a third of
+    a load's peak (issue 15)."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self._read: dict[str, tuple[str, str]] = {}  # repo-relative -> (path as read, sha256)
+        self._texts: dict[str, str] = {}  # the ones asked for
+        self._max_bytes = max_bytes
+
+    def add(self, rel: str, path: str, digest: str, text: str | None = None) -> None:
+        """`rel` was read from `path` with `digest`; `text` given: kept, never read again."""
+        self._read[rel] = (path, digest)
+        if text is not None:
+            self._texts[rel] = text
+
+    def __getitem__(self, rel: str) -> str:
+        text = self._texts.get(rel)
+        if text is None:
+            path, digest = self._read[rel]
+            try:
+                data = read_regular(path, self._max_bytes + 1)
+            except OSError as error:
+                raise InputError(f"{rel}: cannot read file again: {_why(error, path)}") from None
+            if hashlib.sha256(data).hexdigest() != digest:
+                raise InputError(f"{rel}: changed while it was being linted")
+            text = self._texts[rel] = data.decode("utf-8", errors="replace")
+        return text
+
+    def __contains__(self, rel: object) -> bool:
+        return rel in self._read
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._read)
+
+    def __len__(self) -> int:
+        return len(self._read)
+
+
+# False keeps every file's text from the first read (the reference tests/test_perf_identity.py compares with).
+KEEP_TEXTS = False
+
+
 @dataclass
 class _Collected:
+    texts: FileTexts
     files: list[InputFile] = field(default_factory=list)
     problems: list[FileProblem] = field(default_factory=list)
     documents: dict[str, tuple[YamlDocument, ...]] = field(default_factory=dict)
-    texts: dict[str, str] = field(default_factory=dict)
+    suppressions: dict[str, tuple[SuppressionComment, ...]] = field(default_factory=dict)
 
 
 def _is_chart_dir(directory: str) -> bool:
@@ -161,11 +207,15 @@ def _read_files(root: str, paths: Iterable[str], limits: Limits, collected: _Col
             collected.problems.append(FileProblem(rel, budget.exhausted(len(data), skipped)))
             return
         digest = hashlib.sha256(data).hexdigest()
-        collected.documents[rel] = tuple(YamlDocument(rel, doc) for doc in loaded.documents)
+        documents = collected.documents[rel] = tuple(YamlDocument(rel, doc) for doc in loaded.documents)
         collected.problems.extend(FileProblem(rel, problem) for problem in loaded.problems)
         collected.files.append(InputFile(rel, digest, len(data), "other"))
         if b"\x00" not in data:
-            collected.texts[rel] = data.decode("utf-8", errors="replace")
+            text = data.decode("utf-8", errors="replace")
+            comments = scan_comments(rel, text, documents)
+            if comments:
+                collected.suppressions[rel] = comments
+            collected.texts.add(rel, path, digest, text if KEEP_TEXTS else None)
 
 
 def _api_group(document: YamlDocument) -> str:
@@ -182,7 +232,7 @@ def _kind(document: YamlDocument) -> str:
     return kind if isinstance(kind, str) else ""
 
 
-def source_text(texts: dict[str, str], document: YamlDocument, path: Path) -> Any:
+def source_text(texts: Mapping[str, str], document: YamlDocument, path: Path) -> Any:
     """A scalar as written in the file (Chart.yaml's version is a Go string: `1.10` stays `1.10`)."""
     value = document.get(path)
     if value is MISSING or isinstance(value, (str, dict, list)) or value is None:
@@ -204,7 +254,7 @@ def load_repository(
     """Load the tree under `root` (or only the `include` files) into the model, skipping `exclude` globs."""
     if not os.path.exists(root):
         raise InputError(f"path does not exist: {root}")
-    collected = _Collected()
+    collected = _Collected(FileTexts(limits.max_bytes))
     if not os.path.isdir(root):  # a file (or a FIFO, a device: refused when read)
         files: Iterable[str] = [root]
         base = os.path.dirname(os.path.abspath(root))
@@ -283,14 +333,12 @@ def _build(root: str, collected: _Collected) -> Repository:
         dag=dag,
         problems=tuple(collected.problems),
         documents=docs,
-        suppressions=tuple(
-            comment for rel, text in sorted(texts.items()) for comment in scan_comments(rel, text, docs.get(rel, ()))
-        ),
+        suppressions=tuple(comment for rel in sorted(collected.suppressions) for comment in collected.suppressions[rel]),
         build_problems=build_problems,
     )
 
 
-def _blueprint(document: YamlDocument, charts_by_dir: dict[str, Chart], texts: dict[str, str]) -> Blueprint:
+def _blueprint(document: YamlDocument, charts_by_dir: dict[str, Chart], texts: Mapping[str, str]) -> Blueprint:
     rel = document.file
     directory = rel.rsplit("/", 1)[0] if "/" in rel else ""
     chart_ref = _text(document.get(("spec", "manifests", "chart"), "")) or "chart"
