@@ -76,6 +76,7 @@ _NORMAL, _MERGE_MAP, _MERGE_SRC, _MERGE_SEQ = range(4)
 # String values shorter than this are interned (keys always): copies of a chart or an overlay repeat the
 # same words, each a new object from libyaml (issue 15: 11 MB of a 10x load); longer ones are rarely equal.
 INTERNED = 64
+_NONE: frozenset[Path] = frozenset()
 
 # Builds one document: (get_event, index, limits, problems, overflow, budget) -> (document, stopped at).
 BuildDocument = Callable[
@@ -204,7 +205,7 @@ class DocumentBuilder(AliasEvents):
         templates = self.templates
         if not (self.dirty or self.anchors or self.grafted) and document.COMPACT_POSITIONS and document.PACK_POSITIONS:
             # each node written once, in order: its positions are its marks in pre-order of the value
-            plain = frozenset(p for p, _ in templates)
+            plain = frozenset(p for p, _ in templates) if templates else _NONE  # one empty set for all
             return LoadedDocument(self.root, Positions.compact(self.root, self.marks), plain, self.index)
         raw = dict(zip(self.paths, self.marks, strict=True))
         if self.dirty:  # overwritten subtrees leave positions behind: keep only paths that still exist
