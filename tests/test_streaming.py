@@ -2,14 +2,16 @@
 
 The run keeps compact positions (packed marks in pre-order, the path mapping made only when needed:
 `compliance.yaml.document.COMPACT_POSITIONS`), checks each release context and drops it
-(`compliance.engine.evaluate.STREAM_CONTEXTS`) and keeps no file's text (`compliance.load.repository.KEEP_TEXTS`).
-With the three switched off the run is the whole-repository one it was before; the JSON reports of both are
+(`compliance.engine.evaluate.STREAM_CONTEXTS`), keeps no file's text (`compliance.load.repository.KEEP_TEXTS`)
+and no document the model does not hold (`KEEP_DOCUMENTS`: the others are parsed again when asked).
+With the four switched off the run is the whole-repository one it was before; the JSON reports of both are
 compared on scaled copies of fixtures and of the corpus made here, and every YAML file of the fixtures, the
 examples and the corpus answers every position lookup the same both ways.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -20,12 +22,14 @@ import pytest
 import compliance.engine.evaluate as evaluate
 import compliance.load.repository as repository
 import compliance.yaml.document as document
-from compliance.yaml import load_manifest, load_yaml
+from compliance.load.repository import load_repository
+from compliance.load.reread import FileRead, FileTexts, InputError, LoadedDocuments
+from compliance.yaml import Limits, load_manifest, load_yaml
 from compliance.yaml.document import Positions, preorder_index, preorder_paths
 from tests.helpers import FIXTURES, ROOT, run
 
 # fixtures that are a repository with blueprints and clusters (what a scaled copy multiplies)
-SCALED = ("bad-deps", "flux-build", "flux-values-from", "report-ci", "suppressions")
+SCALED = ("bad-deps", "flux-build", "flux-chart-sources", "flux-values-from", "report-ci", "suppressions")
 
 
 def _scaled(source: Path, dest: Path, copies: int) -> None:
@@ -57,6 +61,7 @@ def _streaming_and_whole(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyP
         patch.setattr(document, "COMPACT_POSITIONS", False)
         patch.setattr(evaluate, "STREAM_CONTEXTS", False)
         patch.setattr(repository, "KEEP_TEXTS", True)
+        patch.setattr(repository, "KEEP_DOCUMENTS", True)
         whole = _report(path, tmp_path / "whole.json")
     return streaming, whole
 
@@ -149,16 +154,32 @@ def test_preorder_index_is_the_index_of_the_path() -> None:
         assert preorder_index(value, missing) is None
 
 
-def test_a_text_changed_after_it_was_read_is_an_input_error(tmp_path: Path) -> None:
-    """The build reads some files as text again (a configMapGenerator's): not what the first read saw."""
-    file = tmp_path / "values.yaml"
-    file.write_text("a: 1\n", encoding="utf-8")
-    texts = repository.FileTexts(1 << 20)
-    texts.add("values.yaml", str(file), "0" * 64)
+def test_what_is_read_again_is_what_was_read(tmp_path: Path) -> None:
+    """Documents and texts the load did not keep come back as they were; a file changed since is an
+    InputError (the build reads a configMapGenerator's file as text, a release's `valuesFiles` as documents)."""
+    (tmp_path / "clusters" / "a").mkdir(parents=True)
+    values = tmp_path / "clusters" / "a" / "values-extra.yaml"
+    values.write_text("replicas: 2\nimage: {tag: v1}\n", encoding="utf-8")
+    repo = load_repository(str(tmp_path))
+    documents = repo.documents
+    assert isinstance(documents, LoadedDocuments) and not documents._kept  # nothing held for this file
+    assert list(documents) == ["clusters/a/values-extra.yaml"] and "clusters/a/values-extra.yaml" in documents
+    (again,) = documents["clusters/a/values-extra.yaml"]
+    assert again.value == {"replicas": 2, "image": {"tag": "v1"}} and again.locate(("image", "tag")).line == 2
+    assert documents["clusters/a/values-extra.yaml"][0] is again  # read once
+    with pytest.raises(KeyError):
+        documents["clusters/a/other.yaml"]
+    repo = load_repository(str(tmp_path))
+    values.write_text("replicas: 3\n", encoding="utf-8")
+    with pytest.raises(InputError, match="changed while it was being linted"):
+        repo.documents["clusters/a/values-extra.yaml"]
+    read = FileRead(str(values), hashlib.sha256(values.read_bytes()).hexdigest(), False, Limits(), 1 << 20)
+    texts = FileTexts({"values.yaml": read})
+    texts.add("values.yaml")
     assert "values.yaml" in texts and "other.yaml" not in texts and list(texts) == ["values.yaml"]
-    with pytest.raises(repository.InputError, match="changed while it was being linted"):
+    assert texts["values.yaml"] == "replicas: 3\n"
+    values.write_text("replicas: 4\n", encoding="utf-8")
+    texts = FileTexts({"values.yaml": read})
+    texts.add("values.yaml")
+    with pytest.raises(InputError, match="changed while it was being linted"):
         texts["values.yaml"]
-    import hashlib
-
-    texts.add("values.yaml", str(file), hashlib.sha256(file.read_bytes()).hexdigest())
-    assert texts["values.yaml"] == "a: 1\n"

@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from compliance.build import build_clusters
-from compliance.errors import UsageError
 from compliance.load.budget import InputBudget
 from compliance.load.comments import scan as scan_comments
 from compliance.load.files import folders, inside, read_regular
 from compliance.load.globs import any_matches
+from compliance.load.reread import FileRead, FileTexts, InputError, LoadedDocuments
 from compliance.load.subcharts import link_subcharts
 from compliance.model import (
     MISSING,
@@ -42,61 +42,23 @@ SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__", 
 DAG_FILE_NAME = "expected-bootstrap-deps.yaml"
 
 
-class InputError(UsageError):
-    """A path the user gave cannot be linted (missing, unreadable)."""
-
-
-class FileTexts(Mapping[str, str]):
-    """The text of each file read (unless binary), read again when asked and checked against the digest of
-    the first read (a file changed meanwhile is an InputError). The build reads a few files as text
-    (generators, inline patches, a version's spelling); holding every file's text for them was a third of
-    a load's peak (issue 15)."""
-
-    def __init__(self, max_bytes: int) -> None:
-        self._read: dict[str, tuple[str, str]] = {}  # repo-relative -> (path as read, sha256)
-        self._texts: dict[str, str] = {}  # the ones asked for
-        self._max_bytes = max_bytes
-
-    def add(self, rel: str, path: str, digest: str, text: str | None = None) -> None:
-        """`rel` was read from `path` with `digest`; `text` given: kept, never read again."""
-        self._read[rel] = (path, digest)
-        if text is not None:
-            self._texts[rel] = text
-
-    def __getitem__(self, rel: str) -> str:
-        text = self._texts.get(rel)
-        if text is None:
-            path, digest = self._read[rel]
-            try:
-                data = read_regular(path, self._max_bytes + 1)
-            except OSError as error:
-                raise InputError(f"{rel}: cannot read file again: {_why(error, path)}") from None
-            if hashlib.sha256(data).hexdigest() != digest:
-                raise InputError(f"{rel}: changed while it was being linted")
-            text = self._texts[rel] = data.decode("utf-8", errors="replace")
-        return text
-
-    def __contains__(self, rel: object) -> bool:
-        return rel in self._read
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._read)
-
-    def __len__(self) -> int:
-        return len(self._read)
-
-
-# False keeps every file's text from the first read (the reference tests/test_perf_identity.py compares with).
+# False keeps every file's text from the first read, True every document (the reference tests/test_streaming.py
+# compares with).
 KEEP_TEXTS = False
+KEEP_DOCUMENTS = False
 
 
 @dataclass
 class _Collected:
-    texts: FileTexts
+    reads: dict[str, FileRead] = field(default_factory=dict)
     files: list[InputFile] = field(default_factory=list)
     problems: list[FileProblem] = field(default_factory=list)
     documents: dict[str, tuple[YamlDocument, ...]] = field(default_factory=dict)
     suppressions: dict[str, tuple[SuppressionComment, ...]] = field(default_factory=dict)
+    texts: FileTexts = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.texts = FileTexts(self.reads)
 
 
 def _is_chart_dir(directory: str) -> bool:
@@ -199,7 +161,8 @@ def _read_files(root: str, paths: Iterable[str], limits: Limits, collected: _Col
             _input_problem(collected, "IO002", rel, f"cannot read file: {_why(error, path)}")
             continue
         narrowed = budget.file_limits()
-        load = load_manifest if is_manifest(path, data, root, charts) else load_yaml
+        manifest = is_manifest(path, data, root, charts)
+        load = load_manifest if manifest else load_yaml
         loaded = load(data, narrowed) if budget.fits(len(data)) else None
         if loaded is None or not budget.spend(len(data), loaded, narrowed):
             # the run's budget is spent: this file and every later one are named, not read
@@ -210,12 +173,13 @@ def _read_files(root: str, paths: Iterable[str], limits: Limits, collected: _Col
         documents = collected.documents[rel] = tuple(YamlDocument(rel, doc) for doc in loaded.documents)
         collected.problems.extend(FileProblem(rel, problem) for problem in loaded.problems)
         collected.files.append(InputFile(rel, digest, len(data), "other"))
+        collected.reads[rel] = FileRead(path, digest, manifest, narrowed, limits.max_bytes + 1)
         if b"\x00" not in data:
             text = data.decode("utf-8", errors="replace")
             comments = scan_comments(rel, text, documents)
             if comments:
                 collected.suppressions[rel] = comments
-            collected.texts.add(rel, path, digest, text if KEEP_TEXTS else None)
+            collected.texts.add(rel, text if KEEP_TEXTS else None)
 
 
 def _api_group(document: YamlDocument) -> str:
@@ -254,7 +218,7 @@ def load_repository(
     """Load the tree under `root` (or only the `include` files) into the model, skipping `exclude` globs."""
     if not os.path.exists(root):
         raise InputError(f"path does not exist: {root}")
-    collected = _Collected(FileTexts(limits.max_bytes))
+    collected = _Collected()
     if not os.path.isdir(root):  # a file (or a FIFO, a device: refused when read)
         files: Iterable[str] = [root]
         base = os.path.dirname(os.path.abspath(root))
@@ -277,6 +241,7 @@ def _build(root: str, collected: _Collected) -> Repository:
     kinds: dict[str, str] = {}
     docs = collected.documents
     texts = collected.texts
+    suppressions = collected.suppressions
 
     for rel, documents in docs.items():
         name = rel.rsplit("/", 1)[-1]
@@ -320,6 +285,9 @@ def _build(root: str, collected: _Collected) -> Repository:
     broken = frozenset(p.file for p in collected.problems if p.problem.code in ("YML000", "YML003", "IO001", "IO002"))
     clusters, build_problems = build_clusters(docs, texts, broken)
     dag = _dag(dag_doc) if dag_doc is not None else None
+    by_file = LoadedDocuments(docs, collected.reads)
+    if not KEEP_DOCUMENTS:  # what the model holds stays alive through it; the rest is read again if asked
+        by_file.drop(set(docs))
     files = tuple(
         InputFile(f.path, f.sha256, f.size, kinds.get(f.path, "other"))
         for f in sorted(collected.files, key=lambda f: f.path)
@@ -332,8 +300,8 @@ def _build(root: str, collected: _Collected) -> Repository:
         clusters=clusters,
         dag=dag,
         problems=tuple(collected.problems),
-        documents=docs,
-        suppressions=tuple(comment for rel in sorted(collected.suppressions) for comment in collected.suppressions[rel]),
+        documents=by_file,
+        suppressions=tuple(comment for rel in sorted(suppressions) for comment in suppressions[rel]),
         build_problems=build_problems,
     )
 

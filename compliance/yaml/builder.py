@@ -13,8 +13,8 @@ item at the item; aliased and merged-in nodes at the anchor's definition.
 from __future__ import annotations
 
 import math
-from sys import intern
 from collections.abc import Callable
+from sys import intern
 from typing import Any
 
 from yaml.events import (
@@ -27,6 +27,7 @@ from yaml.events import (
     SequenceStartEvent,
 )
 
+from compliance.yaml import document
 from compliance.yaml.aliases import DONE, MKEY, MSEQ, MVAL, ROOT, SEQ, SKIP, AliasEvents
 from compliance.yaml.anchors import (
     A_MAP,
@@ -38,7 +39,6 @@ from compliance.yaml.anchors import (
     scalar_anchor,
 )
 from compliance.yaml.budget import STEP_CHECK, FileBudget, Limits
-from compliance.yaml import document
 from compliance.yaml.document import LoadedDocument, LoadProblem, Path, Positions
 from compliance.yaml.problems import (
     Abort,

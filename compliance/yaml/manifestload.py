@@ -17,8 +17,8 @@ kept for values files, which are most of the bytes).
 from __future__ import annotations
 
 import re
-from sys import intern
 from collections.abc import Callable
+from sys import intern
 from typing import Any
 
 from compliance.yaml.aliases import MVAL
