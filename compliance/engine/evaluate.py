@@ -75,12 +75,16 @@ def select_rules(rules: Iterable[RuleSpec], select: Iterable[str], ignore: Itera
 
 def release_contexts(repo: Repository, options: LintOptions) -> list[ReleaseContext]:
     """One context per (blueprint, cluster) that deploys it, plus chart defaults for undeployed charts."""
-    return list(each_release_context(repo, options))
+    return list(_contexts(repo, options))
 
 
 def each_release_context(repo: Repository, options: LintOptions) -> Iterator[ReleaseContext]:
     """`release_contexts` one at a time, cluster by cluster: a context (its effective values) need not
-    outlive its checks."""
+    outlive its checks. What `lint` judges."""
+    return _contexts(repo, options)
+
+
+def _contexts(repo: Repository, options: LintOptions) -> Iterator[ReleaseContext]:
     deployed: set[int] = set()
     defaults: dict[int, ChartDefaults] = {}  # one merge of each chart's values.yaml for all its clusters
 
