@@ -32,7 +32,7 @@ def _report(fixture: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Co
     _count(monkeypatch, calls, compliance.app.report, "build_run", "run")
     _count(monkeypatch, calls, compliance.app.run, "choose_renderer", "renderer chosen by the run")
     _count(monkeypatch, calls, compliance.render.backends, "choose", "renderer chosen")
-    _count(monkeypatch, calls, compliance.engine.evaluate, "release_contexts", "judged contexts")
+    _count(monkeypatch, calls, compliance.engine.evaluate, "each_release_context", "judged contexts")
     _count(monkeypatch, calls, compliance.app.run, "release_contexts", "shown contexts")
     bundle = tmp_path / "evidence.zip"
     result = run(

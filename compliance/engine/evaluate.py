@@ -6,7 +6,7 @@ Rendering is a stage the caller passes in (`RenderStage`, the application layer 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import field
 from typing import TYPE_CHECKING
 
@@ -24,7 +24,19 @@ if TYPE_CHECKING:
     from compliance.engine.affected import Affected
 
 
-__all__ = ["Evaluation", "LintOptions", "RenderStage", "SelectionError", "lint", "release_contexts", "select_rules"]
+__all__ = [
+    "Evaluation",
+    "LintOptions",
+    "RenderStage",
+    "SelectionError",
+    "each_release_context",
+    "lint",
+    "release_contexts",
+    "select_rules",
+]
+
+# False keeps every release context until the run ends, as before streaming (the reference the tests compare with).
+STREAM_CONTEXTS = True
 
 # The render stage: release contexts -> their rendered manifests' contexts (or the `--manifests` stream's)
 RenderStage = Callable[[Repository, Sequence[ReleaseContext], "LintOptions"], Sequence[RenderedContext]]
@@ -65,7 +77,16 @@ def select_rules(rules: Iterable[RuleSpec], select: Iterable[str], ignore: Itera
 
 def release_contexts(repo: Repository, options: LintOptions) -> list[ReleaseContext]:
     """One context per (blueprint, cluster) that deploys it, plus chart defaults for undeployed charts."""
-    contexts: list[ReleaseContext] = []
+    return list(_contexts(repo, options))
+
+
+def each_release_context(repo: Repository, options: LintOptions) -> Iterator[ReleaseContext]:
+    """`release_contexts` one at a time, cluster by cluster: a context (its effective values) need not
+    outlive its checks. What `lint` judges."""
+    return _contexts(repo, options)
+
+
+def _contexts(repo: Repository, options: LintOptions) -> Iterator[ReleaseContext]:
     deployed: set[int] = set()
     defaults: dict[int, ChartDefaults] = {}  # one merge of each chart's values.yaml for all its clusters
 
@@ -94,14 +115,13 @@ def release_contexts(repo: Repository, options: LintOptions) -> list[ReleaseCont
                 deployed.add(id(repo.base_chart(chart)))  # with valuesFiles, a copy of the repository's chart
             if options.affected is not None and not options.affected.release(blueprint, chart, cluster):
                 continue
-            contexts.append(context(blueprint, chart, cluster, release, variables))
+            yield context(blueprint, chart, cluster, release, variables)
     for chart in repo.charts:
         if id(chart) not in deployed:
             blueprint = repo.blueprint_for_chart(chart)
             if options.affected is not None and not options.affected.release(blueprint, chart, None):
                 continue
-            contexts.append(context(blueprint, chart, None, None, options.variables))
-    return contexts
+            yield context(blueprint, chart, None, None, options.variables)
 
 
 def _run(spec: RuleSpec, context: object, primary: Location) -> list[Violation]:
@@ -196,10 +216,18 @@ def lint(
         render is not None and by_scope[Scope.RENDERED] and options.manifests is None and options.renderer != "none"
     )
     wanted = by_scope[Scope.RELEASE] or rendering
-    contexts = release_contexts(repo, options) if wanted else []
-    for release_context in contexts if by_scope[Scope.RELEASE] else ():
-        primary = release_context.values.locate(())
+    # Rendering takes every context at once (renders run in parallel); otherwise each is checked and
+    # dropped: only its (blueprint, cluster) is kept, for the rendered rules' "not run" entries.
+    contexts: list[ReleaseContext] = []
+    pairs: list[tuple[str | None, str | None]] = []
+    for release_context in each_release_context(repo, options) if wanted else ():
         cluster = release_context.cluster.name if release_context.cluster else None
+        if rendering or not STREAM_CONTEXTS:
+            contexts.append(release_context)
+        pairs.append((release_context.name or None, cluster))
+        if not by_scope[Scope.RELEASE]:
+            continue
+        primary = release_context.values.locate(())
         for spec in by_scope[Scope.RELEASE]:
             check(spec, release_context, primary, release_context.name or None, cluster)
     if by_scope[Scope.RENDERED] and render is not None and (rendering or options.manifests is not None):
@@ -216,13 +244,8 @@ def lint(
         why = not_run("no renderer (--renderer none)" if render is not None else "no render stage")
         for spec in by_scope[Scope.RENDERED]:
             skip(spec, why, None, None)
-            for release_context in contexts:
-                skip(
-                    spec,
-                    why,
-                    release_context.name or None,
-                    release_context.cluster.name if release_context.cluster else None,
-                )
+            for blueprint_name, cluster_name in pairs:
+                skip(spec, why, blueprint_name, cluster_name)
     return sort_findings(without_superseded(one_per_root_cause(findings, causes), superseded))
 
 

@@ -10,16 +10,16 @@ import errno
 import hashlib
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import field
 from typing import Any
 
 from compliance.build import build_clusters
-from compliance.errors import UsageError
 from compliance.load.budget import InputBudget
 from compliance.load.comments import scan as scan_comments
 from compliance.load.files import folders, inside, read_regular
 from compliance.load.globs import any_matches
+from compliance.load.reread import FileRead, FileTexts, InputError, LoadedDocuments
 from compliance.load.subcharts import link_subcharts
 from compliance.model import (
     MISSING,
@@ -31,6 +31,7 @@ from compliance.model import (
     FileProblem,
     InputFile,
     Repository,
+    SuppressionComment,
     YamlDocument,
 )
 from compliance.model import text_of as _text
@@ -42,16 +43,23 @@ SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__", 
 DAG_FILE_NAME = "expected-bootstrap-deps.yaml"
 
 
-class InputError(UsageError):
-    """A path the user gave cannot be linted (missing, unreadable)."""
+# False keeps every file's text from the first read, True every document (the reference tests/test_streaming.py
+# compares with).
+KEEP_TEXTS = False
+KEEP_DOCUMENTS = False
 
 
 @record(frozen=False, slots=False)
 class _Collected:
+    reads: dict[str, FileRead] = field(default_factory=dict)
     files: list[InputFile] = field(default_factory=list)
     problems: list[FileProblem] = field(default_factory=list)
     documents: dict[str, tuple[YamlDocument, ...]] = field(default_factory=dict)
-    texts: dict[str, str] = field(default_factory=dict)
+    suppressions: dict[str, tuple[SuppressionComment, ...]] = field(default_factory=dict)
+    texts: FileTexts = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.texts = FileTexts(self.reads)
 
 
 def _is_chart_dir(directory: str) -> bool:
@@ -154,7 +162,8 @@ def _read_files(root: str, paths: Iterable[str], limits: Limits, collected: _Col
             _input_problem(collected, "IO002", rel, f"cannot read file: {_why(error, path)}")
             continue
         narrowed = budget.file_limits()
-        load = load_manifest if is_manifest(path, data, root, charts) else load_yaml
+        manifest = is_manifest(path, data, root, charts)
+        load = load_manifest if manifest else load_yaml
         loaded = load(data, narrowed) if budget.fits(len(data)) else None
         if loaded is None or not budget.spend(len(data), loaded, narrowed):
             # the run's budget is spent: this file and every later one are named, not read
@@ -162,11 +171,16 @@ def _read_files(root: str, paths: Iterable[str], limits: Limits, collected: _Col
             collected.problems.append(FileProblem(rel, budget.exhausted(len(data), skipped)))
             return
         digest = hashlib.sha256(data).hexdigest()
-        collected.documents[rel] = tuple(YamlDocument(rel, doc) for doc in loaded.documents)
+        documents = collected.documents[rel] = tuple(YamlDocument(rel, doc) for doc in loaded.documents)
         collected.problems.extend(FileProblem(rel, problem) for problem in loaded.problems)
         collected.files.append(InputFile(rel, digest, len(data), "other"))
+        collected.reads[rel] = FileRead(path, digest, manifest, narrowed, limits.max_bytes + 1)
         if b"\x00" not in data:
-            collected.texts[rel] = data.decode("utf-8", errors="replace")
+            text = data.decode("utf-8", errors="replace")
+            comments = scan_comments(rel, text, documents)
+            if comments:
+                collected.suppressions[rel] = comments
+            collected.texts.add(rel, text if KEEP_TEXTS else None)
 
 
 def _api_group(document: YamlDocument) -> str:
@@ -183,7 +197,7 @@ def _kind(document: YamlDocument) -> str:
     return kind if isinstance(kind, str) else ""
 
 
-def source_text(texts: dict[str, str], document: YamlDocument, path: Path) -> Any:
+def source_text(texts: Mapping[str, str], document: YamlDocument, path: Path) -> Any:
     """A scalar as written in the file (Chart.yaml's version is a Go string: `1.10` stays `1.10`)."""
     value = document.get(path)
     if value is MISSING or isinstance(value, (str, dict, list)) or value is None:
@@ -228,6 +242,7 @@ def _build(root: str, collected: _Collected) -> Repository:
     kinds: dict[str, str] = {}
     docs = collected.documents
     texts = collected.texts
+    suppressions = collected.suppressions
 
     for rel, documents in docs.items():
         name = rel.rsplit("/", 1)[-1]
@@ -271,6 +286,9 @@ def _build(root: str, collected: _Collected) -> Repository:
     broken = frozenset(p.file for p in collected.problems if p.problem.code in ("YML000", "YML003", "IO001", "IO002"))
     clusters, build_problems = build_clusters(docs, texts, broken)
     dag = _dag(dag_doc) if dag_doc is not None else None
+    by_file = LoadedDocuments(docs, collected.reads)
+    if not KEEP_DOCUMENTS:  # what the model holds stays alive through it; the rest is read again if asked
+        by_file.drop(set(docs))
     files = tuple(
         InputFile(f.path, f.sha256, f.size, kinds.get(f.path, "other"))
         for f in sorted(collected.files, key=lambda f: f.path)
@@ -283,15 +301,13 @@ def _build(root: str, collected: _Collected) -> Repository:
         clusters=clusters,
         dag=dag,
         problems=tuple(collected.problems),
-        documents=docs,
-        suppressions=tuple(
-            comment for rel, text in sorted(texts.items()) for comment in scan_comments(rel, text, docs.get(rel, ()))
-        ),
+        documents=by_file,
+        suppressions=tuple(comment for rel in sorted(suppressions) for comment in suppressions[rel]),
         build_problems=build_problems,
     )
 
 
-def _blueprint(document: YamlDocument, charts_by_dir: dict[str, Chart], texts: dict[str, str]) -> Blueprint:
+def _blueprint(document: YamlDocument, charts_by_dir: dict[str, Chart], texts: Mapping[str, str]) -> Blueprint:
     rel = document.file
     directory = rel.rsplit("/", 1)[0] if "/" in rel else ""
     chart_ref = _text(document.get(("spec", "manifests", "chart"), "")) or "chart"

@@ -307,7 +307,8 @@ class Repository:
     clusters: tuple[Cluster, ...]
     dag: ExpectedDag | None
     problems: tuple[FileProblem, ...]
-    documents: Mapping[str, tuple[YamlDocument, ...]]  # every loaded document by file
+    # every loaded document by file; those the model does not hold are parsed again when asked (load.reread)
+    documents: Mapping[str, tuple[YamlDocument, ...]]
     suppressions: tuple[SuppressionComment, ...] = ()  # inline exceptions, by file and line
     build_problems: tuple[BuildProblem, ...] = ()  # what no cluster's build explains (an unapplied HelmRelease)
     _index: _Index = field(init=False, repr=False, compare=False)

@@ -18,7 +18,9 @@ Design, driven by speed and safety:
 - libyaml's C parser produces *events*; we build values in one iterative Python loop. Nothing is
   composed by recursive C code, so input nesting cannot overflow the C stack, and no tag is ever
   constructed (no PyYAML constructor runs at all).
-- Positions keep libyaml's own mark objects; ``Mark`` instances are made only when looked up.
+- Positions are packed ints (``line << 32 | column``); a document written once, in order (no anchor, merge
+  or repeated key) keeps only an array of them in pre-order of its value, the path mapping made when
+  first needed; ``Mark`` instances are made only when looked up. Keys and short strings are interned.
 - Aliases are expanded eagerly (copies), but once they bring in many nodes the document is
   counted up front, so an alias bomb is refused without being expanded.
 - Bounds hold for the whole file, not each document: nodes after alias expansion, and the path

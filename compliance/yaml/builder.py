@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from sys import intern
 from typing import Any
 
 from yaml.events import (
@@ -26,6 +27,7 @@ from yaml.events import (
     SequenceStartEvent,
 )
 
+from compliance.yaml import document
 from compliance.yaml.aliases import DONE, MKEY, MSEQ, MVAL, ROOT, SEQ, SKIP, AliasEvents
 from compliance.yaml.anchors import (
     A_MAP,
@@ -70,6 +72,11 @@ from compliance.yaml.state import Overflow
 # Kinds of collection frames: normal, an inline map that is the value of `<<`, a map inside a
 # `<<: [...]` list, and that list itself.
 _NORMAL, _MERGE_MAP, _MERGE_SRC, _MERGE_SEQ = range(4)
+
+# String values shorter than this are interned (keys always): copies of a chart or an overlay repeat the
+# same words, each a new object from libyaml (issue 15: 11 MB of a 10x load); longer ones are rarely equal.
+INTERNED = 64
+_NONE: frozenset[Path] = frozenset()
 
 # Builds one document: (get_event, index, limits, problems, overflow, budget) -> (document, stopped at).
 BuildDocument = Callable[
@@ -176,6 +183,7 @@ class DocumentBuilder(AliasEvents):
         self.check_at = min(limits.max_nodes, self.nodes + STEP_CHECK)  # when to sum path steps again
         self.maxd = 0  # deepest level seen since the innermost open anchor started
         self.dirty = False  # a value was overwritten: prune stale positions at the end
+        self.grafted = False  # an anchor or a merge key: positions may be out of pre-order
         self.heavy = 0  # nodes brought in by aliases so far
         self.precounted = False
 
@@ -194,8 +202,12 @@ class DocumentBuilder(AliasEvents):
 
     def _finish(self) -> LoadedDocument:
         self.budget.close(self.paths, self.nodes)
-        raw = dict(zip(self.paths, self.marks, strict=True))
         templates = self.templates
+        if not (self.dirty or self.anchors or self.grafted) and document.COMPACT_POSITIONS and document.PACK_POSITIONS:
+            # each node written once, in order: its positions are its marks in pre-order of the value
+            plain = frozenset(p for p, _ in templates) if templates else _NONE  # one empty set for all
+            return LoadedDocument(self.root, Positions.compact(self.root, self.marks), plain, self.index)
+        raw = dict(zip(self.paths, self.marks, strict=True))
         if self.dirty:  # overwritten subtrees leave positions behind: keep only paths that still exist
             raw = existing_positions(raw, self.root)
             # A template still counts only if its scalar is the last thing written at that path.
@@ -234,8 +246,8 @@ class DocumentBuilder(AliasEvents):
                     if mode == MKEY:
                         if not (text in cur or (not style and (text in PLAIN_KEYS or text[0] in NUM_START))):
                             nodes += 1  # keys count as nodes (the alias pre-count relies on it)
-                            kmarks[text] = kmark = ev.start_mark
-                            key = text
+                            key = intern(text)  # keys repeat across files: one string each
+                            kmarks[key] = kmark = ev.start_mark
                             mode = MVAL
                             continue
                     elif (mode == MVAL and key is not MERGE) or mode == SEQ:
@@ -248,6 +260,8 @@ class DocumentBuilder(AliasEvents):
                             elif v is not None:  # a YAML 1.1 boolean or an Inf/NaN: a problem to report
                                 v = MISS
                         if v is not MISS:
+                            if v.__class__ is str and len(v) < INTERNED:
+                                v = intern(v)
                             mark = ev.start_mark
                             if mode == MVAL:
                                 path = (*cpath, key)
@@ -256,7 +270,7 @@ class DocumentBuilder(AliasEvents):
                             else:
                                 path = (*cpath, len(cur))
                                 cur.append(v)
-                            if not style and v is text and "${" in text:
+                            if not style and v.__class__ is str and "${" in v:
                                 self.templates.append((path, mark))
                             add_path(path)
                             add_mark(mark)
@@ -381,6 +395,8 @@ class DocumentBuilder(AliasEvents):
                 msg = f"unknown tag {unknown} ignored; value treated as plain"
                 self.problems.append(problem_at("YML004", msg, ev.start_mark, self.index, (*self.cpath, k)))
         mark = ev.start_mark
+        if k.__class__ is str:
+            k = intern(k)
         if k in self.cur:
             self._repeated_key(k, mark, text, None)
         self.kmarks[k] = self.kmark = mark
@@ -411,6 +427,8 @@ class DocumentBuilder(AliasEvents):
             return
         mark = ev.start_mark
         v = self._scalar_value(ev, mark, path)
+        if v.__class__ is str and len(v) < INTERNED:
+            v = intern(v)
         self.paths.append(path)
         self.marks.append(mark)
         if mode == MVAL:
@@ -524,6 +542,7 @@ class DocumentBuilder(AliasEvents):
         stack.append((parent_mode, cur, cpath, self.kmarks, self.fkind, self.fanchor))
         anchor = ev.anchor
         if anchor is not None or kind != _NORMAL:
+            self.grafted = True  # positions recorded out of pre-order may follow (an alias, a merge)
             if anchor is not None:
                 self.anchors[anchor] = OPEN
             self.fanchor = (anchor, len(self.paths), len(self.templates), nodes, depth, self.maxd)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from sys import intern
 from typing import Any
 
 from compliance.yaml.aliases import MVAL
@@ -117,6 +118,7 @@ class ManifestBuilder(DocumentBuilder):
             self._non_string_key(k, ktag, mark)
         if k in self.cur:
             self._repeated_key(k, mark, k, alias)
+        k = intern(k)  # keys repeat across files: one string each
         self.kmarks[k] = self.kmark = mark
         self.key = k
         self.mode = MVAL

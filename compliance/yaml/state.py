@@ -26,6 +26,7 @@ class BuilderState:
         "fanchor",
         "fkind",
         "get_event",
+        "grafted",
         "heavy",
         "index",
         "key",
@@ -69,6 +70,7 @@ class BuilderState:
     check_at: int
     maxd: int
     dirty: bool
+    grafted: bool
     heavy: int
     precounted: bool
 

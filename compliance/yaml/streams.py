@@ -178,7 +178,7 @@ def shift_problem(problem: LoadProblem, lines: int) -> LoadProblem:
 def shift_document(doc: LoadedDocument, lines: int) -> LoadedDocument:
     positions = doc.positions
     assert isinstance(positions, Positions)
-    return dataclasses.replace(doc, positions=Positions(positions._raw, positions._lines + lines))
+    return dataclasses.replace(doc, positions=positions.shifted(lines))
 
 
 def oversize(size: int, limits: Limits) -> LoadedFile:
