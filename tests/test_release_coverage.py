@@ -11,9 +11,9 @@ from compliance.report import markdown
 from compliance.report.releases import release_coverage
 from tests.helpers import FIXTURES, report_data, run
 
-SOURCES = FIXTURES / "flux-chart-sources"  # three releases whose chart the repository does not hold
+SOURCES = FIXTURES / "flux-chart-sources"  # four releases without a chart: three not held, one pin refusing it
 EXPECTED_TEXT = (
-    "8 HelmReleases: 5 evaluated, 3 skipped (3 chart not available (FLX007)); "
+    "8 HelmReleases: 4 evaluated, 4 skipped (4 chart not available (FLX007)); "
     "0 of 1 deployed chart rendered (1: no renderer (--renderer none))"
 )
 
@@ -23,9 +23,11 @@ def test_each_reason_a_release_is_skipped_or_checked_with_less_is_counted() -> N
     assert (unlisted.releases, unlisted.evaluated) == (2, 1)
     assert unlisted.skipped == {"not applied by any cluster's build (FLX005)": 1}
     sources = release_coverage(report_data(SOURCES))
-    assert (sources.releases, sources.evaluated, sources.skipped) == (8, 5, {"chart not available (FLX007)": 3})
-    pinned = release_coverage(report_data(FIXTURES / "bad-versions"))  # VER003's two releases: checked, said
-    assert pinned.skipped == {} and pinned.caveats == {"against a chart their version pin does not select (VER003)": 2}
+    assert (sources.releases, sources.evaluated, sources.skipped) == (8, 4, {"chart not available (FLX007)": 4})
+    pinned = release_coverage(report_data(FIXTURES / "bad-versions"))  # four pins refusing the tree's chart: checked
+    assert pinned.skipped == {} and pinned.caveats == {
+        "without their chart's defaults: chart not available (FLX007)": 4
+    }
     values_from = release_coverage(report_data(FIXTURES / "flux-values-from"))
     assert values_from.caveats == {
         "with a valuesFrom source Flux cannot read: the release fails in Flux (FLX008)": 1,
@@ -58,7 +60,14 @@ def test_the_corpus_says_which_releases_were_skipped_and_why(corpus: Path) -> No
     }
     renders = counts["renders"]
     assert renders["rendered"] == 0 and renders["charts"] == 34  # the snapshot holds templates of 2 undeployed
-    assert renders["charts_not_rendered_by_reason"] == {"no templates to render": 34}
+    # a wrapper chart renders (as Helm does) only with its upstream dependency, which the snapshot does not vendor
+    repo = data.repos[0]
+    deployed = {id(c): c for cl in repo.clusters for r in cl.releases if (c := repo.resolve_release(r)[0]) is not None}
+    wrappers = sum(1 for chart in deployed.values() if chart.chart_file.get(("dependencies",), None))
+    assert renders["charts_not_rendered_by_reason"] == {
+        "chart not rendered (see RND002)": wrappers,
+        "no templates to render": 34 - wrappers,
+    }
 
 
 def test_json_sarif_text_markdown_and_html_say_the_same(tmp_path: Path) -> None:
@@ -66,9 +75,9 @@ def test_json_sarif_text_markdown_and_html_say_the_same(tmp_path: Path) -> None:
     coverage = json.loads(run(*args, "--format", "json").stdout)["coverage"]
     assert coverage["helmreleases"] == {
         "total": 8,
-        "evaluated": 5,
-        "skipped": 3,
-        "skipped_by_reason": {"chart not available (FLX007)": 3},
+        "evaluated": 4,
+        "skipped": 4,
+        "skipped_by_reason": {"chart not available (FLX007)": 4},
         "evaluated_with_caveats": {},
     }
     assert coverage["renders"]["charts_not_rendered_by_reason"] == {"no renderer (--renderer none)": 1}

@@ -651,13 +651,14 @@ def test_browser_prints_the_report_to_pdf(audit: Audit, tmp_path: Path) -> None:
 def test_the_corpus_report_prints_on_a_few_pages(corpus: Path, tmp_path: Path) -> None:
     """openova's 52 findings took 34 A4 pages (a card per finding, every rule's full text, a row per input
     file); untraced findings now take a row, infos a row per rule, clean rules a title line and the inventory
-    a row per folder: 12 pages."""
+    a row per folder: 12 pages. Since wrapper charts are rendered as Helm does (issue 13), the snapshot also has
+    one RND002 warning per chart whose upstream dependency is not vendored (48 charts, a row each): 16 pages."""
     out, pdf = tmp_path / "report.html", tmp_path / "report.pdf"
     make_report(corpus / "snapshot-2026-04-30", out)
     printed = chromium("--no-pdf-header-footer", f"--print-to-pdf={pdf}", out.as_uri(), profile=tmp_path / "profile")
     assert printed.returncode == 0, printed.stderr[-2000:]
     pages = len(re.findall(rb"/Type\s*/Page(?![s\w])", pdf.read_bytes()))
-    assert 0 < pages <= 13
+    assert 0 < pages <= 16
 
 
 def test_three_states_on_the_corpus_without_a_gateway(corpus: Path, tmp_path: Path) -> None:

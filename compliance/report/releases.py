@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Protocol
 from compliance.engine.coverage import NOT_RUN
 from compliance.engine.registry import Scope
 from compliance.model.flux import NOT_APPLIED
-from compliance.model.semver import pin_admits
 from compliance.records import record
 from compliance.report.html_text import plural
 
@@ -30,7 +29,6 @@ if TYPE_CHECKING:
 NOT_APPLIED_REASON = "not applied by any cluster's build (FLX005)"
 NO_CHART_REASON = "chart not available (FLX007)"
 WITHOUT_CHART = "without their chart's defaults: chart not available (FLX007)"
-PIN_NOT_SATISFIED = "against a chart their version pin does not select (VER003)"
 VALUES_FROM_FAILS = "with a valuesFrom source Flux cannot read: the release fails in Flux (FLX008)"
 VALUES_FROM_UNKNOWN = "with an optional valuesFrom source missing: those values unknown (FLX008)"
 RULES_NOT_SELECTED = "no rendered rule selected"
@@ -102,22 +100,10 @@ class ReleaseCoverage:
         return f"{line}; {charts}"
 
 
-def _pin_not_satisfied(release: HelmRelease, version: object) -> bool:
-    """A plain pin (no Flux variable) on a packaged chart that the chart evaluated does not satisfy (VER003)."""
-    source = release.document.get(("spec", "chart", "spec", "sourceRef", "kind"), "")
-    pin = release.chart_version
-    if source in ("GitRepository", "Bucket") or not isinstance(pin, str) or not pin.strip() or "$" in pin:
-        return False
-    return pin_admits(pin, str(version)) is False
-
-
 def _caveats(repo: Repository, release: HelmRelease, has_chart: bool) -> list[str]:
     found = []
-    choice = repo.chart_choice(release)
-    if not has_chart:
+    if not has_chart:  # not in the repository, or its pin refuses the tree's chart (FLX007 says which)
         found.append(WITHOUT_CHART)
-    elif choice.chart is not None and _pin_not_satisfied(release, choice.chart.version):
-        found.append(PIN_NOT_SATISFIED)
     sources = [source for source in release.values_from if source.problem]
     if any(not source.unknown for source in sources):
         found.append(VALUES_FROM_FAILS)
