@@ -91,6 +91,22 @@ START_VALUES: list[dict[str, Any]] = [
 ]  # fmt: skip
 
 
+RELEASE_HEAD = (  # a HelmRelease `r` in `apps` of chart `demo`: the generated cases add its values
+    "apiVersion: helm.toolkit.fluxcd.io/v2",
+    "kind: HelmRelease",
+    "metadata:",
+    "  name: r",
+    "  namespace: apps",
+    "spec:",
+    "  chart:",
+    "    spec:",
+    "      chart: demo",
+    "      sourceRef:",
+    "        kind: HelmRepository",
+    "        name: demo",
+)
+
+
 @st.composite
 def _target_paths(draw: st.DrawFn) -> str:
     if draw(st.integers(0, 9)) == 0:  # anything at all, the parser's syntax characters included
@@ -292,18 +308,7 @@ def values_from_repositories(draw: st.DrawFn) -> dict[str, str]:
     if "nested" in user and draw(st.booleans()):
         user["nested"] = "{b: user, list: [u]}"
     release = [
-        "apiVersion: helm.toolkit.fluxcd.io/v2",
-        "kind: HelmRelease",
-        "metadata:",
-        "  name: r",
-        "  namespace: apps",
-        "spec:",
-        "  chart:",
-        "    spec:",
-        "      chart: demo",
-        "      sourceRef:",
-        "        kind: HelmRepository",
-        "        name: demo",
+        *RELEASE_HEAD,
         "  valuesFrom:",
         *entries,
     ]
@@ -414,18 +419,7 @@ def subchart_repositories(draw: st.DrawFn) -> dict[str, str]:
     files["charts/demo/Chart.yaml"] = chart
     files["charts/demo/values.yaml"] = json.dumps(parent) + "\n"
     release = [
-        "apiVersion: helm.toolkit.fluxcd.io/v2",
-        "kind: HelmRelease",
-        "metadata:",
-        "  name: r",
-        "  namespace: apps",
-        "spec:",
-        "  chart:",
-        "    spec:",
-        "      chart: demo",
-        "      sourceRef:",
-        "        kind: HelmRepository",
-        "        name: demo",
+        *RELEASE_HEAD,
         f"  values: {json.dumps(user)}",
     ]
     files["clusters/c/apps/release.yaml"] = "\n".join(release) + "\n"

@@ -10,6 +10,7 @@ import importlib
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import field
+from functools import cached_property
 from typing import TYPE_CHECKING, Protocol
 
 from compliance.engine.coverage import ANY_CLUSTER, NOT_RUN, counts, rule_state
@@ -51,8 +52,25 @@ class ReportData:
 
     def rule_state(self, rule: str, cluster: str | None = ANY_CLUSTER) -> RuleState:
         """Passed, failed, not applicable or not run (with what or why), over the run or on one cluster."""
-        failing = [(f.rule, f.blueprint, f.cluster) for f in self.findings if f.rule == rule]
-        return rule_state(rule, self.evaluated, self.skipped, failing, cluster)
+        evaluated, skipped, failing = self._checks_by_rule.get(rule, ((), {}, ()))
+        return rule_state(rule, evaluated, skipped, failing, cluster)
+
+    @cached_property
+    def _checks_by_rule(self) -> dict[str, tuple[list[Evaluation], dict[Evaluation, Skip], list[Evaluation]]]:
+        """Each rule's applied, skipped and failing checks, grouped once: reporters ask for every rule's state
+        (and each cluster's) several times, and scanning every check of the run each time was quadratic."""
+        grouped: dict[str, tuple[list[Evaluation], dict[Evaluation, Skip], list[Evaluation]]] = {}
+
+        def of(rule: str) -> tuple[list[Evaluation], dict[Evaluation, Skip], list[Evaluation]]:
+            return grouped.setdefault(rule, ([], {}, []))
+
+        for check in self.evaluated:
+            of(check[0])[0].append(check)
+        for check, skip in self.skipped.items():
+            of(check[0])[1][check] = skip
+        for f in self.findings:
+            of(f.rule)[2].append((f.rule, f.blueprint, f.cluster))
+        return grouped
 
     def rule_states(self) -> dict[str, RuleState]:
         """Every rule of the run by id, with its state."""

@@ -27,16 +27,20 @@ def _rule_link(rule: str) -> str:
     return f'<a class="rule-id" href="#rule-{escape(rule)}">{escape(rule)}</a>'
 
 
+def _by_rule(findings: Sequence[Finding]) -> dict[str, list[Finding]]:
+    by_rule: dict[str, list[Finding]] = {}
+    for f in findings:
+        by_rule.setdefault(f.rule, []).append(f)
+    return by_rule
+
+
 def finding_rows(findings: Sequence[Finding], specs: Mapping[str, RuleSpec]) -> str:
     """Findings with no value trace (the location is the whole evidence): under a line naming their rule once,
     one row each with its severity, place, message, blueprint and fingerprint."""
     if not findings:
         return ""
-    by_rule: dict[str, list[Finding]] = {}
-    for f in findings:
-        by_rule.setdefault(f.rule, []).append(f)
     rows = []
-    for rule, found in by_rule.items():
+    for rule, found in _by_rule(findings).items():
         title = escape(specs[rule].title) if rule in specs else ""
         rows.append(
             f'<tr class="rule-head"><th colspan="3" scope="rowgroup">{_rule_link(rule)} {title} '
@@ -59,11 +63,8 @@ def info_table(findings: Sequence[Finding], specs: Mapping[str, RuleSpec]) -> st
     """Informational findings, one row per rule: its title, how many, and every location with its message."""
     if not findings:
         return ""
-    by_rule: dict[str, list[Finding]] = {}
-    for f in findings:
-        by_rule.setdefault(f.rule, []).append(f)
     rows = []
-    for rule, found in by_rule.items():
+    for rule, found in _by_rule(findings).items():
         title = escape(specs[rule].title) if rule in specs else ""
         places = "".join(f"<li>{path(str(f.location))} {escape(f.message)}</li>" for f in found)
         rows.append(
