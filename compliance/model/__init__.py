@@ -365,7 +365,7 @@ class Repository:
         """The chart so named whose version the pin selects (the highest). When the pin selects none of them,
         source-controller fetches another version (or fails): the tree's chart is not used ("pinned"). A pin
         made of Flux variables is not known here: the tree's chart is used (VER003 judges it substituted)."""
-        candidates = [c for c in self.charts if c.name == release.chart_name]
+        candidates = list(self._index.charts_named.get(release.chart_name, ()))
         if not candidates:
             named = self.chart_named(release.chart_name) or self.chart_named(release.name)
             candidates = [named] if named is not None else []
@@ -376,12 +376,15 @@ class Repository:
         pin = "" if pinned is None else str(pinned)
         if "${" in pin:
             return self._with_values_files(candidates[0], spec, release.document, candidates[0].directory)
-        fitting = [c for c in candidates if pin_admits(pin, str(c.version))]
-        if not fitting:
+        key = (release.chart_name, pin)
+        if key not in self._index.pinned:  # one choice per chart and pin: every cluster's releases share it
+            fitting = [c for c in candidates if pin_admits(pin, str(c.version))]
+            self._index.pinned[key] = max(fitting, key=_version_key) if fitting else None
+        chart = self._index.pinned[key]
+        if chart is None:
             path = ("spec", "chart", "spec", "version") if pinned is not None else ("spec", "chart", "spec", "chart")
             note = pin_refusal(pinned, candidates[0].name, [str(c.version) for c in candidates], where)
             return ChartChoice(None, note, release.document.locate(path), "pinned", candidates[0])
-        chart = max(fitting, key=_version_key)
         return self._with_values_files(chart, spec, release.document, chart.directory)
 
     def _with_values_files(
@@ -424,6 +427,8 @@ class _Index:
     chart_by_directory: Mapping[str, Chart]
     blueprint_by_chart: Mapping[int, Blueprint]
     blueprint_by_name: Mapping[str, Blueprint]
+    charts_named: Mapping[str, tuple[Chart, ...]]  # every chart by its own name, in the repository's order
+    pinned: dict[tuple[str, str], Chart | None] = field(default_factory=dict)  # (chart name, pin) -> the choice
     derived: dict[tuple[int, tuple[str, ...]], Chart] = field(default_factory=dict)  # charts with valuesFiles
     base: dict[int, Chart] = field(default_factory=dict)  # a derived chart's repository chart, by id
 
@@ -442,4 +447,7 @@ class _Index:
                 blueprint_by_chart[id(blueprint.chart)] = blueprint
             blueprint_by_name[blueprint.name] = blueprint
         chart_by_directory = {chart.directory: chart for chart in charts}
-        return _Index(chart_by_name, chart_by_directory, blueprint_by_chart, blueprint_by_name)
+        charts_named: dict[str, tuple[Chart, ...]] = {}
+        for chart in charts:
+            charts_named[chart.name] = (*charts_named.get(chart.name, ()), chart)
+        return _Index(chart_by_name, chart_by_directory, blueprint_by_chart, blueprint_by_name, charts_named)
