@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-from collections.abc import Callable, Iterator, Mapping
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import field
 from typing import Any
 
@@ -57,6 +58,17 @@ class Layer:
 
 
 CHART_UNKNOWN = "the chart's defaults (chart not available)"
+
+
+def unknown_sources(names: Iterable[str]) -> str:
+    """What a value's unknown part depends on, for a message: a Flux variable as `${NAME}`, the other sources
+    (`valuesFrom …`, the chart's defaults) as they are named; "a Flux variable" when nothing is named."""
+    return ", ".join(f"${{{n}}}" if _FLUX_VARIABLE_NAME.fullmatch(n) else n for n in dict.fromkeys(names)) or (
+        "a Flux variable"
+    )
+
+
+_FLUX_VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 @record

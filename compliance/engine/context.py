@@ -7,7 +7,7 @@ from dataclasses import field
 from typing import Any
 
 from compliance.effective.envsubst import Unresolved
-from compliance.effective.values import EffectiveValues
+from compliance.effective.values import EffectiveValues, unknown_sources
 from compliance.engine.options import RuleOptions
 from compliance.model import (
     MISSING,
@@ -117,7 +117,7 @@ class ReleaseContext:
         if value is MISSING:
             value = self.release.document.get(path) if in_release and self.release else self.get(path)
         variables = getattr(value, "variables", ()) or (_VARIABLE.findall(value) if isinstance(value, str) else ())
-        names = ", ".join(f"${{{name}}}" for name in dict.fromkeys(variables)) or "a Flux variable"
+        names = unknown_sources(variables)
         where = self.release.document.locate(path) if in_release and self.release else self.values.locate(path)
         message = f"values unknown: {format_path(path)} depends on {names}" + (f" ({risk})" if risk else "")
         return Violation(message, where, format_path(path), not_run=True)

@@ -18,6 +18,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+from compliance.effective.values import unknown_sources
 from compliance.engine.context import BlueprintContext, ReleaseContext, RenderedContext, RepositoryContext
 from compliance.engine.registry import Check, RuleDeclaration, Scope
 from compliance.model import MISSING, RenderedObject, format_path, get_path
@@ -384,7 +385,7 @@ class _Evaluation:
         self, at: Violation, expression: Expression, path: Path, unknown: Mapping[Path, tuple[str, ...]]
     ) -> Violation:
         """Not a finding: why this check could not be evaluated (the engine records it as not run)."""
-        names = ", ".join(f"${{{name}}}" for name in unknown.get(path, ())) or "a Flux variable"
+        names = unknown_sources(unknown.get(path, ()))
         message = f"values unknown: {format_path(path)} depends on {names} (read by `{expression.source}`)"
         return replace(at, message=message, not_run=True)
 
