@@ -268,9 +268,9 @@ def _sibling(repo: Repository, chart: Chart, dependency: dict[str, Any]) -> Char
     repository = dependency.get("repository")
     if isinstance(repository, str) and repository.startswith("file://"):
         path = posixpath.normpath(posixpath.join(chart.directory, repository[len("file://") :]))
-        return next((c for c in repo.charts if c.directory == path), None)
+        return repo.chart_in(path)
     name = dependency.get("name")
-    return next((c for c in repo.charts if c.name == name and c is not chart), None)
+    return next((c for c in repo.charts_called(name) if c is not chart), None) if isinstance(name, str) else None
 
 
 @rule(

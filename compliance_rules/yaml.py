@@ -343,6 +343,9 @@ def quoted_placeholder(ctx: RepositoryContext) -> Iterator[Violation]:
 
 def _opted_out(ctx: RepositoryContext) -> set[str]:
     """HelmRelease files whose every applied release opts out of substitution (label or annotation)."""
-    releases = [r for cluster in ctx.repo.clusters for r in cluster.releases]
-    files = {r.document.file for r in releases}
-    return {f for f in files if all(disabled(r) for r in releases if r.document.file == f)}
+    enabled: dict[str, bool] = {}  # file -> whether any of its applied releases keeps substitution on
+    for cluster in ctx.repo.clusters:
+        for release in cluster.releases:
+            file = release.document.file
+            enabled[file] = enabled.get(file, False) or not disabled(release)
+    return {file for file, on in enabled.items() if not on}

@@ -29,10 +29,11 @@ def build_clusters(
     clusters: list[Cluster] = []
     used: set[str] = set()
     found = entries(documents)
+    entry_paths = {e.path for e in found}
     outside = [
         d
         for file, docs in documents.items()
-        if not any(e.path == "" or file.startswith(e.path + "/") for e in found)
+        if not _under_any(file, entry_paths)
         for d in docs
         if d.get(("kind",), "") in ("ConfigMap", "Secret")
     ]
@@ -44,3 +45,12 @@ def build_clusters(
 
 
 __all__ = ["build_clusters"]
+
+
+def _under_any(file: str, folders: set[str]) -> bool:
+    """Whether `file` lies in one of `folders` ("" is the root): its own folders looked up, not every entry
+    compared (a repository with many clusters and files made that quadratic)."""
+    if "" in folders:
+        return True
+    parts = file.split("/")
+    return any("/".join(parts[:depth]) in folders for depth in range(1, len(parts)))

@@ -416,6 +416,14 @@ class Repository:
         """The repository's chart a chart with a release's `valuesFiles` was made from (itself otherwise)."""
         return self._index.base.get(id(chart), chart)
 
+    def charts_called(self, name: str) -> tuple[Chart, ...]:
+        """Every chart whose Chart.yaml `name` is `name`, in the repository's order."""
+        return self._index.charts_named.get(name, ())
+
+    def chart_in(self, directory: str) -> Chart | None:
+        """The chart whose folder is `directory` (repository-relative)."""
+        return self._index.chart_by_directory.get(directory)
+
     def chart_named(self, name: str) -> Chart | None:
         """The first chart so named, else the chart of the first blueprint so named."""
         return self._index.chart_by_name.get(name)
