@@ -9,7 +9,7 @@ derived here from those, per context (the rendered lists are parsed once per con
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from compliance.effective.envsubst import EnvsubstError, Unresolved, substitute
@@ -212,26 +212,20 @@ class Unserved:
     channel: Channel
     certain: bool  # False: a channel of the same name and type is configured twice, and which one the chart
     # dropped cannot be told apart
-
-
-@record
-class ServedChannels:
-    """What the render says about the channels the values enable: the render is the truth about what ships."""
-
     carrier: RenderedObject  # the (first) ConfigMap whose `channels.yaml` the gateway loads
-    unserved: tuple[Unserved, ...]
 
 
-def served_channels(ctx: RenderedContext) -> ServedChannels | None:
-    """The enabled values channels the rendered `channels.yaml` lists do not carry; None when the render says
-    nothing about channels (no values behind it, no rendered `channels.yaml`, or one that cannot be read).
+def unserved_channels(ctx: RenderedContext) -> Iterator[Unserved]:
+    """The enabled values channels the rendered `channels.yaml` lists do not carry (the render is the truth about
+    what ships); none when the render says nothing about channels (no values behind it, no rendered
+    `channels.yaml`, or one that cannot be read).
 
     A rendered channel stands for a configured one of the same name and type first, then for one of the same
     name (a template may rewrite the type: the channel is served, not dropped), each rendered channel for one
     configured channel, in the chart's composition order."""
     lists = rendered_channel_lists(ctx)
     if ctx.release is None or not lists or any(listed.error for listed in lists):
-        return None
+        return
     rendered = [channel for listed in lists for channel in listed.channels]
     by_kind = Counter((channel.name, _kind(channel)) for channel in rendered)
     by_name = Counter(channel.name for channel in rendered)
@@ -252,8 +246,8 @@ def served_channels(ctx: RenderedContext) -> ServedChannels | None:
         else:
             unserved.append(channel)
     twins = Counter((channel.name, _kind(channel)) for channel in enabled)
-    found = tuple(Unserved(c, twins[(c.name, _kind(c))] == 1) for c in unserved)
-    return ServedChannels(lists[0].obj, found)
+    for channel in unserved:
+        yield Unserved(channel, twins[(channel.name, _kind(channel))] == 1, lists[0].obj)
 
 
 def _kind(channel: Channel) -> str | None:

@@ -30,7 +30,7 @@ from compliance_rules.gateway import (
     at_channel,
     manifest_rule,
     rendered_channel_lists,
-    served_channels,
+    unserved_channels,
     values_channels,
 )
 from compliance_rules.policy import ADMIN_HOST, ADMIN_MODE
@@ -198,12 +198,8 @@ def dropped_channel(ctx: RenderedContext) -> Iterator[Violation]:
     Give the channel what the template needs to render it, or disable it in the values so the
     overlay says what the cluster runs.
     """
-    served = served_channels(ctx)
-    if served is None:
-        return
-    carrier = served.carrier
-    for unserved in served.unserved:
-        channel = unserved.channel
+    for unserved in unserved_channels(ctx):
+        channel, carrier = unserved.channel, unserved.carrier
         yield ctx.at_values(
             channel.source,
             f"channel '{channel.name}' is enabled in the values but the rendered channels.yaml of "
@@ -265,12 +261,8 @@ def unserved_channel(ctx: RenderedContext) -> Iterator[Violation]:
     Disable the channel until it can be served, or complete what the chart needs (the attestation)
     so it renders; the channel checks then judge the channel that ships.
     """
-    served = served_channels(ctx)
-    if served is None:
-        return
-    carrier = served.carrier
-    for unserved in served.unserved:
-        channel = unserved.channel
+    for unserved in unserved_channels(ctx):
+        channel, carrier = unserved.channel, unserved.carrier
         problems = [p for p in channel_problems([channel], VALUES_CHECKS) if not p.unknown]
         if not unserved.certain or not problems:
             continue  # RM006 reports the drop; the values findings, if any, stand
