@@ -11,7 +11,6 @@ against the whole app."""
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 from pathlib import Path
@@ -22,28 +21,18 @@ import pytest
 import compliance.yaml.document as document
 import compliance_rules.dependencies as dependencies
 from compliance.load.files import read_regular
-from tests.helpers import FIXTURES, ROOT, run, run_process
+from tests.helpers import FIXTURES, ROOT, lint_json_switched, run, run_process
 
 EXAMPLES = ROOT / "examples"
 # fixtures that are a repository to lint (the others hold configs, plugins, hostile generators, streams)
 TREES = sorted(p.name for p in FIXTURES.iterdir() if (p / "clusters").is_dir() or (p / "platform").is_dir())
 
 
-def _report(path: Path, out: Path) -> Any:
-    args = ("--format", "json", "--output", str(out), "--fail-on", "never", "--renderer", "none")
-    result = run("lint", str(path), *args)
-    assert result.returncode == 0, result.stderr
-    return json.loads(out.read_text(encoding="utf-8"))
-
-
 def _both(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any]:
-    """(optimised, reference) reports of `path`."""
-    optimised = _report(path, tmp_path / "optimised.json")
-    with monkeypatch.context() as patch:
-        patch.setattr(dependencies, "INDEX_CACHE", 0)
-        patch.setattr(document, "PACK_POSITIONS", False)
-        dependencies._indexed.clear()
-        reference = _report(path, tmp_path / "reference.json")
+    """(optimised, reference) reports of `path`: the reference without DEP001's index cache (an empty one, not
+    filled at 0) nor packed positions."""
+    switches = ((dependencies, "INDEX_CACHE", 0), (dependencies, "_indexed", {}), (document, "PACK_POSITIONS", False))
+    optimised, reference = lint_json_switched(path, tmp_path, monkeypatch, switches)
     assert not [f for f in optimised["findings"] if "crashed" in f["message"]]
     return optimised, reference
 

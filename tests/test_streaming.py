@@ -12,7 +12,6 @@ examples and the corpus answers every position lookup the same both ways.
 from __future__ import annotations
 
 import hashlib
-import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,7 @@ from compliance.load.repository import load_repository
 from compliance.load.reread import FileRead, FileTexts, InputError, LoadedDocuments
 from compliance.yaml import Limits, load_manifest, load_yaml
 from compliance.yaml.document import Positions, preorder_index, preorder_paths
-from tests.helpers import FIXTURES, ROOT, run
+from tests.helpers import FIXTURES, ROOT, lint_json_switched
 
 # fixtures that are a repository with blueprints and clusters (what a scaled copy multiplies)
 SCALED = ("bad-deps", "flux-build", "flux-chart-sources", "flux-values-from", "report-ci", "suppressions")
@@ -48,22 +47,14 @@ def _scaled(source: Path, dest: Path, copies: int) -> None:
             shutil.copy2(entry, dest / entry.name)
 
 
-def _report(path: Path, out: Path) -> Any:
-    args = ("--format", "json", "--output", str(out), "--fail-on", "never", "--renderer", "none")
-    result = run("lint", str(path), *args)
-    assert result.returncode == 0, result.stderr
-    return json.loads(out.read_text(encoding="utf-8"))
-
-
 def _streaming_and_whole(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any]:
-    streaming = _report(path, tmp_path / "streaming.json")
-    with monkeypatch.context() as patch:
-        patch.setattr(document, "COMPACT_POSITIONS", False)
-        patch.setattr(evaluate, "STREAM_CONTEXTS", False)
-        patch.setattr(repository, "KEEP_TEXTS", True)
-        patch.setattr(repository, "KEEP_DOCUMENTS", True)
-        whole = _report(path, tmp_path / "whole.json")
-    return streaming, whole
+    whole = (
+        (document, "COMPACT_POSITIONS", False),
+        (evaluate, "STREAM_CONTEXTS", False),
+        (repository, "KEEP_TEXTS", True),
+        (repository, "KEEP_DOCUMENTS", True),
+    )
+    return lint_json_switched(path, tmp_path, monkeypatch, whole)
 
 
 @pytest.mark.parametrize("name", SCALED)

@@ -9,12 +9,17 @@ each other.
 from __future__ import annotations
 
 import io
+import json
 import os
 import subprocess
 import sys
 import tarfile
+from collections.abc import Sequence
 from pathlib import Path
+from types import ModuleType
 from typing import Any
+
+import pytest
 
 from compliance.app.api import lint_path
 from compliance.app.api import report_data as api_report_data
@@ -164,6 +169,27 @@ def run_process(
         cwd=cwd,
         timeout=timeout,
     )
+
+
+def lint_json(path: Path, out: Path) -> Any:
+    """The JSON report of `compliance lint PATH` (no renderer, never failing) run in-process, read back from `out`."""
+    args = ("--format", "json", "--output", str(out), "--fail-on", "never", "--renderer", "none")
+    result = run("lint", str(path), *args)
+    assert result.returncode == 0, result.stderr
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def lint_json_switched(
+    path: Path, folder: Path, monkeypatch: pytest.MonkeyPatch, switches: Sequence[tuple[ModuleType, str, object]]
+) -> tuple[Any, Any]:
+    """`lint_json` of `path` twice, written in `folder`: as the code runs, then with each (module, name, value) of
+    `switches` set for that second run only (the reference an optimisation's report is compared with)."""
+    as_is = lint_json(path, folder / "as-is.json")
+    with monkeypatch.context() as patch:
+        for module, name, value in switches:
+            patch.setattr(module, name, value)
+        switched = lint_json(path, folder / "switched.json")
+    return as_is, switched
 
 
 def archive(name: str, files: dict[str, str]) -> bytes:
