@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.helpers import ROOT
+from tests.helpers import ROOT, write_files
 
 SOURCE = ROOT / "tools" / "oracle"
 # The first build compiles Kubernetes, kustomize and Helm: minutes on a shared 2-core machine.
@@ -675,6 +675,18 @@ def compare_repository(root: str | Path, reveal: bool = False) -> dict[str, Comp
             found[cluster] = compare_cluster(cluster, product, *answer.result())
     TALLY.add(found)
     return found
+
+
+def assert_generated_agrees(root: Path, files: dict[str, str], reveals: tuple[bool, ...] = (False,)) -> None:
+    """`files` written under `root` and compared once per `reveals` (`compare_repository`): a release compared and
+    no disagreement, else the failure shows the repository."""
+    write_files(root, files)
+    layout = "repository:\n" + "\n".join(f"--- {rel}\n{text}" for rel, text in sorted(files.items()))
+    for reveal in reveals:
+        found = compare_repository(root, reveal=reveal)
+        assert sum(c.releases for c in found.values()), "no release compared"
+        side = "rules' view" if reveal else "compliance values"
+        assert not any(c.disagreements for c in found.values()), f"{side}: {disagreements(found)}\n{layout}"
 
 
 def disagreements(found: Mapping[str, Comparison], limit: int = 40) -> str:

@@ -21,7 +21,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.helpers import FIXTURES, ROOT
-from tests.oracle import cluster_entries, compare_cluster, compare_repository, disagreements, oracle_or_skip
+from tests.oracle import (
+    assert_generated_agrees,
+    cluster_entries,
+    compare_cluster,
+    compare_repository,
+    disagreements,
+    oracle_or_skip,
+)
 
 BUILD_STAGE = "build stage: "
 # fixture -> what the product lacks for it (cluster discovery: the releases sit outside clusters/<name>/)
@@ -279,22 +286,6 @@ def _build_stage_files(draw: st.DrawFn, variables: dict[str, str]) -> dict[str, 
     return files
 
 
-def _write(root: Path, files: dict[str, str]) -> None:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-
-
-def _check_generated(tmp_path_factory: pytest.TempPathFactory, files: dict[str, str]) -> None:
-    root = tmp_path_factory.mktemp("generated")
-    _write(root, files)
-    found = compare_repository(root)
-    layout = "\n".join(f"--- {rel}\n{text}" for rel, text in sorted(files.items()))
-    assert sum(c.releases for c in found.values()), "no release compared"
-    assert not any(c.disagreements for c in found.values()), disagreements(found) + "\nrepository:\n" + layout
-
-
 GENERATED = settings(
     max_examples=12,
     deadline=None,
@@ -311,7 +302,7 @@ def test_generated_repositories_modelled_features_agree(
 ) -> None:
     """Profile `modelled`: what the product handles today (clusters/<name>/ releases, Flux Kustomization or
     config variables, operators, defaults, quoting, the disable annotation, tricky scalars and keys)."""
-    _check_generated(tmp_path_factory, files)
+    assert_generated_agrees(tmp_path_factory.mktemp("generated"), files)
 
 
 @GENERATED
@@ -320,4 +311,4 @@ def test_generated_repositories_full_features_agree(
     oracle: Path, tmp_path_factory: pytest.TempPathFactory, files: dict[str, str]
 ) -> None:
     """Profile `full`: every feature, the build stage's included."""
-    _check_generated(tmp_path_factory, files)
+    assert_generated_agrees(tmp_path_factory.mktemp("generated"), files)

@@ -35,7 +35,7 @@ from hypothesis import strategies as st
 
 from compliance.build.generators import name_hash
 from compliance.build.strvals import StrvalsError, set_path
-from tests.oracle import BatchOracle, batch_oracle_or_skip, compare_repository, disagreements, oracle_or_skip
+from tests.oracle import BatchOracle, assert_generated_agrees, batch_oracle_or_skip, oracle_or_skip
 
 GENERATED = settings(
     max_examples=15,
@@ -49,32 +49,6 @@ GENERATED = settings(
 @pytest.fixture(scope="module")
 def oracle() -> Path:
     return oracle_or_skip()
-
-
-def _write(root: Path, files: dict[str, str]) -> None:
-    """The files; a chart archive (`.tgz`) is held as latin-1 text, one character a byte."""
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if rel.endswith(".tgz"):
-            path.write_bytes(text.encode("latin-1"))
-        else:
-            path.write_text(text, encoding="utf-8")
-
-
-def _check(tmp_path_factory: pytest.TempPathFactory, files: dict[str, str]) -> None:
-    """The repository compared twice: the values the rules judge (Secrets revealed, failures checked) and
-    what `compliance values` prints."""
-    root = tmp_path_factory.mktemp("generated")
-    _write(root, files)
-    layout = "\n".join(f"--- {rel}\n{text}" for rel, text in sorted(files.items()))
-    for reveal in (True, False):
-        found = compare_repository(root, reveal=reveal)
-        assert sum(c.releases for c in found.values()), "no release compared"
-        side = "rules' view" if reveal else "compliance values"
-        assert not any(c.disagreements for c in found.values()), (
-            f"{side}: {disagreements(found)}\nrepository:\n{layout}"
-        )
 
 
 # ── the targetPath parser: Helm's strvals, case by case ─────────────────────────────────────────
@@ -105,6 +79,11 @@ RELEASE_HEAD = (  # a HelmRelease `r` in `apps` of chart `demo`: the generated c
     "        kind: HelmRepository",
     "        name: demo",
 )
+
+
+def _release(*spec: str) -> dict[str, str]:
+    """The release's file: RELEASE_HEAD and the `spec` lines a generated case adds."""
+    return {"clusters/c/apps/release.yaml": "\n".join((*RELEASE_HEAD, *spec)) + "\n"}
 
 
 @st.composite
@@ -307,15 +286,8 @@ def values_from_repositories(draw: st.DrawFn) -> dict[str, str]:
     )
     if "nested" in user and draw(st.booleans()):
         user["nested"] = "{b: user, list: [u]}"
-    release = [
-        *RELEASE_HEAD,
-        "  valuesFrom:",
-        *entries,
-    ]
-    if user:
-        release += ["  values:", *(f"    {json.dumps(key)}: {value}" for key, value in user.items())]
-    files["clusters/c/apps/release.yaml"] = "\n".join(release) + "\n"
-    return files
+    values = ["  values:", *(f"    {json.dumps(key)}: {value}" for key, value in user.items())] if user else []
+    return files | _release("  valuesFrom:", *entries, *values)
 
 
 @GENERATED
@@ -324,7 +296,7 @@ def test_generated_values_from_agrees_with_helm_controller(
     oracle: Path, tmp_path_factory: pytest.TempPathFactory, files: dict[str, str]
 ) -> None:
     """valuesFrom composed as `ChartValuesFromReferences` composes it, over the objects the cluster applies."""
-    _check(tmp_path_factory, files)
+    assert_generated_agrees(tmp_path_factory.mktemp("generated"), files, reveals=(True, False))
 
 
 # ── subcharts ────────────────────────────────────────────────────────────────────────────────────
@@ -357,7 +329,7 @@ def _sub_files(folder: str, name: str, values: dict[str, Any], archived: bool) -
     from tests.helpers import archive
 
     files = {"Chart.yaml": f"apiVersion: v2\nname: {name}\nversion: 1.0.0\n", "values.yaml": json.dumps(values) + "\n"}
-    if archived:  # held as text, one character a byte (`_write`)
+    if archived:  # held as text, one character a byte (`write_files`)
         return {f"{folder}/{name}-1.0.0.tgz": archive(name, files).decode("latin-1")}
     return {f"{folder}/{name}/{file}": text for file, text in files.items()}
 
@@ -418,12 +390,7 @@ def subchart_repositories(draw: st.DrawFn) -> dict[str, str]:
         chart += f"dependencies: {json.dumps(dependencies)}\n"
     files["charts/demo/Chart.yaml"] = chart
     files["charts/demo/values.yaml"] = json.dumps(parent) + "\n"
-    release = [
-        *RELEASE_HEAD,
-        f"  values: {json.dumps(user)}",
-    ]
-    files["clusters/c/apps/release.yaml"] = "\n".join(release) + "\n"
-    return files
+    return files | _release(f"  values: {json.dumps(user)}")
 
 
 @GENERATED
@@ -433,4 +400,4 @@ def test_generated_subcharts_agree_with_helm(
 ) -> None:
     """Subcharts coalesced as Helm v4.2.3's `ProcessDependencies` + `CoalesceValues`: defaults, globals, alias,
     condition/tags, import-values, null deletion; Helm's `type mismatch` is the product's RND005."""
-    _check(tmp_path_factory, files)
+    assert_generated_agrees(tmp_path_factory.mktemp("generated"), files, reveals=(True, False))

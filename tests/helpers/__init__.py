@@ -80,6 +80,18 @@ def edit(file: Path, old: str, new: str, count: int = -1) -> None:
     file.write_text(text.replace(old, new, count), encoding="utf-8")
 
 
+def write_files(root: Path, files: dict[str, str]) -> None:
+    """`files` (relative path -> text) under `root`; a chart archive (`.tgz`) is held as latin-1 text, one
+    character a byte."""
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if rel.endswith(".tgz"):
+            path.write_bytes(text.encode("latin-1"))
+        else:
+            path.write_text(text, encoding="utf-8")
+
+
 def all_paths(value: Any, prefix: NodePath = ()) -> set[NodePath]:
     """Every node path of a loaded YAML value, root included."""
     out = {prefix}
