@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from compliance.app.api import lint_path
-from tests.helpers import RELEASE_HEAD, archive, run
+from tests.helpers import RELEASE_HEAD, cache_archive, run
 
 TEMPLATE = """\
 apiVersion: v1
@@ -59,9 +59,7 @@ def test_a_chart_cache_provides_dependency_archives(tmp_path: Path) -> None:
     rnd002 = [f for f in missing if f.rule == "RND002"]
     assert len(rnd002) == 1, [f.message for f in missing]  # once for the chart, not once per cluster
     assert "--chart-cache" in rnd002[0].message
-    cache = tmp_path / "cache"
-    cache.mkdir()
-    (cache / "stub-1.0.0.tgz").write_bytes(archive("stub", STUB))
+    cache = cache_archive(tmp_path / "cache", "stub", "1.0.0", STUB).parent
     result = lint_path(str(tmp_path / "repo"), renderer="sdk", chart_cache=str(cache))
     assert [f.rule for f in result.findings if f.rule.startswith("RND")] == []
     assert {cluster for _, cluster in result.rendered} == {"a", "b"}
@@ -74,9 +72,7 @@ def test_chart_lock_pins_the_cached_version(tmp_path: Path) -> None:
     (chart / "Chart.lock").write_text(
         "dependencies:\n- name: stub\n  repository: https://charts.example.invalid\n  version: 1.0.0\n"
     )
-    cache = tmp_path / "cache"
-    cache.mkdir()
-    (cache / "stub-1.0.0.tgz").write_bytes(archive("stub", STUB))
+    cache = cache_archive(tmp_path / "cache", "stub", "1.0.0", STUB).parent
     result = lint_path(str(tmp_path / "repo"), renderer="sdk", chart_cache=str(cache))
     assert [f.rule for f in result.findings if f.rule.startswith("RND")] == []
 
@@ -88,20 +84,13 @@ def test_chart_cache_must_be_a_directory(tmp_path: Path) -> None:
     assert "--chart-cache: not a directory" in done.stderr
 
 
-def test_openova_charts_render_with_a_cache_of_stub_archives(tmp_path: Path) -> None:
+def test_openova_charts_render_with_a_cache_of_stub_archives(corpus: Path, tmp_path: Path) -> None:
     """The corpus's vendored-by-CI dependencies, stubbed by the test (a Chart.yaml, no template): every chart is
     rendered or says why not, counted from the data. A wrapper chart whose only content is an upstream dependency
     renders empty (Helm renders it; the stub has no template); of the two with templates of their own,
     llm-gateway renders objects and anthropic-adapter is refused by its own `fail`: its image tag must be
     SHA-pinned by a per-cluster overlay, and the chart-defaults render has none."""
-    import os
-
-    corpus = os.environ.get("COMPLIANCE_CORPUS")
-    if not corpus:
-        pytest.skip("COMPLIANCE_CORPUS is not set (the real-repository corpus)")
-    root = Path(corpus) / "openova" / "snapshot-2026-04-30"
-    if not root.is_dir():
-        pytest.skip(f"corpus snapshot missing: {root}")
+    root = corpus / "snapshot-2026-04-30"
     from compliance.engine.evaluate import LintOptions, release_contexts
     from compliance.load.repository import load_repository
     from compliance.render import RENDERED, RENDERED_EMPTY, chart_outcomes, has_templates, rendered_contexts
@@ -114,8 +103,7 @@ def test_openova_charts_render_with_a_cache_of_stub_archives(tmp_path: Path) -> 
         for index, dependency in declared(chart):
             version = locked.get(dependency["name"], str(dependency.get("version", "")))
             if index in missing:
-                files = {"Chart.yaml": f"apiVersion: v2\nname: {dependency['name']}\nversion: {version}\n"}
-                (tmp_path / f"{dependency['name']}-{version}.tgz").write_bytes(archive(dependency["name"], files))
+                cache_archive(tmp_path, dependency["name"], version)
     without = lint_path(str(root), renderer="sdk", select=("RND002",)).findings
     assert any("platform/llm-gateway/chart/" in f.location.path for f in without)
     result = lint_path(str(root), renderer="sdk", select=("RND",), chart_cache=str(tmp_path))
@@ -139,9 +127,7 @@ def test_openova_charts_render_with_a_cache_of_stub_archives(tmp_path: Path) -> 
 
 def test_chart_cache_from_the_config_is_relative_to_it_and_shown(tmp_path: Path) -> None:
     repository(tmp_path / "repo", "https://charts.example.invalid")
-    cache = tmp_path / "repo" / "vendor" / "charts"
-    cache.mkdir(parents=True)
-    (cache / "stub-1.0.0.tgz").write_bytes(archive("stub", STUB))
+    cache = cache_archive(tmp_path / "repo" / "vendor" / "charts", "stub", "1.0.0", STUB).parent
     (tmp_path / "repo" / ".compliance.yaml").write_text("chart-cache: vendor/charts\n")
     done = run("lint", str(tmp_path / "repo"), "--renderer", "sdk", "--select", "RND")
     assert done.returncode == 0 and "RND002" not in done.stdout, done.stdout + done.stderr
@@ -170,11 +156,9 @@ def test_a_repository_config_cannot_point_the_chart_cache_outside_it(tmp_path: P
 
 def test_a_link_in_a_repository_cache_is_not_followed_out_of_the_root(tmp_path: Path) -> None:
     repository(tmp_path / "repo", "https://charts.example.invalid")
-    elsewhere = tmp_path / "elsewhere"
-    elsewhere.mkdir()
-    (elsewhere / "stub-1.0.0.tgz").write_bytes(archive("stub", STUB))
+    elsewhere = cache_archive(tmp_path / "elsewhere", "stub", "1.0.0", STUB)
     cache = tmp_path / "repo" / "vendor"
     cache.mkdir()
-    (cache / "stub-1.0.0.tgz").symlink_to(elsewhere / "stub-1.0.0.tgz")
+    (cache / elsewhere.name).symlink_to(elsewhere)
     result = lint_path(str(tmp_path / "repo"), renderer="sdk", chart_cache=str(cache))
     assert [f.rule for f in result.findings if f.rule.startswith("RND")] == ["RND002"]

@@ -4,14 +4,13 @@ a channel it serves keeps them; without a render nothing changes."""
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
 import pytest
 
 from compliance.model.findings import Finding
-from tests.helpers import FIXTURES, archive, brief, line_of, lint_fixture, overlay
+from tests.helpers import FIXTURES, brief, cache_archive, line_of, lint_fixture, overlay
 
 pytest.importorskip("helm_python", reason="the SDK back end needs the helm extra (helm-python-sdk)")
 
@@ -97,19 +96,11 @@ def test_a_channel_configured_twice_under_one_name_and_type_is_not_guessed(tmp_p
     assert [(f.rule, f.value_path) for f in findings if f.rule.startswith("RM")] == [("RM006", "channels[0]")]
 
 
-def test_the_newapi_chart_drops_the_partner_channel_without_a_contract(tmp_path: Path) -> None:
+def test_the_newapi_chart_drops_the_partner_channel_without_a_contract(corpus: Path, tmp_path: Path) -> None:
     """The real NewAPI chart with `MARKETPLACE_ENABLED=true` and no partner contract: its `effectiveChannels`
     leaves the partner channel out (fail-closed). Its `common` dependency is a stub library chart made here."""
-    corpus = os.environ.get("COMPLIANCE_CORPUS")
-    if not corpus:
-        pytest.skip("COMPLIANCE_CORPUS is not set (the real-repository corpus)")
-    root = Path(corpus) / "openova" / "newapi-latest"
-    if not root.is_dir():
-        pytest.skip(f"corpus chart missing: {root}")
-    cache = tmp_path / "charts"
-    cache.mkdir()
-    stub = {"Chart.yaml": "apiVersion: v2\nname: common\nversion: 0.1.3\ntype: library\n"}
-    (cache / "common-0.1.3.tgz").write_bytes(archive("common", stub))
+    root = corpus / "newapi-latest"
+    cache = cache_archive(tmp_path / "charts", "common", "0.1.3", chart="type: library\n").parent
     variables = {"MARKETPLACE_ENABLED": "true"}
     release = "clusters/_template/bootstrap-kit/80-newapi.yaml"
 

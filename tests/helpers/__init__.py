@@ -214,3 +214,13 @@ def archive(name: str, files: dict[str, str]) -> bytes:
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
     return buffer.getvalue()
+
+
+def cache_archive(folder: Path, name: str, version: str, files: dict[str, str] | None = None, chart: str = "") -> Path:
+    """`<folder>/<name>-<version>.tgz`, a chart archive as `helm dependency build` leaves it, made of `files`, else
+    a stub chart of only a Chart.yaml (`chart` lines appended); `folder` is made when missing."""
+    folder.mkdir(parents=True, exist_ok=True)
+    stub = {"Chart.yaml": f"apiVersion: v2\nname: {name}\nversion: {version}\n{chart}"}
+    path = folder / f"{name}-{version}.tgz"
+    path.write_bytes(archive(name, stub if files is None else files))
+    return path
