@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-from enum import Enum
 from typing import Annotated
 
 import typer
 
 from compliance.cli.emit import emit
-from compliance.cli.options import VarOption, overrides
-
-
-class ClustersFormat(str, Enum):
-    text = "text"
-    json = "json"
+from compliance.cli.options import RootArgument, TextOrJson, TextOrJsonOption, VarOption, overrides
 
 
 def clusters(
-    path: Annotated[str, typer.Argument(help="Repository root.")] = ".",
+    path: RootArgument = ".",
     cluster: Annotated[str | None, typer.Option(help="Show only this cluster.")] = None,
-    output_format: Annotated[
-        ClustersFormat, typer.Option("--format", "-f", help="Output format.")
-    ] = ClustersFormat.text,
+    output_format: TextOrJsonOption = TextOrJson.text,
     var: VarOption = None,
 ) -> None:
     """List the clusters as Flux builds them: entry, Kustomizations, paths, variable sources, HelmReleases."""

@@ -1,5 +1,5 @@
-"""Command-line options shared by `lint`, `report`, `values`, `config` and `baseline` (declared once), and
-the parsing of their values into what the application layer takes."""
+"""Command-line options shared by `lint`, `report`, `values`, `whatif`, `clusters`, `config` and `baseline`
+(declared once), and the parsing of their values into what the application layer takes."""
 
 from __future__ import annotations
 
@@ -19,6 +19,16 @@ if TYPE_CHECKING:
     from compliance.report.redaction import Redactor
     from compliance.settings.config import Overrides
 
+RootArgument = Annotated[str, typer.Argument(help="Repository root.")]
+ClusterOption = Annotated[str | None, typer.Option(help="The cluster, as `compliance clusters` lists it.")]
+
+
+class TextOrJson(str, Enum):
+    text = "text"
+    json = "json"
+
+
+TextOrJsonOption = Annotated[TextOrJson, typer.Option("--format", "-f", help="Output format.")]
 ConfigOption = Annotated[
     str | None,
     typer.Option(

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from compliance.cli.emit import emit
-from compliance.cli.options import PublicVarOption, VarOption, overrides, redactor
+from compliance.cli.options import ClusterOption, PublicVarOption, RootArgument, VarOption, overrides, redactor
 
 
 class ValuesFormat(str, Enum):
@@ -17,8 +17,8 @@ class ValuesFormat(str, Enum):
 
 
 def values(
-    path: Annotated[str, typer.Argument(help="Repository root.")] = ".",
-    cluster: Annotated[str | None, typer.Option(help="The cluster, as `compliance clusters` lists it.")] = None,
+    path: RootArgument = ".",
+    cluster: ClusterOption = None,
     blueprint: Annotated[
         str | None, typer.Option(help="Blueprint, chart or HelmRelease name (optional when there is one).")
     ] = None,

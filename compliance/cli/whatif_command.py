@@ -2,31 +2,36 @@
 
 from __future__ import annotations
 
-from enum import Enum
 from typing import Annotated
 
 import typer
 
 from compliance.cli.emit import emit
-from compliance.cli.options import PublicVarOption, RendererName, RendererOption, VarOption, overrides, redactor
+from compliance.cli.options import (
+    ClusterOption,
+    PublicVarOption,
+    RendererName,
+    RendererOption,
+    RootArgument,
+    TextOrJson,
+    TextOrJsonOption,
+    VarOption,
+    overrides,
+    redactor,
+)
 
 DEFAULT_MAX_COMBINATIONS = 200  # compliance.app.whatif's, repeated so the CLI does not import it
 
 
-class WhatIfFormat(str, Enum):
-    text = "text"
-    json = "json"
-
-
 def whatif(
-    path: Annotated[str, typer.Argument(help="Repository root.")] = ".",
-    cluster: Annotated[str | None, typer.Option(help="The cluster, as `compliance clusters` lists it.")] = None,
+    path: RootArgument = ".",
+    cluster: ClusterOption = None,
     blueprint: Annotated[
         str | None, typer.Option(help="Blueprint, chart or HelmRelease name (default: every release of the cluster).")
     ] = None,
     var: VarOption = None,
     public_var: PublicVarOption = None,
-    output_format: Annotated[WhatIfFormat, typer.Option("--format", "-f", help="Output format.")] = WhatIfFormat.text,
+    output_format: TextOrJsonOption = TextOrJson.text,
     max_combinations: Annotated[
         int, typer.Option(min=0, help="Evaluate at most this many pair assignments (the output says when it is hit).")
     ] = DEFAULT_MAX_COMBINATIONS,
