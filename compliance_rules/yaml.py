@@ -8,9 +8,8 @@ mean where they stand (a `NO` in a region list is an error, elsewhere a warning)
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import replace
-from typing import Any
 
 from compliance.effective.substitution import disabled
 from compliance.engine.context import RepositoryContext
@@ -18,6 +17,7 @@ from compliance.engine.registry import Scope, rule
 from compliance.model import Blueprint, FileProblem, Repository
 from compliance.model.findings import Severity, Violation
 from compliance.model.fixes import Edit, Fix
+from compliance.schema import schema_at
 from compliance.yaml import Path
 
 REGION_LIST = ("geo", "sanctionedRegions", "block")
@@ -65,20 +65,6 @@ def parse_error(ctx: RepositoryContext) -> Iterator[Violation]:
     yield from _report(ctx, "YML000")
 
 
-def _schema_at(schema: Any, path: Path) -> Mapping[str, Any] | None:
-    """The JSON-Schema node describing the value at `path`, following properties and items."""
-    node = schema
-    for step in path:
-        if not isinstance(node, dict):
-            return None
-        if isinstance(step, int):
-            node = node.get("items")
-        else:
-            properties = node.get("properties")
-            node = properties.get(step) if isinstance(properties, dict) else None
-    return node if isinstance(node, dict) else None
-
-
 def _values_context(repo: Repository, file: str) -> tuple[Blueprint | None, Path] | None:
     """For a values.yaml or an overlay file: the blueprint whose schema applies and the values prefix."""
     for blueprint in repo.blueprints:
@@ -116,7 +102,7 @@ def _boolean_severity(repo: Repository, problem: FileProblem) -> Severity | None
     values_path = path[len(prefix) :]
     if values_path[:3] == REGION_LIST:
         return Severity.ERROR
-    schema = _schema_at(blueprint.config_schema, values_path) if blueprint and blueprint.config_schema else None
+    schema = schema_at(blueprint.config_schema, values_path) if blueprint and blueprint.config_schema else None
     if schema is not None:
         if "enum" in schema:
             return Severity.ERROR

@@ -31,6 +31,7 @@ from compliance.governance.exceptions import govern
 from compliance.model import Blueprint, Chart, Cluster, HelmRelease, Repository
 from compliance.model.findings import Finding, Location, Severity
 from compliance.records import record
+from compliance.schema import schema_at
 from compliance.settings.config import Settings
 from compliance.yaml import Path
 
@@ -148,20 +149,6 @@ def references(release: HelmRelease) -> dict[str, list[Reference]]:
 
     visit(release.values, ())
     return found
-
-
-def schema_at(schema: Mapping[str, Any] | None, path: Path) -> Mapping[str, Any] | None:
-    """The configSchema subschema that validates the value at `path` (properties and items), if any."""
-    node: Any = schema
-    for key in path:
-        if not isinstance(node, Mapping):
-            return None
-        if isinstance(key, int):
-            node = node.get("items")
-        else:
-            properties = node.get("properties")
-            node = properties.get(key) if isinstance(properties, Mapping) else None
-    return node if isinstance(node, Mapping) else None
 
 
 def _scalar(value: Any) -> str | None:
