@@ -17,10 +17,10 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.helpers import FIXTURES, ROOT
+from tests.helpers import FIXTURES, ORACLE_GENERATED, ROOT
 from tests.oracle import (
     assert_generated_agrees,
     cluster_entries,
@@ -286,13 +286,7 @@ def _build_stage_files(draw: st.DrawFn, variables: dict[str, str]) -> dict[str, 
     return files
 
 
-GENERATED = settings(
-    max_examples=12,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+GENERATED = settings(ORACLE_GENERATED, max_examples=12)
 
 
 @GENERATED

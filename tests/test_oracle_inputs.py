@@ -30,20 +30,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from compliance.build.generators import name_hash
 from compliance.build.strvals import StrvalsError, set_path
+from tests.helpers import ORACLE_GENERATED
 from tests.oracle import BatchOracle, assert_generated_agrees, batch_oracle_or_skip, oracle_or_skip
 
-GENERATED = settings(
-    max_examples=15,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+GENERATED = settings(ORACLE_GENERATED, max_examples=15)
 
 
 @pytest.fixture(scope="module")

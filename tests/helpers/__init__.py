@@ -1,5 +1,7 @@
 """What the test modules share, each helper once: where the project and its fixtures are, where a text sits
-in a file, a fixture's findings in compact form, and the command line run in-process or as a process.
+in a file, files written from a mapping, a fixture's findings in compact form, the command line run in-process
+or as a process (its JSON report with module switches set or not), chart archives, and the Hypothesis settings
+of the cases compared with the Go oracle.
 
 Member: `tests.helpers.gitrepo` (throw-away git repositories and the CLI run inside them); the Go test oracle
 stays in `tests/oracle.py`, where tools/oracle/README.md points. Test modules import from here, never from
@@ -20,6 +22,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from compliance.app.api import lint_path
 from compliance.app.api import report_data as api_report_data
@@ -31,6 +34,15 @@ ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "fixtures"
 # the rule families fixtures/report-ci (the tree every reporter's tests read) is built for
 REPORT_CI_SELECT = ("ATT", "AUP", "COM", "CRD", "DAG")
+
+# Cases compared with the Go oracle (a process each): reproducible, no deadline; a module sets how many with
+# `settings(ORACLE_GENERATED, max_examples=N)`.
+ORACLE_GENERATED = settings(
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 # ── files ───────────────────────────────────────────────────────────────────────────────────────
 
