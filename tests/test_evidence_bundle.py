@@ -207,3 +207,25 @@ def test_source_date_epoch_wins_over_the_commit_time(tmp_path: Path) -> None:
     with zipfile.ZipFile(_bundle(root, tmp_path / "evidence.zip")) as archive:
         scope = json.loads(archive.read("inputs.json"))["scope"]
     assert (scope["generated_at"], scope["time_source"]) == ("2026-01-01T00:00:00Z", "SOURCE_DATE_EPOCH")
+
+
+def test_checks_json_lists_a_check_both_applied_and_not_run_both_ways() -> None:
+    """Two HelmReleases of one blueprint in a cluster share a check's key: one checked, the other's values
+    unknown. checks.json must not say only "applied" (the not-run half was once dropped)."""
+    from compliance.engine.coverage import not_applicable, not_run
+
+    key = ("GEO001", "bp-newapi", "acme")
+    skipped = {
+        key: not_run("values unknown: ${REGION}"),
+        ("ATT001", "bp-newapi", "acme"): not_applicable("no channels"),
+    }
+    rows = json.loads(evidence.checks_json({key, ("ATT001", "bp-newapi", "beta")}, [], skipped))
+    assert [(r["rule"], r["cluster"], r["state"]) for r in rows] == [
+        ("ATT001", "acme", "not applicable"),
+        ("ATT001", "beta", "applied"),
+        ("GEO001", "acme", "applied"),
+        ("GEO001", "acme", "not run"),
+    ]
+    # a not-applicable skip of an applied key is still only "applied": the rule looked at something there
+    rows = json.loads(evidence.checks_json({key}, [], {key: not_applicable("no channels")}))
+    assert [r["state"] for r in rows] == ["applied"]

@@ -157,3 +157,28 @@ def test_values_show_why_a_substitution_fails() -> None:
     assert origin["error"] == "missing closing brace" and origin["line"] == 15
     blame = run("values", str(ROOT), "--cluster", "dev", "--blueprint", "unset", "--blame").stdout
     assert 'substitution fails: variable not set (strict mode): "nothere"' in blame
+
+
+def test_a_source_in_another_namespace_is_not_found_as_flux_says(tmp_path: Path) -> None:
+    """kustomize-controller looks up `substituteFrom` in the Kustomization's own namespace: a ConfigMap of that
+    name elsewhere is not the one (it once lent its values: the release was judged on values it never gets)."""
+    oracle_or_skip()
+    root = tmp_path / "repo"
+    shutil.copytree(ROOT, root)
+    moved = root / "clusters/dev/vars.yaml"
+    moved.write_text(
+        moved.read_text().replace(
+            "name: cluster-vars\n  namespace: flux-system", "name: cluster-vars\n  namespace: elsewhere"
+        )
+    )
+    oracle = run_oracle(root, "clusters/dev")
+    refused = {e["kustomization"].split("/")[1]: e["message"] for e in oracle["errors"]}
+    assert 'configmaps "cluster-vars" not found' in refused["fromcm"]
+    assert "fromcm" not in {r["name"] for r in oracle["releases"]}
+    result = run("lint", str(root), "--format", "json", "--select", "FLX002")
+    apps = "clusters/dev/apps.yaml"
+    at = next(i for i, line in enumerate((root / apps).read_text().splitlines(), 1) if "name: cluster-vars" in line)
+    found = {(f["path"], f["line"], f["message"]) for f in json.loads(result.stdout)["findings"]}
+    # the oracle's message: "post build failed for '<the resource>': <what Flux says>"; ours names the Kustomization
+    message = "Kustomization flux-system/fromcm: " + refused["fromcm"].split("': ", 1)[1]
+    assert (apps, at - 1, message) in found

@@ -174,3 +174,37 @@ def test_what_is_read_again_is_what_was_read(tmp_path: Path) -> None:
     texts.add("values.yaml")
     with pytest.raises(InputError, match="changed while it was being linted"):
         texts["values.yaml"]
+
+
+def test_the_render_stage_holds_only_the_contexts_it_renders(tmp_path: Path) -> None:
+    """The engine frees each release context once checked unless the render stage wants it: one whose chart
+    has templates, and, with no back end to render them, only the first (it places RND000)."""
+    from compliance.engine.evaluate import LintOptions, release_contexts
+    from compliance.render import RenderStep, rendered_contexts, renders
+
+    shutil.copytree(FIXTURES / "render", tmp_path / "repo")
+    plain = tmp_path / "repo/platform/plain/chart"  # a values-only chart: nothing to render
+    plain.mkdir(parents=True)
+    (plain / "Chart.yaml").write_text("apiVersion: v2\nname: bp-plain\nversion: 0.1.0\n")
+    (plain / "values.yaml").write_text("replicas: 1\n")
+    repo = load_repository(str(tmp_path / "repo"))
+    options = LintOptions(renderer="auto")
+    contexts = release_contexts(repo, options)
+    renderable = [c for c in contexts if c.chart is not None and renders(repo.root, c.chart)]
+    assert 1 < len(renderable) < len(contexts)
+
+    def no_backend() -> tuple[None, str]:
+        return None, "no back end here"
+
+    without = RenderStep(no_backend)
+    held = [c for c in contexts if without.wants(repo, c, options)]
+    assert held == renderable[:1]
+    # what the held context gives is what every context gave before the stage chose what to hold
+    whole = rendered_contexts(repo, contexts, options, no_backend)
+    assert [c.problems for c in without(repo, held, options)] == [c.problems for c in whole]
+    assert [p.code for c in whole for p in c.problems] == ["RND000"]
+
+    backend = RenderStep(lambda: (object(), ""))  # type: ignore[arg-type,return-value]
+    assert [c for c in contexts if backend.wants(repo, c, options)] == renderable
+    off = RenderStep(no_backend)
+    assert not [c for c in contexts if off.wants(repo, c, LintOptions(renderer="none"))]

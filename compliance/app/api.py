@@ -7,7 +7,6 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import field, replace
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from compliance.engine import trust
@@ -20,7 +19,7 @@ from compliance.load.repository import load_repository
 from compliance.model import Repository
 from compliance.model.findings import Finding
 from compliance.records import record
-from compliance.render import rendered_contexts
+from compliance.render import RenderStep
 from compliance.report import ReportData
 
 if TYPE_CHECKING:  # the render bounds and back ends are imported only when a chart renders
@@ -192,8 +191,7 @@ def lint_path(
         rendered: set[tuple[str | None, str | None]] = set()
         # `choose_renderer`: the run's one choice for `renderer`; else the render stage chooses under
         # `render_bounds`. Either way only once a chart has templates to render.
-        chosen = {"choose": choose_renderer} if choose_renderer is not None else {"bounds": render_bounds}
-        render = partial(rendered_contexts, **chosen)
+        render = RenderStep(choose_renderer, render_bounds)
         findings = lint(repo, rules, options, evaluated, render=render, skipped=skipped, rendered=rendered)
         known, ran = {s.id: s.severity for s in specs}, {s.id for s in rules}
         # a partial run (`changed`) cannot tell that a suppression matched nothing
@@ -289,7 +287,7 @@ def lint_manifests(
     options = LintOptions(settings.select, settings.ignore, rule_options=settings.rule_options, manifests=manifests)
     evaluated: set[Evaluation] = set()
     skipped: dict[Evaluation, Skip] = {}
-    findings = lint(repo, rules, options, evaluated, render=rendered_contexts, skipped=skipped)
+    findings = lint(repo, rules, options, evaluated, render=RenderStep(), skipped=skipped)
     known = {s.id: s.severity for s in specs}
     governed = govern(findings, (), settings, known, {s.id for s in rules}, judge_unused=False)
     return _lint_run(repo, rules, governed, evaluated, settings, skipped)

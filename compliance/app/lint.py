@@ -77,7 +77,7 @@ def lint(request: LintRequest) -> Outcome:
         root=runs[0].repo.root,
         repos=tuple(run.repo for run in runs),
         evaluated=runs[0].evaluated if len(runs) == 1 else frozenset().union(*(run.evaluated for run in runs)),
-        skipped={check: why for run in runs for check, why in run.skipped.items()},
+        skipped=runs[0].skipped if len(runs) == 1 else {c: why for run in runs for c, why in run.skipped.items()},
         rendered=frozenset().union(*(run.rendered for run in runs)),
         fixed=hide.findings(compared.fixed if compared is not None else ()),
         suppressed=hide.suppressed(

@@ -19,7 +19,6 @@ import itertools
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import field
-from functools import partial
 from typing import Any
 
 from compliance.effective.envsubst import UNKNOWN, EnvsubstError, Func, Text, parse
@@ -314,9 +313,9 @@ class Evaluator:
         )
         render = None
         if self.renderer != "none":
-            from compliance.render import rendered_contexts
+            from compliance.render import RenderStep
 
-            render = partial(rendered_contexts, choose=self.choose)
+            render = RenderStep(self.choose)
         found = lint(self.repo, self.rules, options, render=render)
         ran = {spec.id for spec in self.rules}
         governed = govern(found, self.repo.suppressions, self.settings, self.known, ran, judge_unused=False)

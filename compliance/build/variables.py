@@ -66,10 +66,11 @@ def object_data(document: YamlDocument) -> dict[str, str]:
 
 
 def _find(objects: Objects, kind: str, name: str, namespace: str) -> YamlDocument | None:
+    """The object kustomize-controller reads: it looks in the Kustomization's own namespace only, so one written
+    in another namespace is not found (one written without a namespace may be applied into it)."""
     candidates = objects.get((kind, name), [])
     same = [d for d in candidates if _text(d.get(("metadata", "namespace"), "")) in (namespace, "")]
-    chosen = same or candidates
-    return chosen[0] if chosen else None
+    return same[0] if same else None
 
 
 def substitution(document: YamlDocument, objects: Objects) -> Substitution:

@@ -10,7 +10,7 @@ records and never guess: a rule is *passed* only when it was applied to somethin
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
 from compliance.records import record
@@ -70,16 +70,17 @@ def _in(check: Evaluation, rule: str, cluster: str | None) -> bool:
 def rule_state(
     rule: str,
     evaluated: Collection[Evaluation],
-    skipped: Mapping[Evaluation, Skip],
+    skipped: Iterable[tuple[Evaluation, Skip]],
     failing: Iterable[Evaluation],
     cluster: str | None = ANY_CLUSTER,
 ) -> RuleState:
     """The state of `rule` (on `cluster`, or over every check): failed if a check found something,
-    passed if it was applied, else not run if a check could not run, else not applicable."""
+    passed if it was applied, else not run if a check could not run, else not applicable. `skipped`: the
+    skipped checks and why, as `Mapping.items()` gives them."""
     applied = {check for check in evaluated if _in(check, rule, cluster)}
     found = [check for check in failing if _in(check, rule, cluster)]
     checks = len(applied | set(found))
-    skips = [skip for check, skip in skipped.items() if _in(check, rule, cluster)]
+    skips = [skip for check, skip in skipped if _in(check, rule, cluster)]
     # a not-run check counts even where its key was also applied: two HelmReleases of one blueprint in a
     # cluster share the key, and the one whose values are unknown was not checked whatever the other gave
     not_ran = [skip.reason for skip in skips if skip.state == NOT_RUN]

@@ -6,9 +6,9 @@ Rendering is a stage the caller passes in (`RenderStage`, the application layer 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from compliance.effective.values import ChartDefaults, effective_values
 from compliance.engine.context import BlueprintContext, ReleaseContext, RenderedContext, RepositoryContext
@@ -38,8 +38,16 @@ __all__ = [
 # False keeps every release context until the run ends, as before streaming (the reference the tests compare with).
 STREAM_CONTEXTS = True
 
-# The render stage: release contexts -> their rendered manifests' contexts (or the `--manifests` stream's)
-RenderStage = Callable[[Repository, Sequence[ReleaseContext], "LintOptions"], Sequence[RenderedContext]]
+
+class RenderStage(Protocol):
+    """The render stage: release contexts -> their rendered manifests' contexts (or the `--manifests` stream's).
+    `wants` tells, context by context, which ones to hold until the call (the rest are checked and freed)."""
+
+    def wants(self, repo: Repository, context: ReleaseContext, options: LintOptions) -> bool: ...
+
+    def __call__(
+        self, repo: Repository, contexts: Sequence[ReleaseContext], options: LintOptions
+    ) -> Sequence[RenderedContext]: ...
 
 
 class SelectionError(UsageError, ValueError):
@@ -152,9 +160,11 @@ def lint(
     causes: set[tuple[str, Location]] = set()  # (rule, place) of each root-cause violation
     superseded: set[Superseded] = set()  # findings another finding explains (`Violation.supersedes`)
 
+    reasons: dict[Skip, Skip] = {}  # one object per distinct reason: a large run skips tens of thousands of checks
+
     def skip(spec: RuleSpec, why: Skip, blueprint: str | None, cluster: str | None) -> None:
         if skipped is not None:
-            skipped.setdefault((spec.id, blueprint, cluster), why)
+            skipped.setdefault((spec.id, blueprint, cluster), reasons.setdefault(why, why))
 
     def check(spec: RuleSpec, context: object, primary: Location, blueprint: str | None, cluster: str | None) -> None:
         why = spec.applies(context) if spec.applies is not None else None
@@ -216,13 +226,13 @@ def lint(
         render is not None and by_scope[Scope.RENDERED] and options.manifests is None and options.renderer != "none"
     )
     wanted = by_scope[Scope.RELEASE] or rendering
-    # Rendering takes every context at once (renders run in parallel); otherwise each is checked and
-    # dropped: only its (blueprint, cluster) is kept, for the rendered rules' "not run" entries.
+    # Rendering takes the contexts it wants at once (renders run in parallel); the others are checked and
+    # dropped: only their (blueprint, cluster) is kept, for the rendered rules' "not run" entries.
     contexts: list[ReleaseContext] = []
     pairs: list[tuple[str | None, str | None]] = []
     for release_context in each_release_context(repo, options) if wanted else ():
         cluster = release_context.cluster.name if release_context.cluster else None
-        if rendering or not STREAM_CONTEXTS:
+        if (rendering and render is not None and render.wants(repo, release_context, options)) or not STREAM_CONTEXTS:
             contexts.append(release_context)
         pairs.append((release_context.name or None, cluster))
         if not by_scope[Scope.RELEASE]:

@@ -19,6 +19,7 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from compliance.engine.coverage import NOT_RUN
 from compliance.errors import UsageError
 from compliance.gitcmd import run_git
 from compliance.model import InputFile, Repository
@@ -487,7 +488,9 @@ def checks_json(
     evaluated: Iterable[Evaluation], findings: Iterable[Finding], skipped: Mapping[Evaluation, Skip] | None = None
 ) -> bytes:
     """Every check, (rule, blueprint, cluster): applied, with the number of findings it produced, or not
-    applicable (what there was none of) or not run (why it could not be evaluated), with that reason."""
+    applicable (what there was none of) or not run (why it could not be evaluated), with that reason. A check
+    both applied and not run is listed both ways: two HelmReleases of one blueprint in a cluster share its key,
+    and the one whose values were unknown was not checked whatever the other gave (`coverage.rule_state`)."""
     counts: dict[tuple[str, str | None, str | None], int] = {}
     for finding in findings:
         key = (finding.rule, finding.blueprint, finding.cluster)
@@ -500,7 +503,7 @@ def checks_json(
     rows += [
         {"rule": r, "blueprint": b, "cluster": c, "state": skip.state, "reason": skip.reason}
         for (r, b, c), skip in (skipped or {}).items()
-        if (r, b, c) not in applied
+        if (r, b, c) not in applied or skip.state == NOT_RUN
     ]
     rows.sort(key=lambda row: (str(row["rule"]), row["blueprint"] or "", row["cluster"] or "", str(row["state"])))
     return _dump(rows)

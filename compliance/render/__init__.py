@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # the back ends are imported only when a chart has templates 
     from compliance.render.stream import TemplateLocator
 
 __all__ = [
+    "RenderStep",
     "RendererUnavailable",
     "context_for",
     "has_templates",
@@ -71,6 +72,43 @@ def choose_backend(name: str, bounds: Bounds | None) -> tuple[Renderer | None, s
     from compliance.render.bounds import Bounds
 
     return choose(name, bounds or Bounds())
+
+
+class RenderStep:
+    """The render stage as `compliance.engine.evaluate.lint` takes it: `wants` says, as the engine checks each
+    release context, whether to hold it for the renders (the engine frees the others at once), and calling it
+    renders what was held (`rendered_contexts`). The back end is chosen once, by `choose` (the run's choice) or
+    under `bounds`, and only when a chart has templates to render."""
+
+    def __init__(
+        self, choose: Callable[[], tuple[Renderer | None, str]] | None = None, bounds: Bounds | None = None
+    ) -> None:
+        self._choose = choose
+        self._bounds = bounds
+        self._choice: tuple[Renderer | None, str] | None = None
+        self._held = 0
+
+    def _chosen(self, name: str) -> tuple[Renderer | None, str]:
+        if self._choice is None:
+            self._choice = self._choose() if self._choose is not None else choose_backend(name, self._bounds)
+        return self._choice
+
+    def wants(self, repo: Repository, context: ReleaseContext, options: LintOptions) -> bool:
+        """Whether `context` renders: its chart has templates, and a back end is there to render it. With none,
+        only the first such context is held: it places the one RND000 (or `--renderer NAME`'s usage error)."""
+        if options.manifests is not None or options.renderer == "none":
+            return False
+        if context.chart is None or not renders(repo.root, context.chart):
+            return False
+        if self._held and self._chosen(options.renderer)[0] is None:
+            return False
+        self._held += 1
+        return True
+
+    def __call__(
+        self, repo: Repository, contexts: Sequence[ReleaseContext], options: LintOptions
+    ) -> list[RenderedContext]:
+        return rendered_contexts(repo, contexts, options, lambda: self._chosen(options.renderer))
 
 
 def rendered_contexts(

@@ -52,22 +52,23 @@ class ReportData:
 
     def rule_state(self, rule: str, cluster: str | None = ANY_CLUSTER) -> RuleState:
         """Passed, failed, not applicable or not run (with what or why), over the run or on one cluster."""
-        evaluated, skipped, failing = self._checks_by_rule.get(rule, ((), {}, ()))
-        return rule_state(rule, evaluated, skipped, failing, cluster)
+        evaluated, skipped, failing = self._checks_by_rule.get(rule, ((), (), ()))
+        return rule_state(rule, evaluated, ((check, self.skipped[check]) for check in skipped), failing, cluster)
 
     @cached_property
-    def _checks_by_rule(self) -> dict[str, tuple[list[Evaluation], dict[Evaluation, Skip], list[Evaluation]]]:
+    def _checks_by_rule(self) -> dict[str, tuple[list[Evaluation], list[Evaluation], list[Evaluation]]]:
         """Each rule's applied, skipped and failing checks, grouped once: reporters ask for every rule's state
-        (and each cluster's) several times, and scanning every check of the run each time was quadratic."""
-        grouped: dict[str, tuple[list[Evaluation], dict[Evaluation, Skip], list[Evaluation]]] = {}
+        (and each cluster's) several times, and scanning every check of the run each time was quadratic. The
+        groups hold the checks, not copies of `skipped` (a run's largest table)."""
+        grouped: dict[str, tuple[list[Evaluation], list[Evaluation], list[Evaluation]]] = {}
 
-        def of(rule: str) -> tuple[list[Evaluation], dict[Evaluation, Skip], list[Evaluation]]:
-            return grouped.setdefault(rule, ([], {}, []))
+        def of(rule: str) -> tuple[list[Evaluation], list[Evaluation], list[Evaluation]]:
+            return grouped.setdefault(rule, ([], [], []))
 
         for check in self.evaluated:
             of(check[0])[0].append(check)
-        for check, skip in self.skipped.items():
-            of(check[0])[1][check] = skip
+        for check in self.skipped:
+            of(check[0])[1].append(check)
         for f in self.findings:
             of(f.rule)[2].append((f.rule, f.blueprint, f.cluster))
         return grouped
