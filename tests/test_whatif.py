@@ -154,6 +154,16 @@ def test_a_variable_given_with_var_is_not_varied() -> None:
     assert [f["rule"] for f in flip["disappeared"]] == ["COM002"]
 
 
+def test_a_variable_given_for_this_cluster_only_is_not_varied_there() -> None:
+    """`--var CLUSTER:NAME=VALUE` is what `lint` gives that cluster: the what-if holds it fixed there too."""
+    own = whatif(FIXTURE, "--var", "_template:MARKETPLACE_ENABLED=true")
+    assert own["variables"] == whatif(FIXTURE, "--var", "MARKETPLACE_ENABLED=true")["variables"]
+    flip = _single(own, "LLM_PARTNER_CONTRACT_REF", "example")
+    assert [f["rule"] for f in flip["disappeared"]] == ["COM002"]
+    elsewhere = whatif(FIXTURE, "--var", "acme:MARKETPLACE_ENABLED=true")
+    assert next(v for v in elsewhere["variables"] if v["name"] == "MARKETPLACE_ENABLED")["fixed"] is None
+
+
 def test_unknown_cluster_is_a_usage_error() -> None:
     result = run("whatif", str(FIXTURE), "--cluster", "prod")
     assert result.returncode == 2

@@ -216,18 +216,20 @@ def candidates(
     return tuple(Candidate(value, why) for value, why in found.items() if value not in defaults or len(defaults) > 1)
 
 
-def _fixed(name: str, releases: Sequence[HelmRelease], settings: Settings) -> str | None:
+def _fixed(name: str, releases: Sequence[HelmRelease], settings: Settings, cluster: str) -> str | None:
     """Why a variable is not varied: every release that names it gets its value (its Kustomization, `--var`,
-    the config), or Flux does not substitute those releases. None: some release leaves it free."""
-    scopes = [scope(release, settings.variables) for release in releases]
+    the config, for all clusters or this one), or Flux does not substitute those releases. None: some release
+    leaves it free."""
+    given = settings.variables_in(cluster)
+    scopes = [scope(release, given) for release in releases]
     if not any(applied.runs for applied in scopes):
         return "not substituted: Flux leaves the placeholder as written (no postBuild, or substitution disabled)"
     if all(applied.uncertain for applied in scopes if applied.runs):
         return "unknown: whether Flux substitutes depends on a substituteFrom source missing from the repository"
     if any(applied.runs and applied.variables.get(name, UNKNOWN) is UNKNOWN for applied in scopes):
         return None
-    if name in settings.variables:
-        return f"given by {settings.sources.get(f'variables.{name}', '--var')}"
+    if name in given:
+        return f"given by {settings.variable_source(cluster, name)}"
     setting = sorted({r.substitution.kustomization for r in releases if r.substitution is not None})
     return f"set by Kustomization {', '.join(setting)}"
 
@@ -248,7 +250,7 @@ def variables(
     others = [c for c in repo.clusters if c is not cluster]
     result = []
     for name, found in refs.items():
-        fixed = _fixed(name, by_name[name], settings)
+        fixed = _fixed(name, by_name[name], settings, cluster.name)
         tried = () if fixed is not None else candidates(name, found, schemas, others)
         result.append(Variable(name, tuple(found), tried, fixed))
     return result
@@ -305,7 +307,7 @@ class Evaluator:
         options = LintOptions(
             self.settings.select,
             self.settings.ignore,
-            {**self.settings.variables, **assignment},
+            {**self.settings.variables_in(self.cluster.name), **assignment},
             self.settings.rule_options,
             affected=only,
             renderer=self.renderer,

@@ -74,7 +74,9 @@ def cluster_releases(run: Run, cluster_name: str | None, blueprint: str | None) 
         said = "--cluster is required" if cluster_name is None else f"unknown cluster: {cluster_name}"
         raise ValuesUsageError(f"{said}; clusters: {', '.join(names) or '(none)'}")
     if blueprint is not None:
-        options = LintOptions(variables=dict(run.settings.variables), strict_substitution=run.settings.flux_strict)
+        options = LintOptions(
+            variables=run.settings.variables_in(cluster.name), strict_substitution=run.settings.flux_strict
+        )
         context = select_context(repo, release_contexts(repo, options), cluster.name, blueprint)
         return cluster, [context.release] if context.release is not None else []
     return cluster, [r for r in cluster.releases if repo.resolve_release(r) != (None, None)]

@@ -190,6 +190,16 @@ class Settings:
     chart_cache: str | None = None  # dependency archives for rendering (`chart_cache_setting`)
     fetch_dependencies: bool = False  # fetch the dependencies nothing provides (network; a pinned config only)
 
+    def variables_in(self, cluster: str) -> dict[str, str]:
+        """The run's variables as `cluster` gets them: its own over the others (as `lint` applies them)."""
+        return {**self.variables, **self.cluster_variables.get(cluster, {})}
+
+    def variable_source(self, cluster: str, name: str) -> str:
+        """Where `name`'s value in `cluster` was given: the config file and line, or the command line."""
+        if name in self.cluster_variables.get(cluster, {}):
+            return self.sources.get(f"variables.{cluster}.{name}", "--var")
+        return self.sources.get(f"variables.{name}", "--var")
+
     def excluded(self, root: str) -> tuple[str, ...]:
         """The `exclude` globs, plus the config files under the root (they are not input), read or ignored."""
         files = (
