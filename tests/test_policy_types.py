@@ -77,6 +77,17 @@ def test_a_type_error_in_a_folded_expression_points_into_its_line(tmp_path: Path
     assert error.startswith(f"{policy}:9:32: type error:"), error  # `size(2)` on the file's line 9
 
 
+@pytest.mark.parametrize("style", [">-", "|-"])
+def test_a_type_error_past_a_more_indented_block_line_points_at_its_text(tmp_path: Path, style: str) -> None:
+    """Folding keeps a more-indented line's extra blanks and its line break; a literal block keeps them too."""
+    block = f"{style}\n        has(values.a) &&\n          size(values.a) == 1 &&\n        size(2) > 0"
+    policy, error = load_error(tmp_path, policy_text("x").replace("'x'", block))
+    assert error.startswith(f"{policy}:10:9: type error:"), error  # `size(2)` on the file's line 10
+    block = f"{style}\n        has(values.a) &&\n          size(values.a) == 1 && size(2) > 0"
+    policy, error = load_error(tmp_path, policy_text("x").replace("'x'", block))
+    assert error.startswith(f"{policy}:9:34: type error:"), error
+
+
 def test_a_message_placeholder_and_match_are_checked_too(tmp_path: Path) -> None:
     match = "  match: 'has(values.a) && values.a.size() > \"1\"'\n"
     text = policy_text("true").replace("  validations:", match + "  validations:")

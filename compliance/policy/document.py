@@ -8,9 +8,10 @@ Expressions are compiled here, once per run; `compliance.policy.check` evaluates
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from compliance.engine.registry import RULE_ID, Scope
@@ -119,24 +120,32 @@ class Reader:
             return self.where(positions, path)
         text = self.lines[mark.line - 1] if 0 < mark.line <= len(self.lines) else ""
         start = text[mark.column - 1 : mark.column]
-        if start == ">":  # folded: the expression's lines are the file's lines joined by spaces
-            offset = sum(len(part) + 1 for part in source.split("\n")[: line - 1]) + column - 1
-            for at in range(mark.line + 1, len(self.lines) + 1):
-                content = self.lines[at - 1].strip()
-                if not content:
-                    continue
-                if offset <= len(content):
-                    indent = len(self.lines[at - 1]) - len(self.lines[at - 1].lstrip())
-                    return f"{self.file}:{at}:{indent + offset + 1}"
-                offset -= len(content) + 1
         if start in ("|", ">"):
-            at = mark.line + line
-            content = self.lines[at - 1] if 0 < at <= len(self.lines) else ""
-            return f"{self.file}:{at}:{len(content) - len(content.lstrip()) + column}"
+            offset = sum(len(part) + 1 for part in source.split("\n")[: line - 1]) + column - 1
+            return self._in_block(mark.line, source, offset)
         if line > 1:
             return f"{self.file}:{mark.line + line - 1}:{column}"
         quoted = 1 if start in ("'", '"') else 0
         return f"{self.file}:{mark.line}:{mark.column + quoted + column - 1}"
+
+    def _in_block(self, header: int, source: str, offset: int) -> str:
+        """The file position of `source[offset]`, a block scalar's value whose header is on line `header`. A block's
+        indentation, folding (`>`) and its more-indented lines change only blanks, so the n-th non-blank character
+        of the value is the n-th of the block's lines; a position past the last one is just after it."""
+        wanted = sum(1 for char in source[:offset] if not char.isspace())
+        total = wanted + sum(1 for char in source[offset:] if not char.isspace())
+        last = (header, len(self.lines[header - 1]) if 0 < header <= len(self.lines) else 0)
+        for seen, (at, col) in enumerate(itertools.islice(self._non_blank(header), total)):
+            if seen == wanted:
+                return f"{self.file}:{at}:{col}"
+            last = (at, col)
+        return f"{self.file}:{last[0]}:{last[1] + 1}"
+
+    def _non_blank(self, after: int) -> Iterator[tuple[int, int]]:
+        for at in range(after + 1, len(self.lines) + 1):
+            for col, char in enumerate(self.lines[at - 1], 1):
+                if not char.isspace():
+                    yield at, col
 
 
 def read_policies(file: str, in_folder: bool = False) -> list[Policy]:
